@@ -1,0 +1,233 @@
+"""From config to statements: render each stage's template, parse it, wrap it in writes.
+
+Templates are jinja2 SQL in DuckDB's dialect. Identifiers and literals that come from the user are
+validated by the config and rendered through sqlglot before they reach a template, and every
+statement is a sqlglot tree until the dialect renders it, so nothing is pasted into SQL as text.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+
+from sessionizer import plan
+from sessionizer.config import Config, is_file_source
+from sessionizer.dialects import CANONICAL, Dialect, drop_table, get_dialect
+from sessionizer.errors import CompileError, ConfigError
+from sessionizer.plan import Mode, Stage
+
+PREPARE = "prepare"
+FINISH = "finish"
+
+
+class Kind(enum.Enum):
+    """What a statement does, so a runner knows transaction edges without parsing SQL."""
+
+    BEGIN = "begin"
+    COMMIT = "commit"
+    STATEMENT = "statement"
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement of the compiled plan, to be sent in one execute."""
+
+    stage: str
+    sql: str
+    kind: Kind = Kind.STATEMENT
+    writes: str | None = None  # the table whose rows this statement writes, for progress lines
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("sessionizer", "templates"),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+    )
+    env.filters["lit"] = lambda value: exp.Literal.string(str(value)).sql(CANONICAL)
+    return env
+
+
+def _identifier(name: str) -> str:
+    return exp.to_identifier(name).sql(CANONICAL)
+
+
+def _table(name: str, schema: str | None) -> exp.Table:
+    return exp.table_(exp.to_identifier(name), db=exp.to_identifier(schema) if schema else None)
+
+
+def source_relation(config: Config, dialect: Dialect) -> str:
+    """The source as canonical SQL: a table, or on DuckDB a file reader over a path or glob."""
+    if not is_file_source(config.source):
+        parts = [exp.to_identifier(p) for p in config.source.split(".")]
+        table = exp.Table(this=parts[-1], db=parts[-2] if len(parts) > 1 else None,
+                          catalog=parts[-3] if len(parts) > 2 else None)  # fmt: skip
+        return table.sql(CANONICAL)
+    if dialect.name != "duckdb":
+        raise ConfigError("source", f"files are read on DuckDB only; on {dialect.name} give a table name")
+    lowered = config.source.lower()
+    reader = "read_parquet" if ".parquet" in lowered else "read_json_auto" if ".json" in lowered else "read_csv_auto"
+    return exp.Anonymous(this=reader, expressions=[exp.Literal.string(config.source)]).sql(CANONICAL)
+
+
+class Compiler:
+    """Compiles one config for one dialect."""
+
+    def __init__(self, config: Config, dialect: Dialect) -> None:
+        self.config = config
+        self.dialect = dialect
+        self.schema = config.schema
+        names = {stage.name: stage.table for stage in plan.STAGES}
+        names.update(
+            rejected=plan.REJECTED_TABLE, state=plan.STATE_TABLE,
+            pending_anonymous_ids=plan.PENDING_ANONYMOUS_IDS, pending_users=plan.PENDING_USERS,
+        )  # fmt: skip
+        self.tables = {key: _table(name, self.schema) for key, name in names.items()}
+        self.tables["batch"] = _table(plan.BATCH_TABLE, None)
+        self.context = {
+            "source": source_relation(config, dialect),
+            "rel": {key: table.sql(CANONICAL) for key, table in self.tables.items()},
+            "key": _identifier(config.incremental_key),
+            "key_name": config.incremental_key,
+            "trailing_window": int(config.trailing_window),
+            "inactivity_cutoff": int(config.inactivity_cutoff),
+            "pass_through": [_identifier(c) for c in config.pass_through_columns],
+            "columns": {stage.name: plan.columns(stage.name, config) for stage in plan.STAGES},
+            "source_columns": [_identifier(c) for c in plan.source_columns(config)],
+            "first_columns": plan.SESSION_FIRST_COLUMNS,
+            "last_columns": plan.SESSION_LAST_COLUMNS,
+            "referrer_mapping": list(config.mapping.rows),
+            "settings": json.dumps(config.settings_fingerprint(), sort_keys=True),
+        }
+
+    def query(self, template: str, incremental: bool) -> exp.Query:
+        """Render a template and parse it in the canonical dialect."""
+        sql = _environment().get_template(f"{template}.sql").render(**self.context, incremental=incremental)
+        try:
+            tree = sqlglot.parse_one(sql, read=CANONICAL)
+        except sqlglot.errors.ParseError as err:  # a bug in a template, not in user input
+            raise CompileError(f"template {template}.sql does not parse: {err}") from None
+        assert isinstance(tree, exp.Query)
+        return tree
+
+    # -- full refresh -------------------------------------------------------------------------
+
+    def prepare(self) -> list[tuple[exp.Expression, str | None]]:
+        """Drop the state first: until the refresh finishes, any run is a full refresh."""
+        trees: list[tuple[exp.Expression, str | None]] = []
+        if self.schema:
+            trees.append((exp.Create(this=exp.Table(this=exp.to_identifier(self.schema)), kind="SCHEMA", exists=True), None))
+        trees.append((drop_table(self.tables["state"]), None))
+        return trees
+
+    def full_refresh(self, stage: Stage) -> list[tuple[exp.Expression, str | None]]:
+        out = [(t, stage.table) for t in self.dialect.replace_table(self.tables[stage.name], self.query(stage.template, False), stage)]
+        if stage.name == "page_views":
+            rejected = self.dialect.replace_table(self.tables["rejected"], self.query("rejected", False))
+            out += [(t, plan.REJECTED_TABLE) for t in rejected]
+        return out
+
+    def finish_full_refresh(self) -> list[tuple[exp.Expression, str | None]]:
+        """Empty work lists, then the state row, written last."""
+        trees: list[exp.Expression] = []
+        for key, column in (("pending_anonymous_ids", "anonymous_id"), ("pending_users", "blended_user_id")):
+            empty = sqlglot.parse_one(f"SELECT CAST(NULL AS VARCHAR) AS {column} WHERE 1 = 0", read=CANONICAL)
+            trees += self.dialect.replace_table(self.tables[key], empty)
+        trees += self.dialect.replace_table(self.tables["state"], self.query("state", False))
+        return [(t, None) for t in trees]
+
+    # -- incremental --------------------------------------------------------------------------
+
+    def incremental(self, stage: Stage) -> list[tuple[exp.Expression, str | None]]:
+        """Recompute the rows of affected visitors (or users) inside one transaction."""
+        columns = plan.columns(stage.name, self.config)
+        table = self.tables[stage.name]
+        pending = self.tables["pending_users" if stage.affected_by == "blended_user_id" else "pending_anonymous_ids"]
+        trees: list[tuple[exp.Expression, str | None]] = []
+        if stage.name == "page_views":
+            batch = self.tables["batch"]
+            trees += [(t, None) for t in self.dialect.create_temp_table(batch.name, self.query("page_views", True))]
+            source: exp.Query = exp.select(*columns).from_(batch.copy())
+            affected: exp.Query = exp.select(stage.affected_by).from_(batch.copy())
+        else:
+            source = self.query(stage.template, True)
+            affected = exp.select(stage.affected_by).from_(pending.copy())
+        trees.append((exp.Transaction(), None))
+        if stage.name == "page_views":
+            record = exp.insert(self.query("pending_anonymous_ids", True), self.tables["pending_anonymous_ids"], columns=["anonymous_id"])
+            trees.append((record, None))
+        if stage.name == "sessions_stitched":
+            record = exp.insert(self.query("pending_users", True), self.tables["pending_users"], columns=["blended_user_id"])
+            trees.append((record, None))
+        key = stage.unique_key if stage.upsert else stage.affected_by
+        trees += [(t, stage.table) for t in self.dialect.upsert(table, columns, source, key, affected, stage.upsert)]
+        if stage.name == "page_views":
+            rejected_columns = [*plan.source_columns(self.config), "reject_reason"]
+            trees.append((exp.insert(self.query("rejected", True), self.tables["rejected"], columns=rejected_columns), plan.REJECTED_TABLE))
+            watermark = exp.update(self.tables["state"], {"pending_watermark": self.query("pending_watermark", True).subquery()})
+            trees.append((watermark, None))
+        trees.append((exp.Commit(), None))
+        return trees
+
+    def finish_incremental(self) -> list[tuple[exp.Expression, str | None]]:
+        """Work done: clear the work lists and advance the watermark, together."""
+        state = self.tables["state"]
+        advance = exp.update(
+            state,
+            {
+                "watermark": exp.func("COALESCE", exp.column("pending_watermark"), exp.column("watermark")),
+                "pending_watermark": exp.null(),
+            },
+        )
+        trees = [
+            exp.Transaction(),
+            exp.delete(self.tables["pending_anonymous_ids"]),
+            exp.delete(self.tables["pending_users"]),
+            advance,
+            exp.Commit(),
+        ]
+        return [(t, None) for t in trees]
+
+    # -- all together ---------------------------------------------------------------------------
+
+    def compile(self, mode: Mode, select: str | None = None) -> list[Statement]:
+        stages = plan.select_stages(select)
+        whole = len(stages) == len(plan.STAGES)
+        groups: list[tuple[str, list[tuple[exp.Expression, str | None]]]] = []
+        if mode is Mode.FULL_REFRESH:
+            if stages[0].name == "page_views":
+                groups.append((PREPARE, self.prepare()))
+            groups += [(stage.name, self.full_refresh(stage)) for stage in stages]
+            if stages[0].name == "page_views":
+                groups.append((FINISH, self.finish_full_refresh()))
+        else:
+            groups += [(stage.name, self.incremental(stage)) for stage in stages]
+            if whole:
+                groups.append((FINISH, self.finish_incremental()))
+        return [self._statement(name, tree, writes) for name, trees in groups for tree, writes in trees]
+
+    def _statement(self, stage: str, tree: exp.Expression, writes: str | None) -> Statement:
+        kind = Kind.BEGIN if isinstance(tree, exp.Transaction) else Kind.COMMIT if isinstance(tree, exp.Commit) else Kind.STATEMENT
+        return Statement(stage, self.dialect.render(tree), kind, writes if kind is Kind.STATEMENT else None)
+
+
+def compile(
+    config: Config, dialect: str | Dialect = "duckdb", mode: Mode | str = Mode.FULL_REFRESH, select: str | None = None
+) -> list[Statement]:
+    """The statements that build the six tables, in run order.
+
+    >>> [s.stage for s in compile(Config(), "duckdb")][:2]
+    ['prepare', 'prepare']
+    """
+    chosen = get_dialect(dialect) if isinstance(dialect, str) else dialect
+    return Compiler(config, chosen).compile(Mode(mode), select)

@@ -1,0 +1,223 @@
+"""Settings: read from sessionizer.yml and flags, validated once, then frozen.
+
+Every problem is reported as one ConfigError naming the key and what is allowed, so a typo in a
+scheduler's config fails loudly instead of sessionizing with a default.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from dataclasses import dataclass, fields
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sessionizer.errors import ConfigError
+
+DEFAULT_CONFIG_FILE = "sessionizer.yml"
+DEFAULT_SOURCE = "pages"
+
+# A plain identifier: safe unquoted in every target, and case-folded by each warehouse the way
+# the user expects (Snowflake upper-cases it, Redshift lower-cases it). Anything else is refused.
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,126}$")
+_CUTOFF_EXPR = re.compile(r"^\s*\d+(\s*\*\s*\d+)*\s*$")
+_FILE_SUFFIXES = (".parquet", ".csv", ".json", ".jsonl", ".ndjson", ".csv.gz", ".json.gz")
+
+
+def validate_identifier(name: object, key: str) -> str:
+    """Return ``name`` if it is a plain SQL identifier, else raise naming the key."""
+    if not isinstance(name, str) or not _IDENTIFIER.match(name):
+        raise ConfigError(
+            key,
+            f"{name!r} is not a valid identifier: use letters, digits and _, "
+            "starting with a letter or _ (at most 127 characters)",
+        )
+    return name
+
+
+def validate_table_name(name: object, key: str) -> str:
+    """A table name with up to two qualifiers (database.schema.table), each a plain identifier."""
+    if not isinstance(name, str) or not name:
+        raise ConfigError(key, "expected a table name such as pages or segment.pages")
+    parts = name.split(".")
+    if len(parts) > 3:
+        raise ConfigError(key, f"{name!r} has more than three dotted parts (database.schema.table)")
+    for part in parts:
+        validate_identifier(part, key)
+    return name
+
+
+def is_file_source(source: str) -> bool:
+    """A source naming files (path, glob or known extension) rather than a table."""
+    lowered = source.lower()
+    return any(ch in source for ch in "/*?\\") or lowered.endswith(_FILE_SUFFIXES)
+
+
+@dataclass(frozen=True)
+class ReferrerMapping:
+    """Referrer host → (medium, source); the built-in one unless the user gives a CSV."""
+
+    rows: tuple[tuple[str, str, str], ...]  # (medium, source, host)
+    origin: str
+
+    @property
+    def digest(self) -> str:
+        """Identifies the mapping's content, so a changed mapping forces a full refresh."""
+        return hashlib.sha256(json.dumps(self.rows).encode()).hexdigest()[:16]
+
+
+def load_referrer_mapping(path: str | None) -> ReferrerMapping:
+    """Read a medium,source,host CSV (ours when ``path`` is None)."""
+    key = "referrer_mapping"
+    if path is None:
+        text = resources.files("sessionizer").joinpath("data/referrer_mapping.csv").read_text("utf-8")
+        origin = "built-in"
+    else:
+        try:
+            text = Path(path).read_text("utf-8")
+        except OSError as err:
+            raise ConfigError(key, f"cannot read {path}: {err.strerror}") from None
+        origin = str(path)
+    reader = csv.DictReader(text.splitlines())
+    if reader.fieldnames is None or {"medium", "source", "host"} - set(reader.fieldnames):
+        raise ConfigError(key, f"{origin} must be a CSV with the header medium,source,host")
+    rows: dict[str, tuple[str, str, str]] = {}
+    for line_no, row in enumerate(reader, start=2):
+        host = (row["host"] or "").strip()
+        if not host:
+            raise ConfigError(key, f"{origin} line {line_no}: empty host")
+        if host in rows:
+            raise ConfigError(key, f"{origin} line {line_no}: host {host!r} appears twice")
+        rows[host] = ((row["medium"] or "").strip(), (row["source"] or "").strip(), host)
+    return ReferrerMapping(tuple(sorted(rows.values(), key=lambda r: r[2])), origin)
+
+
+def _int_setting(value: object, key: str, minimum: int, allow_product: bool = False) -> int:
+    if isinstance(value, bool):
+        raise ConfigError(key, f"expected a whole number, got {value!r}")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = int(value)
+    elif allow_product and isinstance(value, str) and _CUTOFF_EXPR.match(value):
+        number = 1
+        for factor in value.split("*"):
+            number *= int(factor)
+    else:
+        allowed = "a whole number of seconds, or a product like 30 * 60" if allow_product else "a whole number"
+        raise ConfigError(key, f"expected {allowed}, got {value!r}")
+    if number < minimum:
+        raise ConfigError(key, f"must be at least {minimum}, got {number}")
+    return number
+
+
+@dataclass(frozen=True)
+class Config:
+    """Validated settings. Build with :meth:`from_mapping` or :func:`load_config`."""
+
+    source: str = DEFAULT_SOURCE
+    target: str | None = None
+    schema: str | None = None
+    inactivity_cutoff: int = 30 * 60
+    trailing_window: int = 3
+    pass_through_columns: tuple[str, ...] = ()
+    incremental_key: str = "received_at"
+    referrer_mapping: str | None = None
+
+    @cached_property
+    def mapping(self) -> ReferrerMapping:
+        """The referrer mapping's rows, read once."""
+        return load_referrer_mapping(self.referrer_mapping)
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> Config:
+        """Validate a dict of settings (from YAML or flags); unknown keys are errors."""
+        known = {f.name for f in fields(cls)}
+        for key in values:
+            if key not in known:
+                raise ConfigError(str(key), f"unknown setting; allowed: {', '.join(sorted(known))}")
+        clean: dict[str, Any] = {}
+        if values.get("source") is not None:
+            source = values["source"]
+            if not isinstance(source, str) or not source.strip():
+                raise ConfigError("source", "expected a table name or a file path/glob")
+            clean["source"] = source if is_file_source(source) else validate_table_name(source, "source")
+        if values.get("target") is not None:
+            if not isinstance(values["target"], str):
+                raise ConfigError("target", "expected a URL such as duckdb:///sessionizer.duckdb")
+            clean["target"] = values["target"]
+        if values.get("schema") is not None:
+            clean["schema"] = validate_identifier(values["schema"], "schema")
+        if values.get("inactivity_cutoff") is not None:
+            clean["inactivity_cutoff"] = _int_setting(values["inactivity_cutoff"], "inactivity_cutoff", 1, True)
+        if values.get("trailing_window") is not None:
+            clean["trailing_window"] = _int_setting(values["trailing_window"], "trailing_window", 0)
+        if values.get("pass_through_columns") is not None:
+            clean["pass_through_columns"] = _pass_through(values["pass_through_columns"])
+        if values.get("incremental_key") is not None:
+            clean["incremental_key"] = validate_identifier(values["incremental_key"], "incremental_key").lower()
+        if values.get("referrer_mapping") is not None:
+            if not isinstance(values["referrer_mapping"], str):
+                raise ConfigError("referrer_mapping", "expected the path of a medium,source,host CSV")
+            clean["referrer_mapping"] = values["referrer_mapping"]
+        return cls(**clean)
+
+    def settings_fingerprint(self) -> dict[str, Any]:
+        """What changes the meaning of stored rows; an incremental run refuses if it differs."""
+        return {
+            "inactivity_cutoff": self.inactivity_cutoff,
+            "pass_through_columns": list(self.pass_through_columns),
+            "incremental_key": self.incremental_key,
+            "referrer_mapping": self.mapping.digest,
+        }
+
+
+# Columns the rules already produce; a pass-through column of the same name would collide.
+RESERVED_COLUMNS = frozenset(
+    "id anonymous_id user_id received_at sent_at timestamp url path title search referrer "
+    "context_campaign_source context_campaign_medium context_campaign_name context_campaign_term "
+    "context_campaign_content context_ip context_user_agent".split()
+)
+
+
+def _pass_through(value: object) -> tuple[str, ...]:
+    key = "pass_through_columns"
+    if isinstance(value, str):
+        items: list[object] = [v.strip() for v in value.split(",") if v.strip()]
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        raise ConfigError(key, "expected a list of column names, or a comma-separated string")
+    names: list[str] = []
+    for item in items:
+        name = validate_identifier(item, key).lower()
+        if name in RESERVED_COLUMNS:
+            raise ConfigError(key, f"{name!r} is already a column of the rules; pass through other columns")
+        if name in names:
+            raise ConfigError(key, f"{name!r} is listed twice")
+        names.append(name)
+    return tuple(names)
+
+
+def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Config:
+    """Read ``path`` (or ./sessionizer.yml when present), then apply flag overrides."""
+    import yaml
+
+    values: dict[str, Any] = {}
+    file = Path(path) if path else Path(DEFAULT_CONFIG_FILE)
+    if path or file.exists():
+        try:
+            loaded = yaml.safe_load(file.read_text("utf-8"))
+        except OSError as err:
+            raise ConfigError("config", f"cannot read {file}: {err.strerror}") from None
+        except yaml.YAMLError as err:
+            raise ConfigError("config", f"{file} is not valid YAML: {err}") from None
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ConfigError("config", f"{file} must be a mapping of setting: value")
+        values = loaded or {}
+    merged = {**values, **{k: v for k, v in (overrides or {}).items() if v is not None}}
+    return Config.from_mapping(merged)

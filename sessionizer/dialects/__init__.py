@@ -1,0 +1,201 @@
+"""Warehouses as adapters: one class per dialect, differences stated as class data.
+
+The compiler builds every statement as a sqlglot tree in DuckDB's dialect (our canonical one) and
+hands it here. A dialect says how it is written (which table properties it takes, whether it can
+replace a table in one statement, MERGE or DELETE+INSERT), rewrites the few nodes that differ, and
+renders SQL text at the edge. Shared code never asks which dialect it is talking to.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from sqlglot import exp
+
+from sessionizer.errors import CompileError
+
+if TYPE_CHECKING:
+    from sessionizer.plan import Stage
+    from sessionizer.targets import Target
+
+CANONICAL = "duckdb"
+NEW_SUFFIX = "__sessionizer_new"
+
+
+class WriteStrategy(enum.Enum):
+    """How an incremental stage replaces the rows it recomputes."""
+
+    MERGE = "merge"
+    DELETE_INSERT = "delete+insert"
+
+
+Transform = Callable[[exp.Expression], exp.Expression]
+
+
+class Dialect:
+    """The shared behaviour; subclasses override class attributes and a few small methods."""
+
+    name: ClassVar[str]
+    sqlglot_dialect: ClassVar[str]
+    # CREATE OR REPLACE TABLE … AS is atomic: readers see the old table until the new one is in.
+    SUPPORTS_REPLACE_TABLE: ClassVar[bool] = True
+    # Upserts of stages whose rows are never removed; other stages always delete+insert.
+    WRITE_STRATEGY: ClassVar[WriteStrategy] = WriteStrategy.DELETE_INSERT
+    # The warehouse's "now" in UTC, as SQL of this dialect, for the CURRENT_TIMESTAMP we write.
+    NOW_UTC: ClassVar[str] = "CURRENT_TIMESTAMP"
+    # Tree rewrites applied before rendering, in order.
+    TRANSFORMS: ClassVar[tuple[Transform, ...]] = ()
+    # Names of the database driver's exception classes that mean "the warehouse refused a statement".
+    driver_package: ClassVar[str | None] = None
+
+    # -- rendering ---------------------------------------------------------------------------
+
+    def table_properties(self, stage: Stage) -> list[exp.Expression]:
+        """Physical layout of a stage's table (CLUSTER BY, DISTKEY/SORTKEY…); none by default."""
+        return []
+
+    def now_utc(self) -> exp.Expression:
+        return exp.maybe_parse(self.NOW_UTC, dialect=self.sqlglot_dialect)
+
+    def _localize(self, tree: exp.Expression) -> exp.Expression:
+        now = self.now_utc()
+
+        def rewrite(node: exp.Expression) -> exp.Expression:
+            if isinstance(node, exp.CurrentTimestamp) and not node.meta.get("utc"):
+                replacement = now.copy()
+                for inner in replacement.find_all(exp.CurrentTimestamp):
+                    inner.meta["utc"] = True
+                return replacement
+            return node
+
+        tree = tree.transform(rewrite)
+        for transform in self.TRANSFORMS:
+            tree = transform(tree)
+        return tree
+
+    def render(self, tree: exp.Expression, pretty: bool = True) -> str:
+        """SQL text of one statement in this dialect; unsupported constructs raise."""
+        from sqlglot.errors import ErrorLevel, UnsupportedError
+
+        try:
+            return self._localize(tree.copy()).sql(
+                dialect=self.sqlglot_dialect, pretty=pretty, unsupported_level=ErrorLevel.RAISE
+            )
+        except UnsupportedError as err:
+            raise CompileError(f"{self.name}: {err}") from None
+
+    # -- statement shapes ----------------------------------------------------------------------
+
+    def create_table_as(
+        self, table: exp.Table, query: exp.Query, stage: Stage | None = None, *,
+        replace: bool = False, temporary: bool = False,
+    ) -> exp.Create:  # fmt: skip
+        properties: list[exp.Expression] = [exp.TemporaryProperty()] if temporary else []
+        if stage is not None and not temporary:
+            properties += self.table_properties(stage)
+        return exp.Create(
+            this=table,
+            kind="TABLE",
+            replace=replace,
+            expression=query,
+            properties=exp.Properties(expressions=properties) if properties else None,
+        )
+
+    def replace_table(self, table: exp.Table, query: exp.Query, stage: Stage | None = None) -> list[exp.Expression]:
+        """Build a table's new contents and swap them in, atomically for readers."""
+        if self.SUPPORTS_REPLACE_TABLE:
+            return [self.create_table_as(table, query, stage, replace=True)]
+        staged = _suffixed(table, NEW_SUFFIX)
+        return [
+            drop_table(staged),
+            self.create_table_as(staged, query, stage),
+            exp.Transaction(),
+            drop_table(table.copy()),
+            exp.Alter(this=staged.copy(), kind="TABLE", actions=[exp.AlterRename(this=exp.Table(this=table.this.copy()))]),
+            exp.Commit(),
+        ]
+
+    def create_temp_table(self, name: str, query: exp.Query) -> list[exp.Expression]:
+        """A session-scoped scratch table, replaced if a failed run left one behind."""
+        table = exp.Table(this=exp.to_identifier(name))
+        return [self.create_table_as(table, query, replace=True, temporary=True)]
+
+    def upsert(
+        self, table: exp.Table, columns: Sequence[str], query: exp.Query, key: str,
+        affected: exp.Query, upsert_safe: bool,
+    ) -> list[exp.Expression]:  # fmt: skip
+        """Replace the rows of ``table`` whose ``key`` is in ``affected`` by ``query``'s rows.
+
+        Runs inside the caller's transaction. MERGE only where rows are never removed.
+        """
+        if upsert_safe and self.WRITE_STRATEGY is WriteStrategy.MERGE:
+            return [merge(table, columns, query, key)]
+        return [
+            exp.delete(table.copy(), where=exp.column(key).isin(query=affected)),
+            exp.insert(query, table.copy(), columns=list(columns)),
+        ]
+
+    # -- connecting ----------------------------------------------------------------------------
+
+    def connect(self, target: Target) -> Any:
+        """Open a DB-API connection in autocommit mode; our statements manage transactions."""
+        raise NotImplementedError
+
+    def table_exists_sql(self, schema: str | None, table: str) -> tuple[str, tuple[Any, ...]]:
+        """A query returning one row when ``table`` exists, with its parameters."""
+        raise NotImplementedError
+
+
+def merge(table: exp.Table, columns: Sequence[str], query: exp.Query, key: str) -> exp.Merge:
+    """MERGE INTO table USING (query) ON key: update every column when matched, else insert."""
+    target, source = "target", "source"
+    return exp.Merge(
+        this=exp.alias_(table.copy(), target, table=True),
+        using=query.subquery(source),
+        on=exp.column(key, target).eq(exp.column(key, source)),
+        whens=exp.Whens(
+            expressions=[
+                exp.When(
+                    matched=True,
+                    then=exp.Update(
+                        expressions=[exp.column(c).eq(exp.column(c, source)) for c in columns if c != key]
+                    ),
+                ),
+                exp.When(
+                    matched=False,
+                    then=exp.Insert(
+                        this=exp.Tuple(expressions=[exp.column(c) for c in columns]),
+                        expression=exp.Tuple(expressions=[exp.column(c, source) for c in columns]),
+                    ),
+                ),
+            ]
+        ),
+    )
+
+
+def drop_table(table: exp.Table) -> exp.Drop:
+    """DROP TABLE IF EXISTS, which never fails on a table a previous run did not leave."""
+    return exp.Drop(tables=[table], kind="TABLE", exists=True)
+
+
+def _suffixed(table: exp.Table, suffix: str) -> exp.Table:
+    staged = table.copy()
+    staged.set("this", exp.to_identifier(table.name + suffix))
+    return staged
+
+
+def get_dialect(name: str) -> Dialect:
+    """The dialect called ``name``; an unknown name lists the known ones."""
+    from sessionizer.dialects.duckdb import DuckDB
+    from sessionizer.dialects.redshift import Redshift
+    from sessionizer.dialects.snowflake import Snowflake
+
+    known: dict[str, type[Dialect]] = {d.name: d for d in (DuckDB, Snowflake, Redshift)}
+    if name not in known:
+        raise CompileError(f"unknown dialect {name!r}; choose one of: {', '.join(known)}")
+    return known[name]()
+
+
+DIALECT_NAMES = ("duckdb", "snowflake", "redshift")

@@ -1,0 +1,55 @@
+"""Redshift: no CREATE OR REPLACE TABLE, DISTKEY/SORTKEY, and DELETE+INSERT in a transaction.
+
+Redshift's MERGE takes neither a subquery source nor a target alias, so upserts here are
+delete+insert, which Redshift runs well inside one transaction.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from sqlglot import exp
+
+from sessionizer.dialects import Dialect, drop_table
+from sessionizer.targets import Target, coerce_option
+
+if TYPE_CHECKING:
+    from sessionizer.plan import Stage
+
+
+class Redshift(Dialect):
+    name: ClassVar[str] = "redshift"
+    sqlglot_dialect: ClassVar[str] = "redshift"
+    SUPPORTS_REPLACE_TABLE: ClassVar[bool] = False
+    NOW_UTC: ClassVar[str] = "GETDATE()"
+    driver_package: ClassVar[str | None] = "redshift-connector"
+
+    def table_properties(self, stage: Stage) -> list[exp.Expression]:
+        return [
+            exp.DistKeyProperty(this=exp.to_identifier(stage.dist_key)),
+            exp.SortKeyProperty(this=[exp.to_identifier(c) for c in stage.sort_key], compound=False),
+        ]
+
+    def create_temp_table(self, name: str, query: exp.Query) -> list[exp.Expression]:
+        table = exp.Table(this=exp.to_identifier(name))
+        return [
+            drop_table(table),
+            self.create_table_as(table.copy(), query, temporary=True),
+        ]
+
+    def connect(self, target: Target) -> Any:
+        try:
+            import redshift_connector
+        except ImportError:
+            from sessionizer.errors import TargetError
+
+            raise TargetError("the redshift target needs: pip install 'sessionizer[redshift]'") from None
+        kwargs: dict[str, Any] = {k: coerce_option(v) for k, v in target.options.items()}
+        kwargs.update(host=target.host, port=target.port or 5439, user=target.user, database=target.database or "dev")
+        password = target.password or os.environ.get("REDSHIFT_PASSWORD")
+        if password:
+            kwargs["password"] = password
+        con = redshift_connector.connect(**kwargs)
+        con.autocommit = True
+        return con

@@ -1,0 +1,54 @@
+"""Snowflake: CREATE OR REPLACE … CLUSTER BY, and MERGE for upserts.
+
+DDL commits implicitly in Snowflake, so transactions here wrap DML only; the scratch batch table
+is created before BEGIN.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from sqlglot import exp
+
+from sessionizer.dialects import Dialect, WriteStrategy
+from sessionizer.targets import Target, coerce_option
+
+if TYPE_CHECKING:
+    from sessionizer.plan import Stage
+
+
+class Snowflake(Dialect):
+    name: ClassVar[str] = "snowflake"
+    sqlglot_dialect: ClassVar[str] = "snowflake"
+    WRITE_STRATEGY: ClassVar[WriteStrategy] = WriteStrategy.MERGE
+    # SYSDATE() is UTC without time zone; CURRENT_TIMESTAMP follows the session's time zone.
+    NOW_UTC: ClassVar[str] = "SYSDATE()"
+    driver_package: ClassVar[str | None] = "snowflake-connector-python"
+
+    def table_properties(self, stage: Stage) -> list[exp.Expression]:
+        return [exp.ClusterProperty(expressions=[exp.column(c) for c in stage.sort_key])]
+
+    def connect(self, target: Target) -> Any:
+        try:
+            import snowflake.connector
+        except ImportError:
+            from sessionizer.errors import TargetError
+
+            raise TargetError("the snowflake target needs: pip install 'sessionizer[snowflake]'") from None
+        kwargs: dict[str, Any] = {k: coerce_option(v) for k, v in target.options.items()}
+        kwargs.update(user=target.user, account=target.host, autocommit=True)
+        if target.database:
+            kwargs["database"] = target.database
+        if target.schema:
+            kwargs["schema"] = target.schema
+        key_path = os.environ.get("SNOWFLAKE_PRIVATE_KEY_PATH")
+        if key_path:
+            kwargs["private_key_file"] = key_path
+            if os.environ.get("SNOWFLAKE_PRIVATE_KEY_PASSPHRASE"):
+                kwargs["private_key_file_pwd"] = os.environ["SNOWFLAKE_PRIVATE_KEY_PASSPHRASE"]
+        else:
+            password = target.password or os.environ.get("SNOWFLAKE_PASSWORD")
+            if password:
+                kwargs["password"] = password
+        return snowflake.connector.connect(**kwargs)

@@ -1,0 +1,143 @@
+"""The logical plan: six model stages as data, in dependency order.
+
+Each stage names its table, its inputs, its unique key, the column that scopes an incremental
+recomputation (``affected_by``) and its sort/cluster key. The SQL of a stage lives in
+``templates/<template>.sql``; how it is written to a warehouse is the dialect's business.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from sessionizer.config import Config
+
+
+class Mode(enum.Enum):
+    """How a run writes: rebuild everything, or only what new input affects."""
+
+    FULL_REFRESH = "full-refresh"
+    INCREMENTAL = "incremental"
+
+
+# Source columns the rules read (SPEC.md "Input"); the incremental key and pass-through
+# columns are added per config.
+SOURCE_COLUMNS: tuple[str, ...] = (
+    "id", "anonymous_id", "user_id", "received_at", "sent_at", "timestamp", "url", "path",
+    "title", "search", "referrer", "context_campaign_source", "context_campaign_medium",
+    "context_campaign_name", "context_campaign_term", "context_campaign_content", "context_ip",
+    "context_user_agent",
+)  # fmt: skip
+
+# Bookkeeping tables, beside the six.
+STATE_TABLE = "sessionizer_state"
+PENDING_ANONYMOUS_IDS = "sessionizer_pending_anonymous_ids"
+PENDING_USERS = "sessionizer_pending_users"
+REJECTED_TABLE = "segment_web_page_views__rejected"
+BATCH_TABLE = "sessionizer_batch"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One model of the plan."""
+
+    name: str
+    table: str
+    template: str
+    inputs: tuple[str, ...]
+    unique_key: str
+    affected_by: str  # incremental runs replace the rows whose value here is affected
+    sort_key: tuple[str, ...]
+    dist_key: str
+    upsert: bool = False  # rows are never removed, only added or changed: MERGE is enough
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("page_views", "segment_web_page_views", "page_views", ("source",),
+          "page_view_id", "page_view_id", ("tstamp",), "anonymous_id", upsert=True),
+    Stage("user_stitching", "segment_web_user_stitching", "user_stitching", ("page_views",),
+          "anonymous_id", "anonymous_id", ("anonymous_id",), "anonymous_id"),
+    Stage("sessionized", "segment_web_page_views__sessionized", "sessionized", ("page_views",),
+          "page_view_id", "anonymous_id", ("tstamp",), "anonymous_id", upsert=True),
+    Stage("sessions_initial", "segment_web_sessions__initial", "sessions_initial", ("sessionized",),
+          "session_id", "anonymous_id", ("session_start_tstamp",), "anonymous_id"),
+    Stage("sessions_stitched", "segment_web_sessions__stitched", "sessions_stitched",
+          ("sessions_initial", "user_stitching"), "session_id", "anonymous_id",
+          ("session_start_tstamp",), "blended_user_id"),
+    Stage("sessions", "segment_web_sessions", "sessions", ("sessions_stitched",),
+          "session_id", "blended_user_id", ("session_start_tstamp",), "blended_user_id"),
+)  # fmt: skip
+
+STAGE_BY_NAME = {stage.name: stage for stage in STAGES}
+
+
+def select_stages(selector: str | None) -> tuple[Stage, ...]:
+    """``STAGE`` picks one stage, ``STAGE+`` it and everything downstream, like dbt."""
+    from sessionizer.errors import ConfigError
+
+    if not selector:
+        return STAGES
+    name, downstream = (selector[:-1], True) if selector.endswith("+") else (selector, False)
+    name = {s.table: s.name for s in STAGES}.get(name, name)
+    if name not in STAGE_BY_NAME:
+        allowed = ", ".join(s.name for s in STAGES)
+        raise ConfigError("select", f"unknown stage {name!r}; stages are: {allowed} (add + for downstream)")
+    if not downstream:
+        return (STAGE_BY_NAME[name],)
+    chosen = {name}
+    for stage in STAGES:  # dependency order, so one pass finds every descendant
+        if chosen & set(stage.inputs):
+            chosen.add(stage.name)
+    return tuple(s for s in STAGES if s.name in chosen)
+
+
+def source_columns(config: Config) -> tuple[str, ...]:
+    """The source columns read: the rules', the incremental key, then pass-through ones."""
+    extra = [config.incremental_key] if config.incremental_key not in SOURCE_COLUMNS else []
+    return (*SOURCE_COLUMNS, *extra, *config.pass_through_columns)
+
+
+def page_view_columns(config: Config) -> tuple[str, ...]:
+    """segment_web_page_views, in dbt-segment's order (pass-through before device_category)."""
+    return (
+        "page_view_id", "anonymous_id", "user_id", "received_at_tstamp", "sent_at_tstamp",
+        "tstamp", "page_url", "page_url_host", "page_url_path", "page_title", "page_url_query",
+        "referrer", "referrer_host", "utm_source", "utm_medium", "utm_campaign", "utm_term",
+        "utm_content", "gclid", "ip", "user_agent", "device", *config.pass_through_columns,
+        "device_category",
+    )  # fmt: skip
+
+
+# First-page-view columns of a session: (output name, page view column).
+SESSION_FIRST_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("utm_source", "utm_source"), ("utm_content", "utm_content"), ("utm_medium", "utm_medium"),
+    ("utm_campaign", "utm_campaign"), ("utm_term", "utm_term"), ("gclid", "gclid"),
+    ("first_page_url", "page_url"), ("first_page_url_host", "page_url_host"),
+    ("first_page_url_path", "page_url_path"), ("first_page_url_query", "page_url_query"),
+    ("referrer", "referrer"), ("referrer_host", "referrer_host"), ("device", "device"),
+    ("device_category", "device_category"),
+)  # fmt: skip
+SESSION_LAST_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("last_page_url", "page_url"), ("last_page_url_host", "page_url_host"),
+    ("last_page_url_path", "page_url_path"), ("last_page_url_query", "page_url_query"),
+)  # fmt: skip
+
+
+def columns(stage: str, config: Config) -> tuple[str, ...]:
+    """The output columns of a stage's table, in order."""
+    pv = page_view_columns(config)
+    passes = tuple(f"{edge}_{c}" for c in config.pass_through_columns for edge in ("first", "last"))
+    initial = (
+        "session_id", "anonymous_id", "session_start_tstamp", "session_end_tstamp", "page_views",
+        *(name for name, _ in SESSION_FIRST_COLUMNS), *(name for name, _ in SESSION_LAST_COLUMNS),
+        *passes, "duration_in_s", "duration_in_s_tier", "referrer_medium", "referrer_source",
+    )  # fmt: skip
+    table = {
+        "page_views": pv,
+        "user_stitching": ("anonymous_id", "user_id", "first_seen_at", "last_seen_at"),
+        "sessionized": (*pv, "page_view_number", "session_id"),
+        "sessions_initial": initial,
+        "sessions_stitched": (*initial, "blended_user_id"),
+        "sessions": (*initial, "blended_user_id", "session_number"),
+    }
+    return table[stage]

@@ -1,0 +1,72 @@
+{#- The parsing rules of SPEC.md, written once in DuckDB SQL; sqlglot renders them per dialect. -#}
+
+{% macro url_host(column) -%}
+SPLIT_PART(SPLIT_PART(REPLACE(REPLACE(REPLACE({{ column }}, 'android-app://', ''), 'http://', ''), 'https://', ''), '/', 1), '?', 1)
+{%- endmacro %}
+
+{% macro referrer_host(column) -%}
+REPLACE({{ url_host(column) }}, 'www.', '')
+{%- endmacro %}
+
+{% macro gclid(column) -%}
+NULLIF(SPLIT_PART(SPLIT_PART({{ column }}, 'gclid=', 2), '&', 1), '')
+{%- endmacro %}
+
+{% macro device(column) -%}
+CASE
+  WHEN LOWER({{ column }}) LIKE '%android%' THEN 'Android'
+  ELSE REPLACE(SPLIT_PART(SPLIT_PART({{ column }}, '(', 2), ' ', 1), ';', '')
+END
+{%- endmacro %}
+
+{% macro device_category(column) -%}
+CASE
+  WHEN {{ column }} = 'iPhone' THEN 'iPhone'
+  WHEN {{ column }} = 'Android' THEN 'Android'
+  WHEN {{ column }} IN ('iPad', 'iPod') THEN 'Tablet'
+  WHEN {{ column }} IN ('Windows', 'Macintosh', 'X11') THEN 'Desktop'
+  ELSE 'Uncategorized'
+END
+{%- endmacro %}
+
+{#- dbt_utils.generate_surrogate_key, so session ids equal the dbt package's. -#}
+{% macro surrogate_key(columns) -%}
+MD5(
+{%- for column in columns -%}
+COALESCE(CAST({{ column }} AS VARCHAR), '_dbt_utils_surrogate_key_null_'){% if not loop.last %} || '-' || {% endif %}
+{%- endfor -%}
+)
+{%- endmacro %}
+
+{#- Seconds between two timestamps, counted as second boundaries crossed (SPEC.md "Time"). -#}
+{% macro seconds_between(start, end) -%}
+DATE_DIFF('second', {{ start }}, {{ end }})
+{%- endmacro %}
+
+{#- Rows of the source the rules can sessionize (SPEC.md "Input"). -#}
+{% macro is_valid() -%}
+id IS NOT NULL AND anonymous_id IS NOT NULL AND timestamp IS NOT NULL AND {{ key }} IS NOT NULL
+{%- endmacro %}
+
+{#- The trailing window: rows loaded after the stored watermark minus trailing_window hours. -#}
+{% macro in_window() -%}
+(
+  (SELECT watermark FROM {{ rel.state }}) IS NULL
+  OR {{ key }} > (SELECT watermark FROM {{ rel.state }}) - INTERVAL '{{ trailing_window }}' HOUR
+)
+{%- endmacro %}
+
+{% macro only_affected(column, pending) -%}
+{% if incremental %}WHERE {{ column }} IN (SELECT {{ column }} FROM {{ pending }}){% endif %}
+{%- endmacro %}
+
+{#- The dedupe order of SPEC.md (1): earliest received_at, then sent_at, then timestamp. -#}
+{% macro dedupe_order(received_at, sent_at, tstamp) -%}
+{{ received_at }} ASC NULLS LAST, {{ sent_at }} ASC NULLS LAST, {{ tstamp }} ASC NULLS LAST
+{%- endmacro %}
+
+{#- Never later than the run's start: a skewed clock must not stall later runs (CASE, because
+    LEAST skips NULLs in some warehouses and not in others). -#}
+{% macro capped_at_now(value) -%}
+CASE WHEN {{ value }} > CURRENT_TIMESTAMP THEN CURRENT_TIMESTAMP ELSE {{ value }} END
+{%- endmacro %}

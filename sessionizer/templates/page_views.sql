@@ -1,0 +1,80 @@
+{% from "_macros.sql" import url_host, referrer_host, gclid, device, device_category, is_valid, in_window, dedupe_order with context %}
+WITH source AS (
+  SELECT
+    CAST(id AS VARCHAR) AS id,
+    CAST(anonymous_id AS VARCHAR) AS anonymous_id,
+    CAST(user_id AS VARCHAR) AS user_id,
+    CAST(received_at AS TIMESTAMP) AS received_at,
+    CAST(sent_at AS TIMESTAMP) AS sent_at,
+    CAST(timestamp AS TIMESTAMP) AS timestamp,
+    url, path, title, search, referrer,
+    context_campaign_source, context_campaign_medium, context_campaign_name,
+    context_campaign_term, context_campaign_content, context_ip, context_user_agent
+    {%- for column in pass_through %}, {{ column }}{% endfor %}
+  FROM {{ source }}
+  WHERE {{ is_valid() }}{% if incremental %} AND {{ in_window() }}{% endif %}
+), ranked AS (
+  SELECT
+    *,
+    ROW_NUMBER() OVER (PARTITION BY id ORDER BY {{ dedupe_order('received_at', 'sent_at', 'timestamp') }}) AS dedupe_rank
+  FROM source
+), parsed AS (
+  SELECT
+    id AS page_view_id,
+    anonymous_id,
+    user_id,
+    received_at AS received_at_tstamp,
+    sent_at AS sent_at_tstamp,
+    timestamp AS tstamp,
+    url AS page_url,
+    {{ url_host('url') }} AS page_url_host,
+    path AS page_url_path,
+    title AS page_title,
+    search AS page_url_query,
+    referrer,
+    {{ referrer_host('referrer') }} AS referrer_host,
+    context_campaign_source AS utm_source,
+    context_campaign_medium AS utm_medium,
+    context_campaign_name AS utm_campaign,
+    context_campaign_term AS utm_term,
+    context_campaign_content AS utm_content,
+    {{ gclid('url') }} AS gclid,
+    context_ip AS ip,
+    context_user_agent AS user_agent,
+    {{ device('context_user_agent') }} AS device
+    {%- for column in pass_through %},
+    {{ column }}{% endfor %}
+  FROM ranked
+  WHERE dedupe_rank = 1
+), page_views AS (
+  SELECT
+    {{ columns.page_views[:-1] | join(', ') }},
+    {{ device_category('device') }} AS device_category
+  FROM parsed
+)
+{%- if incremental %}, stored AS (
+  {#- A row already stored changes nothing unless it sorts before the stored one. #}
+  SELECT page_view_id, received_at_tstamp, sent_at_tstamp, tstamp, 1 AS is_stored
+  FROM {{ rel.page_views }}
+  WHERE page_view_id IN (SELECT page_view_id FROM page_views)
+), contenders AS (
+  SELECT page_view_id, received_at_tstamp, sent_at_tstamp, tstamp, 0 AS is_stored FROM page_views
+  UNION ALL
+  SELECT page_view_id, received_at_tstamp, sent_at_tstamp, tstamp, is_stored FROM stored
+), winners AS (
+  SELECT
+    page_view_id,
+    is_stored,
+    ROW_NUMBER() OVER (
+      PARTITION BY page_view_id
+      ORDER BY {{ dedupe_order('received_at_tstamp', 'sent_at_tstamp', 'tstamp') }}, is_stored DESC
+    ) AS contender_rank
+  FROM contenders
+)
+SELECT {% for column in columns.page_views %}page_views.{{ column }}{% if not loop.last %}, {% endif %}{% endfor %}
+FROM page_views
+JOIN winners
+  ON winners.page_view_id = page_views.page_view_id AND winners.contender_rank = 1 AND winners.is_stored = 0
+{%- else %}
+SELECT {{ columns.page_views | join(', ') }} FROM page_views
+{%- endif %}

@@ -1,0 +1,8 @@
+{#- Blended users an affected visitor belongs to, before (stored sessions) and after (stitching). #}
+SELECT blended_user_id FROM {{ rel.sessions_stitched }}
+WHERE anonymous_id IN (SELECT anonymous_id FROM {{ rel.pending_anonymous_ids }})
+UNION
+SELECT COALESCE(user_stitching.user_id, pending.anonymous_id) AS blended_user_id
+FROM {{ rel.pending_anonymous_ids }} AS pending
+LEFT JOIN {{ rel.user_stitching }} AS user_stitching
+  ON user_stitching.anonymous_id = pending.anonymous_id

@@ -1,0 +1,65 @@
+{% from "_macros.sql" import only_affected, seconds_between with context %}
+WITH page_views AS (
+  SELECT *
+  FROM {{ rel.sessionized }}
+  {{ only_affected('anonymous_id', rel.pending_anonymous_ids) }}
+), bounds AS (
+  SELECT
+    session_id,
+    anonymous_id,
+    MIN(tstamp) AS session_start_tstamp,
+    MAX(tstamp) AS session_end_tstamp,
+    COUNT(*) AS page_views,
+    MIN(page_view_number) AS first_number,
+    MAX(page_view_number) AS last_number
+  FROM page_views
+  GROUP BY session_id, anonymous_id
+), referrer_mapping AS (
+{%- if referrer_mapping %}
+  SELECT * FROM (VALUES
+  {%- for medium, source, host in referrer_mapping %}
+    ({{ medium | lit }}, {{ source | lit }}, {{ host | lit }}){% if not loop.last %},{% endif %}
+  {%- endfor %}
+  ) AS mapping(medium, source, host)
+{%- else %}
+  SELECT CAST(NULL AS VARCHAR) AS medium, CAST(NULL AS VARCHAR) AS source, CAST(NULL AS VARCHAR) AS host
+  WHERE 1 = 0
+{%- endif %}
+), sessions AS (
+  SELECT
+    bounds.session_id,
+    bounds.anonymous_id,
+    bounds.session_start_tstamp,
+    bounds.session_end_tstamp,
+    bounds.page_views,
+    {%- for name, column in first_columns %}
+    first_view.{{ column }} AS {{ name }},
+    {%- endfor %}
+    {%- for name, column in last_columns %}
+    last_view.{{ column }} AS {{ name }},
+    {%- endfor %}
+    {%- for column in pass_through %}
+    first_view.{{ column }} AS first_{{ column }},
+    last_view.{{ column }} AS last_{{ column }},
+    {%- endfor %}
+    {{ seconds_between('bounds.session_start_tstamp', 'bounds.session_end_tstamp') }} AS duration_in_s
+  FROM bounds
+  JOIN page_views AS first_view
+    ON first_view.anonymous_id = bounds.anonymous_id AND first_view.page_view_number = bounds.first_number
+  JOIN page_views AS last_view
+    ON last_view.anonymous_id = bounds.anonymous_id AND last_view.page_view_number = bounds.last_number
+)
+SELECT
+  {% for column in columns.sessions_initial[:-3] %}sessions.{{ column }},
+  {% endfor -%}
+  CASE
+    WHEN sessions.duration_in_s BETWEEN 0 AND 9 THEN '0s to 9s'
+    WHEN sessions.duration_in_s BETWEEN 10 AND 29 THEN '10s to 29s'
+    WHEN sessions.duration_in_s BETWEEN 30 AND 59 THEN '30s to 59s'
+    WHEN sessions.duration_in_s > 59 THEN '60s or more'
+  END AS duration_in_s_tier,
+  referrer_mapping.medium AS referrer_medium,
+  referrer_mapping.source AS referrer_source
+FROM sessions
+LEFT JOIN referrer_mapping
+  ON referrer_mapping.host = sessions.referrer_host

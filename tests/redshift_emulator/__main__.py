@@ -1,0 +1,5 @@
+"""``python -m tests.redshift_emulator``: run an emulator until Ctrl-C."""
+
+from . import main
+
+main()
