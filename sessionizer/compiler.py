@@ -126,12 +126,17 @@ class Compiler:
         """Drop the state first: until the refresh finishes, any run is a full refresh."""
         trees: list[tuple[exp.Expression, str | None]] = []
         if self.schema:
-            trees.append((exp.Create(this=exp.Table(this=exp.to_identifier(self.schema)), kind="SCHEMA", exists=True), None))
+            trees.append(
+                (exp.Create(this=exp.Table(this=exp.to_identifier(self.schema)), kind="SCHEMA", exists=True), None)
+            )
         trees.append((drop_table(self.tables["state"]), None))
         return trees
 
     def full_refresh(self, stage: Stage) -> list[tuple[exp.Expression, str | None]]:
-        out = [(t, stage.table) for t in self.dialect.replace_table(self.tables[stage.name], self.query(stage.template, False), stage)]
+        out = [
+            (t, stage.table)
+            for t in self.dialect.replace_table(self.tables[stage.name], self.query(stage.template, False), stage)
+        ]
         if stage.name == "page_views":
             rejected = self.dialect.replace_table(self.tables["rejected"], self.query("rejected", False))
             out += [(t, plan.REJECTED_TABLE) for t in rejected]
@@ -164,17 +169,30 @@ class Compiler:
             affected = exp.select(stage.affected_by).from_(pending.copy())
         trees.append((exp.Transaction(), None))
         if stage.name == "page_views":
-            record = exp.insert(self.query("pending_anonymous_ids", True), self.tables["pending_anonymous_ids"], columns=["anonymous_id"])
+            record = exp.insert(
+                self.query("pending_anonymous_ids", True),
+                self.tables["pending_anonymous_ids"],
+                columns=["anonymous_id"],
+            )
             trees.append((record, None))
         if stage.name == "sessions_stitched":
-            record = exp.insert(self.query("pending_users", True), self.tables["pending_users"], columns=["blended_user_id"])
+            record = exp.insert(
+                self.query("pending_users", True), self.tables["pending_users"], columns=["blended_user_id"]
+            )
             trees.append((record, None))
         key = stage.unique_key if stage.upsert else stage.affected_by
         trees += [(t, stage.table) for t in self.dialect.upsert(table, columns, source, key, affected, stage.upsert)]
         if stage.name == "page_views":
             rejected_columns = [*plan.source_columns(self.config), "reject_reason"]
-            trees.append((exp.insert(self.query("rejected", True), self.tables["rejected"], columns=rejected_columns), plan.REJECTED_TABLE))
-            watermark = exp.update(self.tables["state"], {"pending_watermark": self.query("pending_watermark", True).subquery()})
+            trees.append(
+                (
+                    exp.insert(self.query("rejected", True), self.tables["rejected"], columns=rejected_columns),
+                    plan.REJECTED_TABLE,
+                )
+            )
+            watermark = exp.update(
+                self.tables["state"], {"pending_watermark": self.query("pending_watermark", True).subquery()}
+            )
             trees.append((watermark, None))
         trees.append((exp.Commit(), None))
         return trees
@@ -217,7 +235,13 @@ class Compiler:
         return [self._statement(name, tree, writes) for name, trees in groups for tree, writes in trees]
 
     def _statement(self, stage: str, tree: exp.Expression, writes: str | None) -> Statement:
-        kind = Kind.BEGIN if isinstance(tree, exp.Transaction) else Kind.COMMIT if isinstance(tree, exp.Commit) else Kind.STATEMENT
+        kind = (
+            Kind.BEGIN
+            if isinstance(tree, exp.Transaction)
+            else Kind.COMMIT
+            if isinstance(tree, exp.Commit)
+            else Kind.STATEMENT
+        )
         return Statement(stage, self.dialect.render(tree), kind, writes if kind is Kind.STATEMENT else None)
 
 

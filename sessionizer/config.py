@@ -178,9 +178,26 @@ class Config:
 
 # Columns the rules already produce; a pass-through column of the same name would collide.
 RESERVED_COLUMNS = frozenset(
-    "id anonymous_id user_id received_at sent_at timestamp url path title search referrer "
-    "context_campaign_source context_campaign_medium context_campaign_name context_campaign_term "
-    "context_campaign_content context_ip context_user_agent".split()
+    [
+        "id",
+        "anonymous_id",
+        "user_id",
+        "received_at",
+        "sent_at",
+        "timestamp",
+        "url",
+        "path",
+        "title",
+        "search",
+        "referrer",
+        "context_campaign_source",
+        "context_campaign_medium",
+        "context_campaign_name",
+        "context_campaign_term",
+        "context_campaign_content",
+        "context_ip",
+        "context_user_agent",
+    ]
 )
 
 

@@ -94,7 +94,9 @@ def parse_target(url: str | None) -> Target:
     except ValueError:
         raise TargetError(f"target {mask(url, secrets)!r}: the port is not a number") from None
     if not parts.hostname or not parts.username:
-        raise TargetError(f"target {mask(url, secrets)!r}: expected {scheme}://USER@{'ACCOUNT' if scheme == 'snowflake' else 'HOST:PORT'}/DATABASE/SCHEMA")
+        raise TargetError(
+            f"target {mask(url, secrets)!r}: expected {scheme}://USER@{'ACCOUNT' if scheme == 'snowflake' else 'HOST:PORT'}/DATABASE/SCHEMA"
+        )
     return Target(
         scheme, url, host=parts.hostname, port=port, user=unquote(parts.username),
         password=password, database=database, schema=schema, options=options, secrets=secrets,

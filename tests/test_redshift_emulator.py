@@ -180,10 +180,17 @@ def test_common_pipeline_statements(conn: redshift_connector.Connection) -> None
     _run(conn, "DROP TABLE IF EXISTS emu_p")
     _run(conn, "DROP TABLE IF EXISTS emu_p2")
     _run(conn, "CREATE TABLE emu_p (id INT, v VARCHAR(64), ts TIMESTAMP)")
-    _run(conn, "INSERT INTO emu_p VALUES (1, 'a', '2024-01-01 10:00:00'), (2, '', '2024-01-01 12:00:00'), (3, 'c', NULL)")
+    _run(
+        conn,
+        "INSERT INTO emu_p VALUES (1, 'a', '2024-01-01 10:00:00'), (2, '', '2024-01-01 12:00:00'), (3, 'c', NULL)",
+    )
     _run(conn, "CREATE TABLE emu_p2 AS SELECT * FROM emu_p WHERE id = 3")
     _run(conn, "DELETE FROM emu_p USING emu_p2 WHERE emu_p.id = emu_p2.id")
-    _run(conn, "DELETE FROM emu_p WHERE id IN (SELECT id FROM emu_p WHERE ts < TIMESTAMP '2024-01-01 13:00:00' - INTERVAL '3 HOUR')")
+    _run(
+        conn,
+        "DELETE FROM emu_p WHERE id IN "
+        "(SELECT id FROM emu_p WHERE ts < TIMESTAMP '2024-01-01 13:00:00' - INTERVAL '3 HOUR')",
+    )
     _run(conn, "INSERT INTO emu_p2 SELECT id, MD5(v), ts FROM emu_p WHERE id = 1")
     rows = _rows(
         conn,
@@ -337,6 +344,7 @@ def test_stops_postmaster_and_cleans_up_even_on_error() -> None:
         assert _pid_alive(pid)
         assert _rows(redshift_connector.connect(**emu.connect_kwargs), "SELECT 1") == [[1]]
         raise RuntimeError("boom")
+    assert pid is not None
     assert not _pid_alive(pid)
     assert isinstance(tempdir, Path)
     assert not tempdir.exists()

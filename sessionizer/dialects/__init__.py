@@ -113,7 +113,9 @@ class Dialect:
             self.create_table_as(staged, query, stage),
             exp.Transaction(),
             drop_table(table.copy()),
-            exp.Alter(this=staged.copy(), kind="TABLE", actions=[exp.AlterRename(this=exp.Table(this=table.this.copy()))]),
+            exp.Alter(
+                this=staged.copy(), kind="TABLE", actions=[exp.AlterRename(this=exp.Table(this=table.this.copy()))]
+            ),
             exp.Commit(),
         ]
 
@@ -159,9 +161,7 @@ def merge(table: exp.Table, columns: Sequence[str], query: exp.Query, key: str) 
             expressions=[
                 exp.When(
                     matched=True,
-                    then=exp.Update(
-                        expressions=[exp.column(c).eq(exp.column(c, source)) for c in columns if c != key]
-                    ),
+                    then=exp.Update(expressions=[exp.column(c).eq(exp.column(c, source)) for c in columns if c != key]),
                 ),
                 exp.When(
                     matched=False,

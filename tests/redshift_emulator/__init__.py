@@ -21,6 +21,7 @@ Usage::
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 from types import TracebackType
@@ -128,7 +129,5 @@ def main() -> None:
     with RedshiftEmulator() as emu:
         print(emu.url(), flush=True)
         print(f"connect_kwargs={emu.connect_kwargs}", flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             done.wait()
-        except KeyboardInterrupt:
-            pass

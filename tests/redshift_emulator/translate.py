@@ -33,6 +33,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.redshift import Redshift
 from sqlglot.errors import ErrorLevel, ParseError, TokenError, UnsupportedError
+from sqlglot.parsers.redshift import RedshiftParser
 from sqlglot.tokens import TokenType
 
 __all__ = ["EmulatorUnsupported", "RedshiftRejected", "TranslationError", "translate"]
@@ -58,14 +59,14 @@ _GETDATE = "__REDSHIFT_EMULATOR_GETDATE__"
 class _RedshiftForEmulator(Redshift):
     """Redshift dialect that keeps GETDATE() apart from CURRENT_TIMESTAMP."""
 
-    class Parser(Redshift.Parser):
+    class Parser(RedshiftParser):
         FUNCTIONS: ClassVar[dict[str, Callable]] = {
-            **Redshift.Parser.FUNCTIONS,
+            **RedshiftParser.FUNCTIONS,
             "GETDATE": lambda args: exp.Anonymous(this=_GETDATE, expressions=args),
         }
 
 
-def _pg(sql: str) -> exp.Expression:
+def _pg(sql: str) -> exp.Expr:
     """Parse a PostgreSQL template used to build replacement nodes."""
     return sqlglot.parse_one(sql, read="postgres")
 
@@ -117,7 +118,7 @@ _PASSTHROUGH = re.compile(r"^\s*START\s+TRANSACTION\b", re.IGNORECASE)
 _STRIPPED_PROPERTIES = (exp.DistKeyProperty, exp.SortKeyProperty, exp.DistStyleProperty)
 
 
-def _datediff(node: exp.Expression) -> exp.Expression:
+def _datediff(node: exp.Expr) -> exp.Expr:
     """Replace a DATEDIFF node by Redshift's boundary-counting arithmetic."""
     unit_node = node.args.get("unit")
     unit = (unit_node.name if unit_node is not None else "DAY").upper()
@@ -128,7 +129,7 @@ def _datediff(node: exp.Expression) -> exp.Expression:
     start = node.expression.transform(_rewrite, copy=True)
     end = node.this.transform(_rewrite, copy=True)
 
-    def fill(n: exp.Expression) -> exp.Expression:
+    def fill(n: exp.Expr) -> exp.Expr:
         if isinstance(n, exp.Column) and n.name in ("__a", "__b") and not n.table:
             return (start if n.name == "__a" else end).copy()
         return n
@@ -139,7 +140,7 @@ def _datediff(node: exp.Expression) -> exp.Expression:
 def _merge_insert_values(when: exp.When) -> None:
     """``INSERT VALUES (…)`` without a column list: sqlglot emits ``INSERT (VALUES(…))``."""
     then = when.args.get("then")
-    if not isinstance(then, exp.Insert) or then.expression is not None and then.expression is not False:
+    if not isinstance(then, exp.Insert) or then.expression not in (None, False):
         return
     target = then.this
     if not isinstance(target, exp.Tuple) or len(target.expressions) != 1:
@@ -174,7 +175,7 @@ def _check_merge(merge: exp.Merge) -> None:
         _merge_insert_values(when)
 
 
-def _check(statement: exp.Expression) -> None:
+def _check(statement: exp.Expr) -> None:
     """Raise for statements Redshift rejects or the emulator cannot run faithfully."""
     replace = isinstance(statement, exp.Create) and statement.args.get("replace")
     if replace and (statement.args.get("kind") or "").upper() == "TABLE":
@@ -188,7 +189,7 @@ def _check(statement: exp.Expression) -> None:
         )
 
 
-def _rewrite(node: exp.Expression) -> exp.Expression | None:
+def _rewrite(node: exp.Expr) -> exp.Expr | None:
     """Node-level fixes applied through ``Expression.transform``."""
     if isinstance(node, _STRIPPED_PROPERTIES):
         return None
@@ -256,8 +257,10 @@ def translate(sql: str) -> str:
     if isinstance(statement, exp.Command):
         return sql
     _check(statement)
-    statement = statement.transform(_rewrite, copy=True)
+    rewritten = statement.transform(_rewrite, copy=True)
+    if rewritten is None:
+        return ""
     try:
-        return statement.sql(dialect="postgres", unsupported_level=ErrorLevel.RAISE)
+        return rewritten.sql(dialect="postgres", unsupported_level=ErrorLevel.RAISE)
     except (UnsupportedError, ValueError) as err:
         raise EmulatorUnsupported(f"Redshift emulator cannot translate this statement to PostgreSQL: {err}") from None

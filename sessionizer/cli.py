@@ -1,0 +1,314 @@
+"""The command line: compile, run, check, demo, generate.
+
+Every setting of sessionizer.yml is also a flag of the same name; flags win over the file.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sessionizer.errors import SessionizerError
+
+DIALECTS = ("duckdb", "snowflake", "redshift")
+
+
+def config_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The settings flags, shared by every command that compiles or runs the plan."""
+    options = [
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(dir_okay=False),
+            help="Settings file [default: ./sessionizer.yml when present].",
+        ),
+        click.option(
+            "--source", help="Segment pages table (e.g. segment.pages), or on DuckDB a Parquet/CSV/JSON file or glob."
+        ),
+        click.option(
+            "--target",
+            help="Warehouse URL, e.g. duckdb:///sessionizer.duckdb, snowflake://USER@ACCOUNT/DB/SCHEMA, redshift://USER@HOST:5439/DB/SCHEMA.",
+        ),
+        click.option("--schema", help="Schema the six tables are written to [default: the target's]."),
+        click.option(
+            "--inactivity-cutoff", help="Seconds of inactivity that end a session; 1800 or 30 * 60 [default: 1800]."
+        ),
+        click.option(
+            "--trailing-window", help="Hours re-read before the newest processed row on incremental runs [default: 3]."
+        ),
+        click.option(
+            "--pass-through-columns", help="Extra source columns carried into the tables, comma-separated: a,b."
+        ),
+        click.option("--incremental-key", help="Load column that finds new rows [default: received_at]."),
+        click.option("--referrer-mapping", help="CSV with medium,source,host replacing the built-in referrer mapping."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def load_settings(kwargs: dict[str, Any]) -> Any:
+    """Pop the settings flags from a command's kwargs and build the Config."""
+    from sessionizer.config import load_config
+
+    keys = ("source", "target", "schema", "inactivity_cutoff", "trailing_window", "pass_through_columns",
+            "incremental_key", "referrer_mapping")  # fmt: skip
+    overrides = {k: kwargs.pop(k) for k in keys}
+    return load_config(kwargs.pop("config_file"), overrides)
+
+
+def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Our errors become one red line and exit code 1; --debug keeps the traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        debug = kwargs.get("debug", False)
+        try:
+            return func(*args, **kwargs)
+        except SessionizerError as err:
+            if debug:
+                raise
+            click.secho(f"Error: {err}", fg="red", err=True)
+            sys.exit(err.exit_code)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="sessionizer")
+def main() -> None:
+    """Segment page views into web sessions, inside your warehouse.
+
+    Builds the six tables of the dbt-segment package (page views, user stitching, sessionized
+    page views, initial, stitched and final sessions) on Snowflake, Redshift or DuckDB,
+    correctly on incremental runs.
+
+    \b
+    Try it with no warehouse at all:
+      sessionizer demo
+    Print the SQL for your warehouse:
+      sessionizer compile --dialect snowflake --source segment.pages
+    Run it:
+      sessionizer run --source 'exports/pages/*.parquet'
+    """
+
+
+@main.command("compile")
+@config_options
+@click.option(
+    "--dialect", type=click.Choice(DIALECTS), default=None, help="SQL dialect [default: the target's, else duckdb]."
+)
+@click.option(
+    "--full-refresh/--incremental",
+    "full_refresh",
+    default=True,
+    help="Rebuild everything, or only what new rows affect [default: --full-refresh].",
+)
+@click.option("--select", metavar="STAGE[+]", help="One stage, or with + it and everything downstream (like dbt).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    help="Write one file per stage into DIR, numbered in run order.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["sql", "json"]),
+    default="sql",
+    show_default=True,
+    help="json: a list of {stage, order, sql}.",
+)
+@handle_errors
+def compile_command(dialect: str | None, full_refresh: bool, select: str | None, out_dir: str | None,
+                    output_format: str, **kwargs: Any) -> None:  # fmt: skip
+    """Print the SQL that builds the six tables, without connecting to anything.
+
+    \b
+    Examples:
+      sessionizer compile --dialect snowflake --source segment.pages --schema analytics
+      sessionizer compile --dialect redshift --incremental --select sessions_initial+
+      sessionizer compile --format json | jq '.[].stage'
+      sessionizer compile --dialect snowflake --out build/sql
+    """
+    from sessionizer.compiler import compile as compile_plan
+    from sessionizer.plan import Mode
+
+    config = load_settings(kwargs)
+    if dialect is None:
+        dialect = config.target.split("://", 1)[0] if config.target and "://" in config.target else "duckdb"
+        if dialect not in DIALECTS:
+            raise click.UsageError(f"cannot tell the dialect from target {config.target!r}; pass --dialect")
+    mode = Mode.FULL_REFRESH if full_refresh else Mode.INCREMENTAL
+    statements = compile_plan(config, dialect, mode, select)
+    stages: list[tuple[str, list[str]]] = []
+    for statement in statements:
+        if not stages or stages[-1][0] != statement.stage:
+            stages.append((statement.stage, []))
+        stages[-1][1].append(statement.sql)
+    scripts = [(name, _script(name, order, dialect, mode.value, sqls)) for order, (name, sqls) in enumerate(stages, 1)]
+    if output_format == "json":
+        payload = json.dumps(
+            [{"stage": name, "order": order, "sql": script} for order, (name, script) in enumerate(scripts, 1)],
+            indent=2,
+        )
+    else:
+        payload = "\n".join(script for _, script in scripts)
+    if out_dir is None:
+        click.echo(payload)
+        return
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    suffix = "json" if output_format == "json" else "sql"
+    if output_format == "json":
+        (out / "plan.json").write_text(payload + "\n", "utf-8")
+    else:
+        for order, (name, script) in enumerate(scripts, 1):
+            (out / f"{order:02d}_{name}.{suffix}").write_text(script, "utf-8")
+    click.echo(f"wrote {len(scripts)} stage file(s) to {out}", err=True)
+
+
+def _script(stage: str, order: int, dialect: str, mode: str, sqls: list[str]) -> str:
+    header = f"-- stage {order}: {stage} ({dialect}, {mode})\n"
+    return header + "".join(f"{sql};\n\n" for sql in sqls)
+
+
+def _reporter(quiet: bool, log_format: str) -> Callable[[dict[str, Any]], None]:
+    def report(event: dict[str, Any]) -> None:
+        if log_format == "json":
+            click.echo(json.dumps(event, default=str))
+            return
+        if quiet:
+            return
+        kind = event["event"]
+        if kind == "start":
+            click.echo(f"sessionizer run: {event['mode']} on {event['target']}")
+        elif kind == "stage":
+            rows = "?" if event["rows_written"] is None else f"{event['rows_written']:,}"
+            click.echo(f"  {event['stage']:<20} {rows:>12} rows written  {event['seconds']:8.2f} s")
+        elif kind == "summary":
+            click.echo(
+                f"done in {event['seconds']:.2f} s: {event['page_views']:,} page views, {event['sessions']:,} sessions, "
+                f"{event['users']:,} users, {event['new_sessions']:+,} sessions this run, "
+                f"{event['rejected']:,} rejected rows ({event['new_rejected']:+,} this run)"
+            )
+
+    return report
+
+
+@main.command("run")
+@config_options
+@click.option(
+    "--full-refresh", is_flag=True, help="Rebuild every table from the source (needed after a settings change)."
+)
+@click.option("--select", metavar="STAGE[+]", help="One stage, or with + it and everything downstream.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one event per line, for schedulers.",
+)
+@click.option("--debug", is_flag=True, help="Show the Python traceback of an error.")
+@handle_errors
+def run_command(
+    full_refresh: bool, select: str | None, quiet: bool, log_format: str, debug: bool, **kwargs: Any
+) -> None:
+    """Build or update the six tables in the target warehouse.
+
+    The first run (or --full-refresh) builds everything; later runs only recompute the
+    visitors and users that new rows touch, and give exactly what a full refresh would.
+
+    \b
+    Examples:
+      sessionizer run                                   # ./sessionizer.yml, or pages → ./sessionizer.duckdb
+      sessionizer run --source 'exports/pages/*.parquet' --target duckdb:///analytics.duckdb
+      SNOWFLAKE_PASSWORD=… sessionizer run --target 'snowflake://ME@ACCT/ANALYTICS/SEGMENT?warehouse=WH'
+      REDSHIFT_PASSWORD=… sessionizer run --target redshift://me@cluster:5439/dev/analytics --log-format json
+    """
+    from sessionizer.runner import Runner
+
+    config = load_settings(kwargs)
+    Runner(config, on_event=_reporter(quiet, log_format)).run(full_refresh=full_refresh, select=select)
+
+
+@main.command("check")
+@config_options
+@click.option("--debug", is_flag=True, help="Show the Python traceback of an error.")
+@handle_errors
+def check_command(debug: bool, **kwargs: Any) -> None:
+    """Count source rows that are not in the tables (rows the trailing window missed).
+
+    An anti-join over the whole source: slow on big tables, so run it on demand, not in
+    every run. Exit code 1 when rows are missing.
+
+    \b
+    Example:
+      sessionizer check --source segment.pages --target duckdb:///sessionizer.duckdb
+    """
+    from sessionizer.runner import Runner
+
+    config = load_settings(kwargs)
+    result = Runner(config).check()
+    if result["missing"] == 0:
+        click.echo("ok: every valid source row is in the tables")
+        return
+    oldest = result["oldest_" + config.incremental_key]
+    click.echo(
+        f"{result['missing']:,} source row(s) are missing from the tables; the oldest was loaded at {oldest}. "
+        f"Run `sessionizer run --full-refresh`, or widen trailing_window (now {config.trailing_window} h)."
+    )
+    sys.exit(1)
+
+
+@main.command("generate")
+@click.option("--rows", type=click.IntRange(min=0), default=100_000, show_default=True, help="How many page views.")
+@click.option("--seed", type=int, default=42, show_default=True, help="Same seed, same data.")
+@click.option(
+    "--out", "out_path", required=True, type=click.Path(dir_okay=False), help="A .parquet, .csv or .json file."
+)
+@handle_errors
+def generate_command(rows: int, seed: int, out_path: str) -> None:
+    """Write realistic Segment pages rows to a file.
+
+    \b
+    Example:
+      sessionizer generate --rows 1000000 --out pages.parquet
+      sessionizer run --source pages.parquet
+    """
+    from sessionizer.generate import write
+
+    try:
+        count = write(out_path, rows, seed)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--out") from None
+    click.echo(f"wrote {count:,} page views to {out_path}")
+
+
+@main.command("demo")
+@click.option(
+    "--rows", type=click.IntRange(min=1), default=100_000, show_default=True, help="How many page views to generate."
+)
+@click.option("--seed", type=int, default=42, show_default=True, help="Same seed, same data.")
+@click.option(
+    "--target", default="duckdb:///sessionizer_demo.duckdb", show_default=True, help="A DuckDB file for the demo."
+)
+@click.option("--debug", is_flag=True, help="Show the Python traceback of an error.")
+@handle_errors
+def demo_command(rows: int, seed: int, target: str, debug: bool) -> None:
+    """Generate Segment pages, sessionize them in a local DuckDB file, and show the overview.
+
+    \b
+    Example:
+      sessionizer demo --rows 20000 --seed 7
+    """
+    from sessionizer.demo import run_demo
+
+    run_demo(rows=rows, seed=seed, target=target, echo=click.echo)

@@ -1,0 +1,261 @@
+"""Runs a compiled plan against a warehouse: decides the mode, executes, reports.
+
+Statements are sent one per execute, in order. BEGIN/COMMIT come from the plan itself, so a
+failure inside a transaction is rolled back here and the tables stay as they were; what is
+committed stays, and the next run picks up from the work lists the plan keeps.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlglot import exp
+
+from sessionizer import plan
+from sessionizer.compiler import FINISH, PREPARE, Compiler, Kind, Statement
+from sessionizer.config import Config
+from sessionizer.dialects import CANONICAL, Dialect, get_dialect
+from sessionizer.errors import RunError, SessionizerError, SourceError, StateError, TargetError
+from sessionizer.plan import Mode
+from sessionizer.targets import Target, mask, parse_target
+
+Event = dict[str, Any]
+
+
+@dataclass
+class StageResult:
+    stage: str
+    rows_written: int | None
+    seconds: float
+
+
+@dataclass
+class RunSummary:
+    """What a run did, as the CLI prints it and --log-format json emits it."""
+
+    mode: str
+    target: str
+    stages: list[StageResult] = field(default_factory=list)
+    page_views: int = 0
+    sessions: int = 0
+    users: int = 0
+    new_sessions: int = 0
+    rejected: int = 0
+    new_rejected: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Warehouse:
+    """A connection plus the dialect that speaks to it; every error text is masked."""
+
+    def __init__(self, target: Target, dialect: Dialect) -> None:
+        self.target = target
+        self.dialect = dialect
+        try:
+            self.connection = dialect.connect(target)
+        except SessionizerError:
+            raise
+        except Exception as err:
+            raise TargetError(f"cannot connect to {target.display}: {self.scrub(err)}") from None
+        self.cursor = self.connection.cursor()
+
+    def scrub(self, err: BaseException | str) -> str:
+        text = (str(err).strip() or type(err).__name__) if isinstance(err, BaseException) else err
+        return mask(text, self.target.secrets)
+
+    def execute(self, sql: str) -> Any:
+        self.cursor.execute(sql)
+        return self.cursor
+
+    def scalar_row(self, sql: str) -> tuple[Any, ...] | None:
+        row = self.execute(sql).fetchone()
+        return tuple(row) if row is not None else None
+
+    def table_exists(self, table: exp.Table) -> bool:
+        """Looked up in information_schema, case-insensitively (Snowflake upper-cases names)."""
+        schema: exp.Expression = (
+            exp.Literal.string(table.db.lower()) if table.db else exp.func("LOWER", exp.func("CURRENT_SCHEMA"))
+        )
+        query = (
+            exp.select("1")
+            .from_("information_schema.tables")
+            .where(exp.func("LOWER", exp.column("table_schema")).eq(schema))
+            .where(exp.func("LOWER", exp.column("table_name")).eq(exp.Literal.string(table.name.lower())))
+        )
+        return self.scalar_row(self.dialect.render(query, pretty=False)) is not None
+
+    def rowcount(self) -> int | None:
+        """Rows the last statement wrote, where the driver tells."""
+        count = getattr(self.cursor, "rowcount", -1)
+        if isinstance(count, int) and count >= 0:
+            return count
+        try:  # DuckDB answers INSERT/CREATE … AS with a one-row count
+            row = self.cursor.fetchone()
+        except Exception:
+            return None
+        return int(row[0]) if row and isinstance(row[0], int) else None
+
+    def close(self) -> None:
+        try:
+            self.connection.close()
+        except Exception:
+            pass
+
+
+class Runner:
+    """Runs the plan for one config and target; ``on_event`` receives progress as dicts."""
+
+    def __init__(
+        self, config: Config, target: str | Target | None = None, on_event: Callable[[Event], None] | None = None
+    ) -> None:
+        self.config = config
+        self.target = target if isinstance(target, Target) else parse_target(target or config.target)
+        self.dialect = get_dialect(self.target.dialect)
+        if config.schema is None and self.target.schema:
+            from dataclasses import replace
+
+            self.config = replace(config, schema=self.target.schema)
+        self.compiler = Compiler(self.config, self.dialect)
+        self.on_event = on_event or (lambda event: None)
+
+    @contextmanager
+    def warehouse(self) -> Iterator[Warehouse]:
+        wh = Warehouse(self.target, self.dialect)
+        try:
+            yield wh
+        finally:
+            wh.close()
+
+    # -- preflight -----------------------------------------------------------------------------
+
+    def check_source(self, wh: Warehouse) -> None:
+        """The source exists and has every column the rules read; names what is missing."""
+        probe = f"SELECT * FROM {self._source_sql()} LIMIT 0"
+        try:
+            cursor = wh.execute(probe)
+        except Exception as err:
+            raise SourceError(f"cannot read the source {self.config.source!r}: {wh.scrub(err)}") from None
+        present = {str(d[0]).lower() for d in cursor.description or ()}
+        missing = [c for c in plan.source_columns(self.config) if c not in present]
+        if missing:
+            raise SourceError(
+                f"the source {self.config.source!r} lacks the column(s) {', '.join(missing)}; "
+                "it must have Segment's pages columns (see SPEC: Input)"
+            )
+
+    def _source_sql(self) -> str:
+        return self.dialect.render(
+            exp.maybe_parse(self.compiler.context["source"], dialect=CANONICAL, into=exp.Table), pretty=False
+        )
+
+    def decide_mode(self, wh: Warehouse, full_refresh: bool) -> Mode:
+        """Full refresh when asked, or when any table or the state is missing."""
+        if full_refresh:
+            return Mode.FULL_REFRESH
+        needed = [self.compiler.tables[k] for k in (*(s.name for s in plan.STAGES), "state", "rejected",
+                                                    "pending_anonymous_ids", "pending_users")]  # fmt: skip
+        if not all(wh.table_exists(t) for t in needed):
+            return Mode.FULL_REFRESH
+        row = wh.scalar_row(
+            self.dialect.render(exp.select("settings").from_(self.compiler.tables["state"].copy()), pretty=False)
+        )
+        if row is None:
+            return Mode.FULL_REFRESH
+        stored = json.loads(row[0])
+        wanted = self.config.settings_fingerprint()
+        if stored != wanted:
+            changed = sorted(k for k in set(stored) | set(wanted) if stored.get(k) != wanted.get(k))
+            raise StateError(
+                f"the tables were built with other settings ({', '.join(changed)} changed); "
+                "an incremental run would mix two definitions. Run again with --full-refresh."
+            )
+        return Mode.INCREMENTAL
+
+    # -- running ---------------------------------------------------------------------------------
+
+    def run(self, full_refresh: bool = False, select: str | None = None) -> RunSummary:
+        started = time.perf_counter()
+        with self.warehouse() as wh:
+            self.check_source(wh)
+            mode = self.decide_mode(wh, full_refresh)
+            before = self.figures(wh) if mode is Mode.INCREMENTAL else None
+            statements = self.compiler.compile(mode, select)
+            summary = RunSummary(mode=mode.value, target=self.target.display)
+            self.on_event({"event": "start", "mode": mode.value, "target": self.target.display})
+            for stage, group in _by_stage(statements):
+                result = self.run_stage(wh, stage, group, mode)
+                if stage not in (PREPARE, FINISH):
+                    summary.stages.append(result)
+                    self.on_event({"event": "stage", **asdict(result)})
+            after = self.figures(wh)
+        summary.page_views, summary.sessions, summary.users, summary.rejected = after
+        summary.new_sessions = after[1] - (before[1] if before else 0)
+        summary.new_rejected = after[3] - (before[3] if before else 0)
+        summary.seconds = round(time.perf_counter() - started, 3)
+        self.on_event({"event": "summary", **summary.as_dict()})
+        return summary
+
+    def run_stage(self, wh: Warehouse, stage: str, statements: list[Statement], mode: Mode) -> StageResult:
+        started = time.perf_counter()
+        written: int | None = 0
+        in_transaction = False
+        for statement in statements:
+            try:
+                wh.execute(statement.sql)
+            except Exception as err:
+                if in_transaction:
+                    try:
+                        wh.execute("ROLLBACK")
+                    except Exception:
+                        pass
+                raise RunError(stage, wh.scrub(statement.sql), RuntimeError(wh.scrub(err))) from err
+            in_transaction = (in_transaction or statement.kind is Kind.BEGIN) and statement.kind is not Kind.COMMIT
+            if statement.writes and mode is Mode.INCREMENTAL and written is not None:
+                count = wh.rowcount()
+                written = None if count is None else written + count
+        if mode is Mode.FULL_REFRESH and stage in plan.STAGE_BY_NAME:
+            table = self.compiler.tables[stage]
+            row = wh.scalar_row(
+                self.dialect.render(exp.select(exp.func("COUNT", exp.Star())).from_(table.copy()), pretty=False)
+            )
+            written = int(row[0]) if row else None
+        return StageResult(stage, written, round(time.perf_counter() - started, 3))
+
+    def figures(self, wh: Warehouse) -> tuple[int, int, int, int]:
+        row = wh.scalar_row(self.dialect.render(self.compiler.query("summary", False), pretty=False))
+        assert row is not None
+        return tuple(int(v or 0) for v in row)  # type: ignore[return-value]
+
+    def check(self) -> dict[str, Any]:
+        """Source rows the trailing window missed (an anti-join: slow, so on demand)."""
+        with self.warehouse() as wh:
+            self.check_source(wh)
+            if not wh.table_exists(self.compiler.tables["page_views"]):
+                raise StateError("there are no tables to check yet; run `sessionizer run` first")
+            row = wh.scalar_row(self.dialect.render(self.compiler.query("check", False), pretty=False))
+        assert row is not None
+        missing, oldest_key, oldest_tstamp = row
+        return {
+            "missing": int(missing or 0),
+            "oldest_" + self.config.incremental_key: None if oldest_key is None else str(oldest_key),
+            "oldest_timestamp": None if oldest_tstamp is None else str(oldest_tstamp),
+        }
+
+
+def _by_stage(statements: list[Statement]) -> Iterator[tuple[str, list[Statement]]]:
+    group: list[Statement] = []
+    for statement in statements:
+        if group and statement.stage != group[0].stage:
+            yield group[0].stage, group
+            group = []
+        group.append(statement)
+    if group:
+        yield group[0].stage, group
