@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -104,10 +104,8 @@ class Warehouse:
         return int(row[0]) if row and isinstance(row[0], int) else None
 
     def close(self) -> None:
-        try:
+        with suppress(Exception):
             self.connection.close()
-        except Exception:
-            pass
 
 
 class Runner:
@@ -212,10 +210,8 @@ class Runner:
                 wh.execute(statement.sql)
             except Exception as err:
                 if in_transaction:
-                    try:
+                    with suppress(Exception):
                         wh.execute("ROLLBACK")
-                    except Exception:
-                        pass
                 raise RunError(stage, wh.scrub(statement.sql), RuntimeError(wh.scrub(err))) from err
             in_transaction = (in_transaction or statement.kind is Kind.BEGIN) and statement.kind is not Kind.COMMIT
             if statement.writes and mode is Mode.INCREMENTAL and written is not None:
