@@ -180,8 +180,8 @@ class Compiler:
                 self.query("pending_users", True), self.tables["pending_users"], columns=["blended_user_id"]
             )
             trees.append((record, None))
-        key = stage.unique_key if stage.upsert else stage.affected_by
-        trees += [(t, stage.table) for t in self.dialect.upsert(table, columns, source, key, affected, stage.upsert)]
+        body = self.dialect.upsert(table, columns, source, stage.unique_key, stage.affected_by, affected, stage.upsert)
+        trees += [(t, stage.table) for t in body]
         if stage.name == "page_views":
             rejected_columns = [*plan.source_columns(self.config), "reject_reason"]
             trees.append(

@@ -125,17 +125,18 @@ class Dialect:
         return [self.create_table_as(table, query, replace=True, temporary=True)]
 
     def upsert(
-        self, table: exp.Table, columns: Sequence[str], query: exp.Query, key: str,
-        affected: exp.Query, upsert_safe: bool,
+        self, table: exp.Table, columns: Sequence[str], query: exp.Query, unique_key: str,
+        affected_by: str, affected: exp.Query, upsert_safe: bool,
     ) -> list[exp.Expression]:  # fmt: skip
-        """Replace the rows of ``table`` whose ``key`` is in ``affected`` by ``query``'s rows.
+        """Replace the rows of ``table`` whose ``affected_by`` is in ``affected`` by ``query``'s rows.
 
-        Runs inside the caller's transaction. MERGE only where rows are never removed.
+        Runs inside the caller's transaction. MERGE on the unique key only where rows are never
+        removed; otherwise delete the affected rows and insert their recomputation.
         """
         if upsert_safe and self.WRITE_STRATEGY is WriteStrategy.MERGE:
-            return [merge(table, columns, query, key)]
+            return [merge(table, columns, query, unique_key)]
         return [
-            exp.delete(table.copy(), where=exp.column(key).isin(query=affected)),
+            exp.delete(table.copy(), where=exp.column(affected_by).isin(query=affected)),
             exp.insert(query, table.copy(), columns=list(columns)),
         ]
 
