@@ -1,0 +1,16 @@
+.PHONY: test lint golden bench demo
+
+test:            ## the whole suite, as CI runs it
+	./scripts/test.sh
+
+lint:            ## ruff, as CI would want it
+	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+golden:          ## regenerate tests/golden/*.sql after an intended SQL change; review the diff
+	.venv/bin/python -m tests.golden
+
+bench:           ## benchmarks at 1M page views (add ARGS="--rows 10000000" for the large case)
+	.venv/bin/python -m benchmarks $(ARGS)
+
+demo:
+	.venv/bin/sessionizer demo

@@ -1,0 +1,55 @@
+"""Golden SQL: the compiled plan per dialect and mode, one file per stage, reviewed in diffs.
+
+Regenerate after an intended change with ``python -m tests.golden`` (or ``make golden``).
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+from pathlib import Path
+
+from sessionizer import Config, compile
+from sessionizer.dialects import DIALECT_NAMES
+
+HERE = Path(__file__).parent
+MODES = ("full-refresh", "incremental")
+
+
+def golden_config() -> Config:
+    """A config that exercises every user-controlled part: schema, qualified source,
+    pass-through columns, a custom cutoff and a small referrer mapping."""
+    return Config(
+        source="segment.pages",
+        schema="analytics",
+        inactivity_cutoff=1200,
+        trailing_window=6,
+        pass_through_columns=("context_locale",),
+        referrer_mapping=str(HERE / "referrer_mapping.csv"),
+    )
+
+
+def render(dialect: str, mode: str) -> dict[str, str]:
+    """File name → content, one file per stage in run order (a stage's statements are contiguous)."""
+    statements = compile(golden_config(), dialect, mode)
+    return {
+        f"{order:02d}_{stage}.sql": "\n".join(f"{s.sql};\n" for s in group)
+        for order, (stage, group) in enumerate(groupby(statements, key=lambda s: s.stage), start=1)
+    }
+
+
+def path(dialect: str, mode: str) -> Path:
+    return HERE / dialect / mode
+
+
+def write_all() -> list[Path]:
+    written = []
+    for dialect in DIALECT_NAMES:
+        for mode in MODES:
+            folder = path(dialect, mode)
+            folder.mkdir(parents=True, exist_ok=True)
+            for old in folder.glob("*.sql"):
+                old.unlink()
+            for name, content in render(dialect, mode).items():
+                (folder / name).write_text(content, "utf-8")
+                written.append(folder / name)
+    return written

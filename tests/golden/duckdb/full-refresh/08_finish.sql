@@ -1,0 +1,28 @@
+CREATE OR REPLACE TABLE analytics.sessionizer_pending_anonymous_ids AS
+SELECT
+  CAST(NULL AS TEXT) AS anonymous_id
+WHERE
+  1 = 0;
+
+CREATE OR REPLACE TABLE analytics.sessionizer_pending_users AS
+SELECT
+  CAST(NULL AS TEXT) AS blended_user_id
+WHERE
+  1 = 0;
+
+CREATE OR REPLACE TABLE analytics.sessionizer_state AS
+SELECT
+  '{"inactivity_cutoff": 1200, "incremental_key": "received_at", "pass_through_columns": ["context_locale"], "referrer_mapping": "9d20259975aa8e14"}' AS settings,
+  CASE
+    WHEN MAX(CAST(received_at AS TIMESTAMP)) > CAST(TIMEZONE('UTC', NOW()) AS TIMESTAMP)
+    THEN CAST(TIMEZONE('UTC', NOW()) AS TIMESTAMP)
+    ELSE MAX(CAST(received_at AS TIMESTAMP))
+  END AS watermark,
+  CAST(NULL AS TIMESTAMP) AS pending_watermark,
+  CAST(TIMEZONE('UTC', NOW()) AS TIMESTAMP) AS built_at
+FROM segment.pages
+WHERE
+  NOT id IS NULL
+  AND NOT anonymous_id IS NULL
+  AND NOT timestamp IS NULL
+  AND NOT received_at IS NULL;

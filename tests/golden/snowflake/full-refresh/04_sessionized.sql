@@ -1,0 +1,75 @@
+CREATE OR REPLACE TABLE analytics.segment_web_page_views__sessionized
+CLUSTER BY (tstamp) AS
+WITH numbered AS (
+  SELECT
+    page_view_id,
+    anonymous_id,
+    user_id,
+    received_at_tstamp,
+    sent_at_tstamp,
+    tstamp,
+    page_url,
+    page_url_host,
+    page_url_path,
+    page_title,
+    page_url_query,
+    referrer,
+    referrer_host,
+    utm_source,
+    utm_medium,
+    utm_campaign,
+    utm_term,
+    utm_content,
+    gclid,
+    ip,
+    user_agent,
+    device,
+    context_locale,
+    device_category,
+    ROW_NUMBER() OVER (PARTITION BY anonymous_id ORDER BY tstamp, page_view_id) AS page_view_number,
+    DATEDIFF(
+      SECOND,
+      LAG(tstamp) OVER (PARTITION BY anonymous_id ORDER BY tstamp, page_view_id),
+      tstamp
+    ) AS inactivity_s
+  FROM analytics.segment_web_page_views
+), sessions AS (
+  SELECT
+    *,
+    COUNT(CASE WHEN inactivity_s IS NULL OR inactivity_s > 1200 THEN 1 END) OVER (
+      PARTITION BY anonymous_id
+      ORDER BY page_view_number
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS session_number
+  FROM numbered
+)
+SELECT
+  page_view_id,
+  anonymous_id,
+  user_id,
+  received_at_tstamp,
+  sent_at_tstamp,
+  tstamp,
+  page_url,
+  page_url_host,
+  page_url_path,
+  page_title,
+  page_url_query,
+  referrer,
+  referrer_host,
+  utm_source,
+  utm_medium,
+  utm_campaign,
+  utm_term,
+  utm_content,
+  gclid,
+  ip,
+  user_agent,
+  device,
+  context_locale,
+  device_category,
+  page_view_number,
+  MD5(
+    COALESCE(CAST(anonymous_id AS VARCHAR), '_dbt_utils_surrogate_key_null_') || '-' || COALESCE(CAST(session_number AS VARCHAR), '_dbt_utils_surrogate_key_null_')
+  ) AS session_id
+FROM sessions;
