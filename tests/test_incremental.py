@@ -16,23 +16,14 @@ import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sessionizer import Config, compile
+from sessionizer import Config
 from sessionizer.config import load_referrer_mapping
 from tests import reference
+from tests.helpers import TABLES, connect, execute, insert, read_tables, table_columns
 
 EVENT_BASE = datetime(2024, 3, 1)
 LOAD_BASE = datetime(2024, 4, 1)
-TABLES = [*reference.TABLES, reference.REJECTED]
-SOURCE_DDL = """
-CREATE TABLE pages (
-  id VARCHAR, anonymous_id VARCHAR, user_id VARCHAR,
-  received_at TIMESTAMP, sent_at TIMESTAMP, timestamp TIMESTAMP,
-  url VARCHAR, path VARCHAR, title VARCHAR, search VARCHAR, referrer VARCHAR,
-  context_campaign_source VARCHAR, context_campaign_medium VARCHAR, context_campaign_name VARCHAR,
-  context_campaign_term VARCHAR, context_campaign_content VARCHAR, context_ip VARCHAR,
-  context_user_agent VARCHAR
-)
-"""
+CONFIG = Config()
 COLUMNS = reference.columns()[reference.REJECTED][:-1]
 
 URLS = [
@@ -97,13 +88,12 @@ def streams(draw: st.DrawFn) -> list[list[dict[str, Any]]]:
     return batches
 
 
-def read_tables(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
-    out = {}
-    for table in TABLES:
-        cursor = con.execute(f"SELECT * FROM {table}")
-        names = [d[0] for d in cursor.description]
-        out[table] = (names, sorted(cursor.fetchall(), key=repr))
-    return out
+def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
+    """Each table's columns and its rows, sorted, for exact comparison."""
+    return {
+        t: (list(rows[0]) if rows else table_columns(con, t), reference.canonical(rows))
+        for t, rows in read_tables(con).items()
+    }
 
 
 def expected_tables(rows: list[dict[str, Any]], mapping: dict[str, tuple[str, str]]) -> dict[str, Any]:
@@ -112,7 +102,6 @@ def expected_tables(rows: list[dict[str, Any]], mapping: dict[str, tuple[str, st
     return {t: (columns[t], reference.canonical(built[t])) for t in TABLES}
 
 
-STATEMENTS = {mode: [s.sql for s in compile(Config(), "duckdb", mode)] for mode in ("full-refresh", "incremental")}
 MAPPING = {host: (medium, source) for medium, source, host in load_referrer_mapping(None).rows}
 
 
@@ -126,27 +115,18 @@ def assert_tables_equal(actual: dict[str, Any], expected: dict[str, Any], when: 
         assert not missing and not extra, f"{when}: {table}\n missing {missing}\n extra {extra}"
 
 
-def execute(con: duckdb.DuckDBPyConnection, sqls: list[str]) -> None:
-    for sql in sqls:
-        con.execute(sql)
-
-
 @settings(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow])
 @given(batches=streams())
 def test_every_incremental_run_equals_a_full_refresh(batches: list[list[dict[str, Any]]]) -> None:
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute(SOURCE_DDL)
+    con = connect(CONFIG)
     seen: list[dict[str, Any]] = []
     for number, batch in enumerate(batches):
-        con.executemany(
-            f"INSERT INTO pages VALUES ({', '.join('?' * len(COLUMNS))})", [[r[c] for c in COLUMNS] for r in batch]
-        )
+        insert(con, batch)
         seen += batch
-        execute(con, STATEMENTS["full-refresh" if number == 0 else "incremental"])
-        assert_tables_equal(read_tables(con), expected_tables(seen, MAPPING), f"after batch {number}")
+        execute(con, CONFIG, "full-refresh" if number == 0 else "incremental")
+        assert_tables_equal(snapshot(con), expected_tables(seen, MAPPING), f"after batch {number}")
         assert con.execute("SELECT COUNT(*) FROM sessionizer_pending_anonymous_ids").fetchone() == (0,)
-    incremental = read_tables(con)
-    execute(con, STATEMENTS["full-refresh"])
-    assert_tables_equal(read_tables(con), incremental, "full refresh after the last batch")
+    incremental = snapshot(con)
+    execute(con, CONFIG, "full-refresh")
+    assert_tables_equal(snapshot(con), incremental, "full refresh after the last batch")
     con.close()

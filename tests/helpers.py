@@ -1,0 +1,136 @@
+"""Run the real compiled SQL on an in-memory DuckDB, for tests that assert on table values.
+
+    rows = [page(id="pv1", timestamp=T0), page(id="pv2", timestamp=T0 + timedelta(minutes=5))]
+    tables = build_tables(rows, inactivity_cutoff=600)    # full refresh → {table: [row dict]}
+    con = refreshed(rows)                                  # the connection, to go on with
+    tables = run_incremental(con, [page(id="pv3")])        # insert, run incrementally, read
+
+Settings are the keys of sessionizer.yml, validated by ``Config.from_mapping``. Table rows are
+dicts whose keys are in the table's column order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+import duckdb
+
+from sessionizer import Config, Statement, compile
+from sessionizer.plan import REJECTED_TABLE, SOURCE_COLUMNS, STAGES
+
+Row = dict[str, Any]
+Tables = dict[str, list[Row]]
+
+T0 = datetime(2024, 1, 1, 10, 0, 0)
+TIMESTAMP_COLUMNS = ("received_at", "sent_at", "timestamp")
+# The six tables in plan order, then the rejected rows.
+TABLES: tuple[str, ...] = (*(stage.table for stage in STAGES), REJECTED_TABLE)
+
+
+def page(**values: Any) -> Row:
+    """A Segment pages row: id pv1 of visitor a1 at T0, loaded at its timestamp; ``values`` win.
+
+    received_at and sent_at default to the row's timestamp, so ``page(timestamp=t)`` is enough.
+    """
+    row: Row = dict.fromkeys(SOURCE_COLUMNS)
+    row.update(
+        id="pv1",
+        anonymous_id="a1",
+        timestamp=T0,
+        url="https://www.example.com/home?ref=1",
+        path="/home",
+        title="Home",
+        search="?ref=1",
+        context_user_agent="Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7)",
+    )
+    row.update(values)
+    for column in ("received_at", "sent_at"):
+        if column not in values:
+            row[column] = row["timestamp"]
+    return row
+
+
+def settings(**values: Any) -> Config:
+    """A validated Config from sessionizer.yml-style settings (e.g. inactivity_cutoff='10 * 60')."""
+    return Config.from_mapping(values)
+
+
+@lru_cache(maxsize=32)
+def _statements(config: Config, mode: str) -> tuple[Statement, ...]:
+    return tuple(compile(config, "duckdb", mode))
+
+
+def extra_columns(config: Config) -> list[tuple[str, str]]:
+    """Source columns beyond SPEC's: a non-standard incremental key, then pass-through ones."""
+    extra = [] if config.incremental_key in SOURCE_COLUMNS else [(config.incremental_key, "TIMESTAMP")]
+    return extra + [(c, "VARCHAR") for c in config.pass_through_columns]
+
+
+def connect(config: Config, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
+    """A DuckDB (UTC, in memory by default) with an empty ``pages`` table of the columns ``config`` reads."""
+    con = duckdb.connect(database)
+    con.execute("SET TimeZone = 'UTC'")
+    typed = [(c, "TIMESTAMP" if c in TIMESTAMP_COLUMNS else "VARCHAR") for c in SOURCE_COLUMNS]
+    typed += extra_columns(config)
+    con.execute(f"CREATE TABLE pages ({', '.join(f'{c} {t}' for c, t in typed)})")
+    return con
+
+
+def insert(con: duckdb.DuckDBPyConnection, rows: Iterable[Row]) -> None:
+    """Append rows to ``pages``; columns a row lacks are NULL."""
+    names = table_columns(con, "pages")
+    values = [[row.get(c) for c in names] for row in rows]
+    placeholder = f"({', '.join('?' * len(names))})"
+    for start in range(0, len(values), 100):  # multi-row VALUES: executemany is slow in DuckDB
+        chunk = values[start : start + 100]
+        flat = [value for row in chunk for value in row]
+        con.execute(f"INSERT INTO pages VALUES {', '.join([placeholder] * len(chunk))}", flat)
+
+
+def execute(con: duckdb.DuckDBPyConnection, config: Config, mode: str) -> None:
+    """Every statement of the compiled plan, in order."""
+    for statement in _statements(config, mode):
+        con.execute(statement.sql)
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
+
+
+def read_tables(con: duckdb.DuckDBPyConnection, names: Sequence[str] = TABLES) -> Tables:
+    """Each table as a list of dicts (column order kept), in no particular row order."""
+    out: Tables = {}
+    for name in names:
+        cursor = con.execute(f"SELECT * FROM {name}")
+        columns = [d[0] for d in cursor.description]
+        out[name] = [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
+    return out
+
+
+def refreshed(rows: Iterable[Row], **config: Any) -> duckdb.DuckDBPyConnection:
+    """A connection whose ``pages`` hold ``rows``, after a full refresh."""
+    cfg = settings(**config)
+    con = connect(cfg)
+    insert(con, rows)
+    execute(con, cfg, "full-refresh")
+    return con
+
+
+def build_tables(rows: Iterable[Row], **config: Any) -> Tables:
+    """Full refresh of ``rows`` with the given settings: the six tables and the rejected rows."""
+    con = refreshed(rows, **config)
+    try:
+        return read_tables(con)
+    finally:
+        con.close()
+
+
+def run_incremental(con: duckdb.DuckDBPyConnection, rows: Iterable[Row], **config: Any) -> Tables:
+    """Append ``rows`` to ``pages``, run incrementally with the same settings, read every table."""
+    cfg = settings(**config)
+    insert(con, rows)
+    execute(con, cfg, "incremental")
+    return read_tables(con)

@@ -1,0 +1,179 @@
+"""`sessionizer run` on DuckDB through the Runner: sources as tables and files, a second run
+after new rows, and runs stopped in the middle of every stage."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from sessionizer import Config, compile
+from sessionizer.errors import RunError, SourceError, StateError
+from sessionizer.plan import SOURCE_COLUMNS
+from sessionizer.runner import Runner, Warehouse
+from tests import reference
+from tests.helpers import T0, TABLES, TIMESTAMP_COLUMNS, insert, page, read_tables
+
+MAPPING = {host: (medium, source) for medium, source, host in Config().mapping.rows}
+
+
+def history() -> list[dict[str, Any]]:
+    """Three visitors, one identified part-way, sessions split by gaps; one row to reject."""
+    rows = []
+    for n in range(30):
+        visitor = f"a{n % 3}"
+        ts = T0 + timedelta(minutes=7 * n + (45 if n > 15 else 0))
+        rows.append(
+            page(
+                id=f"p{n:03d}", anonymous_id=visitor, timestamp=ts, user_id="u1" if visitor == "a0" and n > 10 else None
+            )
+        )
+    rows.append(page(id="bad", anonymous_id=None))
+    return rows
+
+
+def later_batch() -> list[dict[str, Any]]:
+    """New page views, a late one that bridges a gap, a duplicate re-sent later, an identify."""
+    load = T0 + timedelta(days=1)
+    return [
+        page(id="p100", anonymous_id="a1", timestamp=T0 + timedelta(hours=5), received_at=load),
+        page(id="p101", anonymous_id="a2", timestamp=T0 + timedelta(minutes=120), received_at=load),
+        page(id="p005", anonymous_id="a2", timestamp=T0 + timedelta(minutes=35), received_at=load),
+        page(id="p102", anonymous_id="a1", user_id="u2", timestamp=T0 + timedelta(hours=6), received_at=load),
+    ]
+
+
+def load_pages(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Append rows to the ``pages`` table of a DuckDB file, creating it typed like Segment's."""
+    con = duckdb.connect(str(path))
+    try:
+        typed = ", ".join(f"{c} {'TIMESTAMP' if c in TIMESTAMP_COLUMNS else 'VARCHAR'}" for c in SOURCE_COLUMNS)
+        con.execute(f"CREATE TABLE IF NOT EXISTS pages ({typed})")
+        insert(con, rows)
+    finally:
+        con.close()
+
+
+def tables_of(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {t: reference.canonical(rows) for t, rows in read_tables(con).items()}
+    finally:
+        con.close()
+
+
+def expected(rows: list[dict[str, Any]]) -> dict[str, list[tuple[Any, ...]]]:
+    built = reference.build(rows, referrer_mapping=MAPPING)
+    return {t: reference.canonical(built[t]) for t in TABLES}
+
+
+def run(path: Path, **kwargs: Any) -> Any:
+    return Runner(Config(source="pages"), f"duckdb:///{path}").run(**kwargs)
+
+
+def test_full_refresh_then_incremental_from_a_table(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    load_pages(db, history())
+    first = run(db)
+    assert first.mode == "full-refresh"
+    assert tables_of(db) == expected(history())
+    assert (first.page_views, first.rejected) == (30, 1)
+    load_pages(db, later_batch())
+    second = run(db)
+    assert second.mode == "incremental"
+    assert tables_of(db) == expected(history() + later_batch())
+    assert second.page_views == 33  # three new ids; p005 re-sent later changes nothing
+    assert [s.stage for s in second.stages] == [s for s in ("page_views", "user_stitching", "sessionized",
+                                                           "sessions_initial", "sessions_stitched", "sessions")]  # fmt: skip
+
+
+def test_parquet_glob_source(tmp_path: Path) -> None:
+    db = tmp_path / "src.duckdb"
+    load_pages(db, history())
+    con = duckdb.connect(str(db))
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    con.execute(f"COPY (SELECT * FROM pages WHERE id < 'p015') TO '{exports / 'part1.parquet'}' (FORMAT parquet)")
+    con.execute(
+        f"COPY (SELECT * FROM pages WHERE NOT id < 'p015' OR id IS NULL) TO '{exports / 'part2.parquet'}' (FORMAT parquet)"
+    )
+    con.close()
+    target = tmp_path / "out.duckdb"
+    summary = Runner(Config(source=str(exports / "*.parquet")), f"duckdb:///{target}").run()
+    assert summary.page_views == 30
+    assert tables_of(target) == expected(history())
+
+
+def test_missing_source_and_missing_column_are_named(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    with pytest.raises(SourceError, match="pages"):
+        run(db)
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE pages AS SELECT 'x' AS id, 'a' AS anonymous_id")
+    con.close()
+    with pytest.raises(SourceError, match="user_id, received_at"):
+        run(db)
+    assert "segment_web_page_views" not in {r[0] for r in duckdb.connect(str(db)).execute("SHOW TABLES").fetchall()}
+
+
+def test_changed_settings_refuse_incremental(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    load_pages(db, history())
+    run(db)
+    with pytest.raises(StateError, match=r"inactivity_cutoff.*--full-refresh"):
+        Runner(Config(source="pages", inactivity_cutoff=600), f"duckdb:///{db}").run()
+    assert (
+        Runner(Config(source="pages", inactivity_cutoff=600), f"duckdb:///{db}").run(full_refresh=True).mode
+        == "full-refresh"
+    )
+
+
+class Stop(Exception):
+    """Raised right after the n-th statement of the plan, as if the process had died there."""
+
+
+def interrupted(monkeypatch: pytest.MonkeyPatch, plan: set[str], after: int) -> None:
+    real = Warehouse.execute
+    seen = {"n": 0}
+
+    def execute(self: Warehouse, sql: str) -> Any:
+        result = real(self, sql)
+        if sql in plan:
+            seen["n"] += 1
+            if seen["n"] == after:
+                raise Stop(f"stopped after statement {after}")
+        return result
+
+    monkeypatch.setattr(Warehouse, "execute", execute)
+
+
+@pytest.mark.parametrize("mode", ["full-refresh", "incremental"])
+def test_a_run_stopped_after_any_statement_leaves_tables_whole_and_the_next_run_finishes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """SPEC "Writes": each table is as it was or as it should be; running again finishes the job."""
+    statements = [s.sql for s in compile(Config(source="pages"), "duckdb", mode)]
+    before_rows, after_rows = (history(), history() + later_batch())
+    final = expected(after_rows)
+    prepared = tmp_path / "prepared.duckdb"
+    load_pages(prepared, history())
+    run(prepared)
+    load_pages(prepared, later_batch())
+    before = tables_of(prepared)
+    for after in range(1, len(statements) + 1):
+        db = tmp_path / f"{mode}-{after}.duckdb"
+        shutil.copy(prepared, db)
+        with monkeypatch.context() as patch:
+            interrupted(patch, set(statements), after)
+            with pytest.raises(RunError, match="stopped after"):
+                run(db, full_refresh=mode == "full-refresh")
+        middle = tables_of(db)
+        for table in TABLES:
+            assert middle[table] in (before[table], final[table]), f"{table} half-written after statement {after}"
+        run(db, full_refresh=mode == "full-refresh")
+        assert tables_of(db) == final, f"rerun after statement {after}"
+    assert before_rows != after_rows
