@@ -25,7 +25,7 @@ class Target:
     """A parsed target. ``secrets`` are values that must never be printed."""
 
     dialect: str
-    url: str
+    url: str = field(repr=False)  # may hold an inline password: shown only through ``display``
     host: str | None = None
     port: int | None = None
     user: str | None = None
@@ -43,6 +43,9 @@ class Target:
 
     def __str__(self) -> str:
         return self.display
+
+    def __repr__(self) -> str:
+        return f"Target({self.display!r})"
 
 
 def mask(text: str, secrets: tuple[str, ...] | list[str]) -> str:

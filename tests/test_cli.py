@@ -1,0 +1,189 @@
+"""The command line, driven through click's CliRunner: output, exit codes, and the database."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from sessionizer.cli import main
+from tests.helpers import T0, page
+from tests.test_run import history, load_pages
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.chdir(tmp_path)
+    return CliRunner()
+
+
+@pytest.mark.parametrize("command", ["compile", "run", "check", "demo", "generate"])
+def test_every_command_has_help_with_examples(cli: CliRunner, command: str) -> None:
+    result = cli.invoke(main, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.output and "sessionizer " + command in result.output
+
+
+def test_top_level_help_teaches(cli: CliRunner) -> None:
+    result = cli.invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for word in ("sessionizer demo", "compile", "run", "check"):
+        assert word in result.output
+
+
+def test_compile_prints_each_stage_with_a_comment(cli: CliRunner) -> None:
+    result = cli.invoke(
+        main, ["compile", "--dialect", "snowflake", "--source", "segment.pages", "--schema", "analytics"]
+    )
+    assert result.exit_code == 0, result.output
+    stages = [line for line in result.output.splitlines() if line.startswith("-- stage")]
+    assert stages == [
+        "-- stage 1: prepare (snowflake, full-refresh)",
+        "-- stage 2: page_views (snowflake, full-refresh)",
+        "-- stage 3: user_stitching (snowflake, full-refresh)",
+        "-- stage 4: sessionized (snowflake, full-refresh)",
+        "-- stage 5: sessions_initial (snowflake, full-refresh)",
+        "-- stage 6: sessions_stitched (snowflake, full-refresh)",
+        "-- stage 7: sessions (snowflake, full-refresh)",
+        "-- stage 8: finish (snowflake, full-refresh)",
+    ]
+    assert "CREATE OR REPLACE TABLE analytics.segment_web_sessions" in result.output
+    assert "FROM segment.pages" in result.output
+
+
+def test_compile_select_json_and_out(cli: CliRunner, tmp_path: Path) -> None:
+    result = cli.invoke(
+        main, ["compile", "--dialect", "redshift", "--incremental", "--select", "sessions_initial+", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert [(p["stage"], p["order"]) for p in payload] == [
+        ("sessions_initial", 1),
+        ("sessions_stitched", 2),
+        ("sessions", 3),
+    ]
+    assert all("DELETE FROM segment_web_" in p["sql"] for p in payload)
+    out = cli.invoke(main, ["compile", "--dialect", "duckdb", "--out", str(tmp_path / "sql")])
+    assert out.exit_code == 0, out.output
+    assert sorted(p.name for p in (tmp_path / "sql").iterdir())[:3] == [
+        "01_prepare.sql",
+        "02_page_views.sql",
+        "03_user_stitching.sql",
+    ]
+
+
+def test_compile_reads_the_config_file(cli: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "sessionizer.yml").write_text("source: raw.pages\ninactivity_cutoff: 10 * 60\n")
+    result = cli.invoke(main, ["compile", "--select", "sessionized"])
+    assert result.exit_code == 0, result.output
+    assert "inactivity_s > 600" in result.output
+    assert "raw.pages" not in result.output  # sessionized reads page views, not the source
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["compile", "--inactivity-cutoff", "soon"], 1, "Error: inactivity_cutoff: expected a whole number of seconds"),
+        (["compile", "--schema", "x;drop table y"], 1, "Error: schema: 'x;drop table y' is not a valid identifier"),
+        (["compile", "--select", "nope"], 1, "Error: select: unknown stage 'nope'"),
+        (["compile", "--dialect", "oracle"], 2, "Invalid value for '--dialect'"),
+        (
+            ["compile", "--dialect", "snowflake", "--source", "x/*.parquet"],
+            1,
+            "Error: source: files are read on DuckDB only",
+        ),
+        (["compile", "--config", "missing.yml"], 1, "Error: config: cannot read missing.yml"),
+        (
+            ["run", "--target", "mysql://me:pw@h/db"],
+            1,
+            "Error: target 'mysql://me:***@h/db' is not a URL this tool knows",
+        ),
+    ],
+)
+def test_errors_are_one_line_without_traceback(cli: CliRunner, args: list[str], code: int, message: str) -> None:
+    result = cli.invoke(main, args)
+    assert result.exit_code == code
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_run_then_check(cli: CliRunner, tmp_path: Path) -> None:
+    load_pages(tmp_path / "w.duckdb", history())
+    first = cli.invoke(main, ["run", "--target", "duckdb:///w.duckdb"])
+    assert first.exit_code == 0, first.output
+    assert "full-refresh on duckdb:///w.duckdb" in first.output
+    assert "30 page views" in first.output and "1 rejected rows" in first.output
+    load_pages(tmp_path / "w.duckdb", [page(id="late", anonymous_id="a9", received_at=T0 + timedelta(days=1))])
+    second = cli.invoke(main, ["run", "--target", "duckdb:///w.duckdb", "--log-format", "json"])
+    assert second.exit_code == 0, second.output
+    events = [json.loads(line) for line in second.output.splitlines()]
+    assert [e["event"] for e in events] == ["start"] + ["stage"] * 6 + ["summary"]
+    assert events[-1]["mode"] == "incremental" and events[-1]["page_views"] == 31 and events[-1]["new_sessions"] == 1
+    quiet = cli.invoke(main, ["run", "--target", "duckdb:///w.duckdb", "--quiet"])
+    assert quiet.exit_code == 0 and quiet.output == ""
+    check = cli.invoke(main, ["check", "--target", "duckdb:///w.duckdb"])
+    assert check.exit_code == 0 and "ok: every valid source row is in the tables" in check.output
+
+
+def test_check_reports_rows_the_window_missed(cli: CliRunner, tmp_path: Path) -> None:
+    load_pages(tmp_path / "w.duckdb", history())
+    assert cli.invoke(main, ["run", "--target", "duckdb:///w.duckdb"]).exit_code == 0
+    load_pages(
+        tmp_path / "w.duckdb", [page(id="ancient", received_at=T0.replace(year=2020), timestamp=T0.replace(year=2020))]
+    )
+    assert cli.invoke(main, ["run", "--target", "duckdb:///w.duckdb", "-q"]).exit_code == 0
+    result = cli.invoke(main, ["check", "--target", "duckdb:///w.duckdb"])
+    assert result.exit_code == 1
+    assert "1 source row(s) are missing" in result.output and "2020-01-01 10:00:00" in result.output
+    assert "--full-refresh" in result.output
+
+
+def test_run_errors(cli: CliRunner, tmp_path: Path) -> None:
+    missing = cli.invoke(main, ["run", "--target", "duckdb:///w.duckdb", "--source", "nope"])
+    assert missing.exit_code == 1 and "Error: cannot read the source 'nope'" in missing.output
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("CREATE TABLE pages AS SELECT 'x' AS id, 'a' AS anonymous_id, NOW() AS received_at")
+    con.close()
+    lacking = cli.invoke(main, ["run", "--target", "duckdb:///w.duckdb"])
+    assert lacking.exit_code == 1 and "lacks the column(s) user_id, sent_at, timestamp" in lacking.output
+    unreachable = cli.invoke(main, ["run", "--target", "redshift://me:pw@127.0.0.1:9/dev/public?ssl=false&timeout=2"])
+    assert unreachable.exit_code == 1
+    assert "Error: cannot connect to redshift://me:***@127.0.0.1:9/dev/public" in unreachable.output
+    assert "pw@" not in unreachable.output and "Traceback" not in unreachable.output
+
+
+def test_debug_keeps_the_traceback(cli: CliRunner) -> None:
+    result = cli.invoke(main, ["run", "--source", "nope", "--debug"])
+    assert result.exit_code == 1
+    assert type(result.exception).__name__ == "SourceError"
+
+
+def test_generate_and_run_on_the_file(cli: CliRunner, tmp_path: Path) -> None:
+    result = cli.invoke(main, ["generate", "--rows", "2000", "--seed", "3", "--out", "pages.parquet"])
+    assert result.exit_code == 0, result.output
+    assert "wrote 2,000 page views to pages.parquet" in result.output
+    run = cli.invoke(main, ["run", "--source", "pages.parquet", "--target", "duckdb:///p.duckdb"])
+    assert run.exit_code == 0, run.output
+    con = duckdb.connect(str(tmp_path / "p.duckdb"), read_only=True)
+    assert con.execute("SELECT COUNT(*) FROM segment_web_page_views").fetchone()[0] > 1900
+    bad = cli.invoke(main, ["generate", "--rows", "10", "--out", "pages.xlsx"])
+    assert bad.exit_code == 2 and ".parquet" in bad.output
+
+
+def test_demo(cli: CliRunner, tmp_path: Path) -> None:
+    result = cli.invoke(main, ["demo", "--rows", "5000", "--seed", "7", "--target", "duckdb:///demo.duckdb"])
+    assert result.exit_code == 0, result.output
+    for line in ("Audience overview", "pages per session", "bounce rate pct", "new sessions", "repeat sessions",
+                 "Top referrer mediums", "search"):  # fmt: skip
+        assert line in result.output
+    con = duckdb.connect(str(tmp_path / "demo.duckdb"), read_only=True)
+    sessions, page_views = con.execute("SELECT COUNT(*), SUM(page_views) FROM segment_web_sessions").fetchone()
+    assert f"{sessions:,}" in result.output and f"{int(page_views):,}" in result.output
+    again = cli.invoke(main, ["demo", "--rows", "5000", "--seed", "7", "--target", "duckdb:///demo.duckdb"])
+    assert again.exit_code == 0, again.output
+    overview = result.output.split("Audience overview")[1]
+    assert again.output.split("Audience overview")[1] == overview  # same seed, same figures
