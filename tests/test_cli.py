@@ -182,6 +182,7 @@ def test_demo(cli: CliRunner, tmp_path: Path) -> None:
         assert line in result.output
     con = duckdb.connect(str(tmp_path / "demo.duckdb"), read_only=True)
     sessions, page_views = con.execute("SELECT COUNT(*), SUM(page_views) FROM segment_web_sessions").fetchone()
+    con.close()
     assert f"{sessions:,}" in result.output and f"{int(page_views):,}" in result.output
     again = cli.invoke(main, ["demo", "--rows", "5000", "--seed", "7", "--target", "duckdb:///demo.duckdb"])
     assert again.exit_code == 0, again.output

@@ -98,7 +98,7 @@ def test_custom_referrer_mapping(tmp_path: Path) -> None:
     csv.write_text("medium,source,host\nsocial,Mastodon,example.social\n")
     assert Config(referrer_mapping=str(csv)).mapping.rows == (("social", "Mastodon", "example.social"),)
     csv.write_text("medium,source,host\nsocial,A,x.com\nsearch,B,x.com\n")
-    with pytest.raises(ConfigError, match="host 'x.com' appears twice"):
+    with pytest.raises(ConfigError, match=r"host 'x\.com' appears twice"):
         Config(referrer_mapping=str(csv)).mapping  # noqa: B018
     csv.write_text("kind,host\nsocial,x.com\n")
     with pytest.raises(ConfigError, match="header medium,source,host"):
