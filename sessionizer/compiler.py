@@ -90,7 +90,7 @@ class Compiler:
         names = {stage.name: stage.table for stage in plan.STAGES}
         names.update(
             rejected=plan.REJECTED_TABLE, state=plan.STATE_TABLE,
-            pending_anonymous_ids=plan.PENDING_ANONYMOUS_IDS, pending_users=plan.PENDING_USERS,
+            pending_anonymous_ids=plan.PENDING_ANONYMOUS_IDS, pending_users=plan.PENDING_USERS, lock=plan.LOCK_TABLE,
         )  # fmt: skip
         self.tables = {key: _table(name, self.schema) for key, name in names.items()}
         self.tables["batch"] = _table(plan.BATCH_TABLE, None)
@@ -122,15 +122,15 @@ class Compiler:
 
     # -- full refresh -------------------------------------------------------------------------
 
+    def ensure_schema(self) -> list[exp.Expression]:
+        """CREATE SCHEMA IF NOT EXISTS, when the tables go to a named schema."""
+        if not self.schema:
+            return []
+        return [exp.Create(this=exp.Table(this=exp.to_identifier(self.schema)), kind="SCHEMA", exists=True)]
+
     def prepare(self) -> list[tuple[exp.Expression, str | None]]:
         """Drop the state first: until the refresh finishes, any run is a full refresh."""
-        trees: list[tuple[exp.Expression, str | None]] = []
-        if self.schema:
-            trees.append(
-                (exp.Create(this=exp.Table(this=exp.to_identifier(self.schema)), kind="SCHEMA", exists=True), None)
-            )
-        trees.append((drop_table(self.tables["state"]), None))
-        return trees
+        return [(tree, None) for tree in [*self.ensure_schema(), drop_table(self.tables["state"])]]
 
     def full_refresh(self, stage: Stage) -> list[tuple[exp.Expression, str | None]]:
         out = [

@@ -35,6 +35,7 @@ PENDING_ANONYMOUS_IDS = "sessionizer_pending_anonymous_ids"
 PENDING_USERS = "sessionizer_pending_users"
 REJECTED_TABLE = "segment_web_page_views__rejected"
 BATCH_TABLE = "sessionizer_batch"
+LOCK_TABLE = "sessionizer_lock"
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,61 @@ class Warehouse:
             self.connection.close()
 
 
+class LeaseLock:
+    """One run at a time on a warehouse without a lock of its own: a row in sessionizer_lock.
+
+    Two runs starting together may both insert their row; the smallest holder wins and the other
+    withdraws, so exactly one proceeds. The row expires after ``LEASE_MINUTES`` unless renewed
+    after each stage, so a run that died holding it stops blocking once its lease ends.
+    """
+
+    LEASE_MINUTES = 60
+
+    def __init__(self, wh: Warehouse, table: exp.Table) -> None:
+        import os
+        import socket
+        import uuid
+
+        self.wh = wh
+        self.table = table
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:120]
+
+    def _run(self, tree: exp.Expression) -> Any:
+        return self.wh.execute(self.wh.dialect.render(tree, pretty=False))
+
+    def _expiry(self) -> exp.Expression:
+        lease = exp.Interval(this=exp.Literal.string(str(self.LEASE_MINUTES)), unit=exp.var("MINUTE"))
+        return exp.Add(this=exp.CurrentTimestamp(), expression=lease)
+
+    def acquire(self) -> None:
+        mine = exp.Literal.string(self.holder)
+        self._run(exp.Create(this=exp.Schema(this=self.table.copy(), expressions=[
+            exp.ColumnDef(this=exp.to_identifier("holder"), kind=exp.DataType.build("VARCHAR(128)")),
+            exp.ColumnDef(this=exp.to_identifier("expires_at"), kind=exp.DataType.build("TIMESTAMP")),
+        ]), kind="TABLE", exists=True))  # fmt: skip
+        self._run(exp.delete(self.table.copy(), where=exp.column("expires_at") < exp.CurrentTimestamp()))
+        free = exp.Not(this=exp.Exists(this=exp.select("1").from_(self.table.copy())))
+        claim = exp.select(mine.as_("holder"), self._expiry().as_("expires_at")).where(free)
+        self._run(exp.insert(claim, self.table.copy(), columns=["holder", "expires_at"]))
+        first = exp.select("holder", "expires_at").from_(self.table.copy()).order_by("holder").limit(1)
+        row = self.wh.scalar_row(self.wh.dialect.render(first, pretty=False))
+        if row is None or row[0] != self.holder:
+            self.release()
+            holder, until = row or ("?", "?")
+            raise StateError(
+                f"another sessionizer run ({holder}) is writing to these tables; its lock ends when it "
+                f"finishes, or at {until} UTC if it died. Try again then."
+            )
+
+    def renew(self) -> None:
+        where = exp.column("holder").eq(exp.Literal.string(self.holder))
+        self._run(exp.update(self.table.copy(), {"expires_at": self._expiry()}, where=where))
+
+    def release(self) -> None:
+        with suppress(Exception):
+            self._run(exp.delete(self.table.copy(), where=exp.column("holder").eq(exp.Literal.string(self.holder))))
+
+
 class Runner:
     """Runs the plan for one config and target; ``on_event`` receives progress as dicts."""
 
@@ -183,22 +238,37 @@ class Runner:
         started = time.perf_counter()
         with self.warehouse() as wh:
             self.check_source(wh)
-            mode = self.decide_mode(wh, full_refresh)
-            before = self.figures(wh) if mode is Mode.INCREMENTAL else None
-            statements = self.compiler.compile(mode, select)
-            summary = RunSummary(mode=mode.value, target=self.target.display)
-            self.on_event({"event": "start", "mode": mode.value, "target": self.target.display})
-            for stage, group in _by_stage(statements):
-                result = self.run_stage(wh, stage, group, mode)
-                if stage not in (PREPARE, FINISH):
-                    summary.stages.append(result)
-                    self.on_event({"event": "stage", **asdict(result)})
-            after = self.figures(wh)
+            lock = None if self.dialect.LOCKS_ITSELF else LeaseLock(wh, self.compiler.tables["lock"])
+            if lock:
+                for tree in self.compiler.ensure_schema():
+                    wh.execute(self.dialect.render(tree, pretty=False))
+                lock.acquire()
+            try:
+                summary = self._run(wh, full_refresh, select, lock)
+            finally:
+                if lock:
+                    lock.release()
+        summary.seconds = round(time.perf_counter() - started, 3)
+        self.on_event({"event": "summary", **summary.as_dict()})
+        return summary
+
+    def _run(self, wh: Warehouse, full_refresh: bool, select: str | None, lock: LeaseLock | None) -> RunSummary:
+        mode = self.decide_mode(wh, full_refresh)
+        before = self.figures(wh) if mode is Mode.INCREMENTAL else None
+        statements = self.compiler.compile(mode, select)
+        summary = RunSummary(mode=mode.value, target=self.target.display)
+        self.on_event({"event": "start", "mode": mode.value, "target": self.target.display})
+        for stage, group in _by_stage(statements):
+            result = self.run_stage(wh, stage, group, mode)
+            if lock:
+                lock.renew()
+            if stage not in (PREPARE, FINISH):
+                summary.stages.append(result)
+                self.on_event({"event": "stage", **asdict(result)})
+        after = self.figures(wh)
         summary.page_views, summary.sessions, summary.users, summary.rejected = after
         summary.new_sessions = after[1] - (before[1] if before else 0)
         summary.new_rejected = after[3] - (before[3] if before else 0)
-        summary.seconds = round(time.perf_counter() - started, 3)
-        self.on_event({"event": "summary", **summary.as_dict()})
         return summary
 
     def run_stage(self, wh: Warehouse, stage: str, statements: list[Statement], mode: Mode) -> StageResult:

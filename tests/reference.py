@@ -171,9 +171,9 @@ def session_columns(pass_through_columns: Sequence[str] = ()) -> list[str]:
 def rejected_columns(
     pass_through_columns: Sequence[str] = (), incremental_key: str = "received_at"
 ) -> list[str]:
-    """Source columns (standard, then pass-through, then a non-standard key), + reject_reason."""
+    """Source columns (standard, then a non-standard key, then pass-through), + reject_reason."""
     cols = list(SOURCE_COLUMNS)
-    for c in (*pass_through_columns, incremental_key):
+    for c in (incremental_key, *pass_through_columns):
         if c not in cols:
             cols.append(c)
     return [*cols, "reject_reason"]

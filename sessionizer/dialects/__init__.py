@@ -47,8 +47,8 @@ class Dialect:
     NOW_UTC: ClassVar[str] = "CURRENT_TIMESTAMP"
     # Tree rewrites applied before rendering, in order.
     TRANSFORMS: ClassVar[tuple[Transform, ...]] = ()
-    # Names of the database driver's exception classes that mean "the warehouse refused a statement".
-    driver_package: ClassVar[str | None] = None
+    # Whether the warehouse itself keeps a second run out (else the runner takes a lease row).
+    LOCKS_ITSELF: ClassVar[bool] = False
 
     # -- rendering ---------------------------------------------------------------------------
 

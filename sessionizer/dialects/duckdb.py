@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from sessionizer.dialects import Dialect
+from sessionizer.errors import StateError
 from sessionizer.targets import Target
 
 # Settings a target URL may carry (duckdb:///f.duckdb?memory_limit=4GB&threads=2).
@@ -16,6 +17,9 @@ class DuckDB(Dialect):
     sqlglot_dialect: ClassVar[str] = "duckdb"
     # NOW() is TIMESTAMPTZ; our timestamps are UTC without time zone.
     NOW_UTC: ClassVar[str] = "CAST(TIMEZONE('UTC', NOW()) AS TIMESTAMP)"
+    # One writer per database file: DuckDB's own file lock keeps a second run out, and it is
+    # released by the operating system when the holder dies.
+    LOCKS_ITSELF: ClassVar[bool] = True
 
     def connect(self, target: Target) -> Any:
         import duckdb
@@ -27,6 +31,15 @@ class DuckDB(Dialect):
             raise TargetError(
                 f"unknown duckdb setting(s) {', '.join(sorted(unknown))}; allowed: {', '.join(CONNECT_SETTINGS)}"
             )
-        con = duckdb.connect(target.path or ":memory:", config=dict(target.options))
+        try:
+            con = duckdb.connect(target.path or ":memory:", config=dict(target.options))
+        except duckdb.IOException as err:
+            if "Conflicting lock" not in str(err):
+                raise
+            holder = str(err).split("(PID ", 1)[-1].split(")", 1)[0]
+            raise StateError(
+                f"{target.path} is in use by another process (PID {holder}), most likely another "
+                "sessionizer run; it is released when that process ends. Try again then."
+            ) from None
         con.execute("SET TimeZone = 'UTC'")
         return con

@@ -23,7 +23,6 @@ class Redshift(Dialect):
     sqlglot_dialect: ClassVar[str] = "redshift"
     SUPPORTS_REPLACE_TABLE: ClassVar[bool] = False
     NOW_UTC: ClassVar[str] = "GETDATE()"
-    driver_package: ClassVar[str | None] = "redshift-connector"
 
     def table_properties(self, stage: Stage) -> list[exp.Expression]:
         return [

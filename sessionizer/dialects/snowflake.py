@@ -24,7 +24,6 @@ class Snowflake(Dialect):
     WRITE_STRATEGY: ClassVar[WriteStrategy] = WriteStrategy.MERGE
     # SYSDATE() is UTC without time zone; CURRENT_TIMESTAMP follows the session's time zone.
     NOW_UTC: ClassVar[str] = "SYSDATE()"
-    driver_package: ClassVar[str | None] = "snowflake-connector-python"
 
     def table_properties(self, stage: Stage) -> list[exp.Expression]:
         return [exp.ClusterProperty(expressions=[exp.column(c) for c in stage.sort_key])]
