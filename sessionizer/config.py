@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, fields
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -29,14 +29,23 @@ _FILE_SUFFIXES = (".parquet", ".csv", ".json", ".jsonl", ".ndjson", ".csv.gz", "
 
 
 def validate_identifier(name: object, key: str) -> str:
-    """Return ``name`` if it is a plain SQL identifier, else raise naming the key."""
+    """Return ``name`` if it is a plain SQL identifier, not reserved anywhere; else raise naming the key."""
     if not isinstance(name, str) or not _IDENTIFIER.match(name):
         raise ConfigError(
             key,
             f"{name!r} is not a valid identifier: use letters, digits and _, "
             "starting with a letter or _ (at most 127 characters)",
         )
+    if name.lower() in _reserved():
+        raise ConfigError(key, f"{name!r} is a reserved word in SQL; expose it under another name (e.g. in a view)")
     return name
+
+
+@lru_cache(maxsize=1)
+def _reserved() -> frozenset[str]:
+    from sessionizer.dialects import reserved_everywhere
+
+    return reserved_everywhere()
 
 
 def validate_table_name(name: object, key: str) -> str:
@@ -133,38 +142,31 @@ class Config:
         """The referrer mapping's rows, read once."""
         return load_referrer_mapping(self.referrer_mapping)
 
+    def __post_init__(self) -> None:
+        """Validate and normalise every field, however the Config was built."""
+        checked = {
+            "source": _source(self.source),
+            "target": _text(self.target, "target", "a URL such as duckdb:///sessionizer.duckdb"),
+            "schema": None if self.schema is None else validate_identifier(self.schema, "schema"),
+            "inactivity_cutoff": _int_setting(self.inactivity_cutoff, "inactivity_cutoff", 1, True),
+            "trailing_window": _int_setting(self.trailing_window, "trailing_window", 0),
+            "pass_through_columns": _pass_through(self.pass_through_columns),
+            "incremental_key": validate_identifier(self.incremental_key, "incremental_key").lower(),
+            "referrer_mapping": _text(
+                self.referrer_mapping, "referrer_mapping", "the path of a medium,source,host CSV"
+            ),
+        }
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
+
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> Config:
-        """Validate a dict of settings (from YAML or flags); unknown keys are errors."""
+        """Settings from YAML or flags; unknown keys are errors, None means the default."""
         known = {f.name for f in fields(cls)}
         for key in values:
             if key not in known:
                 raise ConfigError(str(key), f"unknown setting; allowed: {', '.join(sorted(known))}")
-        clean: dict[str, Any] = {}
-        if values.get("source") is not None:
-            source = values["source"]
-            if not isinstance(source, str) or not source.strip():
-                raise ConfigError("source", "expected a table name or a file path/glob")
-            clean["source"] = source if is_file_source(source) else validate_table_name(source, "source")
-        if values.get("target") is not None:
-            if not isinstance(values["target"], str):
-                raise ConfigError("target", "expected a URL such as duckdb:///sessionizer.duckdb")
-            clean["target"] = values["target"]
-        if values.get("schema") is not None:
-            clean["schema"] = validate_identifier(values["schema"], "schema")
-        if values.get("inactivity_cutoff") is not None:
-            clean["inactivity_cutoff"] = _int_setting(values["inactivity_cutoff"], "inactivity_cutoff", 1, True)
-        if values.get("trailing_window") is not None:
-            clean["trailing_window"] = _int_setting(values["trailing_window"], "trailing_window", 0)
-        if values.get("pass_through_columns") is not None:
-            clean["pass_through_columns"] = _pass_through(values["pass_through_columns"])
-        if values.get("incremental_key") is not None:
-            clean["incremental_key"] = validate_identifier(values["incremental_key"], "incremental_key").lower()
-        if values.get("referrer_mapping") is not None:
-            if not isinstance(values["referrer_mapping"], str):
-                raise ConfigError("referrer_mapping", "expected the path of a medium,source,host CSV")
-            clean["referrer_mapping"] = values["referrer_mapping"]
-        return cls(**clean)
+        return cls(**{k: v for k, v in values.items() if v is not None})
 
     def settings_fingerprint(self) -> dict[str, Any]:
         """What changes the meaning of stored rows; an incremental run refuses if it differs."""
@@ -176,29 +178,28 @@ class Config:
         }
 
 
-# Columns the rules already produce; a pass-through column of the same name would collide.
+# Columns the source or the rules already have; a pass-through column of the same name would
+# collide in page views, or its first_/last_ columns in sessions.
 RESERVED_COLUMNS = frozenset(
-    [
-        "id",
-        "anonymous_id",
-        "user_id",
-        "received_at",
-        "sent_at",
-        "timestamp",
-        "url",
-        "path",
-        "title",
-        "search",
-        "referrer",
-        "context_campaign_source",
-        "context_campaign_medium",
-        "context_campaign_name",
-        "context_campaign_term",
-        "context_campaign_content",
-        "context_ip",
-        "context_user_agent",
-    ]
+    """id anonymous_id user_id received_at sent_at timestamp url path title search referrer
+    context_campaign_source context_campaign_medium context_campaign_name context_campaign_term
+    context_campaign_content context_ip context_user_agent page_view_id received_at_tstamp
+    sent_at_tstamp tstamp page_url page_url_host page_url_path page_title page_url_query
+    referrer_host utm_source utm_medium utm_campaign utm_term utm_content gclid ip user_agent device
+    device_category page_view_number session_id session_number blended_user_id""".split()
 )
+
+
+def _source(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError("source", "expected a table name or a file path/glob")
+    return value if is_file_source(value) else validate_table_name(value, "source")
+
+
+def _text(value: object, key: str, expected: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(key, f"expected {expected}")
+    return value
 
 
 def _pass_through(value: object) -> tuple[str, ...]:

@@ -49,6 +49,17 @@ class Dialect:
     TRANSFORMS: ClassVar[tuple[Transform, ...]] = ()
     # Whether the warehouse itself keeps a second run out (else the runner takes a lease row).
     LOCKS_ITSELF: ClassVar[bool] = False
+    # Words the warehouse reserves beyond those sqlglot's generator already knows to quote.
+    RESERVED_WORDS: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def reserved_words(cls) -> frozenset[str]:
+        """Identifiers that cannot be written unquoted in this warehouse (lower case)."""
+        from sqlglot.dialects import Dialect as SqlglotDialect
+
+        generator = SqlglotDialect.get_or_raise(cls.sqlglot_dialect).generator_class
+        known = {w.strip().lower() for w in getattr(generator, "RESERVED_KEYWORDS", ())}
+        return frozenset(known | cls.RESERVED_WORDS)
 
     # -- rendering ---------------------------------------------------------------------------
 
@@ -200,3 +211,9 @@ def get_dialect(name: str) -> Dialect:
 
 
 DIALECT_NAMES = ("duckdb", "snowflake", "redshift")
+
+
+def reserved_everywhere() -> frozenset[str]:
+    """Words reserved in any target: a user identifier must avoid them all, so the same config
+    compiles for every warehouse without quoting (quoting changes case rules in Snowflake)."""
+    return frozenset().union(*(get_dialect(name).reserved_words() for name in DIALECT_NAMES))

@@ -24,6 +24,18 @@ class Snowflake(Dialect):
     WRITE_STRATEGY: ClassVar[WriteStrategy] = WriteStrategy.MERGE
     # SYSDATE() is UTC without time zone; CURRENT_TIMESTAMP follows the session's time zone.
     NOW_UTC: ClassVar[str] = "SYSDATE()"
+    # Snowflake's reserved keywords (its "Reserved & limited keywords" page); sqlglot's Snowflake
+    # generator quotes none of them.
+    RESERVED_WORDS: ClassVar[frozenset[str]] = frozenset(
+        """account all alter and any as between by case cast check column connect connection
+        constraint create cross current current_date current_time current_timestamp current_user
+        database delete distinct drop else exists false following for from full grant group
+        gscluster having ilike in increment inner insert intersect into is issue join lateral left
+        like localtime localtimestamp minus natural not null of on or order organization qualify
+        regexp revoke right rlike row rows sample schema select set some start table tablesample
+        then to trigger true try_cast union unique update using values view when whenever where
+        with""".split()
+    )
 
     def table_properties(self, stage: Stage) -> list[exp.Expression]:
         return [exp.ClusterProperty(expressions=[exp.column(c) for c in stage.sort_key])]
