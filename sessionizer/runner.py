@@ -203,6 +203,19 @@ class Runner:
                 f"the source {self.config.source!r} lacks the column(s) {', '.join(missing)}; "
                 "it must have Segment's pages columns (see SPEC: Input)"
             )
+        for column in dict.fromkeys(("received_at", "sent_at", "timestamp", self.config.incremental_key)):
+            cast = exp.cast(exp.column(column), exp.DataType.build("TIMESTAMP"))
+            probe_cast = (
+                exp.select(cast)
+                .from_(exp.maybe_parse(self.compiler.context["source"], dialect=CANONICAL, into=exp.Table))
+                .limit(1)
+            )
+            try:
+                wh.execute(self.dialect.render(probe_cast, pretty=False)).fetchall()
+            except Exception as err:
+                raise SourceError(
+                    f"the source column {column!r} cannot be read as a timestamp: {wh.scrub(err)}"
+                ) from None
 
     def _source_sql(self) -> str:
         return self.dialect.render(

@@ -1,0 +1,225 @@
+"""Nothing lost, nothing let in: bad input, hostile names, secrets, two runs at once, and
+arbitrary strings through the parsing rules (SPEC.md "Input", "Writes")."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+import sqlglot
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlglot import exp
+
+from sessionizer import Config, compile
+from sessionizer.cli import main
+from sessionizer.compiler import _environment
+from sessionizer.dialects import DIALECT_NAMES
+from sessionizer.errors import SourceError
+from sessionizer.plan import SOURCE_COLUMNS
+from sessionizer.runner import Runner
+from tests import reference
+from tests.golden import golden_config
+from tests.test_run import expected, history, later_batch, load_pages, tables_of
+
+# -- bad input ------------------------------------------------------------------------------------
+
+
+def test_a_source_column_of_the_wrong_type_is_named_and_nothing_is_written(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(db))
+    select = ", ".join(
+        "42 AS timestamp" if c == "timestamp" else f"'2024-01-01 10:00:00' AS {c}" for c in SOURCE_COLUMNS
+    )
+    con.execute(f"CREATE TABLE pages AS SELECT {select}")
+    con.close()
+    with pytest.raises(SourceError, match="source column 'timestamp' cannot be read as a timestamp"):
+        Runner(Config(), f"duckdb:///{db}").run()
+    con = duckdb.connect(str(db))
+    assert [r[0] for r in con.execute("SHOW TABLES").fetchall()] == ["pages"]
+    con.close()
+
+
+def test_an_empty_source_builds_empty_tables_and_later_rows_still_arrive(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    load_pages(db, [])
+    summary = Runner(Config(), f"duckdb:///{db}").run()
+    assert (summary.page_views, summary.sessions, summary.rejected) == (0, 0, 0)
+    assert all(rows == [] for rows in tables_of(db).values())
+    load_pages(db, history())
+    assert Runner(Config(), f"duckdb:///{db}").run().mode == "incremental"
+    assert tables_of(db) == expected(history())
+
+
+def test_rows_deleted_from_the_source_stay_until_a_full_refresh(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    load_pages(db, history())
+    Runner(Config(), f"duckdb:///{db}").run()
+    con = duckdb.connect(str(db))
+    con.execute("DELETE FROM pages WHERE id >= 'p020'")
+    con.close()
+    load_pages(db, later_batch())
+    Runner(Config(), f"duckdb:///{db}").run()
+    assert tables_of(db) == expected(history() + later_batch())
+    Runner(Config(), f"duckdb:///{db}").run(full_refresh=True)
+    shrunk = [r for r in history() + later_batch() if r["id"] is None or r["id"] < "p020" or r["id"] >= "p100"]
+    assert tables_of(db) == expected(shrunk)
+
+
+# -- hostile names ---------------------------------------------------------------------------------
+
+HOSTILE = ["pages; drop table x", 'a"b', "x' OR '1'='1", "pages--", "pages /* */", "ünïcode", "order", "a.b.c.d"]
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+@pytest.mark.parametrize("flag", ["--source", "--schema", "--pass-through-columns", "--incremental-key"])
+def test_hostile_names_are_refused_before_any_statement_runs(tmp_path: Path, name: str, flag: str) -> None:
+    db = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE x AS SELECT 1 AS keep")
+    con.close()
+    before = db.read_bytes()
+    result = CliRunner().invoke(main, ["run", "--target", f"duckdb:///{db}", flag, name])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ") and "Traceback" not in result.output
+    assert db.read_bytes() == before  # the file was not even opened for writing
+
+
+def test_compiled_sql_touches_only_our_tables_and_the_source() -> None:
+    """Every statement parses to exactly one statement, of a kind we issue, on tables we name."""
+    ours = {
+        "segment_web_page_views", "segment_web_user_stitching", "segment_web_page_views__sessionized",
+        "segment_web_sessions__initial", "segment_web_sessions__stitched", "segment_web_sessions",
+        "segment_web_page_views__rejected", "sessionizer_state", "sessionizer_pending_anonymous_ids",
+        "sessionizer_pending_users", "sessionizer_batch",
+    }  # fmt: skip
+    ours |= {f"{t}__sessionizer_new" for t in ours}
+    kinds = (
+        exp.Create,
+        exp.Insert,
+        exp.Delete,
+        exp.Merge,
+        exp.Update,
+        exp.Drop,
+        exp.Alter,
+        exp.Transaction,
+        exp.Commit,
+    )
+    for dialect in DIALECT_NAMES:
+        for mode in ("full-refresh", "incremental"):
+            for statement in compile(golden_config(), dialect, mode):
+                trees = sqlglot.parse(statement.sql, read=dialect)
+                assert len(trees) == 1 and isinstance(trees[0], kinds), statement.sql
+                if isinstance(trees[0], exp.Create) and trees[0].kind == "SCHEMA":
+                    assert trees[0].this.sql() == "analytics"
+                    continue
+                ctes = {c.alias for c in trees[0].find_all(exp.CTE)} | {"mapping", "state", "batch"}
+                for table in trees[0].find_all(exp.Table):
+                    name = table.name
+                    if table.db == "segment":
+                        assert name == "pages"
+                    elif table.db:
+                        assert table.db == "analytics" and name in ours, table.sql()
+                    else:
+                        assert name in ours | ctes or table.alias_or_name in ctes, table.sql()
+
+
+# -- secrets ----------------------------------------------------------------------------------------
+
+SECRET = "S3cr3t-pa55/word"
+
+
+@pytest.mark.parametrize("where", ["url", "env"])
+def test_a_password_never_appears_in_output_or_errors(monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    from urllib.parse import quote
+
+    monkeypatch.setenv("REDSHIFT_PASSWORD", SECRET)
+    userinfo = f"me:{quote(SECRET, safe='')}" if where == "url" else "me"
+    url = f"redshift://{userinfo}@127.0.0.1:9/dev/analytics?ssl=false&timeout=2"
+    for args in (["run", "--target", url], ["run", "--target", url, "--log-format", "json"], ["check", "--target", url],
+                 ["compile", "--target", url]):  # fmt: skip
+        result = CliRunner().invoke(main, args)
+        text = result.output + repr(result.exception) + str(result.exception)
+        assert SECRET not in text and quote(SECRET, safe="") not in text
+    compiled = CliRunner().invoke(main, ["compile", "--target", url])
+    assert compiled.exit_code == 0 and "127.0.0.1" not in compiled.output
+
+
+def test_secrets_are_masked_in_warehouse_errors(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """An error text that echoes the secret (as some drivers do) is masked before it is shown."""
+    from sessionizer.runner import Warehouse
+
+    monkeypatch.setenv("SNOWFLAKE_PRIVATE_KEY_PASSPHRASE", SECRET)
+    db = tmp_path / "w.duckdb"
+    load_pages(db, history())
+    real = Warehouse.execute
+
+    def leaky(self: Warehouse, sql: str) -> Any:
+        if sql.startswith("CREATE OR REPLACE TABLE segment_web_sessions "):
+            raise RuntimeError(f"driver said: passphrase {SECRET} rejected")
+        return real(self, sql)
+
+    monkeypatch.setattr(Warehouse, "execute", leaky)
+    result = CliRunner().invoke(main, ["run", "--target", f"duckdb:///{db}"])
+    assert result.exit_code == 1
+    assert "stage sessions failed: driver said: passphrase *** rejected" in result.output
+    assert SECRET not in result.output
+
+
+# -- two runs at once -----------------------------------------------------------------------------
+
+
+def test_a_second_run_on_a_busy_duckdb_file_is_refused_clearly(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    load_pages(db, history())
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, sys, time; c = duckdb.connect({str(db)!r}); print('ready', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        result = CliRunner().invoke(main, ["run", "--target", f"duckdb:///{db}"])
+        assert result.exit_code == 1
+        assert f"is in use by another process (PID {holder.pid})" in result.output
+    finally:
+        holder.kill()
+        holder.wait()
+    assert Runner(Config(), f"duckdb:///{db}").run().page_views == 30  # released when the holder died
+
+
+# -- fuzzing the parsing rules against the Python reference ------------------------------------------
+
+RULES = {
+    "url_host": reference.url_host,
+    "referrer_host": reference.referrer_host,
+    "gclid": reference.gclid,
+    "device": reference.device,
+}
+FRAGMENTS = st.sampled_from(
+    ["http://", "https://", "android-app://", "www.", "/", "?", "gclid=", "&", "(", ";", " ", "Android", "aNdRoId",
+     "iPhone", "X11", "é", "日本", "\x00", "%", "_", "'", "\\"]
+)  # fmt: skip
+FUZZ = st.lists(st.one_of(FRAGMENTS, st.text(max_size=6)), max_size=12).map("".join)
+
+
+@pytest.fixture(scope="module")
+def rule_sql() -> dict[str, str]:
+    macros = _environment().get_template("_macros.sql").module
+    return {name: sqlglot.transpile(f"SELECT {getattr(macros, name)('v')} FROM t", read="duckdb")[0] for name in RULES}
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.one_of(st.none(), FUZZ), min_size=1, max_size=20))
+def test_parsing_rules_in_sql_equal_the_reference(values: list[str | None], rule_sql: dict[str, str]) -> None:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (n INTEGER, v VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(values)))
+    for name, sql in rule_sql.items():
+        got = [r[0] for r in con.execute(sql.replace(" FROM t", ", n FROM t ORDER BY n")).fetchall()]
+        assert got == [RULES[name](v) for v in values], name
+    con.close()
