@@ -309,8 +309,36 @@ def pages_sql(rows: int, seed: int = 42, end: datetime = DEFAULT_END, reject_fra
     cut_ms = [1799000, 1799999, 1800000, 1800000, 1800001, 1800500, 1800999, 1801000, 1802000, 1798500]
     near_cut = f"{cut_ms}[1 + ({hs('cut')} % {len(cut_ms)})::BIGINT]"
 
+    def slot_keys(source: str) -> str:
+        """Derives a slot's keys from (d, k): whether it re-sends the slot before it (never two
+        in a row, so src is never a duplicate), its source slot, h0 (all content hashes from it),
+        and its gap kind: 0 first, 1 new visit, 2 near the 30-minute cutoff, 3 same time, 4 short."""
+        return f"""(
+        SELECT *,
+            CASE WHEN src = 0 THEN 0 WHEN gap_u < 0.22 THEN 1 WHEN gap_u < 0.235 THEN 2
+                 WHEN gap_u < 0.245 THEN 3 ELSE 4 END AS gap_kind
+        FROM (
+            SELECT *, {_u(hs("gap"))} AS gap_u,
+                sqrt(-2.0 * ln(1.0 - {_u(hs("z1"))})) * cos(6.283185307179586 * {_u(hs("z2"))}) AS z_gap
+            FROM (
+                SELECT *, {h("xor(dev_h, src::UBIGINT)", "slot")} AS h0
+                FROM (
+                    SELECT *, k - is_dup::BIGINT AS src
+                    FROM (
+                        SELECT *,
+                            k > 0 AND {_u(h("xor(dev_h, k::UBIGINT)", "dup"))} < {dup_p}
+                            AND NOT (k > 1 AND {_u(h("xor(dev_h, greatest(k - 1, 0)::UBIGINT)", "dup"))} < {dup_p})
+                            AS is_dup
+                        FROM (SELECT *, {h("d", "dev")} AS dev_h FROM {source})
+                    )
+                )
+            )
+        )
+    )"""
+
     anon_a, anon_b = _uuid_parts(h("d", "anon1"), h("d", "anon2"))
     id_a, id_b = _uuid_parts(hs("id1"), hs("id2"))
+    ip2_8, ip2_16 = "(" + hs("ip2") + " >> 8)", "(" + hs("ip2") + " >> 16)"
     octets = [str(i) for i in range(256)]  # picking from a list is ~10x cheaper than casting to VARCHAR
     cols = ", ".join(f'CAST("{name}" AS {typ}) AS "{name}"' for name, typ in COLUMNS)
     return f"""
@@ -342,53 +370,36 @@ devs AS (
 devs2 AS (
     SELECT * FROM devs WHERE cnt > 0
 ),
--- the per-slot pipeline stays narrow (no strings) until the timestamps are placed
+-- the per-slot pipeline stays narrow (numbers only) until the rows are sorted
 slots AS (
-    SELECT d, k, cnt, dev_h, start_u,
-        -- a duplicate re-sends the previous slot; never two in a row, so src is never a duplicate
-        k > 0 AND {_u(h("xor(dev_h, k::UBIGINT)", "dup"))} < {dup_p}
-            AND NOT (k > 1 AND {_u(h("xor(dev_h, greatest(k - 1, 0)::UBIGINT)", "dup"))} < {dup_p}) AS is_dup
-    FROM (SELECT d, cnt, {h("d", "dev")} AS dev_h, {_u(h("d", "start"))} AS start_u FROM devs2) AS dv,
-        range(dv.cnt) AS t(k)
-),
-slots2 AS (
-    SELECT *, {h("xor(dev_h, src::UBIGINT)", "slot")} AS h0 FROM (SELECT *, k - is_dup::BIGINT AS src FROM slots)
+    SELECT d, k, cnt FROM devs2 AS dv, range(dv.cnt) AS t(k)
 ),
 gaps AS (
     SELECT *,
-        CASE WHEN src = 0 THEN 'first' WHEN gap_u < 0.22 THEN 'visit' WHEN gap_u < 0.235 THEN 'cutoff'
-             WHEN gap_u < 0.245 THEN 'same' ELSE 'short' END AS gap_kind
-    FROM (
-        SELECT *, {_u(hs("gap"))} AS gap_u,
-            sqrt(-2.0 * ln(1.0 - {_u(hs("z1"))})) * cos(6.283185307179586 * {_u(hs("z2"))}) AS z_gap
-        FROM slots2
-    )
-),
-gaps2 AS (
-    SELECT *,
-        CASE WHEN is_dup OR gap_kind IN ('first', 'visit', 'same') THEN 0
-             WHEN gap_kind = 'cutoff' THEN {near_cut}
+        CASE WHEN is_dup OR gap_kind IN (0, 1, 3) THEN 0
+             WHEN gap_kind = 2 THEN {near_cut}
              ELSE {gap_short} END AS g_short,
-        CASE WHEN NOT is_dup AND gap_kind = 'visit'
+        CASE WHEN NOT is_dup AND gap_kind = 1
              THEN 1900000 + floor(43200000.0 * exp(1.3 * z_gap))::BIGINT ELSE 0 END AS g_long
-    FROM gaps
+    FROM {slot_keys("slots")}
 ),
+-- the window sees only (d, k, gaps): the slot keys are recomputed after it rather than carried through its sort
 timed AS (
-    SELECT *,
+    SELECT d, k, cnt,
         sum(g_short) OVER wc AS cs, sum(g_long) OVER wc AS cl,
         sum(g_short) OVER wa AS ts_short, sum(g_long) OVER wa AS ts_long
-    FROM gaps2
+    FROM gaps
     WINDOW wc AS (PARTITION BY d ORDER BY k ROWS UNBOUNDED PRECEDING), wa AS (PARTITION BY d)
 ),
 placed AS (
     SELECT d, k, cnt, src, is_dup, h0, dev_h, gap_kind,
         -- squeeze the visit gaps of very active devices so every device fits the time span
-        ({end_ms} - {span} + floor(start_u * greatest(0, {span} - ts_short - floor(ts_long * f)))
+        ({end_ms} - {span} + floor({_u(h("d", "start"))} * greatest(0, {span} - ts_short - floor(ts_long * f)))
             + cs + floor(cl * f))::BIGINT AS ts_ms
     FROM (
         SELECT *, CASE WHEN ts_long > greatest(1, {int(span * 0.97)} - ts_short)
                        THEN greatest(1, {int(span * 0.97)} - ts_short) / ts_long ELSE 1.0 END AS f
-        FROM timed
+        FROM {slot_keys("timed")}
     )
 ),
 arrival AS (
@@ -412,7 +423,7 @@ ordered AS (
 ),
 content AS (
     SELECT *,
-        gap_kind IN ('first', 'visit') AS landing,
+        gap_kind <= 1 AS landing,
         {_u(hs("page"))} AS page_u,
         {_u(hs("source"))} AS src_u,
         {_u(hs("odd"))} AS odd_u,
@@ -556,7 +567,7 @@ SELECT
         AS context_campaign_content,
     CASE WHEN family IN ('iphone', 'android', 'ipad') AND (ip_h % 10) < 4
              THEN {_pick(["100.", "101.", "102."], hs("ip1"))} || {_pick(octets, hs("ip2"))} || '.'
-                  || {_pick(octets, f'({hs("ip2")} >> 8)')} || '.' || {_pick(octets, f'({hs("ip2")} >> 16)')}
+                  || {_pick(octets, ip2_8)} || '.' || {_pick(octets, ip2_16)}
          WHEN (ip_h % 100) < 6
              THEN '2a02:' || lower(hex(((ip_h >> 8) % 65535) + 1)) || ':' || lower(hex(((ip_h >> 24) % 65535) + 1))
                   || '::' || lower(hex(((ip_h >> 40) % 65535) + 1))

@@ -24,6 +24,11 @@ directory path gives each login its own DuckDB instance that attaches
 by database name instead: :meth:`SnowflakeEmulator.fresh_database` returns a name no
 one has used yet on this emulator.
 
+Hang trap: fakesnow answers SQL it cannot run with HTTP 500 and the connector retries
+a 500 until ``network_timeout`` runs out -- for ever by default.  ``connect_kwargs``
+sets ``network_timeout=1``; :meth:`SnowflakeEmulator.url` does not, so pass
+``emu.url(..., network_timeout=1)`` when the URL reaches the connector.
+
 The password is not checked by fakesnow (any non-empty value logs in); the connector
 itself insists on a non-empty one.
 
@@ -189,6 +194,10 @@ class SnowflakeEmulator:
             "password": PASSWORD,
             # no telemetry posts to a server that does not implement them
             "session_parameters": {"CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED": False},
+            # fakesnow answers unsupported SQL with HTTP 500, which the connector retries
+            # for ever unless network_timeout bounds the retries.  It does not cut slow
+            # statements short: the connector's abort request is a no-op in fakesnow.
+            "network_timeout": 1,
         }
 
     def url(self, database: str | None = None, schema: str | None = None, **query: str | int) -> str:
