@@ -312,4 +312,3 @@ def demo_command(rows: int, seed: int, target: str, debug: bool) -> None:
     from sessionizer.demo import run_demo
 
     run_demo(rows=rows, seed=seed, target=target, echo=click.echo)
-

@@ -110,14 +110,17 @@ class Compiler:
             "settings": json.dumps(config.settings_fingerprint(), sort_keys=True),
         }
 
-    def query(self, template: str, incremental: bool) -> exp.Query:
-        """Render a template and parse it in the canonical dialect."""
+    def statement(self, template: str, incremental: bool = True) -> exp.Expression:
+        """Render a template and parse it, as one statement, in the canonical dialect."""
         sql = _environment().get_template(f"{template}.sql").render(**self.context, incremental=incremental)
         try:
-            tree = sqlglot.parse_one(sql, read=CANONICAL)
+            return sqlglot.parse_one(sql, read=CANONICAL)
         except sqlglot.errors.ParseError as err:  # a bug in a template, not in user input
             raise CompileError(f"template {template}.sql does not parse: {err}") from None
-        assert isinstance(tree, exp.Query)
+
+    def query(self, template: str, incremental: bool) -> exp.Query:
+        tree = self.statement(template, incremental)
+        assert isinstance(tree, exp.Query), template
         return tree
 
     # -- full refresh -------------------------------------------------------------------------
@@ -145,57 +148,40 @@ class Compiler:
     def finish_full_refresh(self) -> list[tuple[exp.Expression, str | None]]:
         """Empty work lists, then the state row, written last."""
         trees: list[exp.Expression] = []
-        for key, column in (("pending_anonymous_ids", "anonymous_id"), ("pending_users", "blended_user_id")):
-            empty = sqlglot.parse_one(f"SELECT CAST(NULL AS VARCHAR) AS {column} WHERE 1 = 0", read=CANONICAL)
-            trees += self.dialect.replace_table(self.tables[key], empty)
+        for key, columns in plan.WORK_LISTS.items():
+            typed = ", ".join(f"CAST(NULL AS {kind}) AS {name}" for name, kind in columns)
+            trees += self.dialect.replace_table(
+                self.tables[key], sqlglot.parse_one(f"SELECT {typed} WHERE 1 = 0", read=CANONICAL)
+            )
         trees += self.dialect.replace_table(self.tables["state"], self.query("state", False))
         return [(t, None) for t in trees]
 
     # -- incremental --------------------------------------------------------------------------
 
     def incremental(self, stage: Stage) -> list[tuple[exp.Expression, str | None]]:
-        """Recompute the rows of affected visitors (or users) inside one transaction."""
+        """Recompute what the pending visitors (or users) changed.
+
+        A write of several statements (delete, then insert) runs in one transaction with the
+        stage's bookkeeping; a single MERGE is atomic by itself and runs without one (fakesnow
+        cannot MERGE inside a transaction; real Snowflake could, and needs no transaction for it).
+        Either way a stop at any point leaves the work lists able to finish the job.
+        """
         columns = plan.columns(stage.name, self.config)
-        table = self.tables[stage.name]
-        pending = self.tables["pending_users" if stage.affected_by == "blended_user_id" else "pending_anonymous_ids"]
         trees: list[tuple[exp.Expression, str | None]] = []
-        if stage.name == "page_views":
+        source = self.query(stage.template, True)
+        if stage.staged:
             batch = self.tables["batch"]
-            trees += [(t, None) for t in self.dialect.create_temp_table(batch.name, self.query("page_views", True))]
-            source: exp.Query = exp.select(*columns).from_(batch.copy())
-            affected: exp.Query = exp.select(stage.affected_by).from_(batch.copy())
-        else:
-            source = self.query(stage.template, True)
-            affected = exp.select(stage.affected_by).from_(pending.copy())
-        trees.append((exp.Transaction(), None))
-        if stage.name == "page_views":
-            record = exp.insert(
-                self.query("pending_anonymous_ids", True),
-                self.tables["pending_anonymous_ids"],
-                columns=["anonymous_id"],
-            )
-            trees.append((record, None))
-        if stage.name == "sessions_stitched":
-            record = exp.insert(
-                self.query("pending_users", True), self.tables["pending_users"], columns=["blended_user_id"]
-            )
-            trees.append((record, None))
-        body = self.dialect.upsert(table, columns, source, stage.unique_key, stage.affected_by, affected, stage.upsert)
-        trees += [(t, stage.table) for t in body]
-        if stage.name == "page_views":
-            rejected_columns = [*plan.source_columns(self.config), "reject_reason"]
-            trees.append(
-                (
-                    exp.insert(self.query("rejected", True), self.tables["rejected"], columns=rejected_columns),
-                    plan.REJECTED_TABLE,
-                )
-            )
-            watermark = exp.update(
-                self.tables["state"], {"pending_watermark": self.query("pending_watermark", True).subquery()}
-            )
-            trees.append((watermark, None))
-        trees.append((exp.Commit(), None))
-        return trees
+            trees += [(t, None) for t in self.dialect.create_temp_table(batch.name, source)]
+            source = exp.select(*columns).from_(batch.copy())
+        delete = self.statement(f"delete_{stage.name}")
+        assert isinstance(delete, exp.Delete)
+        write = self.dialect.upsert(self.tables[stage.name], columns, source, stage.unique_key, delete, stage.upsert)
+        body = [(self.statement(name), None) for name in stage.records_before]
+        body += [(t, stage.table) for t in write]
+        body += [(self.statement(name), None) for name in stage.records_after]
+        if len(write) > 1:
+            body = [(exp.Transaction(), None), *body, (exp.Commit(), None)]
+        return trees + body
 
     def finish_incremental(self) -> list[tuple[exp.Expression, str | None]]:
         """Work done: clear the work lists and advance the watermark, together."""

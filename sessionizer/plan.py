@@ -1,7 +1,7 @@
 """The logical plan: six model stages as data, in dependency order.
 
-Each stage names its table, its inputs, its unique key, the column that scopes an incremental
-recomputation (``affected_by``) and its sort/cluster key. The SQL of a stage lives in
+Each stage names its table, its inputs, its unique key, its sort/cluster and distribution keys,
+and the bookkeeping its incremental form needs. The SQL of a stage lives in
 ``templates/<template>.sql``; how it is written to a warehouse is the dialect's business.
 """
 
@@ -37,6 +37,15 @@ REJECTED_TABLE = "segment_web_page_views__rejected"
 BATCH_TABLE = "sessionizer_batch"
 LOCK_TABLE = "sessionizer_lock"
 
+# The work lists an incremental run keeps until it finishes: (column, type) of each.
+WORK_LISTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "pending_anonymous_ids": (
+        ("anonymous_id", "VARCHAR"), ("from_tstamp", "TIMESTAMP"),
+        ("session_from_tstamp", "TIMESTAMP"), ("restitched", "INTEGER"),
+    ),
+    "pending_users": (("blended_user_id", "VARCHAR"),),
+}  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Stage:
@@ -47,26 +56,32 @@ class Stage:
     template: str
     inputs: tuple[str, ...]
     unique_key: str
-    affected_by: str  # incremental runs replace the rows whose value here is affected
     sort_key: tuple[str, ...]
     dist_key: str
     upsert: bool = False  # rows are never removed, only added or changed: MERGE is enough
+    # Incremental runs: bookkeeping statements (templates) in the stage's transaction, before and
+    # after its own write; the stage's rows are replaced per ``delete_<name>.sql``.
+    records_before: tuple[str, ...] = ()
+    records_after: tuple[str, ...] = ()
+    # The incremental query is staged in a scratch table first (it is read more than once).
+    staged: bool = False
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("page_views", "segment_web_page_views", "page_views", ("source",),
-          "page_view_id", "page_view_id", ("tstamp",), "anonymous_id", upsert=True),
-    Stage("user_stitching", "segment_web_user_stitching", "user_stitching", ("page_views",),
-          "anonymous_id", "anonymous_id", ("anonymous_id",), "anonymous_id"),
-    Stage("sessionized", "segment_web_page_views__sessionized", "sessionized", ("page_views",),
-          "page_view_id", "anonymous_id", ("tstamp",), "anonymous_id", upsert=True),
-    Stage("sessions_initial", "segment_web_sessions__initial", "sessions_initial", ("sessionized",),
-          "session_id", "anonymous_id", ("session_start_tstamp",), "anonymous_id"),
+    Stage("page_views", "segment_web_page_views", "page_views", ("source",), "page_view_id",
+          ("tstamp",), "anonymous_id", upsert=True, staged=True,
+          records_before=("record_changes",), records_after=("record_rejected", "record_watermark")),
+    Stage("user_stitching", "segment_web_user_stitching", "user_stitching", ("page_views",), "anonymous_id",
+          ("anonymous_id",), "anonymous_id"),
+    Stage("sessionized", "segment_web_page_views__sessionized", "sessionized", ("page_views",), "page_view_id",
+          ("tstamp",), "anonymous_id", upsert=True),
+    Stage("sessions_initial", "segment_web_sessions__initial", "sessions_initial", ("sessionized",), "session_id",
+          ("session_start_tstamp",), "anonymous_id"),
     Stage("sessions_stitched", "segment_web_sessions__stitched", "sessions_stitched",
-          ("sessions_initial", "user_stitching"), "session_id", "anonymous_id",
+          ("sessions_initial", "user_stitching"), "session_id",
+          ("session_start_tstamp",), "blended_user_id", records_before=("record_restitched", "record_users")),
+    Stage("sessions", "segment_web_sessions", "sessions", ("sessions_stitched",), "session_id",
           ("session_start_tstamp",), "blended_user_id"),
-    Stage("sessions", "segment_web_sessions", "sessions", ("sessions_stitched",),
-          "session_id", "blended_user_id", ("session_start_tstamp",), "blended_user_id"),
 )  # fmt: skip
 
 STAGE_BY_NAME = {stage.name: stage for stage in STAGES}

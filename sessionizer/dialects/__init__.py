@@ -137,19 +137,16 @@ class Dialect:
 
     def upsert(
         self, table: exp.Table, columns: Sequence[str], query: exp.Query, unique_key: str,
-        affected_by: str, affected: exp.Query, upsert_safe: bool,
+        delete: exp.Delete, upsert_safe: bool,
     ) -> list[exp.Expression]:  # fmt: skip
-        """Replace the rows of ``table`` whose ``affected_by`` is in ``affected`` by ``query``'s rows.
+        """Replace the rows ``delete`` selects by ``query``'s rows, in the caller's transaction.
 
-        Runs inside the caller's transaction. MERGE on the unique key only where rows are never
-        removed; otherwise delete the affected rows and insert their recomputation.
+        MERGE on the unique key where rows are never removed (the recomputed rows cover every
+        row the delete would remove); otherwise delete, then insert the recomputation.
         """
         if upsert_safe and self.WRITE_STRATEGY is WriteStrategy.MERGE:
             return [merge(table, columns, query, unique_key)]
-        return [
-            exp.delete(table.copy(), where=exp.column(affected_by).isin(query=affected)),
-            exp.insert(query, table.copy(), columns=list(columns)),
-        ]
+        return [delete, exp.insert(query, table.copy(), columns=list(columns))]
 
     # -- connecting ----------------------------------------------------------------------------
 

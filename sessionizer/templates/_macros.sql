@@ -70,3 +70,16 @@ id IS NOT NULL AND anonymous_id IS NOT NULL AND timestamp IS NOT NULL AND {{ key
 {% macro capped_at_now(value) -%}
 CASE WHEN {{ value }} > CURRENT_TIMESTAMP THEN CURRENT_TIMESTAMP ELSE {{ value }} END
 {%- endmacro %}
+
+{#- The affected visitors of this run (and of any run that stopped before finishing): where each
+    one's page views may have changed (from_tstamp), the start of the session that holds the last
+    unchanged page view (session_from_tstamp), and whether its blended user changed. -#}
+{% macro pending_visitors() -%}
+SELECT
+  anonymous_id,
+  MIN(from_tstamp) AS from_tstamp,
+  MIN(session_from_tstamp) AS session_from_tstamp,
+  MAX(restitched) AS restitched
+FROM {{ rel.pending_anonymous_ids }}
+GROUP BY anonymous_id
+{%- endmacro %}

@@ -1,16 +1,50 @@
-{% from "_macros.sql" import only_affected, seconds_between, surrogate_key with context %}
-WITH numbered AS (
+{% from "_macros.sql" import seconds_between, surrogate_key, pending_visitors with context %}
+WITH
+{%- if incremental %} pending AS (
+  {{ pending_visitors() }}
+), anchor AS (
+  {#- The last unchanged page view of each affected visitor: numbering goes on from it. #}
+  SELECT sessionized.anonymous_id, MAX(sessionized.page_view_number) AS page_view_number, MAX(sessionized.tstamp) AS tstamp
+  FROM {{ rel.sessionized }} AS sessionized
+  JOIN pending ON pending.anonymous_id = sessionized.anonymous_id AND sessionized.tstamp < pending.from_tstamp
+  GROUP BY sessionized.anonymous_id
+), earlier_sessions AS (
+  {#- Sessions that start before the change; their number is unaffected by it. #}
+  SELECT sessions.anonymous_id, COUNT(*) AS sessions
+  FROM {{ rel.sessions_initial }} AS sessions
+  JOIN pending ON pending.anonymous_id = sessions.anonymous_id AND sessions.session_start_tstamp < pending.from_tstamp
+  GROUP BY sessions.anonymous_id
+), page_views AS (
+  SELECT
+    {% for column in columns.page_views %}page_views.{{ column }},
+    {% endfor -%}
+    COALESCE(anchor.page_view_number, 0) AS numbered_before,
+    anchor.tstamp AS previous_tstamp,
+    COALESCE(earlier_sessions.sessions, 0) AS sessions_before
+  FROM {{ rel.page_views }} AS page_views
+  JOIN pending ON pending.anonymous_id = page_views.anonymous_id AND page_views.tstamp >= pending.from_tstamp
+  LEFT JOIN anchor ON anchor.anonymous_id = page_views.anonymous_id
+  LEFT JOIN earlier_sessions ON earlier_sessions.anonymous_id = page_views.anonymous_id
+),
+{%- else %} page_views AS (
   SELECT
     {{ columns.page_views | join(', ') }},
-    ROW_NUMBER() OVER (PARTITION BY anonymous_id ORDER BY tstamp, page_view_id) AS page_view_number,
-    {{ seconds_between('LAG(tstamp) OVER (PARTITION BY anonymous_id ORDER BY tstamp, page_view_id)', 'tstamp') }} AS inactivity_s
+    0 AS numbered_before,
+    CAST(NULL AS TIMESTAMP) AS previous_tstamp,
+    0 AS sessions_before
   FROM {{ rel.page_views }}
-  {{ only_affected('anonymous_id', rel.pending_anonymous_ids) }}
+),
+{%- endif %} numbered AS (
+  SELECT
+    *,
+    numbered_before + ROW_NUMBER() OVER (PARTITION BY anonymous_id ORDER BY tstamp, page_view_id) AS page_view_number,
+    {{ seconds_between('COALESCE(LAG(tstamp) OVER (PARTITION BY anonymous_id ORDER BY tstamp, page_view_id), previous_tstamp)', 'tstamp') }} AS inactivity_s
+  FROM page_views
 ), sessions AS (
   SELECT
     *,
     {#- COUNT, not SUM: an integer in every warehouse, so its text is '2', never '2.0'. #}
-    COUNT(CASE WHEN inactivity_s IS NULL OR inactivity_s > {{ inactivity_cutoff }} THEN 1 END) OVER (
+    sessions_before + COUNT(CASE WHEN inactivity_s IS NULL OR inactivity_s > {{ inactivity_cutoff }} THEN 1 END) OVER (
       PARTITION BY anonymous_id ORDER BY page_view_number ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
     ) AS session_number
   FROM numbered

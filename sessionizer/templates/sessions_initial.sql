@@ -1,9 +1,18 @@
-{% from "_macros.sql" import only_affected, seconds_between with context %}
-WITH page_views AS (
-  SELECT *
-  FROM {{ rel.sessionized }}
-  {{ only_affected('anonymous_id', rel.pending_anonymous_ids) }}
-), bounds AS (
+{% from "_macros.sql" import seconds_between, pending_visitors with context %}
+WITH
+{%- if incremental %} pending AS (
+  {{ pending_visitors() }}
+), page_views AS (
+  {#- Whole sessions, from the one holding each visitor's last unchanged page view. #}
+  SELECT sessionized.*
+  FROM {{ rel.sessionized }} AS sessionized
+  JOIN pending
+    ON pending.anonymous_id = sessionized.anonymous_id AND sessionized.tstamp >= pending.session_from_tstamp
+),
+{%- else %} page_views AS (
+  SELECT * FROM {{ rel.sessionized }}
+),
+{%- endif %} bounds AS (
   SELECT
     session_id,
     anonymous_id,

@@ -1,9 +1,19 @@
-{% from "_macros.sql" import only_affected with context %}
-WITH sessions AS (
-  SELECT *
-  FROM {{ rel.sessions_initial }}
-  {{ only_affected('anonymous_id', rel.pending_anonymous_ids) }}
+{% from "_macros.sql" import pending_visitors with context %}
+WITH
+{%- if incremental %} pending AS (
+  {{ pending_visitors() }}
+), sessions AS (
+  {#- Recomputed sessions, and every session of a visitor whose blended user changed. #}
+  SELECT initial.*
+  FROM {{ rel.sessions_initial }} AS initial
+  JOIN pending
+    ON pending.anonymous_id = initial.anonymous_id
+    AND (initial.session_start_tstamp >= pending.session_from_tstamp OR pending.restitched = 1)
 )
+{%- else %} sessions AS (
+  SELECT * FROM {{ rel.sessions_initial }}
+)
+{%- endif %}
 SELECT
   {% for column in columns.sessions_initial %}sessions.{{ column }},
   {% endfor -%}

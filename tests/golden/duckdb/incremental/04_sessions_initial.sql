@@ -2,10 +2,13 @@ BEGIN;
 
 DELETE FROM analytics.segment_web_sessions__initial
 WHERE
-  anonymous_id IN (
+  session_id IN (
     SELECT
-      anonymous_id
-    FROM analytics.sessionizer_pending_anonymous_ids
+      sessions.session_id
+    FROM analytics.segment_web_sessions__initial AS sessions
+    JOIN analytics.sessionizer_pending_anonymous_ids AS pending
+      ON pending.anonymous_id = sessions.anonymous_id
+      AND sessions.session_start_tstamp >= pending.session_from_tstamp
   );
 
 INSERT INTO analytics.segment_web_sessions__initial (
@@ -39,16 +42,22 @@ INSERT INTO analytics.segment_web_sessions__initial (
   referrer_medium,
   referrer_source
 )
-WITH page_views AS (
+WITH pending AS (
   SELECT
-    *
-  FROM analytics.segment_web_page_views__sessionized
-  WHERE
-    anonymous_id IN (
-      SELECT
-        anonymous_id
-      FROM analytics.sessionizer_pending_anonymous_ids
-    )
+    anonymous_id,
+    MIN(from_tstamp) AS from_tstamp,
+    MIN(session_from_tstamp) AS session_from_tstamp,
+    MAX(restitched) AS restitched
+  FROM analytics.sessionizer_pending_anonymous_ids
+  GROUP BY
+    anonymous_id
+), page_views AS (
+  SELECT
+    sessionized.*
+  FROM analytics.segment_web_page_views__sessionized AS sessionized
+  JOIN pending
+    ON pending.anonymous_id = sessionized.anonymous_id
+    AND sessionized.tstamp >= pending.session_from_tstamp
 ), bounds AS (
   SELECT
     session_id,

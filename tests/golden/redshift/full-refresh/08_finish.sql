@@ -2,7 +2,10 @@ DROP TABLE IF EXISTS analytics.sessionizer_pending_anonymous_ids__sessionizer_ne
 
 CREATE TABLE analytics.sessionizer_pending_anonymous_ids__sessionizer_new AS
 SELECT
-  CAST(NULL AS VARCHAR(MAX)) AS anonymous_id
+  CAST(NULL AS VARCHAR(MAX)) AS anonymous_id,
+  CAST(NULL AS TIMESTAMP) AS from_tstamp,
+  CAST(NULL AS TIMESTAMP) AS session_from_tstamp,
+  CAST(NULL AS INTEGER) AS restitched
 WHERE
   1 = 0;
 

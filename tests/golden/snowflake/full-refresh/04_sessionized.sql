@@ -1,6 +1,6 @@
 CREATE OR REPLACE TABLE analytics.segment_web_page_views__sessionized
 CLUSTER BY (tstamp) AS
-WITH numbered AS (
+WITH page_views AS (
   SELECT
     page_view_id,
     anonymous_id,
@@ -26,17 +26,27 @@ WITH numbered AS (
     device,
     context_locale,
     device_category,
-    ROW_NUMBER() OVER (PARTITION BY anonymous_id ORDER BY tstamp, page_view_id) AS page_view_number,
+    0 AS numbered_before,
+    CAST(NULL AS TIMESTAMPNTZ) AS previous_tstamp,
+    0 AS sessions_before
+  FROM analytics.segment_web_page_views
+), numbered AS (
+  SELECT
+    *,
+    numbered_before + ROW_NUMBER() OVER (PARTITION BY anonymous_id ORDER BY tstamp, page_view_id) AS page_view_number,
     DATEDIFF(
       SECOND,
-      LAG(tstamp) OVER (PARTITION BY anonymous_id ORDER BY tstamp, page_view_id),
+      COALESCE(
+        LAG(tstamp) OVER (PARTITION BY anonymous_id ORDER BY tstamp, page_view_id),
+        previous_tstamp
+      ),
       tstamp
     ) AS inactivity_s
-  FROM analytics.segment_web_page_views
+  FROM page_views
 ), sessions AS (
   SELECT
     *,
-    COUNT(CASE WHEN inactivity_s IS NULL OR inactivity_s > 1200 THEN 1 END) OVER (
+    sessions_before + COUNT(CASE WHEN inactivity_s IS NULL OR inactivity_s > 1200 THEN 1 END) OVER (
       PARTITION BY anonymous_id
       ORDER BY page_view_number
       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW

@@ -1,6 +1,9 @@
 CREATE OR REPLACE TABLE analytics.sessionizer_pending_anonymous_ids AS
 SELECT
-  CAST(NULL AS VARCHAR) AS anonymous_id
+  CAST(NULL AS VARCHAR) AS anonymous_id,
+  CAST(NULL AS TIMESTAMPNTZ) AS from_tstamp,
+  CAST(NULL AS TIMESTAMPNTZ) AS session_from_tstamp,
+  CAST(NULL AS INT) AS restitched
 WHERE
   1 = 0;
 

@@ -203,24 +203,48 @@ JOIN winners
   AND winners.contender_rank = 1
   AND winners.is_stored = 0;
 
-BEGIN;
-
 INSERT INTO analytics.sessionizer_pending_anonymous_ids (
-  anonymous_id
+  anonymous_id,
+  from_tstamp,
+  session_from_tstamp,
+  restitched
+)
+WITH changed AS (
+  SELECT
+    anonymous_id,
+    tstamp
+  FROM sessionizer_batch
+  UNION ALL
+  SELECT
+    anonymous_id,
+    tstamp
+  FROM analytics.segment_web_page_views
+  WHERE
+    page_view_id IN (
+      SELECT
+        page_view_id
+      FROM sessionizer_batch
+    )
+), earliest AS (
+  SELECT
+    anonymous_id,
+    MIN(tstamp) AS from_tstamp
+  FROM changed
+  GROUP BY
+    anonymous_id
 )
 SELECT
-  anonymous_id
-FROM sessionizer_batch
-UNION
-SELECT
-  anonymous_id
-FROM analytics.segment_web_page_views
-WHERE
-  page_view_id IN (
-    SELECT
-      page_view_id
-    FROM sessionizer_batch
-  );
+  earliest.anonymous_id,
+  earliest.from_tstamp,
+  COALESCE(MAX(sessions.session_start_tstamp), earliest.from_tstamp) AS session_from_tstamp,
+  0 AS restitched
+FROM earliest
+LEFT JOIN analytics.segment_web_sessions__initial AS sessions
+  ON sessions.anonymous_id = earliest.anonymous_id
+  AND sessions.session_start_tstamp < earliest.from_tstamp
+GROUP BY
+  earliest.anonymous_id,
+  earliest.from_tstamp;
 
 MERGE INTO analytics.segment_web_page_views AS target
 USING (
@@ -458,5 +482,3 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
   ) AS batch
   CROSS JOIN analytics.sessionizer_state AS state
 );
-
-COMMIT;

@@ -1,5 +1,23 @@
 BEGIN;
 
+INSERT INTO analytics.sessionizer_pending_anonymous_ids (
+  anonymous_id,
+  restitched
+)
+SELECT DISTINCT
+  stitched.anonymous_id,
+  1
+FROM analytics.segment_web_sessions__stitched AS stitched
+JOIN analytics.segment_web_user_stitching AS user_stitching
+  ON user_stitching.anonymous_id = stitched.anonymous_id
+WHERE
+  stitched.anonymous_id IN (
+    SELECT
+      anonymous_id
+    FROM analytics.sessionizer_pending_anonymous_ids
+  )
+  AND stitched.blended_user_id <> COALESCE(user_stitching.user_id, stitched.anonymous_id);
+
 INSERT INTO analytics.sessionizer_pending_users (
   blended_user_id
 )
@@ -21,10 +39,16 @@ LEFT JOIN analytics.segment_web_user_stitching AS user_stitching
 
 DELETE FROM analytics.segment_web_sessions__stitched
 WHERE
-  anonymous_id IN (
+  session_id IN (
     SELECT
-      anonymous_id
-    FROM analytics.sessionizer_pending_anonymous_ids
+      sessions.session_id
+    FROM analytics.segment_web_sessions__stitched AS sessions
+    JOIN analytics.sessionizer_pending_anonymous_ids AS pending
+      ON pending.anonymous_id = sessions.anonymous_id
+      AND (
+        sessions.session_start_tstamp >= pending.session_from_tstamp
+        OR pending.restitched = 1
+      )
   );
 
 INSERT INTO analytics.segment_web_sessions__stitched (
@@ -59,15 +83,24 @@ INSERT INTO analytics.segment_web_sessions__stitched (
   referrer_source,
   blended_user_id
 )
-WITH sessions AS (
+WITH pending AS (
   SELECT
-    *
-  FROM analytics.segment_web_sessions__initial
-  WHERE
-    anonymous_id IN (
-      SELECT
-        anonymous_id
-      FROM analytics.sessionizer_pending_anonymous_ids
+    anonymous_id,
+    MIN(from_tstamp) AS from_tstamp,
+    MIN(session_from_tstamp) AS session_from_tstamp,
+    MAX(restitched) AS restitched
+  FROM analytics.sessionizer_pending_anonymous_ids
+  GROUP BY
+    anonymous_id
+), sessions AS (
+  SELECT
+    initial.*
+  FROM analytics.segment_web_sessions__initial AS initial
+  JOIN pending
+    ON pending.anonymous_id = initial.anonymous_id
+    AND (
+      initial.session_start_tstamp >= pending.session_from_tstamp
+      OR pending.restitched = 1
     )
 )
 SELECT

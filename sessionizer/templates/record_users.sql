@@ -1,4 +1,6 @@
-{#- Blended users an affected visitor belongs to, before (stored sessions) and after (stitching). #}
+{#- Blended users an affected visitor belongs to, before (stored sessions) and after (stitching):
+    their session numbers are recomputed. #}
+INSERT INTO {{ rel.pending_users }} (blended_user_id)
 SELECT blended_user_id FROM {{ rel.sessions_stitched }}
 WHERE anonymous_id IN (SELECT anonymous_id FROM {{ rel.pending_anonymous_ids }})
 UNION

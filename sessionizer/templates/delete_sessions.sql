@@ -1,0 +1,2 @@
+DELETE FROM {{ rel.sessions }}
+WHERE blended_user_id IN (SELECT blended_user_id FROM {{ rel.pending_users }})

@@ -1,0 +1,21 @@
+{#- Visitors the batch touches: its own and those whose stored page view it replaces, each with
+    the earliest changed timestamp. Page views before it keep their numbers and sessions; the
+    session holding the last of them may grow, so sessions are recomputed from its start. #}
+INSERT INTO {{ rel.pending_anonymous_ids }} (anonymous_id, from_tstamp, session_from_tstamp, restitched)
+WITH changed AS (
+  SELECT anonymous_id, tstamp FROM {{ rel.batch }}
+  UNION ALL
+  SELECT anonymous_id, tstamp FROM {{ rel.page_views }}
+  WHERE page_view_id IN (SELECT page_view_id FROM {{ rel.batch }})
+), earliest AS (
+  SELECT anonymous_id, MIN(tstamp) AS from_tstamp FROM changed GROUP BY anonymous_id
+)
+SELECT
+  earliest.anonymous_id,
+  earliest.from_tstamp,
+  COALESCE(MAX(sessions.session_start_tstamp), earliest.from_tstamp) AS session_from_tstamp,
+  0 AS restitched
+FROM earliest
+LEFT JOIN {{ rel.sessions_initial }} AS sessions
+  ON sessions.anonymous_id = earliest.anonymous_id AND sessions.session_start_tstamp < earliest.from_tstamp
+GROUP BY earliest.anonymous_id, earliest.from_tstamp

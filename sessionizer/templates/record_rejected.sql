@@ -1,0 +1,2 @@
+INSERT INTO {{ rel.rejected }} ({{ source_columns | join(', ') }}, reject_reason)
+{% include "rejected.sql" %}
