@@ -213,7 +213,7 @@ def rule_sql() -> dict[str, str]:
     return {name: sqlglot.transpile(f"SELECT {getattr(macros, name)('v')} FROM t", read="duckdb")[0] for name in RULES}
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(values=st.lists(st.one_of(st.none(), FUZZ), min_size=1, max_size=20))
 def test_parsing_rules_in_sql_equal_the_reference(values: list[str | None], rule_sql: dict[str, str]) -> None:
     con = duckdb.connect()
