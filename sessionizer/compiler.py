@@ -84,6 +84,12 @@ class Compiler:
     """Compiles one config for one dialect."""
 
     def __init__(self, config: Config, dialect: Dialect) -> None:
+        reserved = get_dialect(CANONICAL).reserved_words() | dialect.reserved_words()
+        for key, name in config.identifiers():
+            if name.lower() in reserved:
+                raise ConfigError(
+                    key, f"{name!r} is a reserved word in {dialect.name} SQL; expose it under another name (e.g. a view)"
+                )
         self.config = config
         self.dialect = dialect
         self.schema = config.schema

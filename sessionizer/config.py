@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, fields
-from functools import cached_property, lru_cache
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -29,23 +29,16 @@ _FILE_SUFFIXES = (".parquet", ".csv", ".json", ".jsonl", ".ndjson", ".csv.gz", "
 
 
 def validate_identifier(name: object, key: str) -> str:
-    """Return ``name`` if it is a plain SQL identifier, not reserved anywhere; else raise naming the key."""
+    """Return ``name`` if it is a plain SQL identifier, else raise naming the key.
+
+    Words a warehouse reserves are refused when compiling for it (see ``Config.identifiers``)."""
     if not isinstance(name, str) or not _IDENTIFIER.match(name):
         raise ConfigError(
             key,
             f"{name!r} is not a valid identifier: use letters, digits and _, "
             "starting with a letter or _ (at most 127 characters)",
         )
-    if name.lower() in _reserved():
-        raise ConfigError(key, f"{name!r} is a reserved word in SQL; expose it under another name (e.g. in a view)")
     return name
-
-
-@lru_cache(maxsize=1)
-def _reserved() -> frozenset[str]:
-    from sessionizer.dialects import reserved_everywhere
-
-    return reserved_everywhere()
 
 
 def validate_table_name(name: object, key: str) -> str:
@@ -167,6 +160,15 @@ class Config:
             if key not in known:
                 raise ConfigError(str(key), f"unknown setting; allowed: {', '.join(sorted(known))}")
         return cls(**{k: v for k, v in values.items() if v is not None})
+
+    def identifiers(self) -> list[tuple[str, str]]:
+        """Every identifier the user chose, with its setting: (key, name)."""
+        names = [("schema", self.schema)] if self.schema else []
+        if not is_file_source(self.source):
+            names += [("source", part) for part in self.source.split(".")]
+        names += [("incremental_key", self.incremental_key)]
+        names += [("pass_through_columns", c) for c in self.pass_through_columns]
+        return names
 
     def settings_fingerprint(self) -> dict[str, Any]:
         """What changes the meaning of stored rows; an incremental run refuses if it differs."""

@@ -184,3 +184,22 @@ def test_bad_target_url_masks_an_inline_password() -> None:
     with pytest.raises(TargetError) as err:
         parse_target("mysql://me:hunter2@host/db")
     assert "hunter2" not in str(err.value) and "***" in str(err.value)
+
+
+@pytest.mark.parametrize(("key", "value"), [("pass_through_columns", ("order",)), ("schema", "select"), ("source", "user.pages")])
+@pytest.mark.parametrize("dialect", ["duckdb", "snowflake", "redshift"])
+def test_reserved_words_are_refused_when_compiling(key: str, value: object, dialect: str) -> None:
+    from sessionizer import compile
+
+    config = Config.from_mapping({key: value})
+    with pytest.raises(ConfigError, match=f"{key}: '.*' is a reserved word in {dialect} SQL"):
+        compile(config, dialect)
+
+
+def test_a_word_reserved_only_in_redshift_compiles_elsewhere() -> None:
+    from sessionizer import compile
+
+    config = Config(pass_through_columns=("type",))
+    assert any("first_type" in s.sql for s in compile(config, "snowflake"))
+    with pytest.raises(ConfigError, match="'type' is a reserved word in redshift SQL"):
+        compile(config, "redshift")

@@ -9,7 +9,7 @@ renders SQL text at the edge. Shared code never asks which dialect it is talking
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlglot import exp
@@ -31,9 +31,6 @@ class WriteStrategy(enum.Enum):
     DELETE_INSERT = "delete+insert"
 
 
-Transform = Callable[[exp.Expression], exp.Expression]
-
-
 class Dialect:
     """The shared behaviour; subclasses override class attributes and a few small methods."""
 
@@ -45,8 +42,6 @@ class Dialect:
     WRITE_STRATEGY: ClassVar[WriteStrategy] = WriteStrategy.DELETE_INSERT
     # The warehouse's "now" in UTC, as SQL of this dialect, for the CURRENT_TIMESTAMP we write.
     NOW_UTC: ClassVar[str] = "CURRENT_TIMESTAMP"
-    # Tree rewrites applied before rendering, in order.
-    TRANSFORMS: ClassVar[tuple[Transform, ...]] = ()
     # Whether the warehouse itself keeps a second run out (else the runner takes a lease row).
     LOCKS_ITSELF: ClassVar[bool] = False
     # Words the warehouse reserves beyond those sqlglot's generator already knows to quote.
@@ -81,10 +76,7 @@ class Dialect:
                 return replacement
             return node
 
-        tree = tree.transform(rewrite)
-        for transform in self.TRANSFORMS:
-            tree = transform(tree)
-        return tree
+        return tree.transform(rewrite, copy=False)
 
     def render(self, tree: exp.Expression, pretty: bool = True) -> str:
         """SQL text of one statement in this dialect; unsupported constructs raise."""
@@ -92,7 +84,7 @@ class Dialect:
 
         try:
             return self._localize(tree.copy()).sql(
-                dialect=self.sqlglot_dialect, pretty=pretty, unsupported_level=ErrorLevel.RAISE
+                dialect=self.sqlglot_dialect, pretty=pretty, unsupported_level=ErrorLevel.RAISE, copy=False
             )
         except UnsupportedError as err:
             raise CompileError(f"{self.name}: {err}") from None
@@ -208,9 +200,3 @@ def get_dialect(name: str) -> Dialect:
 
 
 DIALECT_NAMES = ("duckdb", "snowflake", "redshift")
-
-
-def reserved_everywhere() -> frozenset[str]:
-    """Words reserved in any target: a user identifier must avoid them all, so the same config
-    compiles for every warehouse without quoting (quoting changes case rules in Snowflake)."""
-    return frozenset().union(*(get_dialect(name).reserved_words() for name in DIALECT_NAMES))
