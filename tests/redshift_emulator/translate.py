@@ -24,16 +24,14 @@ of silently changing results.
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import re
-from collections.abc import Callable
-from typing import ClassVar
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.redshift import Redshift
 from sqlglot.errors import ErrorLevel, ParseError, TokenError, UnsupportedError
-from sqlglot.parsers.redshift import RedshiftParser
 from sqlglot.tokens import TokenType
 
 __all__ = ["EmulatorUnsupported", "RedshiftRejected", "TranslationError", "translate"]
@@ -56,14 +54,24 @@ class EmulatorUnsupported(TranslationError):
 _GETDATE = "__REDSHIFT_EMULATOR_GETDATE__"
 
 
-class _RedshiftForEmulator(Redshift):
-    """Redshift dialect that keeps GETDATE() apart from CURRENT_TIMESTAMP."""
+def _mark_getdate(sql: str) -> str:
+    """Rename ``GETDATE(`` so sqlglot keeps it apart from CURRENT_TIMESTAMP (it parses both alike).
 
-    class Parser(RedshiftParser):
-        FUNCTIONS: ClassVar[dict[str, Callable]] = {
-            **RedshiftParser.FUNCTIONS,
-            "GETDATE": lambda args: exp.Anonymous(this=_GETDATE, expressions=args),
-        }
+    Done on tokens, so strings and comments are untouched. Not a parser subclass: with sqlglot's
+    compiled build (sqlglotc) installed, Python classes cannot inherit from its parsers.
+    """
+    if "getdate" not in sql.lower():
+        return sql
+    try:
+        tokens = Redshift().tokenize(sql)
+    except TokenError:
+        return sql
+    pieces, last = [], 0
+    for token, following in itertools.pairwise(tokens):
+        if token.text.upper() == "GETDATE" and following.token_type == TokenType.L_PAREN:
+            pieces += [sql[last : token.start], _GETDATE]
+            last = token.end + 1
+    return "".join(pieces) + sql[last:]
 
 
 def _pg(sql: str) -> exp.Expr:
@@ -223,7 +231,7 @@ def _rewrite(node: exp.Expr) -> exp.Expr | None:
 def _count_statements(sql: str) -> int:
     """Count statements with the tokenizer, for text sqlglot cannot parse."""
     try:
-        tokens = _RedshiftForEmulator().tokenize(sql)
+        tokens = Redshift().tokenize(sql)
     except TokenError:
         return 1
     count, pending = 0, False
@@ -242,7 +250,7 @@ def translate(sql: str) -> str:
     if not sql.strip() or _PASSTHROUGH.match(sql):
         return sql
     try:
-        statements = [s for s in sqlglot.parse(sql, read=_RedshiftForEmulator) if s is not None]
+        statements = [s for s in sqlglot.parse(_mark_getdate(sql), read=Redshift) if s is not None]
     except (ParseError, TokenError) as err:
         if _count_statements(sql) > 1:
             raise RedshiftRejected("Redshift does not support several statements in one query string") from None
