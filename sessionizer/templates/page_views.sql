@@ -13,11 +13,19 @@ WITH source AS (
     {%- for column in pass_through %}, {{ column }}{% endfor %}
   FROM {{ source }}
   WHERE {{ is_valid() }}{% if incremental %} AND {{ in_window() }}{% endif %}
+), copies AS (
+  {#- Only ids sent more than once need the dedupe sort; most rows pass straight through. #}
+  SELECT id, COUNT(*) AS copies FROM source GROUP BY id
 ), ranked AS (
-  SELECT
-    *,
-    ROW_NUMBER() OVER (PARTITION BY id ORDER BY {{ dedupe_order('received_at', 'sent_at', 'timestamp') }}) AS dedupe_rank
+  SELECT source.*, 1 AS dedupe_rank
   FROM source
+  JOIN copies ON copies.id = source.id AND copies.copies = 1
+  UNION ALL
+  SELECT
+    source.*,
+    ROW_NUMBER() OVER (PARTITION BY source.id ORDER BY {{ dedupe_order('source.received_at', 'source.sent_at', 'source.timestamp') }}) AS dedupe_rank
+  FROM source
+  JOIN copies ON copies.id = source.id AND copies.copies > 1
 ), parsed AS (
   SELECT
     id AS page_view_id,

@@ -38,11 +38,30 @@ WITH source AS (
         FROM analytics.sessionizer_state
       ) - INTERVAL '6' HOUR
     )
+), copies AS (
+  SELECT
+    id,
+    COUNT(*) AS copies
+  FROM source
+  GROUP BY
+    id
 ), ranked AS (
   SELECT
-    *,
-    ROW_NUMBER() OVER (PARTITION BY id ORDER BY received_at ASC, sent_at ASC, timestamp ASC) AS dedupe_rank
+    source.*,
+    1 AS dedupe_rank
   FROM source
+  JOIN copies
+    ON copies.id = source.id AND copies.copies = 1
+  UNION ALL
+  SELECT
+    source.*,
+    ROW_NUMBER() OVER (
+      PARTITION BY source.id
+      ORDER BY source.received_at ASC, source.sent_at ASC, source.timestamp ASC
+    ) AS dedupe_rank
+  FROM source
+  JOIN copies
+    ON copies.id = source.id AND copies.copies > 1
 ), parsed AS (
   SELECT
     id AS page_view_id,
