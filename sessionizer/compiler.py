@@ -116,16 +116,16 @@ class Compiler:
             "settings": json.dumps(config.settings_fingerprint(), sort_keys=True),
         }
 
-    def statement(self, template: str, incremental: bool = True) -> exp.Expression:
+    def statement(self, template: str, incremental: bool = True, **extra: Any) -> exp.Expression:
         """Render a template and parse it, as one statement, in the canonical dialect."""
-        sql = _environment().get_template(f"{template}.sql").render(**self.context, incremental=incremental)
+        sql = _environment().get_template(f"{template}.sql").render(**self.context, **extra, incremental=incremental)
         try:
             return sqlglot.parse_one(sql, read=CANONICAL)
         except sqlglot.errors.ParseError as err:  # a bug in a template, not in user input
             raise CompileError(f"template {template}.sql does not parse: {err}") from None
 
-    def query(self, template: str, incremental: bool) -> exp.Query:
-        tree = self.statement(template, incremental)
+    def query(self, template: str, incremental: bool, **extra: Any) -> exp.Query:
+        tree = self.statement(template, incremental, **extra)
         assert isinstance(tree, exp.Query), template
         return tree
 
