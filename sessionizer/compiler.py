@@ -88,7 +88,8 @@ class Compiler:
         for key, name in config.identifiers():
             if name.lower() in reserved:
                 raise ConfigError(
-                    key, f"{name!r} is a reserved word in {dialect.name} SQL; expose it under another name (e.g. a view)"
+                    key,
+                    f"{name!r} is a reserved word in {dialect.name} SQL; expose it under another name (e.g. a view)",
                 )
         self.config = config
         self.dialect = dialect

@@ -17,7 +17,7 @@ from typing import Any
 from sqlglot import exp
 
 from sessionizer import plan
-from sessionizer.compiler import FINISH, PREPARE, Compiler, Kind, Statement
+from sessionizer.compiler import FINISH, PREPARE, Compiler, Statement
 from sessionizer.config import Config
 from sessionizer.dialects import CANONICAL, Dialect, get_dialect
 from sessionizer.errors import RunError, SessionizerError, SourceError, StateError, TargetError
@@ -287,16 +287,15 @@ class Runner:
     def run_stage(self, wh: Warehouse, stage: str, statements: list[Statement], mode: Mode) -> StageResult:
         started = time.perf_counter()
         written: int | None = 0
-        in_transaction = False
         for statement in statements:
             try:
                 wh.execute(statement.sql)
             except Exception as err:
-                if in_transaction:
-                    with suppress(Exception):
-                        wh.execute("ROLLBACK")
+                # Whatever failed, a transaction the stage opened must not stay open (and hold
+                # its locks, or swallow the statements that follow); with none open this is a no-op.
+                with suppress(Exception):
+                    wh.execute(self.dialect.render(exp.Rollback()))
                 raise RunError(stage, wh.scrub(statement.sql), RuntimeError(wh.scrub(err))) from err
-            in_transaction = (in_transaction or statement.kind is Kind.BEGIN) and statement.kind is not Kind.COMMIT
             if statement.writes and mode is Mode.INCREMENTAL and written is not None:
                 count = wh.rowcount()
                 written = None if count is None else written + count

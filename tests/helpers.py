@@ -134,3 +134,24 @@ def run_incremental(con: duckdb.DuckDBPyConnection, rows: Iterable[Row], **confi
     insert(con, rows)
     execute(con, cfg, "incremental")
     return read_tables(con)
+
+
+class Stop(Exception):
+    """Raised right after the n-th statement of a run, as if the process had died there."""
+
+
+def interrupted(monkeypatch: Any, plan: Iterable[str], after: int) -> None:
+    """Make the runner raise Stop right after the ``after``-th statement of ``plan`` it executes."""
+    from sessionizer.runner import Warehouse
+
+    real, statements, seen = Warehouse.execute, set(plan), [0]
+
+    def execute(self: Warehouse, sql: str) -> Any:
+        result = real(self, sql)
+        if sql in statements:
+            seen[0] += 1
+            if seen[0] == after:
+                raise Stop(f"stopped after statement {after}")
+        return result
+
+    monkeypatch.setattr(Warehouse, "execute", execute)

@@ -14,9 +14,9 @@ import pytest
 from sessionizer import Config, compile
 from sessionizer.errors import RunError, SourceError, StateError
 from sessionizer.plan import SOURCE_COLUMNS
-from sessionizer.runner import Runner, Warehouse
+from sessionizer.runner import Runner
 from tests import reference
-from tests.helpers import T0, TABLES, TIMESTAMP_COLUMNS, insert, page, read_tables
+from tests.helpers import T0, TABLES, TIMESTAMP_COLUMNS, insert, interrupted, page, read_tables
 
 MAPPING = {host: (medium, source) for medium, source, host in Config().mapping.rows}
 
@@ -130,25 +130,6 @@ def test_changed_settings_refuse_incremental(tmp_path: Path) -> None:
         Runner(Config(source="pages", inactivity_cutoff=600), f"duckdb:///{db}").run(full_refresh=True).mode
         == "full-refresh"
     )
-
-
-class Stop(Exception):
-    """Raised right after the n-th statement of the plan, as if the process had died there."""
-
-
-def interrupted(monkeypatch: pytest.MonkeyPatch, plan: set[str], after: int) -> None:
-    real = Warehouse.execute
-    seen = {"n": 0}
-
-    def execute(self: Warehouse, sql: str) -> Any:
-        result = real(self, sql)
-        if sql in plan:
-            seen["n"] += 1
-            if seen["n"] == after:
-                raise Stop(f"stopped after statement {after}")
-        return result
-
-    monkeypatch.setattr(Warehouse, "execute", execute)
 
 
 @pytest.mark.parametrize("mode", ["full-refresh", "incremental"])

@@ -53,3 +53,46 @@ def test_changed_settings_refuse_naming_full_refresh(name: str, request: pytest.
     """(c) an incremental run with another inactivity_cutoff refuses and names --full-refresh."""
     warehouse: DbApiWarehouse = request.getfixturevalue(name)
     refuses_changed_settings(warehouse)
+
+
+@pytest.mark.parametrize("name", ["snowflake", "redshift"])
+def test_runs_stopped_mid_stage_leave_whole_tables_and_the_next_run_finishes(
+    name: str, request: pytest.FixtureRequest, duckdb_reference: DbApiWarehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SPEC "Writes" on the warehouses: an exception after a statement (a different point of the
+    plan for each batch) leaves every table as it was or as it should be; a plain rerun finishes."""
+    from sessionizer.plan import Mode
+    from sessionizer.runner import Runner
+    from tests.helpers import interrupted
+    from tests.scenarios import OUTPUT_TABLES, generate_pages, incremental_batches, run, scenario_config, table_rows
+
+    warehouse: DbApiWarehouse = request.getfixturevalue(name)
+    history = generate_pages(60, 5)
+    steps = [(True, history), *((False, batch.rows) for batch in incremental_batches(history, 5)), (True, [])]
+    compiler = Runner(scenario_config(warehouse.source), warehouse.url).compiler
+    plans = {
+        full: [s.sql for s in compiler.compile(Mode.FULL_REFRESH if full else Mode.INCREMENTAL)]
+        for full in (True, False)
+    }
+    stops = []
+    for number, (full, rows) in enumerate(steps):
+        for target in (warehouse, duckdb_reference):
+            target.load(rows)
+        run(duckdb_reference, full_refresh=full)
+        if number:  # the first full refresh builds the tables to stop in
+            before = {t: table_rows(warehouse, t) for t in OUTPUT_TABLES}
+            stop_after = 1 + (number * 7) % len(plans[full])
+            with monkeypatch.context() as patch:
+                interrupted(patch, plans[full], stop_after)
+                with pytest.raises(Exception, match="stopped after"):
+                    run(warehouse, full_refresh=full)
+            for table in OUTPUT_TABLES:
+                middle = table_rows(warehouse, table)
+                assert middle in (before[table], table_rows(duckdb_reference, table)), (
+                    f"{table} half-written after statement {stop_after} of step {number}"
+                )
+            stops.append(stop_after)
+        run(warehouse, full_refresh=full)
+        for table in OUTPUT_TABLES:
+            assert table_rows(warehouse, table) == table_rows(duckdb_reference, table), f"{table} after step {number}"
+    assert len(stops) == len(steps) - 1
