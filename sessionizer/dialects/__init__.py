@@ -146,10 +146,6 @@ class Dialect:
         """Open a DB-API connection in autocommit mode; our statements manage transactions."""
         raise NotImplementedError
 
-    def table_exists_sql(self, schema: str | None, table: str) -> tuple[str, tuple[Any, ...]]:
-        """A query returning one row when ``table`` exists, with its parameters."""
-        raise NotImplementedError
-
 
 def merge(table: exp.Table, columns: Sequence[str], query: exp.Query, key: str) -> exp.Merge:
     """MERGE INTO table USING (query) ON key: update every column when matched, else insert."""
