@@ -158,3 +158,14 @@ def test_a_run_stopped_after_any_statement_leaves_tables_whole_and_the_next_run_
         run(db, full_refresh=mode == "full-refresh")
         assert tables_of(db) == final, f"rerun after statement {after}"
     assert before_rows != after_rows
+
+
+def test_python_api_run(tmp_path: Path) -> None:
+    import sessionizer
+
+    db = tmp_path / "w.duckdb"
+    load_pages(db, history())
+    summary = sessionizer.run(sessionizer.Config(source="pages"), f"duckdb:///{db}")
+    assert (summary.mode, summary.page_views, summary.rejected) == ("full-refresh", 30, 1)
+    assert [s.stage for s in summary.stages][0] == "page_views"
+    assert tables_of(db) == expected(history())
