@@ -167,5 +167,5 @@ def test_python_api_run(tmp_path: Path) -> None:
     load_pages(db, history())
     summary = sessionizer.run(sessionizer.Config(source="pages"), f"duckdb:///{db}")
     assert (summary.mode, summary.page_views, summary.rejected) == ("full-refresh", 30, 1)
-    assert [s.stage for s in summary.stages][0] == "page_views"
+    assert summary.stages[0].stage == "page_views"
     assert tables_of(db) == expected(history())
