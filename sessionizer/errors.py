@@ -36,7 +36,9 @@ class RunError(SessionizerError):
         self.stage = stage
         self.sql = sql
         self.cause = cause
-        super().__init__(f"stage {stage} failed: {cause}\n  statement: {sql}")
+        lines = sql.splitlines()
+        shown = "\n    ".join(lines[:12] + ([f"… ({len(lines) - 12} more lines)"] if len(lines) > 12 else []))
+        super().__init__(f"stage {stage} failed: {cause}\n  statement:\n    {shown}")
 
 
 class StateError(SessionizerError):

@@ -188,3 +188,22 @@ def test_demo(cli: CliRunner, tmp_path: Path) -> None:
     assert again.exit_code == 0, again.output
     overview = result.output.split("Audience overview")[1]
     assert again.output.split("Audience overview")[1] == overview  # same seed, same figures
+
+
+def test_a_failing_statement_is_shown_with_its_stage(cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warehouse error names the stage and shows the statement, without a traceback."""
+    from sessionizer.runner import Warehouse
+
+    load_pages(tmp_path / "w.duckdb", history())
+    real = Warehouse.execute
+
+    def failing(self: Warehouse, sql: str) -> object:
+        if sql.startswith("CREATE OR REPLACE TABLE segment_web_user_stitching"):
+            sql = sql.replace("MIN(tstamp)", "MIN(no_such_column)")
+        return real(self, sql)
+
+    monkeypatch.setattr(Warehouse, "execute", failing)
+    result = cli.invoke(main, ["run", "--target", "duckdb:///w.duckdb"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "Error: stage user_stitching failed:" in result.output and "no_such_column" in result.output
+    assert "statement:\n    CREATE OR REPLACE TABLE segment_web_user_stitching AS" in result.output
