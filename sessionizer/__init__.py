@@ -15,7 +15,9 @@ __all__ = ["Config", "Kind", "Mode", "Statement", "compile", "load_config", "run
 __version__ = "0.1.0"
 
 
-def run(config: Config, target: str | None = None, *, full_refresh: bool = False, select: str | None = None) -> RunSummary:
+def run(
+    config: Config, target: str | None = None, *, full_refresh: bool = False, select: str | None = None
+) -> RunSummary:
     """Build or update the six tables in ``target`` (default: config.target, else ./sessionizer.duckdb).
 
     >>> summary = run(Config(source="pages"), "duckdb:///analytics.duckdb")  # doctest: +SKIP

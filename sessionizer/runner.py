@@ -79,18 +79,22 @@ class Warehouse:
         row = self.execute(sql).fetchone()
         return tuple(row) if row is not None else None
 
-    def table_exists(self, table: exp.Table) -> bool:
-        """Looked up in information_schema, case-insensitively (Snowflake upper-cases names)."""
-        schema: exp.Expression = (
-            exp.Literal.string(table.db.lower()) if table.db else exp.func("LOWER", exp.func("CURRENT_SCHEMA"))
-        )
+    def missing_tables(self, tables: list[exp.Table]) -> list[exp.Table]:
+        """Those of ``tables`` not in information_schema (one query; names compared in lower
+        case, as Snowflake upper-cases unquoted names). All must share one schema."""
+        schemas = {t.db for t in tables}
+        assert len(schemas) == 1, schemas
+        db = schemas.pop()
+        schema: exp.Expression = exp.Literal.string(db.lower()) if db else exp.func("LOWER", exp.func("CURRENT_SCHEMA"))
+        names = [exp.Literal.string(t.name.lower()) for t in tables]
         query = (
-            exp.select("1")
+            exp.select(exp.func("LOWER", exp.column("table_name")))
             .from_("information_schema.tables")
             .where(exp.func("LOWER", exp.column("table_schema")).eq(schema))
-            .where(exp.func("LOWER", exp.column("table_name")).eq(exp.Literal.string(table.name.lower())))
+            .where(exp.func("LOWER", exp.column("table_name")).isin(*names))
         )
-        return self.scalar_row(self.dialect.render(query, pretty=False)) is not None
+        present = {row[0] for row in self.execute(self.dialect.render(query, pretty=False)).fetchall()}
+        return [t for t in tables if t.name.lower() not in present]
 
     def rowcount(self) -> int | None:
         """Rows the last statement wrote, where the driver tells."""
@@ -228,7 +232,7 @@ class Runner:
             return Mode.FULL_REFRESH
         needed = [self.compiler.tables[k] for k in (*(s.name for s in plan.STAGES), "state", "rejected",
                                                     "pending_anonymous_ids", "pending_users")]  # fmt: skip
-        if not all(wh.table_exists(t) for t in needed):
+        if wh.missing_tables(needed):
             return Mode.FULL_REFRESH
         row = wh.scalar_row(
             self.dialect.render(exp.select("settings").from_(self.compiler.tables["state"].copy()), pretty=False)
@@ -316,7 +320,7 @@ class Runner:
         """Source rows the trailing window missed (an anti-join: slow, so on demand)."""
         with self.warehouse() as wh:
             self.check_source(wh)
-            if not wh.table_exists(self.compiler.tables["page_views"]):
+            if wh.missing_tables([self.compiler.tables["page_views"]]):
                 raise StateError("there are no tables to check yet; run `sessionizer run` first")
             row = wh.scalar_row(self.dialect.render(self.compiler.query("check", False), pretty=False))
         assert row is not None
