@@ -52,7 +52,7 @@ id IS NOT NULL AND anonymous_id IS NOT NULL AND timestamp IS NOT NULL AND {{ key
 {% macro in_window() -%}
 (
   (SELECT watermark FROM {{ rel.state }}) IS NULL
-  OR {{ key }} > (SELECT watermark FROM {{ rel.state }}) - INTERVAL '{{ trailing_window }}' HOUR
+  OR CAST({{ key }} AS TIMESTAMP) > (SELECT watermark FROM {{ rel.state }}) - INTERVAL '{{ trailing_window }}' HOUR
 )
 {%- endmacro %}
 

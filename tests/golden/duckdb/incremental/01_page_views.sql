@@ -32,7 +32,7 @@ WITH source AS (
           watermark
         FROM analytics.sessionizer_state
       ) IS NULL
-      OR received_at > (
+      OR CAST(received_at AS TIMESTAMP) > (
         SELECT
           watermark
         FROM analytics.sessionizer_state
@@ -393,7 +393,7 @@ WHERE
         watermark
       FROM analytics.sessionizer_state
     ) IS NULL
-    OR received_at > (
+    OR CAST(received_at AS TIMESTAMP) > (
       SELECT
         watermark
       FROM analytics.sessionizer_state
@@ -449,7 +449,7 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
             watermark
           FROM analytics.sessionizer_state
         ) IS NULL
-        OR received_at > (
+        OR CAST(received_at AS TIMESTAMP) > (
           SELECT
             watermark
           FROM analytics.sessionizer_state

@@ -32,7 +32,7 @@ WITH source AS (
           watermark
         FROM analytics.sessionizer_state
       ) IS NULL
-      OR received_at > (
+      OR CAST(received_at AS TIMESTAMPNTZ) > (
         SELECT
           watermark
         FROM analytics.sessionizer_state
@@ -436,7 +436,7 @@ WHERE
         watermark
       FROM analytics.sessionizer_state
     ) IS NULL
-    OR received_at > (
+    OR CAST(received_at AS TIMESTAMPNTZ) > (
       SELECT
         watermark
       FROM analytics.sessionizer_state
@@ -492,7 +492,7 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
             watermark
           FROM analytics.sessionizer_state
         ) IS NULL
-        OR received_at > (
+        OR CAST(received_at AS TIMESTAMPNTZ) > (
           SELECT
             watermark
           FROM analytics.sessionizer_state
