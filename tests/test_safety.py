@@ -223,3 +223,24 @@ def test_parsing_rules_in_sql_equal_the_reference(values: list[str | None], rule
         got = [r[0] for r in con.execute(sql.replace(" FROM t", ", n FROM t ORDER BY n")).fetchall()]
         assert got == [RULES[name](v) for v in values], name
     con.close()
+
+
+def test_timestamps_stored_as_text_are_read_as_timestamps(tmp_path: Path) -> None:
+    """A CSV-like source with ISO text timestamps sessionizes like a typed one, incrementally too."""
+    db = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute(f"CREATE TABLE pages ({', '.join(f'{c} VARCHAR' for c in SOURCE_COLUMNS)})")
+    con.execute(
+        "INSERT INTO pages (id, anonymous_id, received_at, timestamp) VALUES ('p1', 'a1', '2024-01-01 10:00:00', '2024-01-01 10:00:00')"
+    )
+    con.close()
+    Runner(Config(), f"duckdb:///{db}").run()
+    con = duckdb.connect(str(db))
+    con.execute(
+        "INSERT INTO pages (id, anonymous_id, received_at, timestamp) VALUES ('p2', 'a1', '2024-01-01 10:29:59.900', '2024-01-01 10:30:00.100')"
+    )
+    con.close()
+    assert Runner(Config(), f"duckdb:///{db}").run().mode == "incremental"
+    con = duckdb.connect(str(db))
+    assert con.execute("SELECT page_views, duration_in_s FROM segment_web_sessions").fetchall() == [(2, 1800)]
+    con.close()
