@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -73,6 +74,22 @@ def _bytecode_cache(jinja2: Any) -> Any:
     return jinja2.FileSystemBytecodeCache(str(folder)) if os.access(folder, os.W_OK) else None
 
 
+@dataclass(frozen=True)
+class Stored:
+    """The watermark read from the state table; ``value`` None when no row was loaded yet."""
+
+    value: datetime | None
+
+
+Watermark = Stored | None
+
+
+def _timestamp_literal(value: datetime | None) -> str:
+    if value is None:
+        return "NULL"
+    return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), exp.DataType.build("TIMESTAMP")).sql(CANONICAL)
+
+
 def _identifier(name: str) -> str:
     return exp.to_identifier(name).sql(CANONICAL)
 
@@ -130,6 +147,7 @@ class Compiler:
             "last_columns": plan.SESSION_LAST_COLUMNS,
             "referrer_mapping": list(config.mapping.rows),
             "settings": json.dumps(config.settings_fingerprint(), sort_keys=True),
+            "watermark": None,
         }
 
     def statement(self, template: str, incremental: bool = True, **extra: Any) -> exp.Expression:
@@ -226,7 +244,10 @@ class Compiler:
 
     # -- all together ---------------------------------------------------------------------------
 
-    def compile(self, mode: Mode, select: str | None = None) -> list[Statement]:
+    def compile(self, mode: Mode, select: str | None = None, watermark: Watermark = None) -> list[Statement]:
+        """The plan's statements. ``watermark``: the stored one, when the caller has read it
+        (a Stored value, None inside it meaning "nothing loaded yet"), to inline as a literal."""
+        self.context["watermark"] = None if watermark is None else _timestamp_literal(watermark.value)
         stages = plan.select_stages(select)
         whole = len(stages) == len(plan.STAGES)
         groups: list[tuple[str, list[tuple[exp.Expression, str | None]]]] = []

@@ -17,7 +17,7 @@ from typing import Any
 from sqlglot import exp
 
 from sessionizer import plan
-from sessionizer.compiler import FINISH, PREPARE, Compiler, Statement
+from sessionizer.compiler import FINISH, PREPARE, Compiler, Statement, Stored
 from sessionizer.config import Config
 from sessionizer.dialects import CANONICAL, Dialect, get_dialect
 from sessionizer.errors import RunError, SessionizerError, SourceError, StateError, TargetError
@@ -226,19 +226,22 @@ class Runner:
             exp.maybe_parse(self.compiler.context["source"], dialect=CANONICAL, into=exp.Table), pretty=False
         )
 
-    def decide_mode(self, wh: Warehouse, full_refresh: bool) -> Mode:
-        """Full refresh when asked, or when any table or the state is missing."""
+    def decide_mode(self, wh: Warehouse, full_refresh: bool) -> tuple[Mode, Stored | None]:
+        """Full refresh when asked, or when any table or the state is missing; for an
+        incremental run, also the stored watermark."""
         if full_refresh:
-            return Mode.FULL_REFRESH
+            return Mode.FULL_REFRESH, None
         needed = [self.compiler.tables[k] for k in (*(s.name for s in plan.STAGES), "state", "rejected",
                                                     "pending_anonymous_ids", "pending_users")]  # fmt: skip
         if wh.missing_tables(needed):
-            return Mode.FULL_REFRESH
-        row = wh.scalar_row(
-            self.dialect.render(exp.select("settings").from_(self.compiler.tables["state"].copy()), pretty=False)
+            return Mode.FULL_REFRESH, None
+        # "IS NULL" asked apart: fakesnow hands a NULL timestamp back as 1970-01-01.
+        query = exp.select("settings", "watermark", exp.column("watermark").is_(exp.null())).from_(
+            self.compiler.tables["state"].copy()
         )
+        row = wh.scalar_row(self.dialect.render(query, pretty=False))
         if row is None:
-            return Mode.FULL_REFRESH
+            return Mode.FULL_REFRESH, None
         stored = json.loads(row[0])
         wanted = self.config.settings_fingerprint()
         if stored != wanted:
@@ -247,7 +250,7 @@ class Runner:
                 f"the tables were built with other settings ({', '.join(changed)} changed); "
                 "an incremental run would mix two definitions. Run again with --full-refresh."
             )
-        return Mode.INCREMENTAL
+        return Mode.INCREMENTAL, Stored(None if row[2] else row[1])
 
     # -- running ---------------------------------------------------------------------------------
 
@@ -270,9 +273,9 @@ class Runner:
         return summary
 
     def _run(self, wh: Warehouse, full_refresh: bool, select: str | None, lock: LeaseLock | None) -> RunSummary:
-        mode = self.decide_mode(wh, full_refresh)
+        mode, watermark = self.decide_mode(wh, full_refresh)
         before = self.figures(wh, users=False) if mode is Mode.INCREMENTAL else None
-        statements = self.compiler.compile(mode, select)
+        statements = self.compiler.compile(mode, select, watermark)
         summary = RunSummary(mode=mode.value, target=self.target.display)
         self.on_event({"event": "start", "mode": mode.value, "target": self.target.display})
         for stage, group in _by_stage(statements):

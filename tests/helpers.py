@@ -140,18 +140,26 @@ class Stop(Exception):
     """Raised right after the n-th statement of a run, as if the process had died there."""
 
 
-def interrupted(monkeypatch: Any, plan: Iterable[str], after: int) -> None:
-    """Make the runner raise Stop right after the ``after``-th statement of ``plan`` it executes."""
-    from sessionizer.runner import Warehouse
+def interrupted(monkeypatch: Any, after: int) -> None:
+    """Make the runner raise Stop right after the ``after``-th statement of its plan (the
+    statements its stages send, not its own lookups) it executes."""
+    from sessionizer.runner import Runner, Warehouse
 
-    real, statements, seen = Warehouse.execute, set(plan), [0]
+    real_execute, real_stage = Warehouse.execute, Runner.run_stage
+    plan: set[str] = set()
+    seen = [0]
+
+    def run_stage(self: Runner, wh: Warehouse, stage: str, statements: list[Any], mode: Any) -> Any:
+        plan.update(s.sql for s in statements)
+        return real_stage(self, wh, stage, statements, mode)
 
     def execute(self: Warehouse, sql: str) -> Any:
-        result = real(self, sql)
-        if sql in statements:
+        result = real_execute(self, sql)
+        if sql in plan:
             seen[0] += 1
             if seen[0] == after:
                 raise Stop(f"stopped after statement {after}")
         return result
 
+    monkeypatch.setattr(Runner, "run_stage", run_stage)
     monkeypatch.setattr(Warehouse, "execute", execute)

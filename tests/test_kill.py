@@ -25,21 +25,25 @@ from tests.test_run import expected, history, later_batch, load_pages, tables_of
 CHILD = """
 import os, signal, sys
 from sessionizer.cli import main
-from sessionizer.runner import Warehouse
+from sessionizer.runner import Runner, Warehouse
 
-plan, after = set(open(sys.argv[1]).read().split("\\x1e")), int(sys.argv[2])
-real, seen = Warehouse.execute, [0]
+after, plan, seen = int(sys.argv[1]), set(), [0]
+real_execute, real_stage = Warehouse.execute, Runner.run_stage
+
+def run_stage(self, wh, stage, statements, mode):
+    plan.update(s.sql for s in statements)
+    return real_stage(self, wh, stage, statements, mode)
 
 def execute(self, sql):
-    result = real(self, sql)
+    result = real_execute(self, sql)
     if sql in plan:
         seen[0] += 1
         if seen[0] == after:
             os.kill(os.getpid(), signal.SIGKILL)
     return result
 
-Warehouse.execute = execute
-main(sys.argv[3:])
+Runner.run_stage, Warehouse.execute = run_stage, execute
+main(sys.argv[2:])
 """
 
 SAMPLE = 6
@@ -55,8 +59,6 @@ def kill_points(count: int) -> list[int]:
 @pytest.mark.parametrize("mode", ["full-refresh", "incremental"])
 def test_killed_runs_leave_whole_tables_and_a_rerun_finishes(tmp_path: Path, mode: str) -> None:
     statements = [s.sql for s in compile(Config(), "duckdb", mode)]
-    plan_file = tmp_path / "plan.txt"
-    plan_file.write_text("\x1e".join(statements))
     prepared = tmp_path / "prepared.duckdb"
     load_pages(prepared, history())
     from sessionizer.runner import Runner
@@ -70,7 +72,7 @@ def test_killed_runs_leave_whole_tables_and_a_rerun_finishes(tmp_path: Path, mod
         db = tmp_path / f"killed-{after}.duckdb"
         shutil.copy(prepared, db)
         child = subprocess.run(
-            [sys.executable, "-c", CHILD, str(plan_file), str(after), *args, "--target", f"duckdb:///{db}"],
+            [sys.executable, "-c", CHILD, str(after), *args, "--target", f"duckdb:///{db}"],
             capture_output=True, text=True, timeout=120,
         )  # fmt: skip
         assert child.returncode == -signal.SIGKILL, child.stderr

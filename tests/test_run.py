@@ -149,7 +149,7 @@ def test_a_run_stopped_after_any_statement_leaves_tables_whole_and_the_next_run_
         db = tmp_path / f"{mode}-{after}.duckdb"
         shutil.copy(prepared, db)
         with monkeypatch.context() as patch:
-            interrupted(patch, set(statements), after)
+            interrupted(patch, after)
             with pytest.raises(RunError, match="stopped after"):
                 run(db, full_refresh=mode == "full-refresh")
         middle = tables_of(db)
@@ -169,3 +169,30 @@ def test_python_api_run(tmp_path: Path) -> None:
     assert (summary.mode, summary.page_views, summary.rejected) == ("full-refresh", 30, 1)
     assert summary.stages[0].stage == "page_views"
     assert tables_of(db) == expected(history())
+
+
+def test_incremental_runs_inline_the_watermark_so_the_source_can_be_pruned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The runner reads the watermark and passes it as a literal; compiled SQL reads the state table."""
+    from sessionizer.runner import Warehouse
+
+    db = tmp_path / "w.duckdb"
+    load_pages(db, history())
+    run(db)
+    load_pages(db, later_batch())
+    sent: list[str] = []
+    real = Warehouse.execute
+    monkeypatch.setattr(Warehouse, "execute", lambda self, sql: (sent.append(sql), real(self, sql))[1])
+    run(db)
+    batch = next(sql for sql in sent if sql.startswith("CREATE OR REPLACE TEMPORARY TABLE sessionizer_batch"))
+    watermark = max(r["received_at"] for r in history() if r["id"])
+    assert (
+        f"CAST(received_at AS TIMESTAMP) > CAST('{watermark.isoformat(sep=' ')}' AS TIMESTAMP) - INTERVAL '3' HOUR"
+        in batch
+    )
+    compiled = next(
+        s.sql for s in compile(Config(source="pages"), "duckdb", "incremental") if "sessionizer_batch AS" in s.sql
+    )
+    assert "SELECT watermark FROM sessionizer_state" in " ".join(compiled.split())
+    assert tables_of(db) == expected(history() + later_batch())

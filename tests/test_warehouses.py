@@ -83,7 +83,7 @@ def test_runs_stopped_mid_stage_leave_whole_tables_and_the_next_run_finishes(
             before = {t: table_rows(warehouse, t) for t in OUTPUT_TABLES}
             stop_after = 1 + (number * 7) % len(plans[full])
             with monkeypatch.context() as patch:
-                interrupted(patch, plans[full], stop_after)
+                interrupted(patch, stop_after)
                 with pytest.raises(Exception, match="stopped after"):
                     run(warehouse, full_refresh=full)
             for table in OUTPUT_TABLES:

@@ -49,11 +49,19 @@ id IS NOT NULL AND anonymous_id IS NOT NULL AND timestamp IS NOT NULL AND {{ key
 {%- endmacro %}
 
 {#- The trailing window: rows loaded after the stored watermark minus trailing_window hours. -#}
+{#- A runner that has read the watermark passes it as a literal, so the warehouse can prune the
+    source by it (zone maps, micro-partitions); compiled SQL for elsewhere reads the state table. -#}
 {% macro in_window() -%}
+{% if watermark is none -%}
 (
   (SELECT watermark FROM {{ rel.state }}) IS NULL
   OR CAST({{ key }} AS TIMESTAMP) > (SELECT watermark FROM {{ rel.state }}) - INTERVAL '{{ trailing_window }}' HOUR
 )
+{%- elif watermark == "NULL" -%}
+1 = 1
+{%- else -%}
+CAST({{ key }} AS TIMESTAMP) > {{ watermark }} - INTERVAL '{{ trailing_window }}' HOUR
+{%- endif %}
 {%- endmacro %}
 
 {% macro only_affected(column, pending) -%}
