@@ -81,9 +81,6 @@ class Stored:
     value: datetime | None
 
 
-Watermark = Stored | None
-
-
 def _timestamp_literal(value: datetime | None) -> str:
     if value is None:
         return "NULL"
@@ -244,7 +241,7 @@ class Compiler:
 
     # -- all together ---------------------------------------------------------------------------
 
-    def compile(self, mode: Mode, select: str | None = None, watermark: Watermark = None) -> list[Statement]:
+    def compile(self, mode: Mode, select: str | None = None, watermark: Stored | None = None) -> list[Statement]:
         """The plan's statements. ``watermark``: the stored one, when the caller has read it
         (a Stored value, None inside it meaning "nothing loaded yet"), to inline as a literal."""
         self.context["watermark"] = None if watermark is None else _timestamp_literal(watermark.value)
