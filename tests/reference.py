@@ -149,9 +149,7 @@ def session_columns(pass_through_columns: Sequence[str] = ()) -> list[str]:
     last_page_url_query; SPEC's wording says otherwise. Reported to the lead as an ambiguity;
     change it here only, the rest of the reference follows.
     """
-    pass_through = [
-        name for c in pass_through_columns for name in (f"first_{c}", f"last_{c}")
-    ]
+    pass_through = [name for c in pass_through_columns for name in (f"first_{c}", f"last_{c}")]
     return [
         "session_id",
         "anonymous_id",
@@ -168,9 +166,7 @@ def session_columns(pass_through_columns: Sequence[str] = ()) -> list[str]:
     ]
 
 
-def rejected_columns(
-    pass_through_columns: Sequence[str] = (), incremental_key: str = "received_at"
-) -> list[str]:
+def rejected_columns(pass_through_columns: Sequence[str] = (), incremental_key: str = "received_at") -> list[str]:
     """Source columns (standard, then a non-standard key, then pass-through), + reject_reason."""
     cols = list(SOURCE_COLUMNS)
     for c in (incremental_key, *pass_through_columns):
@@ -179,9 +175,7 @@ def rejected_columns(
     return [*cols, "reject_reason"]
 
 
-def columns(
-    pass_through_columns: Sequence[str] = (), incremental_key: str = "received_at"
-) -> dict[str, list[str]]:
+def columns(pass_through_columns: Sequence[str] = (), incremental_key: str = "received_at") -> dict[str, list[str]]:
     """Every output table's column order for the given configuration."""
     pv = page_view_columns(pass_through_columns)
     sessions = session_columns(pass_through_columns)
@@ -273,14 +267,9 @@ def seconds_between(start: datetime, end: datetime) -> int:
     return delta.days * 86_400 + delta.seconds
 
 
-def starts_new_session(
-    previous_tstamp: datetime | None, tstamp: datetime, inactivity_cutoff: int
-) -> bool:
+def starts_new_session(previous_tstamp: datetime | None, tstamp: datetime, inactivity_cutoff: int) -> bool:
     """First page view, or a gap strictly greater than the cutoff (exactly the cutoff stays)."""
-    return (
-        previous_tstamp is None
-        or seconds_between(previous_tstamp, tstamp) > inactivity_cutoff
-    )
+    return previous_tstamp is None or seconds_between(previous_tstamp, tstamp) > inactivity_cutoff
 
 
 def surrogate_key(*parts: object) -> str:
@@ -365,9 +354,7 @@ def load_referrer_mapping(path: str | Path) -> dict[str, tuple[str, str]]:
 # --------------------------------------------------------------------------------------------
 
 
-def split_rejected(
-    rows: Iterable[Row], incremental_key: str
-) -> tuple[list[Row], list[Row]]:
+def split_rejected(rows: Iterable[Row], incremental_key: str) -> tuple[list[Row], list[Row]]:
     """Separate usable rows from rejected ones; rejection comes before dedupe."""
     accepted: list[Row] = []
     rejected: list[Row] = []
@@ -503,25 +490,19 @@ def number_sessions(stitched_sessions: Iterable[Row]) -> list[Row]:
         groups.setdefault(s["blended_user_id"], []).append(s)
     out: list[Row] = []
     for blended in sorted(groups, key=binary_text_key):
-        for number, s in enumerate(
-            sorted(groups[blended], key=session_order_key), start=1
-        ):
+        for number, s in enumerate(sorted(groups[blended], key=session_order_key), start=1):
             out.append({**s, "session_number": number})
     return out
 
 
-def check_configuration(
-    pass_through_columns: Sequence[str], incremental_key: str
-) -> None:
+def check_configuration(pass_through_columns: Sequence[str], incremental_key: str) -> None:
     """Refuse configurations whose output would have duplicate column names."""
     taken = set(page_view_columns()) | {"page_view_number", "session_id"}
     taken |= set(session_columns()) | {"blended_user_id", "session_number"}
     derived = {f"{p}_{c}" for c in pass_through_columns for p in ("first", "last")}
     clashes = (set(pass_through_columns) | derived) & taken
     if clashes or len(set(pass_through_columns)) != len(pass_through_columns):
-        raise ValueError(
-            f"pass-through columns clash: {sorted(clashes) or pass_through_columns}"
-        )
+        raise ValueError(f"pass-through columns clash: {sorted(clashes) or pass_through_columns}")
     if not incremental_key:
         raise ValueError("incremental_key must be a column name")
 
@@ -548,37 +529,25 @@ def build(
     groups = by_anonymous_id(page_views)
 
     stitching = [user_stitching(a, ordered) for a, ordered in groups.items()]
-    sessionized = [
-        pv
-        for ordered in groups.values()
-        for pv in sessionize(ordered, inactivity_cutoff)
-    ]
+    sessionized = [pv for ordered in groups.values() for pv in sessionize(ordered, inactivity_cutoff)]
 
     per_session: dict[str, list[Row]] = {}
     for pv in sessionized:
         per_session.setdefault(pv["session_id"], []).append(pv)
     initial = [session(pvs, pass_through, mapping) for pvs in per_session.values()]
-    initial.sort(
-        key=lambda s: (binary_text_key(s["anonymous_id"]), *session_order_key(s))
-    )
+    initial.sort(key=lambda s: (binary_text_key(s["anonymous_id"]), *session_order_key(s)))
 
     stitched_user = {s["anonymous_id"]: s["user_id"] for s in stitching}
     stitched = [
         {
             **s,
-            "blended_user_id": blended_user_id(
-                s["anonymous_id"], stitched_user[s["anonymous_id"]]
-            ),
+            "blended_user_id": blended_user_id(s["anonymous_id"], stitched_user[s["anonymous_id"]]),
         }
         for s in initial
     ]
 
     return {
-        PAGE_VIEWS: [
-            {c: pv[c] for c in cols[PAGE_VIEWS]}
-            for ordered in groups.values()
-            for pv in ordered
-        ],
+        PAGE_VIEWS: [{c: pv[c] for c in cols[PAGE_VIEWS]} for ordered in groups.values() for pv in ordered],
         USER_STITCHING: stitching,
         PAGE_VIEWS_SESSIONIZED: sessionized,
         SESSIONS_INITIAL: initial,

@@ -190,7 +190,9 @@ def test_demo(cli: CliRunner, tmp_path: Path) -> None:
     assert again.output.split("Audience overview")[1] == overview  # same seed, same figures
 
 
-def test_a_failing_statement_is_shown_with_its_stage(cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_statement_is_shown_with_its_stage(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A warehouse error names the stage and shows the statement, without a traceback."""
     from sessionizer.runner import Warehouse
 

@@ -186,7 +186,9 @@ def test_bad_target_url_masks_an_inline_password() -> None:
     assert "hunter2" not in str(err.value) and "***" in str(err.value)
 
 
-@pytest.mark.parametrize(("key", "value"), [("pass_through_columns", ("order",)), ("schema", "select"), ("source", "user.pages")])
+@pytest.mark.parametrize(
+    ("key", "value"), [("pass_through_columns", ("order",)), ("schema", "select"), ("source", "user.pages")]
+)
 @pytest.mark.parametrize("dialect", ["duckdb", "snowflake", "redshift"])
 def test_reserved_words_are_refused_when_compiling(key: str, value: object, dialect: str) -> None:
     from sessionizer import compile

@@ -82,9 +82,7 @@ def test_gclid(url: str | None, expected: str | None) -> None:
         (None, None, "Uncategorized"),
     ],
 )
-def test_device_and_category(
-    ua: str | None, expected: str | None, category: str
-) -> None:
+def test_device_and_category(ua: str | None, expected: str | None, category: str) -> None:
     assert ref.device(ua) == expected
     assert ref.device_category(ref.device(ua)) == category
 
@@ -113,10 +111,7 @@ def test_inactivity_cutoff_is_strict() -> None:
 
 def test_surrogate_key_matches_md5() -> None:
     assert ref.session_id("a", 1) == hashlib.md5(b"a-1").hexdigest()
-    assert (
-        ref.surrogate_key(None, 2)
-        == hashlib.md5(b"_dbt_utils_surrogate_key_null_-2").hexdigest()
-    )
+    assert ref.surrogate_key(None, 2) == hashlib.md5(b"_dbt_utils_surrogate_key_null_-2").hexdigest()
 
 
 @pytest.mark.parametrize(

@@ -9,12 +9,7 @@ import pytest
 
 from tests import reference as ref
 
-MAPPING_CSV = (
-    Path(__file__).resolve().parents[1]
-    / "sessionizer"
-    / "data"
-    / "referrer_mapping.csv"
-)
+MAPPING_CSV = Path(__file__).resolve().parents[1] / "sessionizer" / "data" / "referrer_mapping.csv"
 
 
 @pytest.fixture(scope="module")
