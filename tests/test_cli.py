@@ -209,3 +209,17 @@ def test_a_failing_statement_is_shown_with_its_stage(
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "Error: stage user_stitching failed:" in result.output and "no_such_column" in result.output
     assert "statement:\n    CREATE OR REPLACE TABLE segment_web_user_stitching AS" in result.output
+
+
+def test_compile_needs_no_warehouse_driver() -> None:
+    """Drivers are optional extras, imported only to connect."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules.update({'snowflake': None, 'snowflake.connector': None, 'redshift_connector': None}); "
+        "from sessionizer.cli import main; main(['compile', '--dialect', 'snowflake'])"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "CREATE OR REPLACE TABLE segment_web_sessions" in result.stdout

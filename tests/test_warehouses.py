@@ -96,3 +96,24 @@ def test_runs_stopped_mid_stage_leave_whole_tables_and_the_next_run_finishes(
         for table in OUTPUT_TABLES:
             assert table_rows(warehouse, table) == table_rows(duckdb_reference, table), f"{table} after step {number}"
     assert len(stops) == len(steps) - 1
+
+
+@pytest.mark.parametrize("name", ["snowflake", "redshift"])
+def test_a_second_run_waits_for_the_lease_of_the_first(name: str, request: pytest.FixtureRequest) -> None:
+    """Warehouses have no lock a crash releases: a lease row keeps a second run out, clearly."""
+    from sessionizer.errors import StateError
+    from sessionizer.runner import LeaseLock, Runner
+    from tests.scenarios import generate_pages, run, scenario_config
+
+    warehouse: DbApiWarehouse = request.getfixturevalue(name)
+    warehouse.load(generate_pages(20, 1))
+    runner = Runner(scenario_config(warehouse.source), warehouse.url)
+    with runner.warehouse() as wh:
+        for tree in runner.compiler.ensure_schema():
+            wh.execute(runner.dialect.render(tree, pretty=False))
+        first = LeaseLock(wh, runner.compiler.tables["lock"])
+        first.acquire()
+        with pytest.raises(StateError, match=r"another sessionizer run \(.*\) is writing to these tables"):
+            run(warehouse)
+        first.release()
+    assert run(warehouse).mode == "full-refresh"
