@@ -194,10 +194,11 @@ class Runner:
     # -- preflight -----------------------------------------------------------------------------
 
     def check_source(self, wh: Warehouse) -> None:
-        """The source exists and has every column the rules read; names what is missing."""
-        probe = f"SELECT * FROM {self._source_sql()} LIMIT 0"
+        """The source exists, has every column the rules read, and its time columns read as
+        timestamps; names what is wrong before anything is written."""
+        source = exp.maybe_parse(self.compiler.context["source"], dialect=CANONICAL, into=exp.Table)
         try:
-            cursor = wh.execute(probe)
+            cursor = wh.execute(self.dialect.render(exp.select("*").from_(source.copy()).limit(0), pretty=False))
         except Exception as err:
             raise SourceError(f"cannot read the source {self.config.source!r}: {wh.scrub(err)}") from None
         present = {str(d[0]).lower() for d in cursor.description or ()}
@@ -209,22 +210,12 @@ class Runner:
             )
         for column in dict.fromkeys(("received_at", "sent_at", "timestamp", self.config.incremental_key)):
             cast = exp.cast(exp.column(column), exp.DataType.build("TIMESTAMP"))
-            probe_cast = (
-                exp.select(cast)
-                .from_(exp.maybe_parse(self.compiler.context["source"], dialect=CANONICAL, into=exp.Table))
-                .limit(1)
-            )
             try:
-                wh.execute(self.dialect.render(probe_cast, pretty=False)).fetchall()
+                wh.execute(self.dialect.render(exp.select(cast).from_(source.copy()).limit(1), pretty=False)).fetchall()
             except Exception as err:
                 raise SourceError(
                     f"the source column {column!r} cannot be read as a timestamp: {wh.scrub(err)}"
                 ) from None
-
-    def _source_sql(self) -> str:
-        return self.dialect.render(
-            exp.maybe_parse(self.compiler.context["source"], dialect=CANONICAL, into=exp.Table), pretty=False
-        )
 
     def decide_mode(self, wh: Warehouse, full_refresh: bool) -> tuple[Mode, Stored | None]:
         """Full refresh when asked, or when any table or the state is missing; for an
