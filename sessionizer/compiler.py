@@ -258,6 +258,8 @@ class Compiler:
             groups += [(stage.name, self.incremental(stage)) for stage in stages]
             if whole:
                 groups.append((FINISH, self.finish_incremental()))
+            if self.dialect.ONE_TRANSACTION_PER_RUN:
+                groups = _one_transaction(groups)
         return [self._statement(name, tree, writes) for name, trees in groups for tree, writes in trees]
 
     def _statement(self, stage: str, tree: exp.Expression, writes: str | None) -> Statement:
@@ -269,6 +271,17 @@ class Compiler:
             else Kind.STATEMENT
         )
         return Statement(stage, self.dialect.render(tree), kind, writes if kind is Kind.STATEMENT else None)
+
+
+def _one_transaction(
+    groups: list[tuple[str, list[tuple[exp.Expression, str | None]]]],
+) -> list[tuple[str, list[tuple[exp.Expression, str | None]]]]:
+    """The stages' own transactions folded into one around the whole run."""
+    edges = (exp.Transaction, exp.Commit)
+    folded = [(name, [(t, w) for t, w in trees if not isinstance(t, edges)]) for name, trees in groups]
+    folded[0][1].insert(0, (exp.Transaction(), None))
+    folded[-1][1].append((exp.Commit(), None))
+    return folded
 
 
 def compile(

@@ -44,6 +44,9 @@ class Dialect:
     NOW_UTC: ClassVar[str] = "CURRENT_TIMESTAMP"
     # Whether the warehouse itself keeps a second run out (else the runner takes a lease row).
     LOCKS_ITSELF: ClassVar[bool] = False
+    # Whether a whole incremental run can be one transaction (DDL is transactional and nobody
+    # else writes meanwhile): one commit instead of one per stage.
+    ONE_TRANSACTION_PER_RUN: ClassVar[bool] = False
     # Words the warehouse reserves beyond those sqlglot's generator already knows to quote.
     RESERVED_WORDS: ClassVar[frozenset[str]] = frozenset()
 

@@ -1,3 +1,5 @@
+BEGIN;
+
 CREATE OR REPLACE TEMPORARY TABLE sessionizer_batch AS
 WITH source AS (
   SELECT
@@ -221,8 +223,6 @@ JOIN winners
   ON winners.page_view_id = page_views.page_view_id
   AND winners.contender_rank = 1
   AND winners.is_stored = 0;
-
-BEGIN;
 
 INSERT INTO analytics.sessionizer_pending_anonymous_ids (
   anonymous_id,
@@ -458,5 +458,3 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
   ) AS batch
   CROSS JOIN analytics.sessionizer_state AS state
 );
-
-COMMIT;

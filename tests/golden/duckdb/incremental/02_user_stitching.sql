@@ -1,5 +1,3 @@
-BEGIN;
-
 DELETE FROM analytics.segment_web_user_stitching
 WHERE
   anonymous_id IN (
@@ -52,5 +50,3 @@ SELECT
 FROM seen
 LEFT JOIN identified
   ON identified.anonymous_id = seen.anonymous_id AND identified.recency = 1;
-
-COMMIT;

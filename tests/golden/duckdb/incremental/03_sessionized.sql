@@ -1,5 +1,3 @@
-BEGIN;
-
 DELETE FROM analytics.segment_web_page_views__sessionized
 WHERE
   page_view_id IN (
@@ -159,5 +157,3 @@ SELECT
     COALESCE(CAST(anonymous_id AS TEXT), '_dbt_utils_surrogate_key_null_') || '-' || COALESCE(CAST(session_number AS TEXT), '_dbt_utils_surrogate_key_null_')
   ) AS session_id
 FROM sessions;
-
-COMMIT;

@@ -1,5 +1,3 @@
-BEGIN;
-
 DELETE FROM analytics.segment_web_sessions__initial
 WHERE
   session_id IN (
@@ -156,5 +154,3 @@ SELECT
 FROM sessions
 LEFT JOIN referrer_mapping
   ON referrer_mapping.host = sessions.referrer_host;
-
-COMMIT;

@@ -1,5 +1,3 @@
-BEGIN;
-
 INSERT INTO analytics.sessionizer_pending_anonymous_ids (
   anonymous_id,
   restitched
@@ -137,5 +135,3 @@ SELECT
 FROM sessions
 LEFT JOIN analytics.segment_web_user_stitching AS user_stitching
   ON user_stitching.anonymous_id = sessions.anonymous_id;
-
-COMMIT;

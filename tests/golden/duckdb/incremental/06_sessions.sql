@@ -1,5 +1,3 @@
-BEGIN;
-
 DELETE FROM analytics.segment_web_sessions
 WHERE
   blended_user_id IN (
@@ -80,5 +78,3 @@ WHERE
       blended_user_id
     FROM analytics.sessionizer_pending_users
   );
-
-COMMIT;

@@ -1,5 +1,3 @@
-BEGIN;
-
 DELETE FROM analytics.sessionizer_pending_anonymous_ids;
 
 DELETE FROM analytics.sessionizer_pending_users;
