@@ -14,9 +14,8 @@ from typing import Any
 
 import click
 
+from sessionizer.dialects import DIALECT_NAMES
 from sessionizer.errors import SessionizerError
-
-DIALECTS = ("duckdb", "snowflake", "redshift")
 
 
 def config_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -102,7 +101,10 @@ def main() -> None:
 @main.command("compile")
 @config_options
 @click.option(
-    "--dialect", type=click.Choice(DIALECTS), default=None, help="SQL dialect [default: the target's, else duckdb]."
+    "--dialect",
+    type=click.Choice(DIALECT_NAMES),
+    default=None,
+    help="SQL dialect [default: the target's, else duckdb].",
 )
 @click.option(
     "--full-refresh/--incremental",
@@ -143,7 +145,7 @@ def compile_command(dialect: str | None, full_refresh: bool, select: str | None,
     config = load_settings(kwargs)
     if dialect is None:
         dialect = config.target.split("://", 1)[0] if config.target and "://" in config.target else "duckdb"
-        if dialect not in DIALECTS:
+        if dialect not in DIALECT_NAMES:
             raise click.UsageError(f"cannot tell the dialect from target {config.target!r}; pass --dialect")
     mode = Mode.FULL_REFRESH if full_refresh else Mode.INCREMENTAL
     statements = compile_plan(config, dialect, mode, select)
