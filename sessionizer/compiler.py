@@ -133,6 +133,8 @@ class Compiler:
         self.context = {
             "source": source_relation(config, dialect),
             "rel": {key: table.sql(CANONICAL) for key, table in self.tables.items()},
+            # A table's own name, to qualify a DELETE target's columns (Redshift allows no alias).
+            "own": {key: table.this.sql(CANONICAL) for key, table in self.tables.items()},
             "key": _identifier(config.incremental_key),
             "key_name": config.incremental_key,
             "trailing_window": int(config.trailing_window),

@@ -109,7 +109,7 @@ class Warehouse:
 
     def close(self) -> None:
         with suppress(Exception):
-            self.connection.close()
+            self.dialect.disconnect(self.connection)
 
 
 class LeaseLock:
@@ -265,7 +265,7 @@ class Runner:
 
     def _run(self, wh: Warehouse, full_refresh: bool, select: str | None, lock: LeaseLock | None) -> RunSummary:
         mode, watermark = self.decide_mode(wh, full_refresh)
-        before = self.figures(wh, users=False) if mode is Mode.INCREMENTAL else None
+        before = self.figures(wh) if mode is Mode.INCREMENTAL else None
         statements = self.compiler.compile(mode, select, watermark)
         summary = RunSummary(mode=mode.value, target=self.target.display)
         self.on_event({"event": "start", "mode": mode.value, "target": self.target.display})
@@ -305,8 +305,8 @@ class Runner:
             written = int(row[0]) if row else None
         return StageResult(stage, written, round(time.perf_counter() - started, 3))
 
-    def figures(self, wh: Warehouse, users: bool = True) -> tuple[int, int, int, int]:
-        row = wh.scalar_row(self.dialect.render(self.compiler.query("summary", False, users=users), pretty=False))
+    def figures(self, wh: Warehouse) -> tuple[int, int, int, int]:
+        row = wh.scalar_row(self.dialect.render(self.compiler.query("summary", False), pretty=False))
         assert row is not None
         return tuple(int(v or 0) for v in row)  # type: ignore[return-value]
 

@@ -149,6 +149,10 @@ class Dialect:
         """Open a DB-API connection in autocommit mode; our statements manage transactions."""
         raise NotImplementedError
 
+    def disconnect(self, connection: Any) -> None:
+        """Close a connection ``connect`` opened, undoing what it changed beyond the connection."""
+        connection.close()
+
 
 def merge(table: exp.Table, columns: Sequence[str], query: exp.Query, key: str) -> exp.Merge:
     """MERGE INTO table USING (query) ON key: update every column when matched, else insert."""

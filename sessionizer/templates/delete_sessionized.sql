@@ -1,9 +1,6 @@
-{#- Only the tail: page views from each affected visitor's earliest change on. By unique key,
-    because Redshift's DELETE takes no alias on its target. #}
+{#- Only the tail: page views from each affected visitor's earliest change on. One scan of the
+    table; its columns are qualified by its own name, as Redshift's DELETE takes no alias. #}
 DELETE FROM {{ rel.sessionized }}
-WHERE page_view_id IN (
-  SELECT sessionized.page_view_id
-  FROM {{ rel.sessionized }} AS sessionized
-  JOIN {{ rel.pending_anonymous_ids }} AS pending
-    ON pending.anonymous_id = sessionized.anonymous_id AND sessionized.tstamp >= pending.from_tstamp
-)
+USING {{ rel.pending_anonymous_ids }} AS pending
+WHERE {{ own.sessionized }}.anonymous_id = pending.anonymous_id
+  AND {{ own.sessionized }}.tstamp >= pending.from_tstamp

@@ -1,9 +1,5 @@
 {#- The recomputed sessions, and every session of a visitor whose blended user changed. #}
 DELETE FROM {{ rel.sessions_stitched }}
-WHERE session_id IN (
-  SELECT sessions.session_id
-  FROM {{ rel.sessions_stitched }} AS sessions
-  JOIN {{ rel.pending_anonymous_ids }} AS pending
-    ON pending.anonymous_id = sessions.anonymous_id
-    AND (sessions.session_start_tstamp >= pending.session_from_tstamp OR pending.restitched = 1)
-)
+USING {{ rel.pending_anonymous_ids }} AS pending
+WHERE {{ own.sessions_stitched }}.anonymous_id = pending.anonymous_id
+  AND ({{ own.sessions_stitched }}.session_start_tstamp >= pending.session_from_tstamp OR pending.restitched = 1)

@@ -62,24 +62,34 @@ WITH source AS (
 )
 {%- if incremental %}, stored AS (
   {#- A row already stored changes nothing unless it sorts before the stored one. #}
-  SELECT page_view_id, received_at_tstamp, sent_at_tstamp, tstamp, 1 AS is_stored
+  SELECT page_view_id, anonymous_id, received_at_tstamp, sent_at_tstamp, tstamp, 1 AS is_stored
   FROM {{ rel.page_views }}
   WHERE page_view_id IN (SELECT page_view_id FROM page_views)
 ), contenders AS (
-  SELECT page_view_id, received_at_tstamp, sent_at_tstamp, tstamp, 0 AS is_stored FROM page_views
+  SELECT
+    page_view_id, received_at_tstamp, sent_at_tstamp, tstamp, 0 AS is_stored,
+    CAST(NULL AS VARCHAR) AS stored_anonymous_id, CAST(NULL AS TIMESTAMP) AS stored_tstamp
+  FROM page_views
   UNION ALL
-  SELECT page_view_id, received_at_tstamp, sent_at_tstamp, tstamp, is_stored FROM stored
+  SELECT page_view_id, received_at_tstamp, sent_at_tstamp, tstamp, is_stored, anonymous_id, tstamp FROM stored
 ), winners AS (
+  {#- The stored row a winner replaces rides along, so later steps need not look it up again. #}
   SELECT
     page_view_id,
     is_stored,
     ROW_NUMBER() OVER (
       PARTITION BY page_view_id
       ORDER BY {{ dedupe_order('received_at_tstamp', 'sent_at_tstamp', 'tstamp') }}, is_stored DESC
-    ) AS contender_rank
+    ) AS contender_rank,
+    MAX(stored_anonymous_id) OVER (PARTITION BY page_view_id) AS replaced_anonymous_id,
+    MAX(stored_tstamp) OVER (PARTITION BY page_view_id) AS replaced_tstamp
   FROM contenders
 )
-SELECT {% for column in columns.page_views %}page_views.{{ column }}{% if not loop.last %}, {% endif %}{% endfor %}
+SELECT
+  {% for column in columns.page_views %}page_views.{{ column }},
+  {% endfor -%}
+  winners.replaced_anonymous_id,
+  winners.replaced_tstamp
 FROM page_views
 JOIN winners
   ON winners.page_view_id = page_views.page_view_id AND winners.contender_rank = 1 AND winners.is_stored = 0

@@ -156,6 +156,7 @@ WITH source AS (
 ), stored AS (
   SELECT
     page_view_id,
+    anonymous_id,
     received_at_tstamp,
     sent_at_tstamp,
     tstamp,
@@ -173,7 +174,9 @@ WITH source AS (
     received_at_tstamp,
     sent_at_tstamp,
     tstamp,
-    0 AS is_stored
+    0 AS is_stored,
+    CAST(NULL AS TEXT) AS stored_anonymous_id,
+    CAST(NULL AS TIMESTAMP) AS stored_tstamp
   FROM page_views
   UNION ALL
   SELECT
@@ -181,7 +184,9 @@ WITH source AS (
     received_at_tstamp,
     sent_at_tstamp,
     tstamp,
-    is_stored
+    is_stored,
+    anonymous_id,
+    tstamp
   FROM stored
 ), winners AS (
   SELECT
@@ -190,7 +195,9 @@ WITH source AS (
     ROW_NUMBER() OVER (
       PARTITION BY page_view_id
       ORDER BY received_at_tstamp ASC, sent_at_tstamp ASC, tstamp ASC, is_stored DESC
-    ) AS contender_rank
+    ) AS contender_rank,
+    MAX(stored_anonymous_id) OVER (PARTITION BY page_view_id) AS replaced_anonymous_id,
+    MAX(stored_tstamp) OVER (PARTITION BY page_view_id) AS replaced_tstamp
   FROM contenders
 )
 SELECT
@@ -217,7 +224,9 @@ SELECT
   page_views.user_agent,
   page_views.device,
   page_views.context_locale,
-  page_views.device_category
+  page_views.device_category,
+  winners.replaced_anonymous_id,
+  winners.replaced_tstamp
 FROM page_views
 JOIN winners
   ON winners.page_view_id = page_views.page_view_id
@@ -237,15 +246,11 @@ WITH changed AS (
   FROM sessionizer_batch
   UNION ALL
   SELECT
-    anonymous_id,
-    tstamp
-  FROM analytics.segment_web_page_views
+    replaced_anonymous_id,
+    replaced_tstamp
+  FROM sessionizer_batch
   WHERE
-    page_view_id IN (
-      SELECT
-        page_view_id
-      FROM sessionizer_batch
-    )
+    NOT replaced_tstamp IS NULL
 ), earliest AS (
   SELECT
     anonymous_id,
@@ -273,6 +278,8 @@ WHERE
     SELECT
       page_view_id
     FROM sessionizer_batch
+    WHERE
+      NOT replaced_tstamp IS NULL
   );
 
 INSERT INTO analytics.segment_web_page_views (

@@ -1,15 +1,9 @@
 BEGIN;
 
-DELETE FROM analytics.segment_web_page_views__sessionized
+DELETE FROM analytics.segment_web_page_views__sessionized USING   analytics.sessionizer_pending_anonymous_ids AS pending
 WHERE
-  page_view_id IN (
-    SELECT
-      sessionized.page_view_id
-    FROM analytics.segment_web_page_views__sessionized AS sessionized
-    JOIN analytics.sessionizer_pending_anonymous_ids AS pending
-      ON pending.anonymous_id = sessionized.anonymous_id
-      AND sessionized.tstamp >= pending.from_tstamp
-  );
+  segment_web_page_views__sessionized.anonymous_id = pending.anonymous_id
+  AND segment_web_page_views__sessionized.tstamp >= pending.from_tstamp;
 
 INSERT INTO analytics.segment_web_page_views__sessionized (
   page_view_id,

@@ -4,19 +4,33 @@ INSERT INTO analytics.sessionizer_pending_anonymous_ids (
   anonymous_id,
   restitched
 )
+WITH affected AS (
+  SELECT DISTINCT
+    anonymous_id
+  FROM analytics.sessionizer_pending_anonymous_ids
+), stored AS (
+  SELECT DISTINCT
+    stitched.anonymous_id,
+    stitched.blended_user_id
+  FROM analytics.segment_web_sessions__stitched AS stitched
+  JOIN affected
+    ON affected.anonymous_id = stitched.anonymous_id
+), stitching AS (
+  SELECT
+    user_stitching.anonymous_id,
+    user_stitching.user_id
+  FROM analytics.segment_web_user_stitching AS user_stitching
+  JOIN affected
+    ON affected.anonymous_id = user_stitching.anonymous_id
+)
 SELECT DISTINCT
-  stitched.anonymous_id,
+  stored.anonymous_id,
   1
-FROM analytics.segment_web_sessions__stitched AS stitched
-JOIN analytics.segment_web_user_stitching AS user_stitching
-  ON user_stitching.anonymous_id = stitched.anonymous_id
+FROM stored
+LEFT JOIN stitching
+  ON stitching.anonymous_id = stored.anonymous_id
 WHERE
-  stitched.anonymous_id IN (
-    SELECT
-      anonymous_id
-    FROM analytics.sessionizer_pending_anonymous_ids
-  )
-  AND stitched.blended_user_id <> COALESCE(user_stitching.user_id, stitched.anonymous_id);
+  stored.blended_user_id <> COALESCE(stitching.user_id, stored.anonymous_id);
 
 INSERT INTO analytics.sessionizer_pending_users (
   blended_user_id
@@ -37,18 +51,12 @@ FROM analytics.sessionizer_pending_anonymous_ids AS pending
 LEFT JOIN analytics.segment_web_user_stitching AS user_stitching
   ON user_stitching.anonymous_id = pending.anonymous_id;
 
-DELETE FROM analytics.segment_web_sessions__stitched
+DELETE FROM analytics.segment_web_sessions__stitched USING   analytics.sessionizer_pending_anonymous_ids AS pending
 WHERE
-  session_id IN (
-    SELECT
-      sessions.session_id
-    FROM analytics.segment_web_sessions__stitched AS sessions
-    JOIN analytics.sessionizer_pending_anonymous_ids AS pending
-      ON pending.anonymous_id = sessions.anonymous_id
-      AND (
-        sessions.session_start_tstamp >= pending.session_from_tstamp
-        OR pending.restitched = 1
-      )
+  segment_web_sessions__stitched.anonymous_id = pending.anonymous_id
+  AND (
+    segment_web_sessions__stitched.session_start_tstamp >= pending.session_from_tstamp
+    OR pending.restitched = 1
   );
 
 INSERT INTO analytics.segment_web_sessions__stitched (

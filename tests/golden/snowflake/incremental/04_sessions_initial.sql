@@ -1,15 +1,9 @@
 BEGIN;
 
-DELETE FROM analytics.segment_web_sessions__initial
+DELETE FROM analytics.segment_web_sessions__initial USING   analytics.sessionizer_pending_anonymous_ids AS pending
 WHERE
-  session_id IN (
-    SELECT
-      sessions.session_id
-    FROM analytics.segment_web_sessions__initial AS sessions
-    JOIN analytics.sessionizer_pending_anonymous_ids AS pending
-      ON pending.anonymous_id = sessions.anonymous_id
-      AND sessions.session_start_tstamp >= pending.session_from_tstamp
-  );
+  segment_web_sessions__initial.anonymous_id = pending.anonymous_id
+  AND segment_web_sessions__initial.session_start_tstamp >= pending.session_from_tstamp;
 
 INSERT INTO analytics.segment_web_sessions__initial (
   session_id,
