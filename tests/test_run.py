@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from sessionizer import Config, compile
+from sessionizer import Config, compile, plan
 from sessionizer.errors import RunError, SourceError, StateError
 from sessionizer.plan import SOURCE_COLUMNS
 from sessionizer.runner import Runner
@@ -87,6 +87,11 @@ def test_full_refresh_then_incremental_from_a_table(tmp_path: Path) -> None:
     assert second.mode == "incremental"
     assert tables_of(db) == expected(history() + later_batch())
     assert second.page_views == 33  # three new ids; p005 re-sent later changes nothing
+    sessions = expected(history() + later_batch())["segment_web_sessions"]
+    blended = plan.columns("sessions", Config()).index("blended_user_id")
+    assert second.sessions == len(sessions)
+    assert second.users == len({row[blended] for row in sessions})
+    assert second.new_sessions == len(sessions) - first.sessions
     assert [s.stage for s in second.stages] == [s for s in ("page_views", "user_stitching", "sessionized",
                                                            "sessions_initial", "sessions_stitched", "sessions")]  # fmt: skip
 
@@ -195,4 +200,23 @@ def test_incremental_runs_inline_the_watermark_so_the_source_can_be_pruned(
         s.sql for s in compile(Config(source="pages"), "duckdb", "incremental") if "sessionizer_batch AS" in s.sql
     )
     assert "SELECT watermark FROM sessionizer_state" in " ".join(compiled.split())
+    assert tables_of(db) == expected(history() + later_batch())
+
+
+def test_a_run_leaves_a_callers_own_connection_and_its_settings_as_they_were(tmp_path: Path) -> None:
+    """DuckDB settings are global to a database instance: the run sets what it needs (no vacuum
+    during its checkpoints) and puts it back, and a connection the caller holds keeps working."""
+    db = tmp_path / "w.duckdb"
+    load_pages(db, history())
+    held = duckdb.connect(str(db))
+    before = held.execute("SELECT current_setting('max_vacuum_tasks')").fetchone()
+    run(db)
+    insert(held, later_batch())
+    summary = run(db)
+    assert summary.mode == "incremental"
+    assert held.execute("SELECT current_setting('max_vacuum_tasks')").fetchone() == before
+    assert held.execute("SELECT COUNT(*) FROM segment_web_page_views").fetchone() == (33,)
+    held.close()
+    with_vacuum = Runner(Config(source="pages"), f"duckdb:///{db}?max_vacuum_tasks=100").run()
+    assert with_vacuum.mode == "incremental"
     assert tables_of(db) == expected(history() + later_batch())
