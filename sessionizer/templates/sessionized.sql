@@ -35,14 +35,19 @@ WITH
   FROM {{ rel.page_views }}
 ),
 {%- endif %} numbered AS (
+  {#- The windows sort only the columns they need; the wide rows join back by key. #}
   SELECT
-    *,
+    page_view_id,
+    anonymous_id,
+    sessions_before,
     numbered_before + ROW_NUMBER() OVER (PARTITION BY anonymous_id ORDER BY tstamp, page_view_id) AS page_view_number,
     {{ seconds_between('COALESCE(LAG(tstamp) OVER (PARTITION BY anonymous_id ORDER BY tstamp, page_view_id), previous_tstamp)', 'tstamp') }} AS inactivity_s
   FROM page_views
 ), sessions AS (
   SELECT
-    *,
+    page_view_id,
+    anonymous_id,
+    page_view_number,
     {#- COUNT, not SUM: an integer in every warehouse, so its text is '2', never '2.0'. #}
     sessions_before + COUNT(CASE WHEN inactivity_s IS NULL OR inactivity_s > {{ inactivity_cutoff }} THEN 1 END) OVER (
       PARTITION BY anonymous_id ORDER BY page_view_number ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
@@ -50,7 +55,9 @@ WITH
   FROM numbered
 )
 SELECT
-  {{ columns.page_views | join(', ') }},
-  page_view_number,
-  {{ surrogate_key(['anonymous_id', 'session_number']) }} AS session_id
-FROM sessions
+  {% for column in columns.page_views %}page_views.{{ column }},
+  {% endfor -%}
+  sessions.page_view_number,
+  {{ surrogate_key(['sessions.anonymous_id', 'sessions.session_number']) }} AS session_id
+FROM page_views
+JOIN sessions ON sessions.page_view_id = page_views.page_view_id
