@@ -13,6 +13,7 @@ from benchmarks import SIX_TABLES, Options, render, run
 MEASUREMENTS = (
     "full_refresh",
     "lower_bound",
+    "write_floor",
     "naive_incremental_1pct",
     "incremental_1pct",
     "naive_incremental_5pct",
@@ -20,6 +21,7 @@ MEASUREMENTS = (
 )
 RATIOS = (
     "full / lower bound",
+    "write floor / lower bound",
     "incremental 1pct / full",
     "incremental 1pct / naive 1pct",
     "incremental 5pct / full",
@@ -75,6 +77,9 @@ def test_json_has_every_figure(results: dict[str, Any]) -> None:
         assert batch["history_rows"] + batch["batch_rows"] == 5_000
         assert batch["late_rows"] > 0
     assert "ratios and targets" in render(results)
+    # the write floor copies exactly what the full refresh leaves, all but its one state row
+    written = {name: results["measurements"][name]["rows_written"] for name in ("full_refresh", "write_floor")}
+    assert written["write_floor"] == written["full_refresh"] - 1, written
 
 
 def test_incremental_path_equals_a_full_refresh(results: dict[str, Any]) -> None:
