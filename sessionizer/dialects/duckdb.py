@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any, ClassVar
 
 from sessionizer.dialects import Dialect
@@ -62,6 +63,11 @@ class DuckDB(Dialect):
         return con
 
     def disconnect(self, connection: Any) -> None:
+        """Checkpoint while the run's settings hold (closing the last connection would checkpoint
+        after they were put back), then put them back and close."""
+        if self._restore:
+            with suppress(Exception):  # another connection's open transaction: it checkpoints later
+                connection.execute("CHECKPOINT")
         for name, value in self._restore.items():
             connection.execute(f"SET {name} = {value}")
         connection.close()
