@@ -39,6 +39,7 @@ from typing import Any
 import duckdb
 
 from sessionizer.config import Config
+from sessionizer.dialects.duckdb import RUN_SETTINGS
 from sessionizer.generate import write
 from sessionizer.plan import STAGES
 from sessionizer.runner import Runner, RunSummary, StageResult, Warehouse
@@ -254,9 +255,11 @@ def cached_parquet(rows: int, seed: int, cache_dir: Path, log: Callable[[str], N
 
 
 def connect(path: Path, options: Options, spill: Path) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection with the benchmark's memory limit, threads and spill directory."""
-    con = duckdb.connect(str(path), config={"memory_limit": options.memory_limit, "threads": options.threads,
-                                            "temp_directory": str(spill)})  # fmt: skip
+    """A DuckDB connection with the benchmark's memory limit, threads and spill directory, and the
+    settings a sessionizer run uses (no checkpoint vacuum), so baselines run under the same rules."""
+    config = {"memory_limit": options.memory_limit, "threads": options.threads, "temp_directory": str(spill),
+              **RUN_SETTINGS}  # fmt: skip
+    con = duckdb.connect(str(path), config=config)
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")
     return con
