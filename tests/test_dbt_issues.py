@@ -10,7 +10,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.helpers import T0, page, refreshed, run_incremental
+from sessionizer import Config
+from tests import reference
+from tests.helpers import T0, TABLES, page, refreshed, run_incremental
 
 LOAD = T0 + timedelta(days=1)
 
@@ -131,3 +133,28 @@ def test_a_load_watermark_in_the_future_is_capped_at_the_run_start() -> None:
     assert sorted(r["page_view_id"] for r in tables["segment_web_page_views"]) == ["skewed", "today"]
     (later,) = con.execute("SELECT watermark FROM sessionizer_state").fetchone()
     assert watermark <= later <= datetime.now(UTC).replace(tzinfo=None)
+
+
+def test_an_earlier_copy_with_another_visitor_and_time_moves_the_page_view_between_sessions() -> None:
+    """The replaced row's visitor and time are recomputed too: the stored copy leaves its session
+    (here splitting nothing but ending one visitor's only session), the earlier copy joins the
+    other visitor's session, and every table agrees with a full refresh."""
+    stored_at = T0 + timedelta(hours=2)
+    history = [
+        page(id="pv1", anonymous_id="a1", timestamp=T0 + timedelta(minutes=50), received_at=stored_at),
+        page(id="pv2", anonymous_id="a1", timestamp=T0 + timedelta(minutes=30), received_at=stored_at),
+        page(id="pv3", anonymous_id="a2", timestamp=T0, received_at=stored_at),
+    ]
+    earlier_copy = page(id="pv1", anonymous_id="a2", timestamp=T0 + timedelta(minutes=10),
+                        received_at=stored_at - timedelta(hours=1))  # fmt: skip
+    tables = run_incremental(refreshed(history), [earlier_copy])
+    views = by(tables["segment_web_page_views__sessionized"], "page_view_id")
+    assert (views["pv1"]["anonymous_id"], views["pv1"]["page_view_number"]) == ("a2", 2)
+    assert views["pv1"]["session_id"] == views["pv3"]["session_id"]
+    sessions = by(tables["segment_web_sessions"], "anonymous_id")
+    assert (sessions["a1"]["page_views"], sessions["a2"]["page_views"]) == (1, 2)
+    assert sessions["a1"]["session_end_tstamp"] == T0 + timedelta(minutes=30)
+    assert by(tables["segment_web_user_stitching"], "anonymous_id")["a1"]["last_seen_at"] == T0 + timedelta(minutes=30)
+    mapping = {host: (medium, source) for medium, source, host in Config().mapping.rows}
+    full = reference.build([*history, earlier_copy], referrer_mapping=mapping)
+    assert {t: reference.canonical(tables[t]) for t in TABLES} == {t: reference.canonical(full[t]) for t in TABLES}
