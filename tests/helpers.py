@@ -30,6 +30,23 @@ TIMESTAMP_COLUMNS = ("received_at", "sent_at", "timestamp")
 TABLES: tuple[str, ...] = (*(stage.table for stage in STAGES), REJECTED_TABLE)
 
 
+@lru_cache(maxsize=1)
+def package_mapping() -> dict[str, tuple[str, str]]:
+    """The package's referrer mapping as the reference takes it: host -> (medium, source)."""
+    from sessionizer.config import load_referrer_mapping
+
+    return {host: (medium, source) for medium, source, host in load_referrer_mapping(None).rows}
+
+
+def reference_tables(rows: Iterable[Row]) -> dict[str, list[tuple[Any, ...]]]:
+    """What a full refresh must leave for ``rows`` under default settings, per SPEC's reference:
+    each table's rows in canonical order."""
+    from tests import reference
+
+    built = reference.build(rows, referrer_mapping=package_mapping())
+    return {t: reference.canonical(built[t]) for t in TABLES}
+
+
 def page(**values: Any) -> Row:
     """A Segment pages row: id pv1 of visitor a1 at T0, loaded at its timestamp; ``values`` win.
 

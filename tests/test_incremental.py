@@ -18,12 +18,11 @@ from hypothesis import strategies as st
 
 from sessionizer import Config
 from sessionizer.compiler import Compiler
-from sessionizer.config import load_referrer_mapping
 from sessionizer.dialects import WriteStrategy
 from sessionizer.dialects.duckdb import DuckDB
 from sessionizer.plan import Mode
 from tests import reference
-from tests.helpers import TABLES, connect, insert, read_tables, table_columns
+from tests.helpers import TABLES, connect, insert, package_mapping, read_tables, table_columns
 
 EVENT_BASE = datetime(2024, 3, 1)
 LOAD_BASE = datetime(2024, 4, 1)
@@ -100,13 +99,10 @@ def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[list[str], list[
     }
 
 
-def expected_tables(rows: list[dict[str, Any]], mapping: dict[str, tuple[str, str]]) -> dict[str, Any]:
-    built = reference.build(rows, referrer_mapping=mapping)
+def expected_tables(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    built = reference.build(rows, referrer_mapping=package_mapping())
     columns = reference.columns()
     return {t: (columns[t], reference.canonical(built[t])) for t in TABLES}
-
-
-MAPPING = {host: (medium, source) for medium, source, host in load_referrer_mapping(None).rows}
 
 
 def assert_tables_equal(actual: dict[str, Any], expected: dict[str, Any], when: str) -> None:
@@ -143,7 +139,7 @@ def check_stream(batches: list[list[dict[str, Any]]], strategy: str) -> None:
         seen += batch
         for sql in plans[Mode.FULL_REFRESH if number == 0 else Mode.INCREMENTAL]:
             con.execute(sql)
-        assert_tables_equal(snapshot(con), expected_tables(seen, MAPPING), f"{strategy}: after batch {number}")
+        assert_tables_equal(snapshot(con), expected_tables(seen), f"{strategy}: after batch {number}")
         assert con.execute("SELECT COUNT(*) FROM sessionizer_pending_anonymous_ids").fetchone() == (0,)
     incremental = snapshot(con)
     for sql in plans[Mode.FULL_REFRESH]:

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from sessionizer.config import load_referrer_mapping
 from tests import reference as ref
 from tests.helpers import (
     T0,
@@ -24,6 +23,7 @@ from tests.helpers import (
     build_tables,
     connect,
     insert,
+    package_mapping,
     page,
     refreshed,
     run_incremental,
@@ -893,8 +893,7 @@ def test_generated_pages_match_the_reference(
     generated: dict[str, list[Row]], source: str, options: dict[str, Any]
 ) -> None:
     rows = generated[source]
-    mapping = {host: (medium, src) for medium, src, host in load_referrer_mapping(None).rows}
-    expected = ref.build(rows, referrer_mapping=mapping, **options)
+    expected = ref.build(rows, referrer_mapping=package_mapping(), **options)
     actual = build_tables(rows, **options)
     assert len(expected[SESSIONS]) > 100 and expected[REJECTED]
     for name in TABLES:

@@ -16,9 +16,7 @@ from sessionizer.errors import RunError, SourceError, StateError
 from sessionizer.plan import SOURCE_COLUMNS
 from sessionizer.runner import Runner
 from tests import reference
-from tests.helpers import T0, TABLES, TIMESTAMP_COLUMNS, insert, interrupted, page, read_tables
-
-MAPPING = {host: (medium, source) for medium, source, host in Config().mapping.rows}
+from tests.helpers import T0, TABLES, TIMESTAMP_COLUMNS, insert, interrupted, page, read_tables, reference_tables
 
 
 def history() -> list[dict[str, Any]]:
@@ -66,11 +64,6 @@ def tables_of(path: Path) -> dict[str, list[tuple[Any, ...]]]:
         con.close()
 
 
-def expected(rows: list[dict[str, Any]]) -> dict[str, list[tuple[Any, ...]]]:
-    built = reference.build(rows, referrer_mapping=MAPPING)
-    return {t: reference.canonical(built[t]) for t in TABLES}
-
-
 def run(path: Path, **kwargs: Any) -> Any:
     return Runner(Config(source="pages"), f"duckdb:///{path}").run(**kwargs)
 
@@ -80,14 +73,14 @@ def test_full_refresh_then_incremental_from_a_table(tmp_path: Path) -> None:
     load_pages(db, history())
     first = run(db)
     assert first.mode == "full-refresh"
-    assert tables_of(db) == expected(history())
+    assert tables_of(db) == reference_tables(history())
     assert (first.page_views, first.rejected) == (30, 1)
     load_pages(db, later_batch())
     second = run(db)
     assert second.mode == "incremental"
-    assert tables_of(db) == expected(history() + later_batch())
+    assert tables_of(db) == reference_tables(history() + later_batch())
     assert second.page_views == 33  # three new ids; p005 re-sent later changes nothing
-    sessions = expected(history() + later_batch())["segment_web_sessions"]
+    sessions = reference_tables(history() + later_batch())["segment_web_sessions"]
     blended = plan.columns("sessions", Config()).index("blended_user_id")
     assert second.sessions == len(sessions)
     assert second.users == len({row[blended] for row in sessions})
@@ -110,7 +103,7 @@ def test_parquet_glob_source(tmp_path: Path) -> None:
     target = tmp_path / "out.duckdb"
     summary = Runner(Config(source=str(exports / "*.parquet")), f"duckdb:///{target}").run()
     assert summary.page_views == 30
-    assert tables_of(target) == expected(history())
+    assert tables_of(target) == reference_tables(history())
 
 
 def test_missing_source_and_missing_column_are_named(tmp_path: Path) -> None:
@@ -144,7 +137,7 @@ def test_a_run_stopped_after_any_statement_leaves_tables_whole_and_the_next_run_
     """SPEC "Writes": each table is as it was or as it should be; running again finishes the job."""
     statements = [s.sql for s in compile(Config(source="pages"), "duckdb", mode)]
     before_rows, after_rows = (history(), history() + later_batch())
-    final = expected(after_rows)
+    final = reference_tables(after_rows)
     prepared = tmp_path / "prepared.duckdb"
     load_pages(prepared, history())
     run(prepared)
@@ -173,7 +166,7 @@ def test_python_api_run(tmp_path: Path) -> None:
     summary = sessionizer.run(sessionizer.Config(source="pages"), f"duckdb:///{db}")
     assert (summary.mode, summary.page_views, summary.rejected) == ("full-refresh", 30, 1)
     assert summary.stages[0].stage == "page_views"
-    assert tables_of(db) == expected(history())
+    assert tables_of(db) == reference_tables(history())
 
 
 def test_incremental_runs_inline_the_watermark_so_the_source_can_be_pruned(
@@ -200,7 +193,7 @@ def test_incremental_runs_inline_the_watermark_so_the_source_can_be_pruned(
         s.sql for s in compile(Config(source="pages"), "duckdb", "incremental") if "sessionizer_batch AS" in s.sql
     )
     assert "SELECT watermark FROM sessionizer_state" in " ".join(compiled.split())
-    assert tables_of(db) == expected(history() + later_batch())
+    assert tables_of(db) == reference_tables(history() + later_batch())
 
 
 def test_a_run_leaves_a_callers_own_connection_and_its_settings_as_they_were(tmp_path: Path) -> None:
@@ -219,4 +212,4 @@ def test_a_run_leaves_a_callers_own_connection_and_its_settings_as_they_were(tmp
     held.close()
     with_vacuum = Runner(Config(source="pages"), f"duckdb:///{db}?max_vacuum_tasks=100").run()
     assert with_vacuum.mode == "incremental"
-    assert tables_of(db) == expected(history() + later_batch())
+    assert tables_of(db) == reference_tables(history() + later_batch())
