@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from sessionizer import Config, compile
-from tests.test_run import expected, history, later_batch, load_pages, tables_of
+from tests.helpers import reference_tables
+from tests.test_run import history, later_batch, load_pages, tables_of
 
 CHILD = """
 import os, signal, sys
@@ -65,7 +66,7 @@ def test_killed_runs_leave_whole_tables_and_a_rerun_finishes(tmp_path: Path, mod
 
     Runner(Config(), f"duckdb:///{prepared}").run()
     load_pages(prepared, later_batch())
-    before, final = tables_of(prepared), expected(history() + later_batch())
+    before, final = tables_of(prepared), reference_tables(history() + later_batch())
     args = ["run", "--quiet", *(["--full-refresh"] if mode == "full-refresh" else [])]
     survived = []
     for after in kill_points(len(statements)):

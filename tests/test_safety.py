@@ -25,7 +25,8 @@ from sessionizer.plan import SOURCE_COLUMNS
 from sessionizer.runner import Runner
 from tests import reference
 from tests.golden import golden_config
-from tests.test_run import expected, history, later_batch, load_pages, tables_of
+from tests.helpers import reference_tables
+from tests.test_run import history, later_batch, load_pages, tables_of
 
 # -- bad input ------------------------------------------------------------------------------------
 
@@ -53,7 +54,7 @@ def test_an_empty_source_builds_empty_tables_and_later_rows_still_arrive(tmp_pat
     assert all(rows == [] for rows in tables_of(db).values())
     load_pages(db, history())
     assert Runner(Config(), f"duckdb:///{db}").run().mode == "incremental"
-    assert tables_of(db) == expected(history())
+    assert tables_of(db) == reference_tables(history())
 
 
 def test_rows_deleted_from_the_source_stay_until_a_full_refresh(tmp_path: Path) -> None:
@@ -65,10 +66,10 @@ def test_rows_deleted_from_the_source_stay_until_a_full_refresh(tmp_path: Path) 
     con.close()
     load_pages(db, later_batch())
     Runner(Config(), f"duckdb:///{db}").run()
-    assert tables_of(db) == expected(history() + later_batch())
+    assert tables_of(db) == reference_tables(history() + later_batch())
     Runner(Config(), f"duckdb:///{db}").run(full_refresh=True)
     shrunk = [r for r in history() + later_batch() if r["id"] is None or r["id"] < "p020" or r["id"] >= "p100"]
-    assert tables_of(db) == expected(shrunk)
+    assert tables_of(db) == reference_tables(shrunk)
 
 
 # -- hostile names ---------------------------------------------------------------------------------
