@@ -94,6 +94,17 @@ def test_values_become_union_all_on_redshift() -> None:
     )
 
 
+def test_cte_materialization_hint_only_where_understood() -> None:
+    validate_all(
+        "WITH s AS NOT MATERIALIZED (SELECT 1 AS a) SELECT * FROM s",
+        write={
+            "duckdb": "WITH s AS NOT MATERIALIZED (SELECT 1 AS a) SELECT * FROM s",
+            "snowflake": "WITH s AS (SELECT 1 AS a) SELECT * FROM s",
+            "redshift": "WITH s AS (SELECT 1 AS a) SELECT * FROM s",
+        },
+    )
+
+
 def _replace(dialect: str) -> list[str]:
     d = get_dialect(dialect)
     table = exp.table_("segment_web_sessions", db="analytics")

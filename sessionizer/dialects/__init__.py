@@ -47,6 +47,9 @@ class Dialect:
     # Whether a whole incremental run can be one transaction (DDL is transactional and nobody
     # else writes meanwhile): one commit instead of one per stage.
     ONE_TRANSACTION_PER_RUN: ClassVar[bool] = False
+    # Whether WITH … AS [NOT] MATERIALIZED is understood; elsewhere the hint is dropped and the
+    # warehouse plans the CTE as it sees fit.
+    CTE_HINTS: ClassVar[bool] = True
     # Words the warehouse reserves beyond those sqlglot's generator already knows to quote.
     RESERVED_WORDS: ClassVar[frozenset[str]] = frozenset()
 
@@ -77,6 +80,8 @@ class Dialect:
                 for inner in replacement.find_all(exp.CurrentTimestamp):
                     inner.meta["utc"] = True
                 return replacement
+            if isinstance(node, exp.CTE) and not self.CTE_HINTS:
+                node.set("materialized", None)
             return node
 
         return tree.transform(rewrite, copy=False)

@@ -23,6 +23,7 @@ class Redshift(Dialect):
     sqlglot_dialect: ClassVar[str] = "redshift"
     SUPPORTS_REPLACE_TABLE: ClassVar[bool] = False
     NOW_UTC: ClassVar[str] = "GETDATE()"
+    CTE_HINTS: ClassVar[bool] = False
 
     def table_properties(self, stage: Stage) -> list[exp.Expression]:
         return [

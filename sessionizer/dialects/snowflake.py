@@ -24,6 +24,7 @@ class Snowflake(Dialect):
     WRITE_STRATEGY: ClassVar[WriteStrategy] = WriteStrategy.MERGE
     # SYSDATE() is UTC without time zone; CURRENT_TIMESTAMP follows the session's time zone.
     NOW_UTC: ClassVar[str] = "SYSDATE()"
+    CTE_HINTS: ClassVar[bool] = False
     # Snowflake's reserved keywords (its "Reserved & limited keywords" page); sqlglot's Snowflake
     # generator quotes none of them.
     RESERVED_WORDS: ClassVar[frozenset[str]] = frozenset(

@@ -1,7 +1,7 @@
 BEGIN;
 
 CREATE OR REPLACE TEMPORARY TABLE sessionizer_batch AS
-WITH source AS (
+WITH source AS NOT MATERIALIZED (
   SELECT
     CAST(id AS TEXT) AS id,
     CAST(anonymous_id AS TEXT) AS anonymous_id,
@@ -40,20 +40,25 @@ WITH source AS (
         FROM analytics.sessionizer_state
       ) - INTERVAL '6' HOUR
     )
-), copies AS (
+), duplicated AS (
   SELECT
-    id,
-    COUNT(*) AS copies
+    id
   FROM source
   GROUP BY
     id
+  HAVING
+    COUNT(*) > 1
 ), ranked AS (
   SELECT
     source.*,
     1 AS dedupe_rank
   FROM source
-  JOIN copies
-    ON copies.id = source.id AND copies.copies = 1
+  WHERE
+    NOT id IN (
+      SELECT
+        id
+      FROM duplicated
+    )
   UNION ALL
   SELECT
     source.*,
@@ -62,8 +67,12 @@ WITH source AS (
       ORDER BY source.received_at ASC, source.sent_at ASC, source.timestamp ASC
     ) AS dedupe_rank
   FROM source
-  JOIN copies
-    ON copies.id = source.id AND copies.copies > 1
+  WHERE
+    id IN (
+      SELECT
+        id
+      FROM duplicated
+    )
 ), parsed AS (
   SELECT
     id AS page_view_id,

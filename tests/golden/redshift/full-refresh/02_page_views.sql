@@ -30,20 +30,25 @@ WITH source AS (
     AND NOT anonymous_id IS NULL
     AND NOT "timestamp" IS NULL
     AND NOT received_at IS NULL
-), copies AS (
+), duplicated AS (
   SELECT
-    id,
-    COUNT(*) AS copies
+    id
   FROM source
   GROUP BY
     id
+  HAVING
+    COUNT(*) > 1
 ), ranked AS (
   SELECT
     source.*,
     1 AS dedupe_rank
   FROM source
-  JOIN copies
-    ON copies.id = source.id AND copies.copies = 1
+  WHERE
+    NOT id IN (
+      SELECT
+        id
+      FROM duplicated
+    )
   UNION ALL
   SELECT
     source.*,
@@ -52,8 +57,12 @@ WITH source AS (
       ORDER BY source.received_at ASC, source.sent_at ASC, source."timestamp" ASC
     ) AS dedupe_rank
   FROM source
-  JOIN copies
-    ON copies.id = source.id AND copies.copies > 1
+  WHERE
+    id IN (
+      SELECT
+        id
+      FROM duplicated
+    )
 ), parsed AS (
   SELECT
     id AS page_view_id,
