@@ -9,7 +9,8 @@ WITH
   JOIN pending
     ON pending.anonymous_id = sessionized.anonymous_id AND sessionized.tstamp >= pending.session_from_tstamp
 ),
-{%- else %} page_views AS (
+{%- else %} page_views AS NOT MATERIALIZED (
+  {#- Read three times, each reader taking only its columns: scanned, never copied. #}
   SELECT * FROM {{ rel.sessionized }}
 ),
 {%- endif %} bounds AS (

@@ -1,5 +1,5 @@
 CREATE OR REPLACE TABLE analytics.segment_web_page_views__sessionized AS
-WITH page_views AS (
+WITH page_views AS NOT MATERIALIZED (
   SELECT
     page_view_id,
     anonymous_id,
@@ -31,7 +31,9 @@ WITH page_views AS (
   FROM analytics.segment_web_page_views
 ), numbered AS (
   SELECT
-    *,
+    page_view_id,
+    anonymous_id,
+    sessions_before,
     numbered_before + ROW_NUMBER() OVER (PARTITION BY anonymous_id ORDER BY tstamp, page_view_id) AS page_view_number,
     DATE_DIFF(
       'SECOND',
@@ -44,7 +46,9 @@ WITH page_views AS (
   FROM page_views
 ), sessions AS (
   SELECT
-    *,
+    page_view_id,
+    anonymous_id,
+    page_view_number,
     sessions_before + COUNT(CASE WHEN inactivity_s IS NULL OR inactivity_s > 1200 THEN 1 END) OVER (
       PARTITION BY anonymous_id
       ORDER BY page_view_number
@@ -53,32 +57,34 @@ WITH page_views AS (
   FROM numbered
 )
 SELECT
-  sessions.page_view_id,
-  sessions.anonymous_id,
-  sessions.user_id,
-  sessions.received_at_tstamp,
-  sessions.sent_at_tstamp,
-  sessions.tstamp,
-  sessions.page_url,
-  sessions.page_url_host,
-  sessions.page_url_path,
-  sessions.page_title,
-  sessions.page_url_query,
-  sessions.referrer,
-  sessions.referrer_host,
-  sessions.utm_source,
-  sessions.utm_medium,
-  sessions.utm_campaign,
-  sessions.utm_term,
-  sessions.utm_content,
-  sessions.gclid,
-  sessions.ip,
-  sessions.user_agent,
-  sessions.device,
-  sessions.context_locale,
-  sessions.device_category,
+  page_views.page_view_id,
+  page_views.anonymous_id,
+  page_views.user_id,
+  page_views.received_at_tstamp,
+  page_views.sent_at_tstamp,
+  page_views.tstamp,
+  page_views.page_url,
+  page_views.page_url_host,
+  page_views.page_url_path,
+  page_views.page_title,
+  page_views.page_url_query,
+  page_views.referrer,
+  page_views.referrer_host,
+  page_views.utm_source,
+  page_views.utm_medium,
+  page_views.utm_campaign,
+  page_views.utm_term,
+  page_views.utm_content,
+  page_views.gclid,
+  page_views.ip,
+  page_views.user_agent,
+  page_views.device,
+  page_views.context_locale,
+  page_views.device_category,
   sessions.page_view_number,
   MD5(
     COALESCE(CAST(sessions.anonymous_id AS TEXT), '_dbt_utils_surrogate_key_null_') || '-' || COALESCE(CAST(sessions.session_number AS TEXT), '_dbt_utils_surrogate_key_null_')
   ) AS session_id
-FROM sessions;
+FROM sessions
+JOIN page_views
+  ON page_views.page_view_id = sessions.page_view_id;

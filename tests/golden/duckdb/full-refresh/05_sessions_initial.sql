@@ -1,5 +1,5 @@
 CREATE OR REPLACE TABLE analytics.segment_web_sessions__initial AS
-WITH page_views AS (
+WITH page_views AS NOT MATERIALIZED (
   SELECT
     *
   FROM analytics.segment_web_page_views__sessionized
