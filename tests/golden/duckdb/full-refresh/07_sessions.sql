@@ -1,42 +1,9 @@
 CREATE OR REPLACE TABLE analytics.segment_web_sessions AS
-WITH sessions AS NOT MATERIALIZED (
-  SELECT
-    session_id,
-    anonymous_id,
-    session_start_tstamp,
-    session_end_tstamp,
-    page_views,
-    utm_source,
-    utm_content,
-    utm_medium,
-    utm_campaign,
-    utm_term,
-    gclid,
-    first_page_url,
-    first_page_url_host,
-    first_page_url_path,
-    first_page_url_query,
-    referrer,
-    referrer_host,
-    device,
-    device_category,
-    last_page_url,
-    last_page_url_host,
-    last_page_url_path,
-    last_page_url_query,
-    first_context_locale,
-    last_context_locale,
-    duration_in_s,
-    duration_in_s_tier,
-    referrer_medium,
-    referrer_source,
-    blended_user_id
-  FROM analytics.segment_web_sessions__stitched
-), numbered AS (
+WITH numbered AS (
   SELECT
     session_id,
     ROW_NUMBER() OVER (PARTITION BY blended_user_id ORDER BY session_start_tstamp, session_id) AS session_number
-  FROM sessions
+  FROM analytics.segment_web_sessions__stitched
 )
 SELECT
   sessions.session_id,
@@ -70,6 +37,6 @@ SELECT
   sessions.referrer_source,
   sessions.blended_user_id,
   numbered.session_number
-FROM sessions
+FROM analytics.segment_web_sessions__stitched AS sessions
 JOIN numbered
   ON numbered.session_id = sessions.session_id;

@@ -41,85 +41,44 @@ INSERT INTO analytics.segment_web_sessions (
   blended_user_id,
   session_number
 )
-WITH sessions AS (
-  SELECT
-    session_id,
-    anonymous_id,
-    session_start_tstamp,
-    session_end_tstamp,
-    page_views,
-    utm_source,
-    utm_content,
-    utm_medium,
-    utm_campaign,
-    utm_term,
-    gclid,
-    first_page_url,
-    first_page_url_host,
-    first_page_url_path,
-    first_page_url_query,
-    referrer,
-    referrer_host,
-    device,
-    device_category,
-    last_page_url,
-    last_page_url_host,
-    last_page_url_path,
-    last_page_url_query,
-    first_context_locale,
-    last_context_locale,
-    duration_in_s,
-    duration_in_s_tier,
-    referrer_medium,
-    referrer_source,
-    blended_user_id
-  FROM analytics.segment_web_sessions__stitched
-  WHERE
-    blended_user_id IN (
-      SELECT
-        blended_user_id
-      FROM analytics.sessionizer_pending_users
-    )
-), numbered AS (
-  SELECT
-    session_id,
-    ROW_NUMBER() OVER (PARTITION BY blended_user_id ORDER BY session_start_tstamp, session_id) AS session_number
-  FROM sessions
-)
 SELECT
-  sessions.session_id,
-  sessions.anonymous_id,
-  sessions.session_start_tstamp,
-  sessions.session_end_tstamp,
-  sessions.page_views,
-  sessions.utm_source,
-  sessions.utm_content,
-  sessions.utm_medium,
-  sessions.utm_campaign,
-  sessions.utm_term,
-  sessions.gclid,
-  sessions.first_page_url,
-  sessions.first_page_url_host,
-  sessions.first_page_url_path,
-  sessions.first_page_url_query,
-  sessions.referrer,
-  sessions.referrer_host,
-  sessions.device,
-  sessions.device_category,
-  sessions.last_page_url,
-  sessions.last_page_url_host,
-  sessions.last_page_url_path,
-  sessions.last_page_url_query,
-  sessions.first_context_locale,
-  sessions.last_context_locale,
-  sessions.duration_in_s,
-  sessions.duration_in_s_tier,
-  sessions.referrer_medium,
-  sessions.referrer_source,
-  sessions.blended_user_id,
-  numbered.session_number
-FROM sessions
-JOIN numbered
-  ON numbered.session_id = sessions.session_id;
+  session_id,
+  anonymous_id,
+  session_start_tstamp,
+  session_end_tstamp,
+  page_views,
+  utm_source,
+  utm_content,
+  utm_medium,
+  utm_campaign,
+  utm_term,
+  gclid,
+  first_page_url,
+  first_page_url_host,
+  first_page_url_path,
+  first_page_url_query,
+  referrer,
+  referrer_host,
+  device,
+  device_category,
+  last_page_url,
+  last_page_url_host,
+  last_page_url_path,
+  last_page_url_query,
+  first_context_locale,
+  last_context_locale,
+  duration_in_s,
+  duration_in_s_tier,
+  referrer_medium,
+  referrer_source,
+  blended_user_id,
+  ROW_NUMBER() OVER (PARTITION BY blended_user_id ORDER BY session_start_tstamp, session_id) AS session_number
+FROM analytics.segment_web_sessions__stitched
+WHERE
+  blended_user_id IN (
+    SELECT
+      blended_user_id
+    FROM analytics.sessionizer_pending_users
+  );
 
 COMMIT;
