@@ -43,7 +43,7 @@ WORK_LISTS: dict[str, tuple[tuple[str, str], ...]] = {
         ("anonymous_id", "VARCHAR"), ("from_tstamp", "TIMESTAMP"),
         ("session_from_tstamp", "TIMESTAMP"), ("restitched", "INTEGER"),
     ),
-    "pending_users": (("blended_user_id", "VARCHAR"),),
+    "pending_users": (("blended_user_id", "VARCHAR"), ("from_tstamp", "TIMESTAMP")),
 }  # fmt: skip
 
 

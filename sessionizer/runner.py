@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -79,22 +79,32 @@ class Warehouse:
         row = self.execute(sql).fetchone()
         return tuple(row) if row is not None else None
 
-    def missing_tables(self, tables: list[exp.Table]) -> list[exp.Table]:
-        """Those of ``tables`` not in information_schema (one query; names compared in lower
-        case, as Snowflake upper-cases unquoted names). All must share one schema."""
+    def missing_tables(
+        self, tables: list[exp.Table], columns: Mapping[str, Sequence[str]] | None = None
+    ) -> list[exp.Table]:
+        """Those of ``tables`` not in information_schema, or lacking one of the ``columns`` given
+        for them by name (one query; names compared in lower case, as Snowflake upper-cases
+        unquoted names). All must share one schema."""
         schemas = {t.db for t in tables}
         assert len(schemas) == 1, schemas
         db = schemas.pop()
         schema: exp.Expression = exp.Literal.string(db.lower()) if db else exp.func("LOWER", exp.func("CURRENT_SCHEMA"))
         names = [exp.Literal.string(t.name.lower()) for t in tables]
         query = (
-            exp.select(exp.func("LOWER", exp.column("table_name")))
-            .from_("information_schema.tables")
+            exp.select(exp.func("LOWER", exp.column("table_name")), exp.func("LOWER", exp.column("column_name")))
+            .from_("information_schema.columns")
             .where(exp.func("LOWER", exp.column("table_schema")).eq(schema))
             .where(exp.func("LOWER", exp.column("table_name")).isin(*names))
         )
-        present = {row[0] for row in self.execute(self.dialect.render(query, pretty=False)).fetchall()}
-        return [t for t in tables if t.name.lower() not in present]
+        present: dict[str, set[str]] = {}
+        for table, column in self.execute(self.dialect.render(query, pretty=False)).fetchall():
+            present.setdefault(table, set()).add(column)
+        wanted = {name.lower(): {c.lower() for c in cols} for name, cols in (columns or {}).items()}
+        return [
+            t
+            for t in tables
+            if not wanted.get(name := t.name.lower(), set()) <= present.get(name, set()) or name not in present
+        ]
 
     def rowcount(self) -> int | None:
         """Rows the last statement wrote, where the driver tells."""
@@ -224,7 +234,9 @@ class Runner:
             return Mode.FULL_REFRESH, None
         needed = [self.compiler.tables[k] for k in (*(s.name for s in plan.STAGES), "state", "rejected",
                                                     "pending_anonymous_ids", "pending_users")]  # fmt: skip
-        if wh.missing_tables(needed):
+        # A work list from an older layout (a column added since) is rebuilt by a full refresh too.
+        layouts = {self.compiler.tables[key].name: [c for c, _ in cols] for key, cols in plan.WORK_LISTS.items()}
+        if wh.missing_tables(needed, layouts):
             return Mode.FULL_REFRESH, None
         # "IS NULL" asked apart: fakesnow hands a NULL timestamp back as 1970-01-01.
         query = exp.select("settings", "watermark", exp.column("watermark").is_(exp.null())).from_(

@@ -213,3 +213,37 @@ def test_a_run_leaves_a_callers_own_connection_and_its_settings_as_they_were(tmp
     with_vacuum = Runner(Config(source="pages"), f"duckdb:///{db}?max_vacuum_tasks=100").run()
     assert with_vacuum.mode == "incremental"
     assert tables_of(db) == reference_tables(history() + later_batch())
+
+
+def test_an_incremental_run_rewrites_a_users_sessions_from_the_changed_one_on(tmp_path: Path) -> None:
+    """Three sessions of one visitor; a late page view inside the third. The first two keep their
+    rows (and numbers): the sessions stage deletes and inserts only the third."""
+    db = tmp_path / "w.duckdb"
+    rows = [page(id=f"p{n}", timestamp=T0 + timedelta(hours=2 * n)) for n in range(3)]
+    load_pages(db, rows)
+    run(db)
+    late = [page(id="late", timestamp=T0 + timedelta(hours=4, minutes=10), received_at=T0 + timedelta(days=1))]
+    load_pages(db, late)
+    summary = run(db)
+    assert summary.mode == "incremental"
+    assert tables_of(db) == reference_tables(rows + late)
+    written = {s.stage: s.rows_written for s in summary.stages}
+    assert written["sessions"] == 2  # one deleted, one inserted
+    assert written["sessions_initial"] == 2
+
+
+def test_work_lists_of_an_older_layout_are_rebuilt_by_a_full_refresh(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    load_pages(db, history())
+    run(db)
+    con = duckdb.connect(str(db))
+    con.execute(f"ALTER TABLE {plan.PENDING_USERS} DROP COLUMN from_tstamp")  # as an older version left it
+    con.close()
+    load_pages(db, later_batch())
+    summary = run(db)
+    assert summary.mode == "full-refresh"
+    assert tables_of(db) == reference_tables(history() + later_batch())
+    load_pages(
+        db, [page(id="p200", anonymous_id="a2", timestamp=T0 + timedelta(hours=8), received_at=T0 + timedelta(days=2))]
+    )
+    assert run(db).mode == "incremental"

@@ -1,2 +1,5 @@
+{#- Each affected user's sessions from the earliest changed one on; earlier ones keep their number. #}
 DELETE FROM {{ rel.sessions }}
-WHERE blended_user_id IN (SELECT blended_user_id FROM {{ rel.pending_users }})
+USING {{ rel.pending_users }} AS pending
+WHERE {{ own.sessions }}.blended_user_id = pending.blended_user_id
+  AND {{ own.sessions }}.session_start_tstamp >= pending.from_tstamp

@@ -1,10 +1,25 @@
-{#- Blended users an affected visitor belongs to, before (stored sessions) and after (stitching):
-    their session numbers are recomputed. #}
-INSERT INTO {{ rel.pending_users }} (blended_user_id)
-SELECT blended_user_id FROM {{ rel.sessions_stitched }}
-WHERE anonymous_id IN (SELECT anonymous_id FROM {{ rel.pending_anonymous_ids }})
-UNION
-SELECT COALESCE(user_stitching.user_id, pending.anonymous_id) AS blended_user_id
-FROM {{ rel.pending_anonymous_ids }} AS pending
-LEFT JOIN {{ rel.user_stitching }} AS user_stitching
-  ON user_stitching.anonymous_id = pending.anonymous_id
+{% from "_macros.sql" import pending_visitors with context %}
+{#- Blended users whose sessions change, and the earliest start among those changes: their stored
+    sessions (before) leaving and their recomputed ones (after, already in sessions_initial)
+    arriving. Sessions starting earlier keep their number. #}
+INSERT INTO {{ rel.pending_users }} (blended_user_id, from_tstamp)
+WITH pending AS (
+  {{ pending_visitors() }}
+), changed AS (
+  SELECT stored.blended_user_id, stored.session_start_tstamp
+  FROM {{ rel.sessions_stitched }} AS stored
+  JOIN pending
+    ON pending.anonymous_id = stored.anonymous_id
+    AND (stored.session_start_tstamp >= pending.session_from_tstamp OR pending.restitched = 1)
+  UNION ALL
+  SELECT COALESCE(user_stitching.user_id, initial.anonymous_id), initial.session_start_tstamp
+  FROM {{ rel.sessions_initial }} AS initial
+  JOIN pending
+    ON pending.anonymous_id = initial.anonymous_id
+    AND (initial.session_start_tstamp >= pending.session_from_tstamp OR pending.restitched = 1)
+  LEFT JOIN {{ rel.user_stitching }} AS user_stitching
+    ON user_stitching.anonymous_id = initial.anonymous_id
+)
+SELECT blended_user_id, MIN(session_start_tstamp) AS from_tstamp
+FROM changed
+GROUP BY blended_user_id

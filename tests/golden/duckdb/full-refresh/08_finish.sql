@@ -9,7 +9,8 @@ WHERE
 
 CREATE OR REPLACE TABLE analytics.sessionizer_pending_users AS
 SELECT
-  CAST(NULL AS TEXT) AS blended_user_id
+  CAST(NULL AS TEXT) AS blended_user_id,
+  CAST(NULL AS TIMESTAMP) AS from_tstamp
 WHERE
   1 = 0;
 

@@ -22,7 +22,8 @@ DROP TABLE IF EXISTS analytics.sessionizer_pending_users__sessionizer_new;
 
 CREATE TABLE analytics.sessionizer_pending_users__sessionizer_new AS
 SELECT
-  CAST(NULL AS VARCHAR(MAX)) AS blended_user_id
+  CAST(NULL AS VARCHAR(MAX)) AS blended_user_id,
+  CAST(NULL AS TIMESTAMP) AS from_tstamp
 WHERE
   1 = 0;
 

@@ -33,23 +33,49 @@ WHERE
   stored.blended_user_id <> COALESCE(stitching.user_id, stored.anonymous_id);
 
 INSERT INTO analytics.sessionizer_pending_users (
-  blended_user_id
+  blended_user_id,
+  from_tstamp
+)
+WITH pending AS (
+  SELECT
+    anonymous_id,
+    MIN(from_tstamp) AS from_tstamp,
+    MIN(session_from_tstamp) AS session_from_tstamp,
+    MAX(restitched) AS restitched
+  FROM analytics.sessionizer_pending_anonymous_ids
+  GROUP BY
+    anonymous_id
+), changed AS (
+  SELECT
+    stored.blended_user_id,
+    stored.session_start_tstamp
+  FROM analytics.segment_web_sessions__stitched AS stored
+  JOIN pending
+    ON pending.anonymous_id = stored.anonymous_id
+    AND (
+      stored.session_start_tstamp >= pending.session_from_tstamp
+      OR pending.restitched = 1
+    )
+  UNION ALL
+  SELECT
+    COALESCE(user_stitching.user_id, initial.anonymous_id),
+    initial.session_start_tstamp
+  FROM analytics.segment_web_sessions__initial AS initial
+  JOIN pending
+    ON pending.anonymous_id = initial.anonymous_id
+    AND (
+      initial.session_start_tstamp >= pending.session_from_tstamp
+      OR pending.restitched = 1
+    )
+  LEFT JOIN analytics.segment_web_user_stitching AS user_stitching
+    ON user_stitching.anonymous_id = initial.anonymous_id
 )
 SELECT
-  blended_user_id
-FROM analytics.segment_web_sessions__stitched
-WHERE
-  anonymous_id IN (
-    SELECT
-      anonymous_id
-    FROM analytics.sessionizer_pending_anonymous_ids
-  )
-UNION
-SELECT
-  COALESCE(user_stitching.user_id, pending.anonymous_id) AS blended_user_id
-FROM analytics.sessionizer_pending_anonymous_ids AS pending
-LEFT JOIN analytics.segment_web_user_stitching AS user_stitching
-  ON user_stitching.anonymous_id = pending.anonymous_id;
+  blended_user_id,
+  MIN(session_start_tstamp) AS from_tstamp
+FROM changed
+GROUP BY
+  blended_user_id;
 
 DELETE FROM analytics.segment_web_sessions__stitched USING   analytics.sessionizer_pending_anonymous_ids AS pending
 WHERE

@@ -1,12 +1,9 @@
 BEGIN;
 
-DELETE FROM analytics.segment_web_sessions
+DELETE FROM analytics.segment_web_sessions USING   analytics.sessionizer_pending_users AS pending
 WHERE
-  blended_user_id IN (
-    SELECT
-      blended_user_id
-    FROM analytics.sessionizer_pending_users
-  );
+  segment_web_sessions.blended_user_id = pending.blended_user_id
+  AND segment_web_sessions.session_start_tstamp >= pending.from_tstamp;
 
 INSERT INTO analytics.segment_web_sessions (
   session_id,
@@ -41,6 +38,34 @@ INSERT INTO analytics.segment_web_sessions (
   blended_user_id,
   session_number
 )
+WITH pending AS (
+  SELECT
+    blended_user_id,
+    MIN(from_tstamp) AS from_tstamp
+  FROM analytics.sessionizer_pending_users
+  GROUP BY
+    blended_user_id
+), earlier AS (
+  SELECT
+    stitched.blended_user_id,
+    COUNT(*) AS sessions
+  FROM analytics.segment_web_sessions__stitched AS stitched
+  JOIN pending
+    ON pending.blended_user_id = stitched.blended_user_id
+    AND stitched.session_start_tstamp < pending.from_tstamp
+  GROUP BY
+    stitched.blended_user_id
+), sessions AS (
+  SELECT
+    stitched.*,
+    COALESCE(earlier.sessions, 0) AS sessions_before
+  FROM analytics.segment_web_sessions__stitched AS stitched
+  JOIN pending
+    ON pending.blended_user_id = stitched.blended_user_id
+    AND stitched.session_start_tstamp >= pending.from_tstamp
+  LEFT JOIN earlier
+    ON earlier.blended_user_id = stitched.blended_user_id
+)
 SELECT
   session_id,
   anonymous_id,
@@ -72,13 +97,7 @@ SELECT
   referrer_medium,
   referrer_source,
   blended_user_id,
-  ROW_NUMBER() OVER (PARTITION BY blended_user_id ORDER BY session_start_tstamp, session_id) AS session_number
-FROM analytics.segment_web_sessions__stitched
-WHERE
-  blended_user_id IN (
-    SELECT
-      blended_user_id
-    FROM analytics.sessionizer_pending_users
-  );
+  sessions_before + ROW_NUMBER() OVER (PARTITION BY blended_user_id ORDER BY session_start_tstamp, session_id) AS session_number
+FROM sessions;
 
 COMMIT;

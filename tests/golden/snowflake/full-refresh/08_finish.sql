@@ -9,7 +9,8 @@ WHERE
 
 CREATE OR REPLACE TABLE analytics.sessionizer_pending_users AS
 SELECT
-  CAST(NULL AS VARCHAR) AS blended_user_id
+  CAST(NULL AS VARCHAR) AS blended_user_id,
+  CAST(NULL AS TIMESTAMPNTZ) AS from_tstamp
 WHERE
   1 = 0;
 
