@@ -100,11 +100,12 @@ class Warehouse:
         for table, column in self.execute(self.dialect.render(query, pretty=False)).fetchall():
             present.setdefault(table, set()).add(column)
         wanted = {name.lower(): {c.lower() for c in cols} for name, cols in (columns or {}).items()}
-        return [
-            t
-            for t in tables
-            if not wanted.get(name := t.name.lower(), set()) <= present.get(name, set()) or name not in present
-        ]
+
+        def usable(table: exp.Table) -> bool:
+            name = table.name.lower()
+            return name in present and wanted.get(name, set()) <= present[name]
+
+        return [t for t in tables if not usable(t)]
 
     def rowcount(self) -> int | None:
         """Rows the last statement wrote, where the driver tells."""
