@@ -71,7 +71,8 @@ class Dialect:
     def now_utc(self) -> exp.Expression:
         return exp.maybe_parse(self.NOW_UTC, dialect=self.sqlglot_dialect)
 
-    def _localize(self, tree: exp.Expression) -> exp.Expression:
+    def _rewrite(self, tree: exp.Expression) -> exp.Expression:
+        """The nodes this warehouse writes its own way: UTC "now", CTE hints it does not take."""
         now = self.now_utc()
 
         def rewrite(node: exp.Expression) -> exp.Expression:
@@ -91,7 +92,7 @@ class Dialect:
         from sqlglot.errors import ErrorLevel, UnsupportedError
 
         try:
-            return self._localize(tree.copy()).sql(
+            return self._rewrite(tree.copy()).sql(
                 dialect=self.sqlglot_dialect, pretty=pretty, unsupported_level=ErrorLevel.RAISE, copy=False
             )
         except UnsupportedError as err:
