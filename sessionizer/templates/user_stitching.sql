@@ -1,5 +1,7 @@
 {% from "_macros.sql" import only_affected with context %}
-WITH page_views AS (
+{#- Read twice. A full refresh scans the table for each reader rather than copying every page
+    view first (a third faster at 10M); an increment's few rows are worth keeping. #}
+WITH page_views AS {% if not incremental %}NOT MATERIALIZED {% endif %}(
   SELECT anonymous_id, user_id, tstamp, page_view_id
   FROM {{ rel.page_views }}
   {{ only_affected('anonymous_id', rel.pending_anonymous_ids) }}

@@ -1,5 +1,5 @@
 CREATE OR REPLACE TABLE analytics.segment_web_user_stitching AS
-WITH page_views AS (
+WITH page_views AS NOT MATERIALIZED (
   SELECT
     anonymous_id,
     user_id,
