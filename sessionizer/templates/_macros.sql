@@ -91,3 +91,10 @@ SELECT
 FROM {{ rel.pending_anonymous_ids }}
 GROUP BY anonymous_id
 {%- endmacro %}
+
+{#- The sessions of a pending visitor that sessions_stitched replaces: those recomputed (from the
+    one holding its last unchanged page view on), and all of them when its blended user changed.
+    Deleting, rebuilding and renumbering must all mean the same rows. -#}
+{% macro replaced_in_stitched(sessions) -%}
+({{ sessions }}.session_start_tstamp >= pending.session_from_tstamp OR pending.restitched = 1)
+{%- endmacro %}

@@ -1,4 +1,4 @@
-{% from "_macros.sql" import pending_visitors with context %}
+{% from "_macros.sql" import pending_visitors, replaced_in_stitched with context %}
 {#- Blended users whose sessions change, and the earliest start among those changes: their stored
     sessions (before) leaving and their recomputed ones (after, already in sessions_initial)
     arriving. Sessions starting earlier keep their number. #}
@@ -10,13 +10,13 @@ WITH pending AS (
   FROM {{ rel.sessions_stitched }} AS stored
   JOIN pending
     ON pending.anonymous_id = stored.anonymous_id
-    AND (stored.session_start_tstamp >= pending.session_from_tstamp OR pending.restitched = 1)
+    AND {{ replaced_in_stitched('stored') }}
   UNION ALL
   SELECT COALESCE(user_stitching.user_id, initial.anonymous_id), initial.session_start_tstamp
   FROM {{ rel.sessions_initial }} AS initial
   JOIN pending
     ON pending.anonymous_id = initial.anonymous_id
-    AND (initial.session_start_tstamp >= pending.session_from_tstamp OR pending.restitched = 1)
+    AND {{ replaced_in_stitched('initial') }}
   LEFT JOIN {{ rel.user_stitching }} AS user_stitching
     ON user_stitching.anonymous_id = initial.anonymous_id
 )

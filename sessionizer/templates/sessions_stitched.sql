@@ -1,4 +1,4 @@
-{% from "_macros.sql" import pending_visitors with context %}
+{% from "_macros.sql" import pending_visitors, replaced_in_stitched with context %}
 WITH
 {%- if incremental %} pending AS (
   {{ pending_visitors() }}
@@ -8,7 +8,7 @@ WITH
   FROM {{ rel.sessions_initial }} AS initial
   JOIN pending
     ON pending.anonymous_id = initial.anonymous_id
-    AND (initial.session_start_tstamp >= pending.session_from_tstamp OR pending.restitched = 1)
+    AND {{ replaced_in_stitched('initial') }}
 )
 {%- else %} sessions AS (
   SELECT * FROM {{ rel.sessions_initial }}
