@@ -3,8 +3,8 @@
 test:            ## the whole suite, as CI runs it
 	./scripts/test.sh
 
-lint:            ## ruff, as CI would want it
-	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+lint:            ## ruff and mypy, as CI runs them before the tests
+	./scripts/lint.sh
 
 golden:          ## regenerate tests/golden/*.sql after an intended SQL change; review the diff
 	.venv/bin/python -m tests.golden

@@ -167,12 +167,11 @@ def compile_command(dialect: str | None, full_refresh: bool, select: str | None,
         return
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    suffix = "json" if output_format == "json" else "sql"
     if output_format == "json":
         (out / "plan.json").write_text(payload + "\n", "utf-8")
     else:
         for order, (name, script) in enumerate(scripts, 1):
-            (out / f"{order:02d}_{name}.{suffix}").write_text(script, "utf-8")
+            (out / f"{order:02d}_{name}.sql").write_text(script, "utf-8")
     click.echo(f"wrote {len(scripts)} stage file(s) to {out}", err=True)
 
 

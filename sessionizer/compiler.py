@@ -291,8 +291,8 @@ def compile(
 ) -> list[Statement]:
     """The statements that build the six tables, in run order.
 
-    >>> [s.stage for s in compile(Config(), "duckdb")][:2]
-    ['prepare', 'prepare']
+    >>> [s.stage for s in compile(Config(), "duckdb")][:3]
+    ['prepare', 'page_views', 'page_views']
     """
     chosen = get_dialect(dialect) if isinstance(dialect, str) else dialect
     return Compiler(config, chosen).compile(Mode(mode), select)

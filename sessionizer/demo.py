@@ -53,7 +53,7 @@ def _fmt(value: Any) -> str:
 
 
 def run_demo(rows: int, seed: int, target: str, echo: Callable[[str], Any] = print) -> dict[str, Any]:
-    """Generate ``rows`` pages into the target file, run the pipeline twice (full, then a late batch)."""
+    """Generate ``rows`` pages into the target file, build the six tables with a full refresh, print an overview."""
     import duckdb
 
     from sessionizer.generate import generate
