@@ -11,7 +11,9 @@ import pytest
 import sessionizer
 
 MODULES = sorted(
-    info.name for info in pkgutil.walk_packages(sessionizer.__path__, "sessionizer.") if not info.name.endswith("__main__")
+    info.name
+    for info in pkgutil.walk_packages(sessionizer.__path__, "sessionizer.")
+    if not info.name.endswith("__main__")
 )
 
 
