@@ -6,7 +6,11 @@ import argparse
 from datetime import datetime
 from pathlib import Path
 
-from benchmarks import RESULTS_DIR, Options, render, run
+from benchmarks.options import Options
+from benchmarks.orchestrate import run
+from benchmarks.report import render
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
 def main(argv: list[str] | None = None) -> int:

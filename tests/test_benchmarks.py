@@ -8,7 +8,10 @@ from typing import Any
 
 import pytest
 
-from benchmarks import SIX_TABLES, Options, render, run
+from benchmarks.options import Options
+from benchmarks.orchestrate import run
+from benchmarks.report import render
+from benchmarks.verify import SIX_TABLES
 
 MEASUREMENTS = (
     "full_refresh",

@@ -1,0 +1,90 @@
+"""The page views a benchmark runs on: generated once per size and seed, then loaded whole, or split
+into a history and a batch of the newest rows of which some arrive late."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from benchmarks.engine import Engine, scalar
+from sessionizer.generate import write
+
+CACHE_DIR = Path(__file__).resolve().parent / ".cache"
+FRACTIONS = (0.01, 0.05)  # batch sizes, as shares of all rows
+LATE_SHARE = 0.10  # of a batch's rows, moved 1h-72h before the history's newest timestamp
+
+
+def cached_parquet(rows: int, seed: int, cache_dir: Path, log: Callable[[str], None]) -> Path:
+    """The generated rows as Parquet, generated once per (rows, seed): only the first run at a size
+    pays for generation."""
+    path = cache_dir / f"pages_{rows}_seed{seed}.parquet"
+    if not path.exists():
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        log(f"generating {rows:,} rows (seed {seed}) into {path} …")
+        tmp = path.with_name(path.stem + ".tmp.parquet")
+        write(tmp, rows, seed)
+        tmp.replace(path)
+    return path
+
+
+def load_whole(parquet: Path, path: Path, engine: Engine) -> None:
+    """A DuckDB file holding every generated row as table ``pages``."""
+    con = engine.connect(path)
+    try:
+        con.execute(f"CREATE TABLE pages AS SELECT * FROM read_parquet('{parquet}')")
+    finally:
+        con.close()
+
+
+def load_split(parquet: Path, path: Path, fraction: float, engine: Engine) -> dict[str, int]:
+    """``pages`` = the oldest (1 - fraction) of rows by received_at; ``bench_batch`` = the newest.
+
+    10% of the batch (chosen by a hash of id) get a timestamp 1h-72h before the history's newest
+    timestamp, keeping their received_at: late page views that land inside stored sessions. Returns
+    the batch's figures, among them the history rows its visitors have, which an incremental run
+    must re-read at least.
+    """
+    con = engine.connect(path)
+    try:
+        total = int(scalar(con, f"SELECT COUNT(*) FROM read_parquet('{parquet}')"))
+        keep = total - max(1, round(total * fraction))
+        con.execute(f"""
+            CREATE TEMP TABLE split AS
+            SELECT *, ROW_NUMBER() OVER (ORDER BY received_at ASC NULLS LAST, id ASC NULLS LAST) <= {keep} AS in_history
+            FROM read_parquet('{parquet}')
+        """)
+        con.execute("CREATE TABLE pages AS SELECT * EXCLUDE (in_history) FROM split WHERE in_history")
+        newest = scalar(con, "SELECT MAX(timestamp) FROM pages")
+        late = f"hash(id, 'late') % 1000 < {round(LATE_SHARE * 1000)} AND timestamp IS NOT NULL"
+        shifted = f"TIMESTAMP '{newest}' - INTERVAL 1 HOUR - to_milliseconds((hash(id, 'by') % 255600000)::BIGINT)"
+        con.execute(f"""
+            CREATE TABLE bench_batch AS
+            SELECT * EXCLUDE (in_history) REPLACE (
+                CASE WHEN {late} THEN {shifted} ELSE sent_at END AS sent_at,
+                CASE WHEN {late} THEN {shifted} ELSE timestamp END AS timestamp
+            )
+            FROM split WHERE NOT in_history
+        """)
+        figures = con.execute("""
+            SELECT
+              (SELECT COUNT(*) FROM pages),
+              (SELECT COUNT(*) FROM bench_batch),
+              (SELECT COUNT(*) FROM bench_batch b JOIN split s USING (id, received_at)
+                 WHERE s.timestamp IS DISTINCT FROM b.timestamp),
+              (SELECT COUNT(DISTINCT anonymous_id) FROM bench_batch),
+              (SELECT COUNT(*) FROM pages WHERE anonymous_id IN (SELECT anonymous_id FROM bench_batch))
+        """).fetchone()
+        assert figures is not None
+        keys = ("history_rows", "batch_rows", "late_rows", "batch_anonymous_ids", "history_rows_of_batch_visitors")
+        return dict(zip(keys, (int(v) for v in figures), strict=True))
+    finally:
+        con.close()
+
+
+def append_batch(path: Path, engine: Engine) -> None:
+    """Appends ``bench_batch`` to ``pages``: what an incremental run then has to catch up on."""
+    con = engine.connect(path)
+    try:
+        con.execute("INSERT INTO pages SELECT * FROM bench_batch")
+    finally:
+        con.close()

@@ -1,0 +1,157 @@
+"""The benchmark's order of work: load the data, run every measurement on fresh copies of prepared
+DuckDB files (copying and loading never timed), time cold compile processes, collect the results."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.baselines import build_naive, sql_file_body
+from benchmarks.data import FRACTIONS, append_batch, cached_parquet, load_split, load_whole
+from benchmarks.engine import Engine
+from benchmarks.measure import Body, Measurement, compile_seconds, process_peak_rss, rss_peak, sessionizer_body
+from benchmarks.options import Options
+from benchmarks.report import results_json
+from benchmarks.verify import compare_with_full_refresh
+from sessionizer.config import Config
+
+
+class Bench:
+    """One benchmark run: its options, scratch directory and measurements."""
+
+    def __init__(self, options: Options, workdir: Path) -> None:
+        self.options = options
+        self.workdir = workdir
+        spill = workdir / "spill"
+        spill.mkdir(parents=True, exist_ok=True)
+        self.engine = Engine(options.memory_limit, options.threads, spill)
+        self.config = Config()
+        self.measurements: dict[str, Measurement] = {}
+        self.batches: dict[str, dict[str, int]] = {}
+        self.verified: dict[str, dict[str, dict[str, int]]] = {}
+        self.log = options.log
+
+    def fresh(self, template: Path, name: str) -> Path:
+        """A copy of ``template`` to run on (not timed)."""
+        path = self.workdir / f"{name}.duckdb"
+        path.unlink(missing_ok=True)
+        shutil.copyfile(template, path)
+        return path
+
+    def append(self, path: Path) -> None:
+        append_batch(path, self.engine)
+
+    def measure(
+        self, name: str, template: Path, body: Body, prepare: bool = False, keep: Path | None = None
+    ) -> Measurement:
+        """``repeat`` timed runs of ``body`` on fresh copies of ``template`` (the batch appended
+        first when ``prepare``), then one profiled run, whose file is kept as ``keep`` when given
+        (for a later measurement that starts where this one ends)."""
+        m = self.measurements[name] = Measurement(name)
+        for rep in range(self.options.repeat + 1):
+            profiled = rep == self.options.repeat
+            path = self.fresh(template, f"{name}_{rep}")
+            if prepare:
+                self.append(path)
+            profile = self.workdir / f"{name}.profile.json" if profiled else None
+            try:
+                with rss_peak() as peak:
+                    started = time.perf_counter()
+                    summary, statements = body(path, profile)
+                    seconds = round(time.perf_counter() - started, 3)
+            except Exception as err:  # an out-of-memory at 10M is a result, not a crash
+                m.completed, m.error = False, f"{type(err).__name__}: {err}"[:500]
+                self.log(f"  {name}: FAILED: {m.error}")
+                return m
+            finally:
+                if profiled and keep is not None and path.exists():
+                    path.replace(keep)
+                path.unlink(missing_ok=True)
+                Path(f"{path}.wal").unlink(missing_ok=True)
+            m.peak_rss_bytes = max(m.peak_rss_bytes, peak[0])
+            if profiled:
+                m.statements = statements
+                m.rows_read = sum(s.rows_read or 0 for s in statements)
+                m.rows_written = sum(s.rows_written or 0 for s in statements)
+                self.log(f"  {name}: profiled run {seconds:.2f}s")
+            else:
+                m.runs.append(seconds)
+                for stage in summary.stages if summary else []:
+                    m.stages.setdefault(stage.stage, []).append(stage.seconds)
+                self.log(f"  {name}: run {rep + 1}/{self.options.repeat} {seconds:.2f}s")
+        return m
+
+    def run(self, parquet: Path) -> None:
+        """Full refresh beside its baselines on all rows, then per batch size the incremental runs."""
+        engine = self.engine
+        whole = self.workdir / "whole.duckdb"
+        self.log(f"loading {parquet.name} into {whole} …")
+        load_whole(parquet, whole, engine)
+        self.log("(a) sessionizer full refresh")
+        built = self.workdir / "whole_built.duckdb"
+        self.measure("full_refresh", whole, sessionizer_body(self.config, engine, True), keep=built)
+        self.log("(b) lower bound")
+        self.measure("lower_bound", whole, sql_file_body("lower_bound.sql", engine))
+        whole.unlink()
+        if built.exists():  # not when the full refresh failed (out of memory at a large size)
+            self.log("(b') write floor: the full refresh's tables copied as they are")
+            self.measure("write_floor", built, sql_file_body("write_floor.sql", engine))
+            built.unlink()
+        for fraction in FRACTIONS:
+            pct = f"{round(fraction * 100)}pct"
+            base = self.workdir / f"split_{pct}.duckdb"
+            self.log(f"splitting: history + {pct} batch …")
+            self.batches[pct] = load_split(parquet, base, fraction, engine)
+            # sessionizer's tables over the history, once; every repetition starts from a copy
+            built = self.fresh(base, f"built_{pct}")
+            started = time.perf_counter()
+            sessionizer_body(self.config, engine, True)(built, None)
+            self.batches[pct]["full_refresh_history_ms"] = round((time.perf_counter() - started) * 1000)
+            naive = self.fresh(base, f"naive_{pct}")
+            build_naive(naive, engine)
+            base.unlink()
+            self.log(f"(c) naive incremental {pct}")
+            self.measure(
+                f"naive_incremental_{pct}", naive, sql_file_body("naive_incremental.sql", engine), prepare=True
+            )
+            self.log(f"(d) sessionizer incremental {pct}")
+            self.measure(f"incremental_{pct}", built, sessionizer_body(self.config, engine, False), prepare=True)
+            if self.options.verify:
+                self.verified[pct] = self.verify(built)
+            built.unlink()
+            naive.unlink()
+
+    def verify(self, built: Path) -> dict[str, dict[str, int]]:
+        """The incremental run checked against a full refresh, on a copy of ``built``."""
+        path = self.fresh(built, "verify_run")
+        try:
+            self.append(path)
+            return compare_with_full_refresh(path, self.engine, self.config)
+        finally:
+            path.unlink(missing_ok=True)
+
+
+def run(options: Options) -> dict[str, Any]:
+    """Runs the whole benchmark and returns the figures (also written to ``options.out``)."""
+    started = time.perf_counter()
+    parquet = cached_parquet(options.rows, options.seed, options.cache_dir, options.log)
+    workdir = options.workdir or Path(tempfile.mkdtemp(prefix="sessionizer-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        bench = Bench(options, workdir)
+        bench.run(parquet)
+        options.log("cold `sessionizer compile` processes")
+        compile_runs = compile_seconds(options.compile_repeat, workdir)
+    finally:
+        if options.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    results = results_json(options, bench.measurements, bench.batches, bench.verified, compile_runs, process_peak_rss())
+    results["meta"]["total_seconds"] = round(time.perf_counter() - started, 1)
+    if options.out:
+        options.out.parent.mkdir(parents=True, exist_ok=True)
+        options.out.write_text(json.dumps(results, indent=2) + "\n")
+    return results

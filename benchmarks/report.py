@@ -1,0 +1,168 @@
+"""The benchmark's results: the JSON written to ``--out`` and the tables printed from it."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+
+from benchmarks.data import LATE_SHARE
+from benchmarks.measure import Measurement, StatementProfile
+from benchmarks.options import Options
+from benchmarks.targets import ratios, target_text
+from sessionizer.plan import STAGES
+
+
+def results_json(
+    options: Options,
+    measurements: dict[str, Measurement],
+    batches: dict[str, dict[str, int]],
+    verified: dict[str, dict[str, dict[str, int]]],
+    compile_runs: list[float],
+    process_peak_rss_bytes: int,
+) -> dict[str, Any]:
+    """Every figure of a run, with the settings and versions it ran under, so a result file read
+    months later still says what was measured; ratios are judged against their targets here."""
+    figures = {name: measurement_json(m, options.top) for name, m in measurements.items()}
+    results: dict[str, Any] = {
+        "meta": {
+            "rows": options.rows,
+            "seed": options.seed,
+            "repeat": options.repeat,
+            "memory_limit": options.memory_limit,
+            "threads": options.threads,
+            "duckdb": duckdb.__version__,
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "late_share_of_batch": LATE_SHARE,
+        },
+        "measurements": figures,
+        "batches": batches,
+        "compile": {"seconds": round(statistics.median(compile_runs), 3), "runs": compile_runs},
+        "completed_within_memory_limit": all(m.completed for m in measurements.values()),
+        "process_peak_rss_bytes": process_peak_rss_bytes,
+    }
+    if options.verify:
+        results["verified"] = verified
+    results["ratios"] = ratios(results, options.rows)
+    return results
+
+
+def measurement_json(m: Measurement, top: int) -> dict[str, Any]:
+    """One measurement's figures; the top statements by time are where a slow run's cost is."""
+    by_time = sorted(m.statements, key=lambda s: s.seconds, reverse=True)[:top]
+    return {
+        "seconds": m.seconds,
+        "runs": m.runs,
+        "stages": {k: round(statistics.median(v), 3) for k, v in m.stages.items()},
+        "rows_read": m.rows_read,
+        "rows_written": m.rows_written,
+        "peak_rss_bytes": m.peak_rss_bytes,
+        "completed": m.completed,
+        "error": m.error,
+        "profiled_seconds_by_stage": _sum_by_stage(m.statements),
+        "top_statements": [_statement_json(s) for s in by_time],
+        "statements": [_statement_json(s) for s in m.statements],
+    }
+
+
+def _statement_json(s: StatementProfile) -> dict[str, Any]:
+    return {**asdict(s), "sql": _one_line(s.sql, 160)}
+
+
+def _sum_by_stage(statements: list[StatementProfile]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for s in statements:
+        out[s.stage] = round(out.get(s.stage, 0.0) + s.seconds, 3)
+    return out
+
+
+def _one_line(sql: str, width: int) -> str:
+    text = " ".join(sql.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _fmt(value: Any, digits: int = 3) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """Columns padded to their widest cell: the first left-aligned (names), the rest right (numbers)."""
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+
+    head = line(header)
+    return [head, "-" * len(head), *(line(r) for r in rows)]
+
+
+def render(results: dict[str, Any]) -> str:
+    """The printed report: measurements, sessionizer stages, ratios with targets, top statements.
+
+    It reads only the JSON, so a result file can be printed again the same way.
+    """
+    meta, m = results["meta"], results["measurements"]
+    lines = [
+        f"sessionizer benchmark: {meta['rows']:,} rows, seed {meta['seed']}, DuckDB {meta['duckdb']}, "
+        f"memory_limit {meta['memory_limit']}, threads {meta['threads']}, median of {meta['repeat']} "
+        f"(total {meta['total_seconds']}s)",
+        "",
+    ]
+    rows = []
+    for name, fig in m.items():
+        runs = fig["runs"]
+        rows.append([name, _fmt(fig["seconds"]), _fmt(min(runs)) if runs else "—", _fmt(max(runs)) if runs else "—",
+                     _fmt(fig["rows_read"]), _fmt(fig["rows_written"]), _fmt(round(fig["peak_rss_bytes"] / 2**20)),
+                     "yes" if fig["completed"] else "NO"])  # fmt: skip
+    lines += _table(["measurement", "median s", "min s", "max s", "rows read", "rows written", "peak RSS MiB",
+                     "completed"], rows)  # fmt: skip
+    stage_names = [s.name for s in STAGES]
+    runs_with_stages = [n for n, f in m.items() if f["stages"]]
+    if runs_with_stages:
+        lines += ["", "sessionizer stages (median wall s, from RunSummary)"]
+        rows = [[n, *(_fmt(m[n]["stages"].get(s)) for s in stage_names),
+                 _fmt(round(sum(m[n]["stages"].values()), 3))] for n in runs_with_stages]  # fmt: skip
+        lines += _table(["run", *stage_names, "sum"], rows)
+    if results["batches"]:
+        lines += ["", "batches"]
+        keys = list(next(iter(results["batches"].values())).keys())
+        lines += _table(["batch", *keys], [[p, *(_fmt(b.get(k)) for k in keys)] for p, b in results["batches"].items()])
+    lines += ["", "ratios and targets"]
+    rows = [[r["name"], _fmt(r["value"]), target_text(r), {True: "PASS", False: "FAIL", None: ""}[r["pass"]]]
+            for r in results["ratios"]]  # fmt: skip
+    lines += _table(["ratio", "value", "target", ""], rows)
+    lines.append(f"compile CLI runs: {results['compile']['runs']}")
+    lines.append(
+        f"completed with memory_limit {meta['memory_limit']}: {'yes' if results['completed_within_memory_limit'] else 'NO'}"
+        f"; process peak RSS {results['process_peak_rss_bytes'] / 2**20:,.0f} MiB"
+    )
+    if "verified" in results:
+        for pct, check in results["verified"].items():
+            same = not any(check["differing_rows"].values())
+            lines.append(f"incremental {pct} == full refresh over the same rows: {'yes' if same else 'NO'} {check}")
+    for name in ("full_refresh", "incremental_1pct"):
+        fig = m.get(name)
+        if not fig or not fig["top_statements"]:
+            continue
+        lines += ["", f"{name}: profiled run, seconds by stage {fig['profiled_seconds_by_stage']}",
+                  f"{name}: top statements by time"]  # fmt: skip
+        rows = [[s["stage"], _fmt(s["seconds"]), _fmt(s["rows_read"]), _fmt(s["rows_written"]), _one_line(s["sql"], 90)]
+                for s in fig["top_statements"]]  # fmt: skip
+        lines += _table(["stage", "s", "rows read", "rows written", "sql"], rows)
+    return "\n".join(lines)
