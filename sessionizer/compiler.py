@@ -180,7 +180,7 @@ class Compiler:
             for t in self.dialect.replace_table(self.tables[stage.name], self.query(stage.template, False), stage)
         ]
         if stage.name == "page_views":
-            rejected = self.dialect.replace_table(self.tables["rejected"], self.query("rejected", False))
+            rejected = self.dialect.replace_table(self.tables["rejected"], self.query(plan.REJECTED_TEMPLATE, False))
             out += [(t, plan.REJECTED_TABLE) for t in rejected]
         return out
 
@@ -192,7 +192,7 @@ class Compiler:
             trees += self.dialect.replace_table(
                 self.tables[key], sqlglot.parse_one(f"SELECT {typed} WHERE 1 = 0", read=CANONICAL)
             )
-        trees += self.dialect.replace_table(self.tables["state"], self.query("state", False))
+        trees += self.dialect.replace_table(self.tables["state"], self.query(plan.STATE_TEMPLATE, False))
         return [(t, None) for t in trees]
 
     # -- incremental --------------------------------------------------------------------------
@@ -207,12 +207,12 @@ class Compiler:
         """
         columns = plan.columns(stage.name, self.config)
         trees: list[tuple[exp.Expression, str | None]] = []
-        source = self.query(stage.template, True)
+        source = self.query(stage.incremental_template or stage.template, True)
         if stage.staged:
             batch = self.tables["batch"]
             trees += [(t, None) for t in self.dialect.create_temp_table(batch.name, source)]
             source = exp.select(*columns).from_(batch.copy())
-        delete = self.statement(f"delete_{stage.name}")
+        delete = self.statement(stage.delete)
         assert isinstance(delete, exp.Delete)
         write = self.dialect.upsert(self.tables[stage.name], columns, source, stage.unique_key, delete, stage.upsert)
         body = [(self.statement(name), None) for name in stage.records_before]

@@ -151,6 +151,12 @@ class Config:
         }
         for name, value in checked.items():
             object.__setattr__(self, name, value)
+        from sessionizer import plan  # imported here: the plan module imports this one
+
+        for column, table in plan.column_clashes(self):
+            raise ConfigError(
+                "pass_through_columns", f"{column!r} is already a column of {table}; pass through other columns"
+            )
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> Config:
@@ -180,16 +186,9 @@ class Config:
         }
 
 
-# Columns the source or the rules already have; a pass-through column of the same name would
-# collide in page views, or its first_/last_ columns in sessions.
-RESERVED_COLUMNS = frozenset(
-    """id anonymous_id user_id received_at sent_at timestamp url path title search referrer
-    context_campaign_source context_campaign_medium context_campaign_name context_campaign_term
-    context_campaign_content context_ip context_user_agent page_view_id received_at_tstamp
-    sent_at_tstamp tstamp page_url page_url_host page_url_path page_title page_url_query
-    referrer_host utm_source utm_medium utm_campaign utm_term utm_content gclid ip user_agent device
-    device_category page_view_number session_id session_number blended_user_id""".split()
-)
+# Every name the templates add beside source and pass-through columns starts with this, so no
+# pass-through column can shadow one; Segment columns never start with it.
+INTERNAL_PREFIX = "__sz_"
 
 
 def _source(value: object) -> str:
@@ -215,8 +214,10 @@ def _pass_through(value: object) -> tuple[str, ...]:
     names: list[str] = []
     for item in items:
         name = validate_identifier(item, key).lower()
-        if name in RESERVED_COLUMNS:
-            raise ConfigError(key, f"{name!r} is already a column of the rules; pass through other columns")
+        if name.startswith(INTERNAL_PREFIX):
+            raise ConfigError(
+                key, f"{name!r} starts with {INTERNAL_PREFIX}, which sessionizer keeps for its own columns"
+            )
         if name in names:
             raise ConfigError(key, f"{name!r} is listed twice")
         names.append(name)

@@ -1,14 +1,17 @@
 """The logical plan: six model stages as data, in dependency order.
 
 Each stage names its table, its inputs, its unique key, its sort/cluster and distribution keys,
-and the bookkeeping its incremental form needs. The SQL of a stage lives in
-``templates/<template>.sql``; how it is written to a warehouse is the dialect's business.
+and the templates of its queries and of the bookkeeping its incremental form needs. Templates live
+by role: ``templates/stages/`` the stage queries, ``templates/incremental/`` the deletes and work
+list records of incremental runs, ``templates/runner/`` the queries a runner sends about a run.
+How a stage is written to a warehouse is the dialect's business.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
-from dataclasses import dataclass
+from collections.abc import Iterator
 
 from sessionizer.config import Config
 
@@ -47,20 +50,22 @@ WORK_LISTS: dict[str, tuple[tuple[str, str], ...]] = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Stage:
     """One model of the plan."""
 
     name: str
     table: str
-    template: str
     inputs: tuple[str, ...]
     unique_key: str
     sort_key: tuple[str, ...]
     dist_key: str
+    template: str  # the full-refresh query, and the incremental one unless it has its own
+    delete: str  # incremental runs: what goes before the stage's recomputed rows are written
+    incremental_template: str | None = None  # when the incremental query is shaped differently
     upsert: bool = False  # rows are never removed, only added or changed: MERGE is enough
     # Incremental runs: bookkeeping statements (templates) in the stage's transaction, before and
-    # after its own write; the stage's rows are replaced per ``delete_<name>.sql``.
+    # after its own write.
     records_before: tuple[str, ...] = ()
     records_after: tuple[str, ...] = ()
     # The incremental query is staged in a scratch table first (it is read more than once).
@@ -68,21 +73,30 @@ class Stage:
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("page_views", "segment_web_page_views", "page_views", ("source",), "page_view_id",
-          ("tstamp",), "anonymous_id", upsert=True, staged=True,
-          records_before=("record_changes",), records_after=("record_rejected", "record_watermark")),
-    Stage("user_stitching", "segment_web_user_stitching", "user_stitching", ("page_views",), "anonymous_id",
-          ("anonymous_id",), "anonymous_id"),
-    Stage("sessionized", "segment_web_page_views__sessionized", "sessionized", ("page_views",), "page_view_id",
-          ("tstamp",), "anonymous_id", upsert=True),
-    Stage("sessions_initial", "segment_web_sessions__initial", "sessions_initial", ("sessionized",), "session_id",
-          ("session_start_tstamp",), "anonymous_id"),
-    Stage("sessions_stitched", "segment_web_sessions__stitched", "sessions_stitched",
-          ("sessions_initial", "user_stitching"), "session_id",
-          ("session_start_tstamp",), "blended_user_id", records_before=("record_restitched", "record_users")),
-    Stage("sessions", "segment_web_sessions", "sessions", ("sessions_stitched",), "session_id",
-          ("session_start_tstamp",), "blended_user_id"),
+    Stage("page_views", "segment_web_page_views", ("source",), "page_view_id", ("tstamp",), "anonymous_id",
+          "stages/page_views", "incremental/delete_page_views", upsert=True, staged=True,
+          records_before=("incremental/record_changes",),
+          records_after=("incremental/record_rejected", "incremental/record_watermark")),
+    Stage("user_stitching", "segment_web_user_stitching", ("page_views",), "anonymous_id", ("anonymous_id",),
+          "anonymous_id", "stages/user_stitching", "incremental/delete_user_stitching"),
+    Stage("sessionized", "segment_web_page_views__sessionized", ("page_views",), "page_view_id", ("tstamp",),
+          "anonymous_id", "stages/sessionized", "incremental/delete_sessionized", upsert=True),
+    Stage("sessions_initial", "segment_web_sessions__initial", ("sessionized",), "session_id",
+          ("session_start_tstamp",), "anonymous_id", "stages/sessions_initial", "incremental/delete_sessions_initial"),
+    Stage("sessions_stitched", "segment_web_sessions__stitched", ("sessions_initial", "user_stitching"), "session_id",
+          ("session_start_tstamp",), "blended_user_id", "stages/sessions_stitched",
+          "incremental/delete_sessions_stitched",
+          records_before=("incremental/record_restitched", "incremental/record_users")),
+    Stage("sessions", "segment_web_sessions", ("sessions_stitched",), "session_id", ("session_start_tstamp",),
+          "blended_user_id", "stages/sessions", "incremental/delete_sessions",
+          incremental_template="stages/sessions_incremental"),
 )  # fmt: skip
+
+# The query of the rows the page_views stage rejects (its second table), and the runner's own.
+REJECTED_TEMPLATE = "stages/rejected"
+STATE_TEMPLATE = "runner/state"
+SUMMARY_TEMPLATE = "runner/summary"
+CHECK_TEMPLATE = "runner/check"
 
 STAGE_BY_NAME = {stage.name: stage for stage in STAGES}
 
@@ -111,6 +125,11 @@ def source_columns(config: Config) -> tuple[str, ...]:
     """The source columns read: the rules', the incremental key, then pass-through ones."""
     extra = [config.incremental_key] if config.incremental_key not in SOURCE_COLUMNS else []
     return (*SOURCE_COLUMNS, *extra, *config.pass_through_columns)
+
+
+def rejected_columns(config: Config) -> tuple[str, ...]:
+    """segment_web_page_views__rejected: the source columns read, and why the row was refused."""
+    return (*source_columns(config), "reject_reason")
 
 
 def page_view_columns(config: Config) -> tuple[str, ...]:
@@ -157,3 +176,16 @@ def columns(stage: str, config: Config) -> tuple[str, ...]:
         "sessions": (*initial, "blended_user_id", "session_number"),
     }
     return table[stage]
+
+
+def column_clashes(config: Config) -> Iterator[tuple[str, str]]:
+    """(pass-through column, table) for each pass-through column named like a column the source,
+    the rules or any table already has. (Its first_/last_ session columns then cannot clash
+    either: the sessions tables' own first_/last_ columns are named after page view columns.)"""
+    if not config.pass_through_columns:
+        return
+    bare = dataclasses.replace(config, pass_through_columns=())
+    tables = {"the source": source_columns(bare), REJECTED_TABLE: rejected_columns(bare)}
+    tables.update((stage.table, columns(stage.name, bare)) for stage in STAGES)
+    for column in config.pass_through_columns:
+        yield from ((column, table) for table, names in tables.items() if column in names)

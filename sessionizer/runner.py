@@ -319,7 +319,7 @@ class Runner:
         return StageResult(stage, written, round(time.perf_counter() - started, 3))
 
     def figures(self, wh: Warehouse) -> tuple[int, int, int, int]:
-        row = wh.scalar_row(self.dialect.render(self.compiler.query("summary", False), pretty=False))
+        row = wh.scalar_row(self.dialect.render(self.compiler.query(plan.SUMMARY_TEMPLATE, False), pretty=False))
         assert row is not None
         return tuple(int(v or 0) for v in row)  # type: ignore[return-value]
 
@@ -329,7 +329,7 @@ class Runner:
             self.check_source(wh)
             if wh.missing_tables([self.compiler.tables["page_views"]]):
                 raise StateError("there are no tables to check yet; run `sessionizer run` first")
-            row = wh.scalar_row(self.dialect.render(self.compiler.query("check", False), pretty=False))
+            row = wh.scalar_row(self.dialect.render(self.compiler.query(plan.CHECK_TEMPLATE, False), pretty=False))
         assert row is not None
         missing, oldest_key, oldest_tstamp = row
         return {

@@ -98,3 +98,8 @@ GROUP BY anonymous_id
 {% macro replaced_in_stitched(sessions) -%}
 ({{ sessions }}.session_start_tstamp >= pending.session_from_tstamp OR pending.restitched = 1)
 {%- endmacro %}
+
+{#- A session's number among its blended user's sessions, oldest first (SPEC.md, segment_web_sessions). -#}
+{% macro session_numbering() -%}
+ROW_NUMBER() OVER (PARTITION BY blended_user_id ORDER BY session_start_tstamp, session_id)
+{%- endmacro %}

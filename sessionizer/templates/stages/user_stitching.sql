@@ -15,11 +15,11 @@ WITH page_views AS {% if not incremental %}NOT MATERIALIZED {% endif %}(
   SELECT
     anonymous_id,
     user_id,
-    ROW_NUMBER() OVER (PARTITION BY anonymous_id ORDER BY tstamp DESC, page_view_id DESC) AS recency
+    ROW_NUMBER() OVER (PARTITION BY anonymous_id ORDER BY tstamp DESC, page_view_id DESC) AS __sz_recency
   FROM page_views
   WHERE user_id IS NOT NULL
 )
 SELECT seen.anonymous_id, identified.user_id, seen.first_seen_at, seen.last_seen_at
 FROM seen
 LEFT JOIN identified
-  ON identified.anonymous_id = seen.anonymous_id AND identified.recency = 1
+  ON identified.anonymous_id = seen.anonymous_id AND identified.__sz_recency = 1

@@ -1,5 +1,4 @@
-{%- set numbering = 'ROW_NUMBER() OVER (PARTITION BY blended_user_id ORDER BY session_start_tstamp, session_id)' %}
-{%- if incremental %}
+{% from "_macros.sql" import session_numbering %}
 {#- Each affected user's sessions from the earliest changed one on, numbered after those before it
     (which are unchanged, so counting them gives the number to go on from). #}
 WITH pending AS (
@@ -7,13 +6,13 @@ WITH pending AS (
   FROM {{ rel.pending_users }}
   GROUP BY blended_user_id
 ), earlier AS (
-  SELECT stitched.blended_user_id, COUNT(*) AS sessions
+  SELECT stitched.blended_user_id, COUNT(*) AS __sz_sessions
   FROM {{ rel.sessions_stitched }} AS stitched
   JOIN pending
     ON pending.blended_user_id = stitched.blended_user_id AND stitched.session_start_tstamp < pending.from_tstamp
   GROUP BY stitched.blended_user_id
 ), sessions AS (
-  SELECT stitched.*, COALESCE(earlier.sessions, 0) AS sessions_before
+  SELECT stitched.*, COALESCE(earlier.__sz_sessions, 0) AS __sz_sessions_before
   FROM {{ rel.sessions_stitched }} AS stitched
   JOIN pending
     ON pending.blended_user_id = stitched.blended_user_id AND stitched.session_start_tstamp >= pending.from_tstamp
@@ -21,19 +20,5 @@ WITH pending AS (
 )
 SELECT
   {{ columns.sessions_stitched | join(', ') }},
-  sessions_before + {{ numbering }} AS session_number
+  __sz_sessions_before + {{ session_numbering() }} AS session_number
 FROM sessions
-{%- else %}
-{#- Every session: the window sorts only the columns it needs and the wide rows join back by key
-    (a third faster at 10M page views than sorting whole rows; slower on an increment's few). #}
-WITH numbered AS (
-  SELECT session_id, {{ numbering }} AS session_number
-  FROM {{ rel.sessions_stitched }}
-)
-SELECT
-  {% for column in columns.sessions_stitched %}sessions.{{ column }},
-  {% endfor -%}
-  numbered.session_number
-FROM {{ rel.sessions_stitched }} AS sessions
-JOIN numbered ON numbered.session_id = sessions.session_id
-{%- endif %}

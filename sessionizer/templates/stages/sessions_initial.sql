@@ -20,8 +20,8 @@ WITH
     MIN(tstamp) AS session_start_tstamp,
     MAX(tstamp) AS session_end_tstamp,
     COUNT(*) AS page_views,
-    MIN(page_view_number) AS first_number,
-    MAX(page_view_number) AS last_number
+    MIN(page_view_number) AS __sz_first_number,
+    MAX(page_view_number) AS __sz_last_number
   FROM page_views
   GROUP BY session_id, anonymous_id
 ), referrer_mapping AS (
@@ -55,9 +55,9 @@ WITH
     {{ seconds_between('bounds.session_start_tstamp', 'bounds.session_end_tstamp') }} AS duration_in_s
   FROM bounds
   JOIN page_views AS first_view
-    ON first_view.anonymous_id = bounds.anonymous_id AND first_view.page_view_number = bounds.first_number
+    ON first_view.anonymous_id = bounds.anonymous_id AND first_view.page_view_number = bounds.__sz_first_number
   JOIN page_views AS last_view
-    ON last_view.anonymous_id = bounds.anonymous_id AND last_view.page_view_number = bounds.last_number
+    ON last_view.anonymous_id = bounds.anonymous_id AND last_view.page_view_number = bounds.__sz_last_number
 )
 SELECT
   {% for column in columns.sessions_initial[:-3] %}sessions.{{ column }},

@@ -1,2 +1,2 @@
 INSERT INTO {{ rel.rejected }} ({{ source_columns | join(', ') }}, reject_reason)
-{% include "rejected.sql" %}
+{% include "stages/rejected.sql" %}

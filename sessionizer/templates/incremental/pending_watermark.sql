@@ -2,11 +2,11 @@
 {#- The newest load key this batch read; the finish step makes it the watermark. #}
 SELECT
   CASE
-    WHEN state.watermark IS NULL OR batch.newest > state.watermark THEN batch.newest
+    WHEN state.watermark IS NULL OR batch.__sz_newest > state.watermark THEN batch.__sz_newest
     ELSE state.watermark
   END
 FROM (
-  SELECT {{ capped_at_now('MAX(CAST(' ~ key ~ ' AS TIMESTAMP))') }} AS newest
+  SELECT {{ capped_at_now('MAX(CAST(' ~ key ~ ' AS TIMESTAMP))') }} AS __sz_newest
   FROM {{ source }}
   WHERE {{ is_valid() }} AND {{ in_window() }}
 ) AS batch

@@ -21,13 +21,13 @@ WITH source AS NOT MATERIALIZED (
       against this short list rather than against a count for every id. #}
   SELECT id FROM source GROUP BY id HAVING COUNT(*) > 1
 ), ranked AS (
-  SELECT source.*, 1 AS dedupe_rank
+  SELECT source.*, 1 AS __sz_dedupe_rank
   FROM source
   WHERE id NOT IN (SELECT id FROM duplicated)
   UNION ALL
   SELECT
     source.*,
-    ROW_NUMBER() OVER (PARTITION BY source.id ORDER BY {{ dedupe_order('source.received_at', 'source.sent_at', 'source.timestamp') }}) AS dedupe_rank
+    ROW_NUMBER() OVER (PARTITION BY source.id ORDER BY {{ dedupe_order('source.received_at', 'source.sent_at', 'source.timestamp') }}) AS __sz_dedupe_rank
   FROM source
   WHERE id IN (SELECT id FROM duplicated)
 ), parsed AS (
@@ -57,7 +57,7 @@ WITH source AS NOT MATERIALIZED (
     {%- for column in pass_through %},
     {{ column }}{% endfor %}
   FROM ranked
-  WHERE dedupe_rank = 1
+  WHERE __sz_dedupe_rank = 1
 ), page_views AS (
   SELECT
     {{ columns.page_views[:-1] | join(', ') }},
@@ -66,37 +66,37 @@ WITH source AS NOT MATERIALIZED (
 )
 {%- if incremental %}, stored AS (
   {#- A row already stored changes nothing unless it sorts before the stored one. #}
-  SELECT page_view_id, anonymous_id, received_at_tstamp, sent_at_tstamp, tstamp, 1 AS is_stored
+  SELECT page_view_id, anonymous_id, received_at_tstamp, sent_at_tstamp, tstamp, 1 AS __sz_is_stored
   FROM {{ rel.page_views }}
   WHERE page_view_id IN (SELECT page_view_id FROM page_views)
 ), contenders AS (
   SELECT
-    page_view_id, received_at_tstamp, sent_at_tstamp, tstamp, 0 AS is_stored,
-    CAST(NULL AS VARCHAR) AS stored_anonymous_id, CAST(NULL AS TIMESTAMP) AS stored_tstamp
+    page_view_id, received_at_tstamp, sent_at_tstamp, tstamp, 0 AS __sz_is_stored,
+    CAST(NULL AS VARCHAR) AS __sz_stored_anonymous_id, CAST(NULL AS TIMESTAMP) AS __sz_stored_tstamp
   FROM page_views
   UNION ALL
-  SELECT page_view_id, received_at_tstamp, sent_at_tstamp, tstamp, is_stored, anonymous_id, tstamp FROM stored
+  SELECT page_view_id, received_at_tstamp, sent_at_tstamp, tstamp, __sz_is_stored, anonymous_id, tstamp FROM stored
 ), winners AS (
   {#- The stored row a winner replaces rides along, so later steps need not look it up again. #}
   SELECT
     page_view_id,
-    is_stored,
+    __sz_is_stored,
     ROW_NUMBER() OVER (
       PARTITION BY page_view_id
-      ORDER BY {{ dedupe_order('received_at_tstamp', 'sent_at_tstamp', 'tstamp') }}, is_stored DESC
-    ) AS contender_rank,
-    MAX(stored_anonymous_id) OVER (PARTITION BY page_view_id) AS replaced_anonymous_id,
-    MAX(stored_tstamp) OVER (PARTITION BY page_view_id) AS replaced_tstamp
+      ORDER BY {{ dedupe_order('received_at_tstamp', 'sent_at_tstamp', 'tstamp') }}, __sz_is_stored DESC
+    ) AS __sz_contender_rank,
+    MAX(__sz_stored_anonymous_id) OVER (PARTITION BY page_view_id) AS __sz_replaced_anonymous_id,
+    MAX(__sz_stored_tstamp) OVER (PARTITION BY page_view_id) AS __sz_replaced_tstamp
   FROM contenders
 )
 SELECT
   {% for column in columns.page_views %}page_views.{{ column }},
   {% endfor -%}
-  winners.replaced_anonymous_id,
-  winners.replaced_tstamp
+  winners.__sz_replaced_anonymous_id,
+  winners.__sz_replaced_tstamp
 FROM page_views
 JOIN winners
-  ON winners.page_view_id = page_views.page_view_id AND winners.contender_rank = 1 AND winners.is_stored = 0
+  ON winners.page_view_id = page_views.page_view_id AND winners.__sz_contender_rank = 1 AND winners.__sz_is_stored = 0
 {%- else %}
 SELECT {{ columns.page_views | join(', ') }} FROM page_views
 {%- endif %}

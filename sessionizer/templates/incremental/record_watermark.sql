@@ -1,3 +1,3 @@
 UPDATE {{ rel.state }} SET pending_watermark = (
-{% include "pending_watermark.sql" %}
+{% include "incremental/pending_watermark.sql" %}
 )

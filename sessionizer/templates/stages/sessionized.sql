@@ -10,7 +10,7 @@ WITH
   GROUP BY sessionized.anonymous_id
 ), earlier_sessions AS (
   {#- Sessions that start before the change; their number is unaffected by it. #}
-  SELECT sessions.anonymous_id, COUNT(*) AS sessions
+  SELECT sessions.anonymous_id, COUNT(*) AS __sz_sessions
   FROM {{ rel.sessions_initial }} AS sessions
   JOIN pending ON pending.anonymous_id = sessions.anonymous_id AND sessions.session_start_tstamp < pending.from_tstamp
   GROUP BY sessions.anonymous_id
@@ -18,9 +18,9 @@ WITH
   SELECT
     {% for column in columns.page_views %}page_views.{{ column }},
     {% endfor -%}
-    COALESCE(anchor.page_view_number, 0) AS numbered_before,
-    anchor.tstamp AS previous_tstamp,
-    COALESCE(earlier_sessions.sessions, 0) AS sessions_before
+    COALESCE(anchor.page_view_number, 0) AS __sz_numbered_before,
+    anchor.tstamp AS __sz_previous_tstamp,
+    COALESCE(earlier_sessions.__sz_sessions, 0) AS __sz_sessions_before
   FROM {{ rel.page_views }} AS page_views
   JOIN pending ON pending.anonymous_id = page_views.anonymous_id AND page_views.tstamp >= pending.from_tstamp
   LEFT JOIN anchor ON anchor.anonymous_id = page_views.anonymous_id
@@ -30,24 +30,24 @@ WITH
   {#- Read twice, narrow by the windows and whole by the join back: scanned, never copied. #}
   SELECT
     {{ columns.page_views | join(', ') }},
-    0 AS numbered_before,
-    CAST(NULL AS TIMESTAMP) AS previous_tstamp,
-    0 AS sessions_before
+    0 AS __sz_numbered_before,
+    CAST(NULL AS TIMESTAMP) AS __sz_previous_tstamp,
+    0 AS __sz_sessions_before
   FROM {{ rel.page_views }}
 ),
 {%- endif %} numbered AS (
   {#- The windows sort only the columns they need and the wide rows join back by key: sorting
       whole rows twice cost 40% more at 10M page views, and a fifth more in incremental runs. #}
   SELECT
-    page_view_id, anonymous_id, sessions_before,
-    numbered_before + ROW_NUMBER() OVER (PARTITION BY anonymous_id ORDER BY tstamp, page_view_id) AS page_view_number,
-    {{ seconds_between('COALESCE(LAG(tstamp) OVER (PARTITION BY anonymous_id ORDER BY tstamp, page_view_id), previous_tstamp)', 'tstamp') }} AS inactivity_s
+    page_view_id, anonymous_id, __sz_sessions_before,
+    __sz_numbered_before + ROW_NUMBER() OVER (PARTITION BY anonymous_id ORDER BY tstamp, page_view_id) AS page_view_number,
+    {{ seconds_between('COALESCE(LAG(tstamp) OVER (PARTITION BY anonymous_id ORDER BY tstamp, page_view_id), __sz_previous_tstamp)', 'tstamp') }} AS __sz_inactivity_s
   FROM page_views
 ), sessions AS (
   SELECT
     page_view_id, anonymous_id, page_view_number,
     {#- COUNT, not SUM: an integer in every warehouse, so its text is '2', never '2.0'. #}
-    sessions_before + COUNT(CASE WHEN inactivity_s IS NULL OR inactivity_s > {{ inactivity_cutoff }} THEN 1 END) OVER (
+    __sz_sessions_before + COUNT(CASE WHEN __sz_inactivity_s IS NULL OR __sz_inactivity_s > {{ inactivity_cutoff }} THEN 1 END) OVER (
       PARTITION BY anonymous_id ORDER BY page_view_number ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
     ) AS session_number
   FROM numbered

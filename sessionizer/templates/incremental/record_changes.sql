@@ -5,7 +5,7 @@ INSERT INTO {{ rel.pending_anonymous_ids }} (anonymous_id, from_tstamp, session_
 WITH changed AS (
   SELECT anonymous_id, tstamp FROM {{ rel.batch }}
   UNION ALL
-  SELECT replaced_anonymous_id, replaced_tstamp FROM {{ rel.batch }} WHERE replaced_tstamp IS NOT NULL
+  SELECT __sz_replaced_anonymous_id, __sz_replaced_tstamp FROM {{ rel.batch }} WHERE __sz_replaced_tstamp IS NOT NULL
 ), earliest AS (
   SELECT anonymous_id, MIN(tstamp) AS from_tstamp FROM changed GROUP BY anonymous_id
 )
