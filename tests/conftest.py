@@ -1,20 +1,22 @@
-"""Shared fixtures: one Snowflake and one Redshift emulator per test session, fresh names per test."""
+"""Shared fixtures: one Snowflake and one Redshift emulator per test session, fresh names per test;
+and the markers that follow from them (see ``pytest_collection_modifyitems``)."""
 
 from __future__ import annotations
 
 import itertools
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import settings
 
-from tests.redshift_emulator import RedshiftEmulator
+from tests.emulators.base import Emulator, Place
+from tests.emulators.redshift import RedshiftEmulator
+from tests.emulators.snowflake import SnowflakeEmulator
 from tests.scenarios import DbApiWarehouse, duckdb_warehouse
-from tests.snowflake_emulator import SnowflakeEmulator
+
+pytest_plugins = ("pytester",)  # tests/test_layout.py runs pytest on a probe file
 
 _names = itertools.count(1)
 # fakesnow answers statements it cannot run with HTTP 500, which the connector retries until
@@ -25,7 +27,7 @@ NETWORK_TIMEOUT_S = 15
 @pytest.fixture(scope="session")
 def snowflake_emulator() -> Iterator[SnowflakeEmulator]:
     """fakesnow's server in a child process, stopped by pid however the session ends."""
-    with SnowflakeEmulator() as emu:
+    with SnowflakeEmulator(network_timeout=NETWORK_TIMEOUT_S) as emu:
         yield emu
 
 
@@ -50,52 +52,33 @@ def fresh_name() -> str:
     return f"t{os.getpid()}_{next(_names)}"
 
 
-@dataclass(frozen=True)
-class SnowflakePlace:
-    """Where one test writes on the Snowflake emulator: its own database."""
-
-    emulator: SnowflakeEmulator
-    database: str
-    schema: str
-
-    @property
-    def url(self) -> str:
-        return self.emulator.url(database=self.database, schema=self.schema, network_timeout=NETWORK_TIMEOUT_S)
-
-    @property
-    def connect_kwargs(self) -> dict[str, Any]:
-        return {**self.emulator.connect_kwargs, "network_timeout": NETWORK_TIMEOUT_S}
-
-
-@dataclass(frozen=True)
-class RedshiftPlace:
-    """Where one test writes on the Redshift emulator: its own schema."""
-
-    emulator: RedshiftEmulator
-    schema: str
-
-    @property
-    def url(self) -> str:
-        return self.emulator.url(schema=self.schema)
-
-
-@pytest.fixture
-def snowflake_place(
-    snowflake_emulator: SnowflakeEmulator, fresh_name: str, monkeypatch: pytest.MonkeyPatch
-) -> SnowflakePlace:
-    """A fresh database on the Snowflake emulator, and the password the driver needs."""
-    for key, value in snowflake_emulator.password_env.items():
+@pytest.fixture(params=["snowflake", "redshift"])
+def emulator_place(request: pytest.FixtureRequest, fresh_name: str, monkeypatch: pytest.MonkeyPatch) -> Place:
+    """A place of its own on each emulator in turn, with the password where sessionizer reads it:
+    a fresh database on Snowflake's, a fresh schema on Redshift's (trust auth takes any password)."""
+    emulator: Emulator = request.getfixturevalue(f"{request.param}_emulator")
+    for key, value in emulator.password_env.items():
         monkeypatch.setenv(key, value)
-    return SnowflakePlace(snowflake_emulator, snowflake_emulator.fresh_database(), fresh_name)
+    return Place(emulator, emulator.database_for_test(), fresh_name)
 
 
-@pytest.fixture
-def redshift_place(
-    redshift_emulator: RedshiftEmulator, fresh_name: str, monkeypatch: pytest.MonkeyPatch
-) -> RedshiftPlace:
-    """A fresh schema on the Redshift emulator (trust auth: any password is accepted)."""
-    monkeypatch.setenv("REDSHIFT_PASSWORD", redshift_emulator.password)
-    return RedshiftPlace(redshift_emulator, fresh_name)
+# A test that uses one of these fixtures talks to an emulator.
+EMULATOR_FIXTURES = frozenset({"snowflake_emulator", "redshift_emulator", "emulator_place"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects by these markers
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark ``emulator`` from the fixtures a test uses, so no test has to remember it; leave out
+    ``slow`` tests unless the ``-m`` expression names them (``-m slow``, ``-m "slow or not slow"``)."""
+    for item in items:
+        if EMULATOR_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.emulator)
+    if "slow" in (config.option.markexpr or ""):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
 
 
 # Property tests: hundreds of examples by default; `--hypothesis-profile=ci-long` for thousands.

@@ -5,6 +5,10 @@
     con = refreshed(rows)                                  # the connection, to go on with
     tables = run_incremental(con, [page(id="pv3")])        # insert, run incrementally, read
 
+For runs through the Runner on a DuckDB file: ``load_pages(path, history())``, then
+``tables_of(path) == reference_tables(history())``; ``later_batch()`` is what an incremental run
+gets next.
+
 Settings are the keys of sessionizer.yml, validated by ``Config.from_mapping``. Table rows are
 dicts whose keys are in the table's column order.
 """
@@ -12,14 +16,16 @@ dicts whose keys are in the table's column order.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from sessionizer import Config, Statement, compile
 from sessionizer.plan import REJECTED_TABLE, SOURCE_COLUMNS, STAGES
+from tests import reference
 
 Row = dict[str, Any]
 Tables = dict[str, list[Row]]
@@ -41,8 +47,6 @@ def package_mapping() -> dict[str, tuple[str, str]]:
 def reference_tables(rows: Iterable[Row]) -> dict[str, list[tuple[Any, ...]]]:
     """What a full refresh must leave for ``rows`` under default settings, per SPEC's reference:
     each table's rows in canonical order."""
-    from tests import reference
-
     built = reference.build(rows, referrer_mapping=package_mapping())
     return {t: reference.canonical(built[t]) for t in TABLES}
 
@@ -86,13 +90,19 @@ def extra_columns(config: Config) -> list[tuple[str, str]]:
     return extra + [(c, "VARCHAR") for c in config.pass_through_columns]
 
 
+def create_pages(con: duckdb.DuckDBPyConnection, config: Config | None = None, exists_ok: bool = False) -> None:
+    """A ``pages`` table typed like Segment's, with the columns ``config`` reads (default settings: SPEC's)."""
+    typed = [(c, "TIMESTAMP" if c in TIMESTAMP_COLUMNS else "VARCHAR") for c in SOURCE_COLUMNS]
+    typed += extra_columns(config or Config())
+    exists = " IF NOT EXISTS" if exists_ok else ""
+    con.execute(f"CREATE TABLE{exists} pages ({', '.join(f'{c} {t}' for c, t in typed)})")
+
+
 def connect(config: Config, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
     """A DuckDB (UTC, in memory by default) with an empty ``pages`` table of the columns ``config`` reads."""
     con = duckdb.connect(database)
     con.execute("SET TimeZone = 'UTC'")
-    typed = [(c, "TIMESTAMP" if c in TIMESTAMP_COLUMNS else "VARCHAR") for c in SOURCE_COLUMNS]
-    typed += extra_columns(config)
-    con.execute(f"CREATE TABLE pages ({', '.join(f'{c} {t}' for c, t in typed)})")
+    create_pages(con, config)
     return con
 
 
@@ -151,6 +161,51 @@ def run_incremental(con: duckdb.DuckDBPyConnection, rows: Iterable[Row], **confi
     insert(con, rows)
     execute(con, cfg, "incremental")
     return read_tables(con)
+
+
+def history() -> list[Row]:
+    """Three visitors, one identified part-way, sessions split by gaps; one row to reject."""
+    rows = []
+    for n in range(30):
+        visitor = f"a{n % 3}"
+        ts = T0 + timedelta(minutes=7 * n + (45 if n > 15 else 0))
+        rows.append(
+            page(
+                id=f"p{n:03d}", anonymous_id=visitor, timestamp=ts, user_id="u1" if visitor == "a0" and n > 10 else None
+            )
+        )
+    rows.append(page(id="bad", anonymous_id=None))
+    return rows
+
+
+def later_batch() -> list[Row]:
+    """New page views, a late one that bridges a gap, a duplicate re-sent later, an identify."""
+    load = T0 + timedelta(days=1)
+    return [
+        page(id="p100", anonymous_id="a1", timestamp=T0 + timedelta(hours=5), received_at=load),
+        page(id="p101", anonymous_id="a2", timestamp=T0 + timedelta(minutes=120), received_at=load),
+        page(id="p005", anonymous_id="a2", timestamp=T0 + timedelta(minutes=35), received_at=load),
+        page(id="p102", anonymous_id="a1", user_id="u2", timestamp=T0 + timedelta(hours=6), received_at=load),
+    ]
+
+
+def load_pages(path: Path, rows: list[Row]) -> None:
+    """Append rows to the ``pages`` table of a DuckDB file, creating it typed like Segment's."""
+    con = duckdb.connect(str(path))
+    try:
+        create_pages(con, exists_ok=True)
+        insert(con, rows)
+    finally:
+        con.close()
+
+
+def tables_of(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table of a DuckDB file in canonical order, as :func:`reference_tables` gives them."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {t: reference.canonical(rows) for t, rows in read_tables(con).items()}
+    finally:
+        con.close()
 
 
 class Stop(Exception):

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import click
 import duckdb
 import pytest
 from click.testing import CliRunner
 
 from sessionizer.cli import main
-from tests.helpers import T0, page
-from tests.test_run import history, load_pages
+from tests.helpers import T0, history, load_pages, page
 
 
 @pytest.fixture
@@ -21,18 +22,30 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     return CliRunner()
 
 
-@pytest.mark.parametrize("command", ["compile", "run", "check", "demo", "generate"])
-def test_every_command_has_help_with_examples(cli: CliRunner, command: str) -> None:
-    result = cli.invoke(main, [command, "--help"])
-    assert result.exit_code == 0
-    assert "Example" in result.output and "sessionizer " + command in result.output
+def command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """Every command and subcommand under ``group``, as the words that call it."""
+    for name, command in group.commands.items():
+        yield (*prefix, name)
+        if isinstance(command, click.Group):
+            yield from command_paths(command, (*prefix, name))
+
+
+COMMANDS = sorted(command_paths(main))
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+def test_every_command_has_help_with_examples(cli: CliRunner, path: tuple[str, ...]) -> None:
+    result = cli.invoke(main, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Example" in result.output and "sessionizer " + " ".join(path) in result.output
 
 
 def test_top_level_help_teaches(cli: CliRunner) -> None:
     result = cli.invoke(main, ["--help"])
     assert result.exit_code == 0
-    for word in ("sessionizer demo", "compile", "run", "check"):
-        assert word in result.output
+    for path in COMMANDS:
+        assert " ".join(path) in result.output
+    assert "sessionizer demo" in result.output
 
 
 def test_compile_prints_each_stage_with_a_comment(cli: CliRunner) -> None:

@@ -3,13 +3,12 @@
 A child process runs `sessionizer run` on a DuckDB file and kills itself right after the n-th
 statement of the plan. After each kill, every table must be as it was before or as it should be
 (SPEC.md "Writes"), and rerunning the same command must leave all tables equal to an
-uninterrupted run. The default run samples kill points; SESSIONIZER_KILL_POINTS=all visits every
-one (as `./scripts/test.sh tests/test_kill.py` with that variable set).
+uninterrupted run. The default run samples kill points; the `slow` variant visits every one
+(`./scripts/test.sh tests/test_kill.py -m slow`).
 """
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import signal
@@ -20,8 +19,7 @@ from pathlib import Path
 import pytest
 
 from sessionizer import Config, compile
-from tests.helpers import reference_tables
-from tests.test_run import history, later_batch, load_pages, tables_of
+from tests.helpers import history, later_batch, load_pages, reference_tables, tables_of
 
 CHILD = """
 import os, signal, sys
@@ -50,15 +48,17 @@ main(sys.argv[2:])
 SAMPLE = 6
 
 
-def kill_points(count: int) -> list[int]:
-    if os.environ.get("SESSIONIZER_KILL_POINTS") == "all":
+def kill_points(count: int, every: bool) -> list[int]:
+    """Every statement number, or a deterministic sample that always has the first and the last."""
+    if every:
         return list(range(1, count + 1))
-    rng = random.Random(count)  # deterministic sample, always including the first and last
+    rng = random.Random(count)
     return sorted({1, count, *rng.sample(range(1, count + 1), min(SAMPLE, count))})
 
 
+@pytest.mark.parametrize("points", ["sample", pytest.param("every", marks=pytest.mark.slow)])
 @pytest.mark.parametrize("mode", ["full-refresh", "incremental"])
-def test_killed_runs_leave_whole_tables_and_a_rerun_finishes(tmp_path: Path, mode: str) -> None:
+def test_killed_runs_leave_whole_tables_and_a_rerun_finishes(tmp_path: Path, mode: str, points: str) -> None:
     statements = [s.sql for s in compile(Config(), "duckdb", mode)]
     prepared = tmp_path / "prepared.duckdb"
     load_pages(prepared, history())
@@ -69,7 +69,7 @@ def test_killed_runs_leave_whole_tables_and_a_rerun_finishes(tmp_path: Path, mod
     before, final = tables_of(prepared), reference_tables(history() + later_batch())
     args = ["run", "--quiet", *(["--full-refresh"] if mode == "full-refresh" else [])]
     survived = []
-    for after in kill_points(len(statements)):
+    for after in kill_points(len(statements), points == "every"):
         db = tmp_path / f"killed-{after}.duckdb"
         shutil.copy(prepared, db)
         child = subprocess.run(
@@ -85,6 +85,4 @@ def test_killed_runs_leave_whole_tables_and_a_rerun_finishes(tmp_path: Path, mod
         assert rerun.returncode == 0, rerun.stdout + rerun.stderr
         assert tables_of(db) == final, f"rerun after a kill at statement {after}"
         survived.append(after)
-    print(
-        f"{mode}: {len(survived)}/{len(kill_points(len(statements)))} kill points survived of {len(statements)} statements"
-    )
+    print(f"{mode}: {len(survived)} kill points survived of {len(statements)} statements")

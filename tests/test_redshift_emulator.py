@@ -18,23 +18,19 @@ from typing import Any
 import pytest
 import redshift_connector
 
-from tests.redshift_emulator import RedshiftEmulator, RedshiftRejected, translate
-from tests.redshift_emulator.translate import EmulatorUnsupported
-
-pytestmark = pytest.mark.emulator
+from tests.emulators.redshift import EmulatorUnsupported, RedshiftEmulator, RedshiftRejected, translate
 
 
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[RedshiftEmulator]:
-    """One emulator for the module: starting PostgreSQL costs about a second."""
-    with RedshiftEmulator() as emu:
-        yield emu
+@pytest.fixture
+def emulator(redshift_emulator: RedshiftEmulator) -> RedshiftEmulator:
+    """The session's emulator; each test cleans up the tables it creates in ``public``."""
+    return redshift_emulator
 
 
 @pytest.fixture
 def conn(emulator: RedshiftEmulator) -> Iterator[redshift_connector.Connection]:
     """An autocommit connection; each test cleans up the tables it creates."""
-    connection = redshift_connector.connect(**emulator.connect_kwargs)
+    connection = emulator.connect()
     connection.autocommit = True
     try:
         yield connection
@@ -65,7 +61,7 @@ def _pid_alive(pid: int) -> bool:
 
 def test_connect_kwargs_and_url(emulator: RedshiftEmulator, conn: redshift_connector.Connection) -> None:
     assert emulator.connect_kwargs["ssl"] is False
-    assert emulator.url("analytics") == f"redshift://awsuser@127.0.0.1:{emulator.port}/dev/analytics?ssl=false"
+    assert emulator.url(schema="analytics") == f"redshift://awsuser@127.0.0.1:{emulator.port}/dev/analytics?ssl=false"
     assert _rows(conn, "SELECT current_database(), current_user") == [["dev", "awsuser"]]
     assert _rows(conn, "SHOW TimeZone") == [["UTC"]]
 
@@ -79,7 +75,7 @@ def test_concurrent_connections(emulator: RedshiftEmulator) -> None:
     results: dict[int, Any] = {}
 
     def worker(n: int) -> None:
-        connection = redshift_connector.connect(**emulator.connect_kwargs)
+        connection = emulator.connect()
         try:
             results[n] = _rows(connection, "SELECT %s::INT * 2, pg_sleep(0.2) IS NULL", (n,))[0][0]
         finally:
@@ -269,7 +265,7 @@ def test_begin_rollback_leaves_nothing(conn: redshift_connector.Connection) -> N
 
 
 def test_driver_transactions_commit_and_rollback(emulator: RedshiftEmulator) -> None:
-    connection = redshift_connector.connect(**emulator.connect_kwargs)  # autocommit off, like production
+    connection = emulator.connect()  # autocommit off, like production
     try:
         _run(connection, "CREATE TABLE emu_tx (id INT)")
         connection.commit()
@@ -307,7 +303,7 @@ def test_rejects_ignore_nulls(conn: redshift_connector.Connection) -> None:
 
 
 def test_rejection_aborts_open_transaction(emulator: RedshiftEmulator) -> None:
-    connection = redshift_connector.connect(**emulator.connect_kwargs)
+    connection = emulator.connect()
     try:
         _run(connection, "CREATE TABLE emu_abort (id INT)")
         with pytest.raises(redshift_connector.ProgrammingError, match="CREATE OR REPLACE TABLE"):
@@ -335,6 +331,7 @@ def test_translate_unit() -> None:
 # --- lifecycle ------------------------------------------------------------------------
 
 
+@pytest.mark.emulator  # starts one of its own, so no fixture marks it
 def test_stops_postmaster_and_cleans_up_even_on_error() -> None:
     with pytest.raises(RuntimeError, match="boom"), RedshiftEmulator() as emu:
         pid = emu.postmaster_pid
@@ -342,7 +339,7 @@ def test_stops_postmaster_and_cleans_up_even_on_error() -> None:
         tempdir = emu.postgres.tempdir
         assert pid is not None
         assert _pid_alive(pid)
-        assert _rows(redshift_connector.connect(**emu.connect_kwargs), "SELECT 1") == [[1]]
+        assert _rows(emu.connect(), "SELECT 1") == [[1]]
         raise RuntimeError("boom")
     assert pid is not None
     assert not _pid_alive(pid)

@@ -13,55 +13,19 @@ import pytest
 
 from sessionizer import Config, compile, plan
 from sessionizer.errors import RunError, SourceError, StateError
-from sessionizer.plan import SOURCE_COLUMNS
 from sessionizer.runner import Runner
-from tests import reference
-from tests.helpers import T0, TABLES, TIMESTAMP_COLUMNS, insert, interrupted, page, read_tables, reference_tables
-
-
-def history() -> list[dict[str, Any]]:
-    """Three visitors, one identified part-way, sessions split by gaps; one row to reject."""
-    rows = []
-    for n in range(30):
-        visitor = f"a{n % 3}"
-        ts = T0 + timedelta(minutes=7 * n + (45 if n > 15 else 0))
-        rows.append(
-            page(
-                id=f"p{n:03d}", anonymous_id=visitor, timestamp=ts, user_id="u1" if visitor == "a0" and n > 10 else None
-            )
-        )
-    rows.append(page(id="bad", anonymous_id=None))
-    return rows
-
-
-def later_batch() -> list[dict[str, Any]]:
-    """New page views, a late one that bridges a gap, a duplicate re-sent later, an identify."""
-    load = T0 + timedelta(days=1)
-    return [
-        page(id="p100", anonymous_id="a1", timestamp=T0 + timedelta(hours=5), received_at=load),
-        page(id="p101", anonymous_id="a2", timestamp=T0 + timedelta(minutes=120), received_at=load),
-        page(id="p005", anonymous_id="a2", timestamp=T0 + timedelta(minutes=35), received_at=load),
-        page(id="p102", anonymous_id="a1", user_id="u2", timestamp=T0 + timedelta(hours=6), received_at=load),
-    ]
-
-
-def load_pages(path: Path, rows: list[dict[str, Any]]) -> None:
-    """Append rows to the ``pages`` table of a DuckDB file, creating it typed like Segment's."""
-    con = duckdb.connect(str(path))
-    try:
-        typed = ", ".join(f"{c} {'TIMESTAMP' if c in TIMESTAMP_COLUMNS else 'VARCHAR'}" for c in SOURCE_COLUMNS)
-        con.execute(f"CREATE TABLE IF NOT EXISTS pages ({typed})")
-        insert(con, rows)
-    finally:
-        con.close()
-
-
-def tables_of(path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return {t: reference.canonical(rows) for t, rows in read_tables(con).items()}
-    finally:
-        con.close()
+from tests.helpers import (
+    T0,
+    TABLES,
+    history,
+    insert,
+    interrupted,
+    later_batch,
+    load_pages,
+    page,
+    reference_tables,
+    tables_of,
+)
 
 
 def run(path: Path, **kwargs: Any) -> Any:

@@ -25,8 +25,7 @@ from sessionizer.plan import SOURCE_COLUMNS
 from sessionizer.runner import Runner
 from tests import reference
 from tests.golden import golden_config
-from tests.helpers import reference_tables
-from tests.test_run import history, later_batch, load_pages, tables_of
+from tests.helpers import history, later_batch, load_pages, reference_tables, tables_of
 
 # -- bad input ------------------------------------------------------------------------------------
 

@@ -17,21 +17,19 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-import snowflake.connector
 from snowflake.connector import SnowflakeConnection
 from snowflake.connector.cursor import SnowflakeCursor
 from snowflake.connector.errors import InternalServerError, OperationalError, ProgrammingError
 
-from tests.snowflake_emulator import SnowflakeEmulator
+from tests.emulators.snowflake import SnowflakeEmulator
 
 SCHEMA = "ANALYTICS"
 
 
-@pytest.fixture(scope="module")
-def emu() -> Iterator[SnowflakeEmulator]:
-    """One emulator (child process) for the whole module."""
-    with SnowflakeEmulator() as emulator:
-        yield emulator
+@pytest.fixture
+def emu(snowflake_emulator: SnowflakeEmulator) -> SnowflakeEmulator:
+    """The session's emulator: tests keep apart by database name, as the end-to-end ones do."""
+    return snowflake_emulator
 
 
 @pytest.fixture
@@ -41,8 +39,10 @@ def database(emu: SnowflakeEmulator) -> str:
 
 
 def connect(emu: SnowflakeEmulator, database: str, **extra: Any) -> SnowflakeConnection:
-    """Open a real connector connection to the emulator."""
-    return snowflake.connector.connect(**emu.connect_kwargs, database=database, schema=SCHEMA, **extra)
+    """Open a real connector connection to the emulator; a 1 s network_timeout (unless given) makes
+    unsupported SQL fail in seconds."""
+    connection: SnowflakeConnection = emu.connect(database=database, schema=SCHEMA, **{"network_timeout": 1, **extra})
+    return connection
 
 
 @pytest.fixture
@@ -107,6 +107,7 @@ def test_url_and_connect_kwargs(emu: SnowflakeEmulator) -> None:
         "host": ["127.0.0.1"],
         "port": [str(emu.port)],
         "protocol": ["http"],
+        "network_timeout": [str(emu.network_timeout)],
         "warehouse": ["WH"],
     }
     assert emu.password_env == {"SNOWFLAKE_PASSWORD": "snow"}
@@ -121,13 +122,13 @@ def test_url_and_connect_kwargs(emu: SnowflakeEmulator) -> None:
 
 def test_any_nonempty_password_logs_in_empty_is_refused_by_connector(emu: SnowflakeEmulator) -> None:
     """fakesnow does not check credentials; the connector refuses an empty password itself."""
-    kw = {**emu.connect_kwargs, "user": "SOMEONE", "password": "anything"}
-    with snowflake.connector.connect(**kw) as c:
+    with emu.connect(user="SOMEONE", password="anything") as c:
         assert rows(c.cursor(), "select 1") == [(1,)]
     with pytest.raises(ProgrammingError, match="Password is empty"):
-        snowflake.connector.connect(**{**emu.connect_kwargs, "password": ""})
+        emu.connect(password="")
 
 
+@pytest.mark.emulator  # starts one of its own, so no fixture marks it
 def test_stop_kills_child_by_pid_even_when_block_raises() -> None:
     """Leaving the with-block by an exception still ends the child process."""
     emulator = SnowflakeEmulator()
@@ -147,7 +148,7 @@ def test_connections_share_database_and_fresh_databases_isolate(emu: SnowflakeEm
         writer.cursor().execute("insert into t values (1), (2)")
     with connect(emu, database) as reader:
         assert rows(reader.cursor(), "select a from t order by a") == [(1,), (2,)]
-    with snowflake.connector.connect(**emu.connect_kwargs) as no_db:
+    with emu.connect() as no_db:
         assert rows(no_db.cursor(), f"select count(*) from {database}.{SCHEMA}.t") == [(2,)]
     other = emu.fresh_database()
     assert other != database
@@ -158,11 +159,10 @@ def test_connections_share_database_and_fresh_databases_isolate(emu: SnowflakeEm
 def test_isolated_db_path_hides_tables_from_other_connections(emu: SnowflakeEmulator, database: str) -> None:
     """FAKESNOW_DB_PATH=':isolated:' gives each login its own empty database (not what we want)."""
     params = {**emu.connect_kwargs["session_parameters"], "FAKESNOW_DB_PATH": ":isolated:"}
-    kw = {**emu.connect_kwargs, "session_parameters": params}
-    with snowflake.connector.connect(**kw, database=database, schema=SCHEMA) as first:
+    with connect(emu, database, session_parameters=params) as first:
         first.cursor().execute("create table t (a int)")
         with (
-            snowflake.connector.connect(**kw, database=database, schema=SCHEMA) as second,
+            connect(emu, database, session_parameters=params) as second,
             pytest.raises(ProgrammingError, match="T does not exist"),
         ):
             second.cursor().execute("select * from t")
@@ -176,11 +176,10 @@ def test_directory_db_path_allows_only_one_connection(emu: SnowflakeEmulator, tm
     shared in-memory database with a fresh database name per test.
     """
     params = {**emu.connect_kwargs["session_parameters"], "FAKESNOW_DB_PATH": str(tmp_path)}
-    kw = {**emu.connect_kwargs, "session_parameters": params, "login_timeout": 2}
-    with snowflake.connector.connect(**kw, database="FILEDB", schema=SCHEMA) as first:
+    with connect(emu, "FILEDB", session_parameters=params, login_timeout=2) as first:
         first.cursor().execute("create table t (a int)")
         with pytest.raises(OperationalError) as info:
-            snowflake.connector.connect(**kw, database="FILEDB", schema=SCHEMA)
+            connect(emu, "FILEDB", session_parameters=params, login_timeout=2)
     assert info.value.errno == 250001
     assert (tmp_path / "FILEDB.db").exists()
 
@@ -564,7 +563,7 @@ def test_several_statements_in_one_execute_fail_with_http_500(conn: SnowflakeCon
         conn.cursor().execute("select 1; select 2")
     assert info.value.errno == 580500
     assert "290500: HTTP 500: Internal Server Error" in str(info.value)
-    assert time.monotonic() - began < 5  # thanks to network_timeout=1 in connect_kwargs
+    assert time.monotonic() - began < 5  # thanks to network_timeout=1 in connect()
     assert [c.fetchall() for c in conn.execute_string("select 1; select 2")] == [[(1,)], [(2,)]]
 
 

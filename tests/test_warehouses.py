@@ -10,7 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import RedshiftPlace, SnowflakePlace
+from tests.emulators.base import Place
+from tests.emulators.snowflake import SnowflakeEmulator
 from tests.scenarios import (
     DbApiWarehouse,
     Scenario,
@@ -19,45 +20,35 @@ from tests.scenarios import (
     snowflake_warehouse,
 )
 
-pytestmark = pytest.mark.emulator
-
 
 @pytest.fixture
-def snowflake(snowflake_place: SnowflakePlace) -> Iterator[DbApiWarehouse]:
-    warehouse = snowflake_warehouse(
-        snowflake_place.url, snowflake_place.connect_kwargs, snowflake_place.database, snowflake_place.schema,
-        timestamps_as_text=True,
-    )  # fmt: skip
+def warehouse(emulator_place: Place) -> Iterator[DbApiWarehouse]:
+    """The scenarios' handle on a place of each emulator in turn."""
+    place = emulator_place
+    if isinstance(place.emulator, SnowflakeEmulator):  # fakesnow fetches NULL timestamps as 1970 (scenarios.py)
+        warehouse = snowflake_warehouse(
+            place.url, place.emulator.connect_kwargs, place.database, place.schema, timestamps_as_text=True
+        )
+    else:
+        warehouse = redshift_warehouse(place.url, place.emulator.connect_kwargs, place.schema)
     yield warehouse
     warehouse.close()
 
 
-@pytest.fixture
-def redshift(redshift_place: RedshiftPlace) -> Iterator[DbApiWarehouse]:
-    warehouse = redshift_warehouse(redshift_place.url, redshift_place.emulator.connect_kwargs, redshift_place.schema)
-    yield warehouse
-    warehouse.close()
-
-
-@pytest.mark.parametrize("name", ["snowflake", "redshift"])
 def test_full_refresh_then_incremental_batches_match_duckdb(
-    name: str, request: pytest.FixtureRequest, duckdb_reference: DbApiWarehouse
+    warehouse: DbApiWarehouse, duckdb_reference: DbApiWarehouse
 ) -> None:
     """(a) a full refresh of a few hundred rows, then (b) new, late, re-sent and identify batches."""
-    warehouse: DbApiWarehouse = request.getfixturevalue(name)
     Scenario(warehouse, duckdb_reference).run_all()
 
 
-@pytest.mark.parametrize("name", ["snowflake", "redshift"])
-def test_changed_settings_refuse_naming_full_refresh(name: str, request: pytest.FixtureRequest) -> None:
+def test_changed_settings_refuse_naming_full_refresh(warehouse: DbApiWarehouse) -> None:
     """(c) an incremental run with another inactivity_cutoff refuses and names --full-refresh."""
-    warehouse: DbApiWarehouse = request.getfixturevalue(name)
     refuses_changed_settings(warehouse)
 
 
-@pytest.mark.parametrize("name", ["snowflake", "redshift"])
 def test_runs_stopped_mid_stage_leave_whole_tables_and_the_next_run_finishes(
-    name: str, request: pytest.FixtureRequest, duckdb_reference: DbApiWarehouse, monkeypatch: pytest.MonkeyPatch
+    warehouse: DbApiWarehouse, duckdb_reference: DbApiWarehouse, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """SPEC "Writes" on the warehouses: an exception after a statement (a different point of the
     plan for each batch) leaves every table as it was or as it should be; a plain rerun finishes."""
@@ -66,7 +57,6 @@ def test_runs_stopped_mid_stage_leave_whole_tables_and_the_next_run_finishes(
     from tests.helpers import interrupted
     from tests.scenarios import OUTPUT_TABLES, generate_pages, incremental_batches, run, scenario_config, table_rows
 
-    warehouse: DbApiWarehouse = request.getfixturevalue(name)
     history = generate_pages(60, 5)
     steps = [(True, history), *((False, batch.rows) for batch in incremental_batches(history, 5)), (True, [])]
     compiler = Runner(scenario_config(warehouse.source), warehouse.url).compiler
@@ -98,14 +88,12 @@ def test_runs_stopped_mid_stage_leave_whole_tables_and_the_next_run_finishes(
     assert len(stops) == len(steps) - 1
 
 
-@pytest.mark.parametrize("name", ["snowflake", "redshift"])
-def test_a_second_run_waits_for_the_lease_of_the_first(name: str, request: pytest.FixtureRequest) -> None:
+def test_a_second_run_waits_for_the_lease_of_the_first(warehouse: DbApiWarehouse) -> None:
     """Warehouses have no lock a crash releases: a lease row keeps a second run out, clearly."""
     from sessionizer.errors import StateError
     from sessionizer.runner import LeaseLock, Runner
     from tests.scenarios import generate_pages, run, scenario_config
 
-    warehouse: DbApiWarehouse = request.getfixturevalue(name)
     warehouse.load(generate_pages(20, 1))
     runner = Runner(scenario_config(warehouse.source), warehouse.url)
     with runner.warehouse() as wh:

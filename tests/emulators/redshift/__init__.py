@@ -16,17 +16,15 @@ Usage::
         conn = redshift_connector.connect(**emu.connect_kwargs)
         emu.url(schema="public")  # redshift://awsuser@127.0.0.1:PORT/dev/public?ssl=false
 
-``python -m tests.redshift_emulator`` starts one and prints its URL until Ctrl-C.
+``python -m tests.emulators.redshift`` starts one and prints its URL until Ctrl-C.
 """
 
 from __future__ import annotations
 
-import contextlib
-import signal
-import threading
-from types import TracebackType
 from typing import Any, Self
+from urllib.parse import urlencode
 
+from ..base import HOST, Emulator
 from .proxy import RedshiftProxy
 from .server import PostgresServer
 from .translate import (
@@ -41,12 +39,11 @@ __all__ = [
     "RedshiftEmulator",
     "RedshiftRejected",
     "TranslationError",
-    "main",
     "translate",
 ]
 
 
-class RedshiftEmulator:
+class RedshiftEmulator(Emulator):
     """PostgreSQL (as ``nobody`` when root) behind a Redshift-flavoured proxy on free ports."""
 
     def __init__(self, user: str = "awsuser", database: str = "dev", password: str = "emulator") -> None:
@@ -59,7 +56,7 @@ class RedshiftEmulator:
     @property
     def host(self) -> str:
         """Host clients connect to (the proxy)."""
-        return "127.0.0.1"
+        return HOST
 
     @property
     def port(self) -> int:
@@ -86,9 +83,28 @@ class RedshiftEmulator:
             "timeout": 30,
         }
 
-    def url(self, schema: str = "public") -> str:
-        """``redshift://USER@HOST:PORT/DATABASE/SCHEMA?ssl=false``."""
-        return f"redshift://{self.user}@{self.host}:{self.port}/{self.database}/{schema}?ssl=false"
+    @property
+    def password_env(self) -> dict[str, str]:
+        """Where sessionizer reads a Redshift password from (trust auth accepts any)."""
+        return {"REDSHIFT_PASSWORD": self.password}
+
+    def url(self, database: str | None = None, schema: str | None = None, **query: str | int) -> str:
+        """``redshift://USER@HOST:PORT/DATABASE/SCHEMA?ssl=false`` (+ extra query keys); the
+        emulator's own database and ``public`` unless told otherwise."""
+        params = urlencode({"ssl": "false", **query})
+        return (
+            f"redshift://{self.user}@{self.host}:{self.port}/{database or self.database}/{schema or 'public'}?{params}"
+        )
+
+    def connect(self, **overrides: Any) -> Any:
+        """A redshift_connector connection to the proxy."""
+        import redshift_connector
+
+        return redshift_connector.connect(**{**self.connect_kwargs, **overrides})
+
+    def database_for_test(self) -> str:
+        """The emulator's own database: a connection reaches only one, so tests keep apart by schema."""
+        return self.database
 
     def start(self) -> Self:
         """Start PostgreSQL, then the proxy in front of it."""
@@ -109,25 +125,3 @@ class RedshiftEmulator:
         finally:
             self.proxy = None
             self.postgres.stop()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-
-def main() -> None:
-    """Run an emulator until Ctrl-C (or SIGTERM), printing its URL."""
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    with RedshiftEmulator() as emu:
-        print(emu.url(), flush=True)
-        print(f"connect_kwargs={emu.connect_kwargs}", flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            done.wait()

@@ -25,36 +25,35 @@ by database name instead: :meth:`SnowflakeEmulator.fresh_database` returns a nam
 one has used yet on this emulator.
 
 Hang trap: fakesnow answers SQL it cannot run with HTTP 500 and the connector retries
-a 500 until ``network_timeout`` runs out -- for ever by default.  ``connect_kwargs``
-sets ``network_timeout=1``; :meth:`SnowflakeEmulator.url` does not, so pass
-``emu.url(..., network_timeout=1)`` when the URL reaches the connector.
+a 500 until ``network_timeout`` runs out -- for ever by default.  Both ``connect_kwargs``
+and :meth:`SnowflakeEmulator.url` carry the emulator's ``network_timeout`` (1 s unless
+given: enough for the emulator's own tests, whose failures must be quick; end-to-end
+runs, whose statements take longer to answer, ask for more).
 
 The password is not checked by fakesnow (any non-empty value logs in); the connector
 itself insists on a non-empty one.
 
-Run by hand: ``python tests/snowflake_emulator.py --port 8085``.
+The child runs :mod:`.server`; ``python -m tests.emulators.snowflake`` starts one by hand.
 """
 
 from __future__ import annotations
 
-import argparse
 import atexit
 import contextlib
 import itertools
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Self
 from urllib.parse import quote, urlencode
 
-HOST = "127.0.0.1"
+from ..base import HOST, Emulator, free_port, port_open
+from . import server
+
 USER = "FAKE"
 ACCOUNT = "fakesnow"
 PASSWORD = "snow"
@@ -62,32 +61,17 @@ START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 5.0
 
 
-def free_port(host: str = HOST) -> int:
-    """Return a TCP port on ``host`` that is free right now."""
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
-def port_open(host: str, port: int) -> bool:
-    """True when something accepts TCP connections on ``host:port``."""
-    try:
-        with socket.create_connection((host, port), timeout=0.2):
-            return True
-    except OSError:
-        return False
-
-
-class SnowflakeEmulator:
-    """Context manager running fakesnow's server in a child process.
+class SnowflakeEmulator(Emulator):
+    """fakesnow's server in a child process.
 
     >>> with SnowflakeEmulator() as emu:
-    ...     conn = snowflake.connector.connect(**emu.connect_kwargs, database="DB1", schema="S")
+    ...     conn = emu.connect(database="DB1", schema="S")
     """
 
-    def __init__(self, port: int | None = None, log_path: Path | None = None) -> None:
+    def __init__(self, port: int | None = None, log_path: Path | None = None, network_timeout: int = 1) -> None:
         """Prepare (not start) an emulator; ``port=None`` picks a free port."""
         self._requested_port = port
+        self.network_timeout = network_timeout
         self.port: int = 0
         self.pid: int | None = None
         self._proc: subprocess.Popen[bytes] | None = None
@@ -114,7 +98,8 @@ class SnowflakeEmulator:
                 atexit.register(self.stop)
                 return self
             last_error = self.log_text()[-2000:]
-            self.stop()
+            self._kill()
+        self.stop()
         raise RuntimeError(f"fakesnow emulator did not start:\n{last_error}")
 
     def _spawn(self, port: int) -> bool:
@@ -123,7 +108,7 @@ class SnowflakeEmulator:
         log = self._log_path.open("ab")
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, str(Path(__file__).resolve()), "--port", str(port), "--host", HOST],
+                [sys.executable, server.__file__, "--port", str(port), "--host", HOST],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -142,7 +127,7 @@ class SnowflakeEmulator:
             time.sleep(0.05)
         return False
 
-    def stop(self) -> None:
+    def _kill(self) -> None:
         """Stop the child by its pid: SIGTERM, then SIGKILL if it lingers."""
         proc, self._proc = self._proc, None
         if proc is not None:
@@ -154,27 +139,14 @@ class SnowflakeEmulator:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=STOP_TIMEOUT_S)
-        atexit.unregister(self.stop)
 
-    def close(self) -> None:
-        """Stop the child and remove the temporary directory."""
-        self.stop()
+    def stop(self) -> None:
+        """Stop the child and remove the temporary directory (and its log)."""
+        self._kill()
+        atexit.unregister(self.stop)
         if self._tmpdir is not None:
             self._tmpdir.cleanup()
             self._tmpdir = None
-
-    def __enter__(self) -> Self:
-        """Start the emulator."""
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stop the emulator however the block ended."""
-        self.close()
 
     # -- connection details --------------------------------------------------
     @property
@@ -197,11 +169,12 @@ class SnowflakeEmulator:
             # fakesnow answers unsupported SQL with HTTP 500, which the connector retries
             # for ever unless network_timeout bounds the retries.  It does not cut slow
             # statements short: the connector's abort request is a no-op in fakesnow.
-            "network_timeout": 1,
+            "network_timeout": self.network_timeout,
         }
 
     def url(self, database: str | None = None, schema: str | None = None, **query: str | int) -> str:
-        """``snowflake://USER@ACCOUNT/DB/SCHEMA?host=..&port=..&protocol=http`` (+ extra query keys).
+        """``snowflake://USER@ACCOUNT/DB/SCHEMA?host=..&port=..&protocol=http&network_timeout=..``
+        (+ extra query keys).
 
         The password is not in the URL: pass it via the environment as
         ``SNOWFLAKE_PASSWORD`` (see :attr:`password_env`).
@@ -211,9 +184,20 @@ class SnowflakeEmulator:
             path = "/" + quote(database)
             if schema:
                 path += "/" + quote(schema)
-        params: dict[str, str | int] = {"host": HOST, "port": self.port, "protocol": "http"}
+        params: dict[str, str | int] = {
+            "host": HOST,
+            "port": self.port,
+            "protocol": "http",
+            "network_timeout": self.network_timeout,
+        }
         params.update(query)
         return f"snowflake://{USER}@{ACCOUNT}{path}?{urlencode(params)}"
+
+    def connect(self, **overrides: Any) -> Any:
+        """A snowflake-connector-python connection (add ``database``/``schema``)."""
+        import snowflake.connector
+
+        return snowflake.connector.connect(**{**self.connect_kwargs, **overrides})
 
     @property
     def password_env(self) -> dict[str, str]:
@@ -224,42 +208,12 @@ class SnowflakeEmulator:
         """A database name not yet handed out by this emulator (isolates tests)."""
         return f"{prefix}_{os.getpid()}_{next(self._db_counter)}"
 
+    def database_for_test(self) -> str:
+        """A fresh database: all logins share one in-memory DuckDB, and databases cost nothing."""
+        return self.fresh_database()
+
     def log_text(self) -> str:
         """The child's combined stdout/stderr so far (uvicorn + fakesnow logs)."""
         if self._log_path is None or not self._log_path.exists():
             return ""
         return self._log_path.read_text(errors="replace")
-
-
-# -- child process entry point ---------------------------------------------------
-def _serve(host: str, port: int) -> None:
-    """Run ``fakesnow.server`` until SIGTERM/SIGINT or until the parent dies."""
-    import fakesnow
-
-    stop = threading.Event()
-    parent = os.getppid()
-
-    def on_signal(signum: int, frame: object) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    with fakesnow.server(port=port, host=host):
-        print(f"fakesnow emulator listening on {host}:{port} pid={os.getpid()}", flush=True)
-        while not stop.wait(0.5):
-            if os.getppid() != parent:
-                break
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python tests/snowflake_emulator.py --port N``."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    parser.add_argument("--host", default=HOST)
-    args = parser.parse_args(argv)
-    _serve(args.host, args.port or free_port(args.host))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -15,14 +15,15 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PostgresServer", "free_port"]
+from ..base import HOST, free_port
+
+__all__ = ["PostgresServer"]
 
 _UNPRIVILEGED_USER = "nobody"
 
@@ -52,13 +53,6 @@ _SERVER_SETTINGS: dict[str, str] = {
 }
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """Return a TCP port that is free right now on ``host``."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
 def _run_as() -> dict[str, Any]:
     """subprocess arguments that drop root, because PostgreSQL refuses to run as root."""
     if os.geteuid() != 0:
@@ -73,7 +67,7 @@ class PostgresServer:
     def __init__(self, user: str = "awsuser", database: str = "dev", start_timeout: float = 30.0) -> None:
         self.user = user
         self.database = database
-        self.host = "127.0.0.1"
+        self.host = HOST
         self.port = 0
         self.start_timeout = start_timeout
         self.tempdir: Path | None = None
