@@ -123,6 +123,13 @@ def execute(con: duckdb.DuckDBPyConnection, config: Config, mode: str) -> None:
         con.execute(statement.sql)
 
 
+def fetch_row(con: Any, sql: str) -> tuple[Any, ...]:
+    """The one row ``sql`` returns; fails the test when there is none."""
+    row = con.execute(sql).fetchone()
+    assert row is not None, f"no row from {sql}"
+    return tuple(row)
+
+
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     return [d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
 

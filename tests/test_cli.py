@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from sessionizer.cli import main
-from tests.helpers import T0, history, load_pages, page
+from tests.helpers import T0, fetch_row, history, load_pages, page
 
 
 @pytest.fixture
@@ -182,7 +182,7 @@ def test_generate_and_run_on_the_file(cli: CliRunner, tmp_path: Path) -> None:
     run = cli.invoke(main, ["run", "--source", "pages.parquet", "--target", "duckdb:///p.duckdb"])
     assert run.exit_code == 0, run.output
     con = duckdb.connect(str(tmp_path / "p.duckdb"), read_only=True)
-    assert con.execute("SELECT COUNT(*) FROM segment_web_page_views").fetchone()[0] > 1900
+    assert fetch_row(con, "SELECT COUNT(*) FROM segment_web_page_views")[0] > 1900
     bad = cli.invoke(main, ["generate", "--rows", "10", "--out", "pages.xlsx"])
     assert bad.exit_code == 2 and ".parquet" in bad.output
 
@@ -194,7 +194,7 @@ def test_demo(cli: CliRunner, tmp_path: Path) -> None:
                  "Top referrer mediums", "search"):  # fmt: skip
         assert line in result.output
     con = duckdb.connect(str(tmp_path / "demo.duckdb"), read_only=True)
-    sessions, page_views = con.execute("SELECT COUNT(*), SUM(page_views) FROM segment_web_sessions").fetchone()
+    sessions, page_views = fetch_row(con, "SELECT COUNT(*), SUM(page_views) FROM segment_web_sessions")
     con.close()
     assert f"{sessions:,}" in result.output and f"{int(page_views):,}" in result.output
     again = cli.invoke(main, ["demo", "--rows", "5000", "--seed", "7", "--target", "duckdb:///demo.duckdb"])

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests import reference
-from tests.helpers import T0, TABLES, page, reference_tables, refreshed, run_incremental
+from tests.helpers import T0, TABLES, fetch_row, page, reference_tables, refreshed, run_incremental
 
 LOAD = T0 + timedelta(days=1)
 
@@ -118,19 +118,19 @@ def test_issues_25_and_71_a_future_event_timestamp_does_not_stall_runs() -> None
     con = refreshed([page(id="future", anonymous_id="bot", timestamp=datetime(2099, 1, 1), received_at=T0)])
     tables = run_incremental(con, [page(id="pv1", timestamp=T0 + timedelta(hours=1), received_at=LOAD)])
     assert sorted(r["page_view_id"] for r in tables["segment_web_page_views"]) == ["future", "pv1"]
-    (watermark,) = con.execute("SELECT watermark FROM sessionizer_state").fetchone()
+    (watermark,) = fetch_row(con, "SELECT watermark FROM sessionizer_state")
     assert watermark == LOAD
 
 
 def test_a_load_watermark_in_the_future_is_capped_at_the_run_start() -> None:
     """Clock skew on the load column: received_at in 2099 must not make the window skip today's rows."""
     con = refreshed([page(id="skewed", timestamp=T0, received_at=datetime(2099, 1, 1))])
-    (watermark,) = con.execute("SELECT watermark FROM sessionizer_state").fetchone()
+    (watermark,) = fetch_row(con, "SELECT watermark FROM sessionizer_state")
     now = datetime.now(UTC).replace(tzinfo=None)
     assert now - timedelta(minutes=5) < watermark <= now
     tables = run_incremental(con, [page(id="today", timestamp=now - timedelta(minutes=2), received_at=now)])
     assert sorted(r["page_view_id"] for r in tables["segment_web_page_views"]) == ["skewed", "today"]
-    (later,) = con.execute("SELECT watermark FROM sessionizer_state").fetchone()
+    (later,) = fetch_row(con, "SELECT watermark FROM sessionizer_state")
     assert watermark <= later <= datetime.now(UTC).replace(tzinfo=None)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -19,7 +20,7 @@ def con() -> duckdb.DuckDBPyConnection:
     return c
 
 
-def one(con: duckdb.DuckDBPyConnection, sql: str) -> object:
+def one(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
     return con.execute(sql).fetchall()[0][0]
 
 

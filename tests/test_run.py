@@ -145,7 +145,12 @@ def test_incremental_runs_inline_the_watermark_so_the_source_can_be_pruned(
     load_pages(db, later_batch())
     sent: list[str] = []
     real = Warehouse.execute
-    monkeypatch.setattr(Warehouse, "execute", lambda self, sql: (sent.append(sql), real(self, sql))[1])
+
+    def recording(self: Warehouse, sql: str) -> Any:
+        sent.append(sql)
+        return real(self, sql)
+
+    monkeypatch.setattr(Warehouse, "execute", recording)
     run(db)
     batch = next(sql for sql in sent if sql.startswith("CREATE OR REPLACE TEMPORARY TABLE sessionizer_batch"))
     watermark = max(r["received_at"] for r in history() if r["id"])
