@@ -16,11 +16,11 @@ from typing import Any
 
 from sqlglot import exp
 
-from sessionizer import plan
+from sessionizer import plan, sources
 from sessionizer.compiler import FINISH, PREPARE, Compiler, Statement, Stored
 from sessionizer.config import Config
-from sessionizer.dialects import CANONICAL, Dialect, get_dialect
-from sessionizer.errors import RunError, SessionizerError, SourceError, StateError, TargetError
+from sessionizer.dialects import Dialect, get_dialect
+from sessionizer.errors import RunError, SessionizerError, StateError, TargetError
 from sessionizer.plan import Mode
 from sessionizer.targets import Target, mask, parse_target
 
@@ -205,28 +205,15 @@ class Runner:
     # -- preflight -----------------------------------------------------------------------------
 
     def check_source(self, wh: Warehouse) -> None:
-        """The source exists, has every column the rules read, and its time columns read as
-        timestamps; names what is wrong before anything is written."""
-        source = exp.maybe_parse(self.compiler.context["source"], dialect=CANONICAL, into=exp.Table)
-        try:
-            cursor = wh.execute(self.dialect.render(exp.select("*").from_(source.copy()).limit(0), pretty=False))
-        except Exception as err:
-            raise SourceError(f"cannot read the source {self.config.source!r}: {wh.scrub(err)}") from None
-        present = {str(d[0]).lower() for d in cursor.description or ()}
-        missing = [c for c in plan.source_columns(self.config) if c not in present]
-        if missing:
-            raise SourceError(
-                f"the source {self.config.source!r} lacks the column(s) {', '.join(missing)}; "
-                "it must have Segment's pages columns (see SPEC: Input)"
-            )
-        for column in dict.fromkeys(("received_at", "sent_at", "timestamp", self.config.incremental_key)):
-            cast = exp.cast(exp.column(column), exp.DataType.build("TIMESTAMP"))
-            try:
-                wh.execute(self.dialect.render(exp.select(cast).from_(source.copy()).limit(1), pretty=False)).fetchall()
-            except Exception as err:
-                raise SourceError(
-                    f"the source column {column!r} cannot be read as a timestamp: {wh.scrub(err)}"
-                ) from None
+        """Look at the source once: it exists, has the columns it must have, and its time
+        columns read as timestamps; names what is wrong before anything is written. The plan is
+        then compiled for what the source holds (missing optional columns, zoned timestamps)."""
+        label = self.config.source
+        columns = sources.inspect(wh, sources.relation(label, self.dialect), label)
+        sources.require(columns, label, sources.required(self.config))
+        self.compiler = Compiler(self.config, self.dialect, columns)
+        times = (*plan.TIMESTAMP_COLUMNS, self.config.incremental_key)
+        sources.check_timestamps(wh, self.compiler.source, label, times)
 
     def decide_mode(self, wh: Warehouse, full_refresh: bool) -> tuple[Mode, Stored | None]:
         """Full refresh when asked, or when any table or the state is missing; for an

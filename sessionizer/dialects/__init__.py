@@ -31,6 +31,17 @@ class WriteStrategy(enum.Enum):
     DELETE_INSERT = "delete+insert"
 
 
+class Case(enum.Enum):
+    """How a warehouse folds an unquoted identifier: what a quoted name must be spelled as to
+    mean the same table."""
+
+    LOWER = "lower"
+    UPPER = "upper"
+
+    def fold(self, name: str) -> str:
+        return name.upper() if self is Case.UPPER else name.lower()
+
+
 class Dialect:
     """The shared behaviour; subclasses override class attributes and a few small methods."""
 
@@ -52,6 +63,10 @@ class Dialect:
     CTE_HINTS: ClassVar[bool] = True
     # Words the warehouse reserves beyond those sqlglot's generator already knows to quote.
     RESERVED_WORDS: ClassVar[frozenset[str]] = frozenset()
+    # The case unquoted identifiers fold to; a reserved name is quoted in that case.
+    IDENTIFIER_CASE: ClassVar[Case] = Case.LOWER
+    # Column types that carry a time zone, as str() of a cursor.description type_code.
+    ZONED_TYPES: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
     def reserved_words(cls) -> frozenset[str]:
@@ -61,6 +76,25 @@ class Dialect:
         generator = SqlglotDialect.get_or_raise(cls.sqlglot_dialect).generator_class
         known = {w.strip().lower() for w in getattr(generator, "RESERVED_KEYWORDS", ())}
         return frozenset(known | cls.RESERVED_WORDS)
+
+    def identifier(self, name: str) -> exp.Identifier:
+        """A plain name the user wrote (validated by the config), as this warehouse resolves it
+        unquoted: as written, or, when it is a reserved word here or in the canonical dialect the
+        templates are parsed in, quoted in the case the warehouse folds unquoted names to."""
+        reserved = self.reserved_words() | get_dialect(CANONICAL).reserved_words()
+        if name.lower() in reserved:
+            return exp.to_identifier(self.IDENTIFIER_CASE.fold(name), quoted=True)
+        return exp.to_identifier(name)
+
+    def zoned(self, type_code: Any) -> bool:
+        """Whether a source column of this type (from cursor.description) carries a time zone."""
+        return str(type_code) in self.ZONED_TYPES
+
+    def to_utc(self, column: exp.Expression) -> exp.Expression:
+        """A zoned timestamp as the UTC time without zone it stands for, whatever the session's
+        zone: AT TIME ZONE 'UTC' of a zoned value is that (sqlglot writes Snowflake's
+        CONVERT_TIMEZONE('UTC', …), whose TIMESTAMP_TZ result the cast turns into NTZ)."""
+        return exp.cast(exp.AtTimeZone(this=column, zone=exp.Literal.string("UTC")), exp.DataType.build("TIMESTAMP"))
 
     # -- rendering ---------------------------------------------------------------------------
 

@@ -27,6 +27,8 @@ class DuckDB(Dialect):
     sqlglot_dialect: ClassVar[str] = "duckdb"
     # NOW() is TIMESTAMPTZ; our timestamps are UTC without time zone.
     NOW_UTC: ClassVar[str] = "CAST(TIMEZONE('UTC', NOW()) AS TIMESTAMP)"
+    # TIMESTAMPTZ columns, and Parquet timestamps adjusted to UTC, which DuckDB reads as such.
+    ZONED_TYPES: ClassVar[frozenset[str]] = frozenset({"TIMESTAMP WITH TIME ZONE"})
     # One writer per database file: DuckDB's own file lock keeps a second run out, and it is
     # released by the operating system when the holder dies.
     LOCKS_ITSELF: ClassVar[bool] = True
@@ -54,7 +56,6 @@ class DuckDB(Dialect):
                 f"{target.path} is in use by another process (PID {holder}), most likely another "
                 "sessionizer run; it is released when that process ends. Try again then."
             ) from None
-        con.execute("SET TimeZone = 'UTC'")
         self._restore: dict[str, Any] = {}
         for name, value in RUN_SETTINGS.items():
             if name not in target.options:

@@ -24,6 +24,8 @@ class Redshift(Dialect):
     SUPPORTS_REPLACE_TABLE: ClassVar[bool] = False
     NOW_UTC: ClassVar[str] = "GETDATE()"
     CTE_HINTS: ClassVar[bool] = False
+    # TIMESTAMPTZ, by its type OID (redshift_connector.utils.oids.RedshiftOID).
+    ZONED_TYPES: ClassVar[frozenset[str]] = frozenset({"1184"})
 
     def table_properties(self, stage: Stage) -> list[exp.Expression]:
         return [

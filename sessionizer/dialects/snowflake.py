@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlglot import exp
 
-from sessionizer.dialects import Dialect, WriteStrategy
+from sessionizer.dialects import Case, Dialect, WriteStrategy
 from sessionizer.targets import Target, coerce_option
 
 if TYPE_CHECKING:
@@ -25,6 +25,9 @@ class Snowflake(Dialect):
     # SYSDATE() is UTC without time zone; CURRENT_TIMESTAMP follows the session's time zone.
     NOW_UTC: ClassVar[str] = "SYSDATE()"
     CTE_HINTS: ClassVar[bool] = False
+    IDENTIFIER_CASE: ClassVar[Case] = Case.UPPER
+    # TIMESTAMP_LTZ and TIMESTAMP_TZ (snowflake.connector.constants.FIELD_NAME_TO_ID).
+    ZONED_TYPES: ClassVar[frozenset[str]] = frozenset({"6", "7"})
     # Snowflake's reserved keywords (its "Reserved & limited keywords" page); sqlglot's Snowflake
     # generator quotes none of them.
     RESERVED_WORDS: ClassVar[frozenset[str]] = frozenset(

@@ -20,7 +20,7 @@ WITH source AS NOT MATERIALIZED (
     context_ip,
     context_user_agent,
     context_locale
-  FROM segment.pages
+  FROM segment.pages AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -206,7 +206,7 @@ SELECT
     THEN 'timestamp is null'
     ELSE 'received_at is null'
   END AS reject_reason
-FROM segment.pages
+FROM segment.pages AS source
 WHERE
   NOT (
     NOT id IS NULL

@@ -22,7 +22,7 @@ WITH source AS NOT MATERIALIZED (
     context_ip,
     context_user_agent,
     context_locale
-  FROM segment.pages
+  FROM segment.pages AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -395,7 +395,7 @@ SELECT
     THEN 'timestamp is null'
     ELSE 'received_at is null'
   END AS reject_reason
-FROM segment.pages
+FROM segment.pages AS source
 WHERE
   NOT (
     NOT id IS NULL
@@ -453,7 +453,7 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         THEN CAST(TIMEZONE('UTC', NOW()) AS TIMESTAMP)
         ELSE MAX(CAST(received_at AS TIMESTAMP))
       END AS __sz_newest
-    FROM segment.pages
+    FROM segment.pages AS source
     WHERE
       NOT id IS NULL
       AND NOT anonymous_id IS NULL

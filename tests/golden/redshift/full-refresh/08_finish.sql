@@ -48,7 +48,7 @@ SELECT
   END AS watermark,
   CAST(NULL AS TIMESTAMP) AS pending_watermark,
   GETDATE() AS built_at
-FROM segment.pages
+FROM segment.pages AS source
 WHERE
   NOT id IS NULL
   AND NOT anonymous_id IS NULL

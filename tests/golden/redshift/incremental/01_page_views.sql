@@ -22,7 +22,7 @@ WITH source AS (
     context_ip,
     context_user_agent,
     context_locale
-  FROM segment.pages
+  FROM segment.pages AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -397,7 +397,7 @@ SELECT
     THEN 'timestamp is null'
     ELSE 'received_at is null'
   END AS reject_reason
-FROM segment.pages
+FROM segment.pages AS source
 WHERE
   NOT (
     NOT id IS NULL
@@ -455,7 +455,7 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         THEN GETDATE()
         ELSE MAX(CAST(received_at AS TIMESTAMP))
       END AS __sz_newest
-    FROM segment.pages
+    FROM segment.pages AS source
     WHERE
       NOT id IS NULL
       AND NOT anonymous_id IS NULL

@@ -21,7 +21,7 @@ WITH source AS (
     context_ip,
     context_user_agent,
     context_locale
-  FROM segment.pages
+  FROM segment.pages AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -207,7 +207,7 @@ SELECT
     THEN 'timestamp is null'
     ELSE 'received_at is null'
   END AS reject_reason
-FROM segment.pages
+FROM segment.pages AS source
 WHERE
   NOT (
     NOT id IS NULL

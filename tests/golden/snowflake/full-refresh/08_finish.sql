@@ -24,7 +24,7 @@ SELECT
   END AS watermark,
   CAST(NULL AS TIMESTAMPNTZ) AS pending_watermark,
   SYSDATE() AS built_at
-FROM segment.pages
+FROM segment.pages AS source
 WHERE
   NOT id IS NULL
   AND NOT anonymous_id IS NULL

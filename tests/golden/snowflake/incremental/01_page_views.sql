@@ -20,7 +20,7 @@ WITH source AS (
     context_ip,
     context_user_agent,
     context_locale
-  FROM segment.pages
+  FROM segment.pages AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -436,7 +436,7 @@ SELECT
     THEN 'timestamp is null'
     ELSE 'received_at is null'
   END AS reject_reason
-FROM segment.pages
+FROM segment.pages AS source
 WHERE
   NOT (
     NOT id IS NULL
@@ -494,7 +494,7 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         THEN SYSDATE()
         ELSE MAX(CAST(received_at AS TIMESTAMPNTZ))
       END AS __sz_newest
-    FROM segment.pages
+    FROM segment.pages AS source
     WHERE
       NOT id IS NULL
       AND NOT anonymous_id IS NULL
