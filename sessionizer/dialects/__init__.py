@@ -63,7 +63,7 @@ class Dialect:
     CTE_HINTS: ClassVar[bool] = True
     # Words the warehouse reserves beyond those sqlglot's generator already knows to quote.
     RESERVED_WORDS: ClassVar[frozenset[str]] = frozenset()
-    # The case unquoted identifiers fold to; a reserved name is quoted in that case.
+    # The case unquoted identifiers fold to, in which a user's table and schema names are quoted.
     IDENTIFIER_CASE: ClassVar[Case] = Case.LOWER
     # Column types that carry a time zone, as str() of a cursor.description type_code.
     ZONED_TYPES: ClassVar[frozenset[str]] = frozenset()
@@ -78,13 +78,11 @@ class Dialect:
         return frozenset(known | cls.RESERVED_WORDS)
 
     def identifier(self, name: str) -> exp.Identifier:
-        """A plain name the user wrote (validated by the config), as this warehouse resolves it
-        unquoted: as written, or, when it is a reserved word here or in the canonical dialect the
-        templates are parsed in, quoted in the case the warehouse folds unquoted names to."""
-        reserved = self.reserved_words() | get_dialect(CANONICAL).reserved_words()
-        if name.lower() in reserved:
-            return exp.to_identifier(self.IDENTIFIER_CASE.fold(name), quoted=True)
-        return exp.to_identifier(name)
+        """A table or schema name the user wrote (a plain name, validated by the config), quoted
+        in the case the warehouse folds unquoted names to: the same table as the name unquoted,
+        also when it is a word the warehouse reserves (`raw` on Redshift), which no list of
+        reserved words we could keep would always know."""
+        return exp.to_identifier(self.IDENTIFIER_CASE.fold(name), quoted=True)
 
     def zoned(self, type_code: Any) -> bool:
         """Whether a source column of this type (from cursor.description) carries a time zone."""

@@ -1,0 +1,276 @@
+"""Source tables as users have them (sessionizer/sources.py): columns Segment never created,
+timestamps that carry a time zone, and table or schema names a warehouse reserves.
+
+DuckDB here; the same three on the Snowflake and Redshift emulators at the end of the file.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from datetime import UTC, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from sessionizer import Config, compile
+from sessionizer.errors import ConfigError, SourceError
+from sessionizer.plan import SOURCE_COLUMNS, TIMESTAMP_COLUMNS
+from sessionizer.runner import Runner
+from tests import reference
+from tests.helpers import T0, TABLES, read_tables, reference_tables
+
+Row = dict[str, Any]
+
+# Columns a site that never sends them has no column for.
+MISSING = ("search", "referrer", "context_user_agent", "sent_at")
+
+
+def history() -> list[Row]:
+    """Three visitors over a few hours, one identified part-way; one row to reject."""
+    from tests.helpers import page
+
+    rows = [
+        page(
+            id=f"p{n:03d}",
+            anonymous_id=f"a{n % 3}",
+            timestamp=T0 + timedelta(minutes=7 * n + (45 if n > 15 else 0), milliseconds=250 * (n % 4)),
+            user_id="u1" if n % 3 == 0 and n > 10 else None,
+            referrer="https://www.google.com/search?q=x",
+            sent_at=T0 + timedelta(minutes=7 * n, seconds=1),
+        )
+        for n in range(30)
+    ]
+    return [*rows, page(id="bad", anonymous_id=None)]
+
+
+def later_batch() -> list[Row]:
+    """Loaded a day later: new page views, a late one bridging a gap, a re-sent id, an identify."""
+    from tests.helpers import page
+
+    load = T0 + timedelta(days=1)
+    return [
+        page(id="p100", anonymous_id="a1", timestamp=T0 + timedelta(hours=5), received_at=load),
+        page(id="p101", anonymous_id="a2", timestamp=T0 + timedelta(minutes=120), received_at=load),
+        page(id="p005", anonymous_id="a2", timestamp=T0 + timedelta(minutes=35), received_at=load),
+        page(id="p102", anonymous_id="a1", user_id="u2", timestamp=T0 + timedelta(hours=6), received_at=load),
+    ]
+
+
+def without(rows: Sequence[Row], columns: Sequence[str]) -> list[Row]:
+    """The rows as SPEC reads them from a table lacking ``columns``: those are NULL."""
+    return [{**row, **dict.fromkeys(columns)} for row in rows]
+
+
+def create_pages(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], time_type: str) -> None:
+    typed = ", ".join(f"{c} {time_type if c in TIMESTAMP_COLUMNS else 'VARCHAR'}" for c in columns)
+    con.execute(f"CREATE TABLE {table} ({typed})")
+
+
+def insert_rows(
+    con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], rows: Sequence[Row], zoned: bool = False
+) -> None:
+    """Append rows. ``zoned``: timestamps are given as UTC-aware values, so a zoned column holds
+    the same instant whatever the loading connection's zone."""
+
+    def value(row: Row, column: str) -> Any:
+        raw = row.get(column)
+        return raw.replace(tzinfo=UTC) if zoned and column in TIMESTAMP_COLUMNS and raw is not None else raw
+
+    marks = ", ".join("?" * len(columns))
+    con.executemany(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", [[value(r, c) for c in columns] for r in rows]
+    )
+
+
+def tables_of(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {t: reference.canonical(rows) for t, rows in read_tables(con).items()}
+    finally:
+        con.close()
+
+
+# -- missing columns ----------------------------------------------------------------------------
+
+
+def test_missing_optional_columns_read_as_null_in_full_and_incremental_runs(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    present = [c for c in SOURCE_COLUMNS if c not in MISSING]
+    con = duckdb.connect(str(db))
+    create_pages(con, "pages", present, "TIMESTAMP")
+    insert_rows(con, "pages", present, history())
+    con.close()
+    run = Runner(Config(source="pages"), f"duckdb:///{db}").run
+    assert run().mode == "full-refresh"
+    assert tables_of(db) == reference_tables(without(history(), MISSING))
+    con = duckdb.connect(str(db))
+    insert_rows(con, "pages", present, later_batch())
+    con.close()
+    assert run().mode == "incremental"
+    expected = reference_tables(without(history() + later_batch(), MISSING))
+    assert tables_of(db) == expected
+    # Not trivially equal: the referrer rule and the device rule had something to lose.
+    assert any(row.get("referrer") for row in history())
+    assert Runner(Config(source="pages"), f"duckdb:///{db}").run(full_refresh=True).mode == "full-refresh"
+    assert tables_of(db) == expected
+
+
+@pytest.mark.parametrize(
+    ("dropped", "config"),
+    [
+        ("id", {}),
+        ("anonymous_id", {}),
+        ("timestamp", {}),
+        ("received_at", {}),  # the incremental key
+        ("loaded_at", {"incremental_key": "loaded_at"}),
+        ("context_locale", {"pass_through_columns": ["context_locale"]}),
+    ],
+)
+def test_a_missing_required_column_is_one_error_naming_table_and_column(
+    tmp_path: Path, dropped: str, config: dict[str, Any]
+) -> None:
+    db = tmp_path / "w.duckdb"
+    columns = [c for c in (*SOURCE_COLUMNS, "loaded_at", "context_locale") if c != dropped]
+    con = duckdb.connect(str(db))
+    con.execute("CREATE SCHEMA web")
+    create_pages(con, "web.pages", columns, "TIMESTAMP")
+    con.close()
+    with pytest.raises(SourceError, match=rf"the source 'web.pages' lacks the column\(s\) {dropped};"):
+        Runner(Config.from_mapping({"source": "web.pages", **config}), f"duckdb:///{db}").run()
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT COUNT(*) FROM duckdb_tables() WHERE schema_name = 'main'").fetchone() == (0,)
+    con.close()
+
+
+# -- time zones ---------------------------------------------------------------------------------
+
+
+def load_source(kind: str, tmp_path: Path, db: Path, rows: Sequence[Row], part: int) -> str:
+    """Append ``rows`` to a source of the given kind; returns the source setting.
+
+    "timestamptz": a DuckDB table of TIMESTAMPTZ columns, loaded by a connection in Tokyo time.
+    "utc-parquet": Parquet files whose timestamps are adjusted to UTC (DuckDB writes TIMESTAMPTZ so).
+    "naive": plain TIMESTAMP columns holding UTC, as before."""
+    if kind == "utc-parquet":
+        folder = tmp_path / "exports"
+        folder.mkdir(exist_ok=True)
+        con = duckdb.connect()
+        con.execute("SET TimeZone = 'Asia/Tokyo'")
+        create_pages(con, "staged", SOURCE_COLUMNS, "TIMESTAMPTZ")
+        insert_rows(con, "staged", SOURCE_COLUMNS, rows, zoned=True)
+        con.execute(f"COPY staged TO '{folder / f'part{part}.parquet'}' (FORMAT parquet)")
+        con.close()
+        return str(folder / "*.parquet")
+    con = duckdb.connect(str(db))
+    con.execute("SET TimeZone = 'Asia/Tokyo'")
+    if part == 1:
+        create_pages(con, "pages", SOURCE_COLUMNS, "TIMESTAMPTZ" if kind == "timestamptz" else "TIMESTAMP")
+    insert_rows(con, "pages", SOURCE_COLUMNS, rows, zoned=kind == "timestamptz")
+    con.close()
+    return "pages"
+
+
+def cli_in_new_york(*args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI in a process whose zone (and so DuckDB's session zone) is America/New_York."""
+    env = {**os.environ, "TZ": "America/New_York"}
+    return subprocess.run(
+        [sys.executable, "-m", "sessionizer", *args], env=env, capture_output=True, text=True, check=False
+    )
+
+
+def test_the_cli_process_really_runs_in_new_york_time() -> None:
+    probe = (
+        "import duckdb; print(duckdb.connect().cursor().execute(\"SELECT current_setting('TimeZone')\").fetchone()[0])"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], env={**os.environ, "TZ": "America/New_York"},
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    assert out.stdout.strip() == "America/New_York"
+
+
+@pytest.mark.parametrize("kind", ["timestamptz", "utc-parquet", "naive"])
+def test_zoned_timestamps_are_stored_as_utc_on_a_machine_in_another_zone(tmp_path: Path, kind: str) -> None:
+    """SPEC "Time": stored times are the UTC values, full refresh and incremental (the watermark
+    compares UTC with UTC, so the trailing window takes exactly the new batch)."""
+    db = tmp_path / "w.duckdb"
+    for part, (rows, mode) in enumerate([(history(), "full-refresh"), (later_batch(), "incremental")], start=1):
+        source = load_source(kind, tmp_path, db, rows, part)
+        done = cli_in_new_york("run", "--source", source, "--target", f"duckdb:///{db}", "--log-format", "json")
+        assert done.returncode == 0, done.stderr
+        assert f'"mode": "{mode}"' in done.stdout
+    assert tables_of(db) == reference_tables(history() + later_batch())
+    con = duckdb.connect(str(db), read_only=True)
+    first = con.execute("SELECT MIN(tstamp), MAX(received_at_tstamp) FROM segment_web_page_views").fetchone()
+    watermark = con.execute("SELECT watermark FROM sessionizer_state").fetchone()
+    con.close()
+    assert first == (T0, T0 + timedelta(days=1))
+    assert watermark == (T0 + timedelta(days=1),)
+
+
+def test_compiled_sql_converts_zoned_columns_whatever_the_session_zone() -> None:
+    """The Python API with what a runner found (SourceColumns): the SQL runs right in a session
+    set to New York, where a plain cast would be five hours early."""
+    from sessionizer.sources import SourceColumns
+
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'America/New_York'")
+    create_pages(con, "pages", SOURCE_COLUMNS, "TIMESTAMPTZ")
+    insert_rows(con, "pages", SOURCE_COLUMNS, history(), zoned=True)
+    found = SourceColumns(present=frozenset(SOURCE_COLUMNS), zoned=frozenset(TIMESTAMP_COLUMNS))
+    for statement in compile(Config(source="pages"), "duckdb", "full-refresh", columns=found):
+        con.execute(statement.sql)
+    tables = {t: reference.canonical(rows) for t, rows in read_tables(con).items()}
+    assert tables == reference_tables(history())
+
+
+# -- names --------------------------------------------------------------------------------------
+
+
+def test_reserved_table_and_schema_names_are_quoted_as_each_warehouse_folds_them() -> None:
+    """`raw` is reserved on Redshift only, `order` and `select` everywhere: every table and schema
+    name is quoted, spelled as the warehouse stores an unquoted one (upper case on Snowflake)."""
+    config = Config(source="raw.Order", schema="Select")
+    expected = {
+        "duckdb": ('FROM "raw"."order" AS source', 'REPLACE TABLE "select".segment_web_page_views AS'),
+        "snowflake": ('FROM "RAW"."ORDER" AS source', 'REPLACE TABLE "SELECT".segment_web_page_views\nCLUSTER BY'),
+        "redshift": (
+            'FROM "raw"."order" AS source',
+            'ALTER TABLE "select".segment_web_page_views__sessionizer_new\nRENAME',
+        ),
+    }
+    for dialect, (source, table) in expected.items():
+        sql = "\n".join(s.sql for s in compile(config, dialect, "full-refresh", select="page_views"))
+        assert source in sql and table in sql, dialect
+        assert 'CREATE SCHEMA IF NOT EXISTS "' in sql, dialect
+
+
+def test_names_written_in_another_case_mean_the_same_tables() -> None:
+    config = Config(source="Segment.Pages", schema="Analytics")
+    snowflake = "\n".join(s.sql for s in compile(config, "snowflake"))
+    assert 'FROM "SEGMENT"."PAGES" AS source' in snowflake and '"ANALYTICS".segment_web_sessions' in snowflake
+    redshift = "\n".join(s.sql for s in compile(config, "redshift"))
+    assert 'FROM "segment"."pages" AS source' in redshift and '"analytics".segment_web_sessions' in redshift
+
+
+@pytest.mark.parametrize("source", ["my schema.pages", 'segment."pages"', "a.b.c.d"])
+def test_names_that_need_more_than_quoting_are_refused(source: str) -> None:
+    with pytest.raises(ConfigError, match="source: "):
+        Config(source=source)
+
+
+def test_a_reserved_source_name_runs_on_duckdb(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute('CREATE SCHEMA "select"')
+    create_pages(con, '"select"."order"', SOURCE_COLUMNS, "TIMESTAMP")
+    insert_rows(con, '"select"."order"', SOURCE_COLUMNS, history())
+    con.close()
+    Runner(Config(source="SELECT.Order", schema="Group"), f"duckdb:///{db}").run()
+    con = duckdb.connect(str(db), read_only=True)
+    tables = read_tables(con, [f'"group".{t}' for t in TABLES])
+    con.close()
+    assert {t: reference.canonical(tables[f'"group".{t}']) for t in TABLES} == reference_tables(history())
