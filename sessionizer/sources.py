@@ -94,7 +94,7 @@ def reader(
     names = [name for name, _ in columns]
     if found is None or (found.present.issuperset(names) and not found.zoned.intersection(names)):
         return source.copy()
-    projections: list[exp.Expression] = []
+    projections: list[exp.Expr] = []
     for name, kind in columns:
         column = exp.column(name)
         if name not in found.present:

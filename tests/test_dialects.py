@@ -65,6 +65,26 @@ def test_now_is_utc_without_time_zone() -> None:
     )
 
 
+def test_a_zoned_timestamp_is_converted_to_utc_not_through_the_session_zone() -> None:
+    tree = exp.select(get_dialect("duckdb").to_utc(exp.column("ts")))
+    assert {d: get_dialect(d).render(tree, pretty=False) for d in DIALECT_NAMES} == {
+        "duckdb": "SELECT CAST(ts AT TIME ZONE 'UTC' AS TIMESTAMP)",
+        "snowflake": "SELECT CAST(CONVERT_TIMEZONE('UTC', ts) AS TIMESTAMP)",
+        "redshift": "SELECT CAST(ts AT TIME ZONE 'UTC' AS TIMESTAMP)",
+    }
+
+
+def test_user_table_names_are_quoted_in_the_case_each_warehouse_folds_to() -> None:
+    for dialect, expected in {
+        "duckdb": 'SELECT * FROM "raw"."order"',
+        "snowflake": 'SELECT * FROM "RAW"."ORDER"',
+        "redshift": 'SELECT * FROM "raw"."order"',
+    }.items():
+        chosen = get_dialect(dialect)
+        table = exp.Table(this=chosen.identifier("Order"), db=chosen.identifier("RAW"))
+        assert chosen.render(exp.select("*").from_(table), pretty=False) == expected
+
+
 def test_text_casts_and_surrogate_key() -> None:
     validate_all(
         "SELECT MD5(COALESCE(CAST(a AS VARCHAR), '_') || '-' || COALESCE(CAST(n AS VARCHAR), '_'))",
