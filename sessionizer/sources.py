@@ -115,5 +115,5 @@ def check_timestamps(wh: Warehouse, source: exp.Expression, label: str, names: I
             wh.execute(wh.dialect.render(query, pretty=False)).fetchall()
         except Exception as err:
             raise SourceError(
-                f"the column {name!r} of the source {label!r} cannot be read as a timestamp: {wh.scrub(err)}"
+                f"the source column {name!r} of {label!r} cannot be read as a timestamp: {wh.scrub(err)}"
             ) from None
