@@ -22,7 +22,8 @@ from sessionizer.errors import ConfigError, SourceError
 from sessionizer.plan import SOURCE_COLUMNS, TIMESTAMP_COLUMNS
 from sessionizer.runner import Runner
 from tests import reference
-from tests.conftest import RedshiftPlace, SnowflakePlace
+from tests.emulators.base import Emulator, Place
+from tests.emulators.redshift import RedshiftEmulator
 from tests.helpers import T0, history, later_batch, read_tables, reference_tables, tables_of
 from tests.scenarios import DbApiWarehouse
 
@@ -284,18 +285,24 @@ def matches_duckdb_run_by_run(
         assert not problems, f"after {name!r}:\n" + "\n".join(problems)
 
 
-@pytest.mark.emulator
+def place_on(emulator: Emulator, schema: str, monkeypatch: pytest.MonkeyPatch) -> Place:
+    """A database and schema of this test's own on ``emulator``, and the password sessionizer reads."""
+    for key, value in emulator.password_env.items():
+        monkeypatch.setenv(key, value)
+    return Place(emulator, emulator.database_for_test(), schema)
+
+
 def test_snowflake_source_in_a_reserved_schema_with_missing_and_zoned_columns(
-    snowflake_place: SnowflakePlace, duckdb_reference: DbApiWarehouse
+    snowflake_emulator: Emulator, fresh_name: str, monkeypatch: pytest.MonkeyPatch, duckdb_reference: DbApiWarehouse
 ) -> None:
     """ACCOUNT is reserved in Snowflake; the source is written in lower case. TIMESTAMP_TZ and
     LTZ columns hold +09:00 instants. (fakesnow has no session zone to change: ALTER SESSION SET
     TIMEZONE is not implemented, so this shows the conversion, not independence from the zone.)"""
     from tests.scenarios import snowflake_warehouse
 
-    place = snowflake_place
+    place = place_on(snowflake_emulator, fresh_name, monkeypatch)
     warehouse = snowflake_warehouse(
-        place.url, place.connect_kwargs, place.database, place.schema, timestamps_as_text=True
+        place.url, place.emulator.connect_kwargs, place.database, place.schema, timestamps_as_text=True
     )
     warehouse.execute('CREATE SCHEMA IF NOT EXISTS "ACCOUNT"')
     types = {"received_at": "TIMESTAMP_TZ", "timestamp": "TIMESTAMP_TZ", "sent_at": "TIMESTAMP_LTZ"}
@@ -306,21 +313,23 @@ def test_snowflake_source_in_a_reserved_schema_with_missing_and_zoned_columns(
         warehouse.close()
 
 
-@pytest.mark.emulator
 def test_redshift_source_in_schema_raw_with_missing_and_zoned_columns_for_a_user_in_new_york(
-    redshift_place: RedshiftPlace, duckdb_reference: DbApiWarehouse
+    redshift_emulator: RedshiftEmulator,
+    fresh_name: str,
+    monkeypatch: pytest.MonkeyPatch,
+    duckdb_reference: DbApiWarehouse,
 ) -> None:
     """`raw` is reserved on Redshift. The run connects as a user whose session zone is
     America/New_York, where CAST(timestamptz AS timestamp) would be five hours early."""
     from tests.scenarios import redshift_warehouse
 
-    place = redshift_place
+    place = place_on(redshift_emulator, fresh_name, monkeypatch)
     warehouse = redshift_warehouse(place.url, place.emulator.connect_kwargs, place.schema)
     user = f"{place.schema}_ny"
     for sql in (f"CREATE ROLE {user} LOGIN SUPERUSER", f"ALTER ROLE {user} SET timezone = 'America/New_York'",
                 'CREATE SCHEMA IF NOT EXISTS "raw"'):  # fmt: skip
         warehouse.execute(sql)
-    url = place.url.replace(f"//{place.emulator.user}@", f"//{user}@", 1)
+    url = place.url.replace(f"//{redshift_emulator.user}@", f"//{user}@", 1)
     ny = redshift_warehouse(url, {**place.emulator.connect_kwargs, "user": user}, place.schema)
     assert ny.execute("SHOW timezone").fetchone()[0] == "America/New_York"
     try:
