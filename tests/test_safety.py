@@ -167,7 +167,9 @@ def test_secrets_are_masked_in_warehouse_errors(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(Warehouse, "execute", leaky)
     result = CliRunner().invoke(main, ["run", "--target", f"duckdb:///{db}"])
     assert result.exit_code == 1
-    assert "stage sessions failed: driver said: passphrase *** rejected" in result.output
+    assert (
+        f"stage sessions (full refresh) on duckdb:///{db} failed: driver said: passphrase *** rejected" in result.output
+    )
     assert SECRET not in result.output
 
 

@@ -9,12 +9,14 @@ renders SQL text at the edge. Shared code never asks which dialect it is talking
 from __future__ import annotations
 
 import enum
+import os
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlglot import exp
 
-from sessionizer.errors import CompileError
+from sessionizer.errors import CompileError, TargetError
 
 if TYPE_CHECKING:
     from sessionizer.plan import Stage
@@ -67,6 +69,17 @@ class Dialect:
     IDENTIFIER_CASE: ClassVar[Case] = Case.LOWER
     # Column types that carry a time zone, as str() of a cursor.description type_code.
     ZONED_TYPES: ClassVar[frozenset[str]] = frozenset()
+
+    # -- credentials: the ways this warehouse takes a login, so that a missing one is named before
+    # the driver is called (the driver's words for it are an error code: "251006: Password is empty").
+    # Environment variables holding secrets, the password's first; none: the warehouse needs no login.
+    SECRET_ENV: ClassVar[tuple[str, ...]] = ()
+    # Other ways to log in the driver takes instead of a password: environment variables (a key
+    # file) and URL query keys (SSO, IAM, tokens, a password written as a query key).
+    LOGIN_ENV: ClassVar[tuple[str, ...]] = ()
+    LOGIN_OPTIONS: ClassVar[tuple[str, ...]] = ()
+    # One line on how to give credentials, for messages about missing ones.
+    CREDENTIALS_HINT: ClassVar[str] = ""
 
     @classmethod
     def reserved_words(cls) -> frozenset[str]:
@@ -183,6 +196,15 @@ class Dialect:
 
     # -- connecting ----------------------------------------------------------------------------
 
+    def check_credentials(self, target: Target) -> None:
+        """Refuse before connecting when the target gives no way to log in, naming the ways."""
+        if not self.SECRET_ENV:
+            return
+        given = [target.password, *(os.environ.get(name) for name in (self.SECRET_ENV[0], *self.LOGIN_ENV))]
+        if any(given) or set(target.options) & set(self.LOGIN_OPTIONS):
+            return
+        raise TargetError(f"no credentials to log in to {target.display}: {self.CREDENTIALS_HINT}")
+
     def connect(self, target: Target) -> Any:
         """Open a DB-API connection in autocommit mode; our statements manage transactions."""
         raise NotImplementedError
@@ -190,6 +212,24 @@ class Dialect:
     def disconnect(self, connection: Any) -> None:
         """Close a connection ``connect`` opened, undoing what it changed beyond the connection."""
         connection.close()
+
+    def discard(self, target: Target) -> None:
+        """After ``disconnect``, remove what ``connect`` created, for a run that wrote nothing
+        (its source was missing): a first mistake leaves nothing behind. Servers: nothing."""
+
+    def error_text(self, err: BaseException) -> str:
+        """The driver's words for a failure, on one line (see ``engine_words``)."""
+        return engine_words(str(err) or type(err).__name__)
+
+
+# "LINE 3: SELECT …" and the "    ^^^^" under it, as DuckDB and PostgreSQL quote a statement.
+_POINTER = re.compile(r"\s*(LINE \d+:|\^+\s*$)")
+
+
+def engine_words(text: str) -> str:
+    """An engine's message on one line, without the "LINE 1:" and caret lines that point into
+    our generated SQL: the user did not write it (the statement is shown apart where it helps)."""
+    return " ".join(line.strip() for line in text.splitlines() if line.strip() and not _POINTER.match(line))
 
 
 def merge(table: exp.Table, columns: Sequence[str], query: exp.Query, key: str) -> exp.Merge:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import suppress
+from pathlib import Path
 from typing import Any, ClassVar
 
 from sessionizer.dialects import Dialect
@@ -46,8 +47,10 @@ class DuckDB(Dialect):
             raise TargetError(
                 f"unknown duckdb setting(s) {', '.join(sorted(unknown))}; allowed: {', '.join(CONNECT_SETTINGS)}"
             )
+        path = target.path or ":memory:"
+        self._created = path != ":memory:" and not Path(path).exists()
         try:
-            con = duckdb.connect(target.path or ":memory:", config=dict(target.options))
+            con = duckdb.connect(path, config=dict(target.options))
         except duckdb.IOException as err:
             if "Conflicting lock" not in str(err):
                 raise
@@ -72,3 +75,9 @@ class DuckDB(Dialect):
         for name, value in self._restore.items():
             connection.execute(f"SET {name} = {value}")
         connection.close()
+
+    def discard(self, target: Target) -> None:
+        """Remove the database file (and its write-ahead log) if this connection created it."""
+        if self._created and target.path:
+            for path in (target.path, target.path + ".wal"):
+                Path(path).unlink(missing_ok=True)
