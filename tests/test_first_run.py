@@ -66,6 +66,12 @@ def test_no_data_and_no_settings_names_the_default_and_the_ways_on_and_creates_n
     assert files_in(folder) == []
 
 
+def test_the_readme_shows_the_first_run_as_it_is(folder: Path) -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text("utf-8")
+    shown = readme.split("$ sessionizer run\n", 1)[1].split("```", 1)[0]
+    assert sessionizer("run").output == shown
+
+
 def test_a_missing_file_or_glob_keeps_the_engines_first_line_and_creates_no_file(folder: Path) -> None:
     for source, reader_words in (("exports/*.parquet", "exports/*.parquet"), ("pages.csv", "pages.csv")):
         output = error_of(sessionizer("run", "--source", source))
