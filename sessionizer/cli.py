@@ -80,9 +80,10 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             if isinstance(err, SessionizerError):
                 click.secho(f"Error: {err}", fg="red", err=True)
                 sys.exit(err.exit_code)
+            from sessionizer.dialects import engine_words
             from sessionizer.targets import environment_secrets, mask
 
-            text = mask(str(err), environment_secrets())
+            text = engine_words(mask(str(err), environment_secrets()))
             click.secho(f"Error: unexpected {type(err).__name__}: {text} (--debug shows where)", fg="red", err=True)
             sys.exit(1)
 

@@ -59,8 +59,8 @@ class Warehouse:
     def __init__(self, target: Target, dialect: Dialect) -> None:
         self.target = target
         self.dialect = dialect
-        # Set once the run starts writing: from then on what connecting created is the user's.
-        self.keep = False
+        # Set when the run starts writing: from then on what connecting created is the user's.
+        self.writing = False
         dialect.check_credentials(target)
         try:
             self.connection = dialect.connect(target)
@@ -210,13 +210,16 @@ class Runner:
 
     @contextmanager
     def warehouse(self) -> Iterator[Warehouse]:
-        """A connection, closed at the end; what connecting created goes too unless the run wrote."""
+        """A connection, closed at the end; if what it was for failed before writing anything,
+        what connecting created (a new DuckDB file) is removed too."""
         wh = Warehouse(self.target, self.dialect)
+        finished = False
         try:
             yield wh
+            finished = True
         finally:
             wh.close()
-            if not wh.keep:
+            if not (finished or wh.writing):
                 self.dialect.discard(self.target)
 
     # -- preflight -----------------------------------------------------------------------------
@@ -294,7 +297,7 @@ class Runner:
         started = time.perf_counter()
         with self.warehouse() as wh:
             self.check_source(wh)
-            wh.keep = True
+            wh.writing = True
             lock = None if self.dialect.LOCKS_ITSELF else LeaseLock(wh, self.compiler.tables["lock"])
             if lock:
                 with wh.doing(f"taking the run lock {lock.table.sql(self.dialect.sqlglot_dialect)}"):

@@ -15,7 +15,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from sessionizer.cli import main
-from tests.conftest import RedshiftPlace
+from sessionizer.targets import parse_target
+from tests.conftest import RedshiftPlace, SnowflakePlace
 from tests.scenarios import redshift_warehouse
 
 # What an engine's error adds that the user did not write: the statement it quotes, a caret under
@@ -148,6 +149,19 @@ def test_other_ways_to_log_in_reach_the_driver(folder: Path, target: str) -> Non
     """SSO, IAM or a password in the URL: we do not stand in the way, the driver is asked."""
     output = sessionizer("run", "--target", target).output
     assert "Error: " in output and "no credentials" not in output
+
+
+@pytest.mark.emulator
+@pytest.mark.parametrize("place", ["snowflake_place", "redshift_place"])
+def test_a_missing_source_table_on_a_warehouse_is_named_the_same_way(
+    folder: Path, place: str, request: pytest.FixtureRequest
+) -> None:
+    """information_schema tells a table that is not there from one that cannot be read."""
+    found: SnowflakePlace | RedshiftPlace = request.getfixturevalue(place)
+    shown = parse_target(found.url).display  # fakesnow's password is part of its URL's words: masked
+    output = error_of(sessionizer("run", "--target", found.url, "--source", "segment.pages"))
+    assert output.startswith(f"Error: there is no table 'segment.pages' in {shown}.\n  Point at")
+    assert files_in(folder) == []
 
 
 @pytest.mark.emulator
