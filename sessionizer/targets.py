@@ -59,8 +59,11 @@ def mask(text: str, secrets: tuple[str, ...] | list[str]) -> str:
 
 
 def environment_secrets() -> tuple[str, ...]:
-    """Secrets the drivers may read from the environment, masked wherever we print."""
-    names = ("SNOWFLAKE_PASSWORD", "SNOWFLAKE_PRIVATE_KEY_PASSPHRASE", "REDSHIFT_PASSWORD")
+    """Secrets the drivers may read from the environment (every dialect's SECRET_ENV), masked
+    wherever we print."""
+    from sessionizer.dialects import DIALECT_NAMES, get_dialect
+
+    names = [name for dialect in DIALECT_NAMES for name in get_dialect(dialect).SECRET_ENV]
     return tuple(os.environ[n] for n in names if os.environ.get(n))
 
 
