@@ -16,7 +16,8 @@ from click.testing import CliRunner, Result
 
 from sessionizer.cli import main
 from sessionizer.targets import parse_target
-from tests.conftest import RedshiftPlace, SnowflakePlace
+from tests.emulators.base import Place
+from tests.emulators.redshift import RedshiftEmulator
 from tests.scenarios import redshift_warehouse
 
 # What an engine's error adds that the user did not write: the statement it quotes, a caret under
@@ -151,40 +152,35 @@ def test_other_ways_to_log_in_reach_the_driver(folder: Path, target: str) -> Non
     assert "Error: " in output and "no credentials" not in output
 
 
-@pytest.mark.emulator
-@pytest.mark.parametrize("place", ["snowflake_place", "redshift_place"])
-def test_a_missing_source_table_on_a_warehouse_is_named_the_same_way(
-    folder: Path, place: str, request: pytest.FixtureRequest
-) -> None:
+def test_a_missing_source_table_on_a_warehouse_is_named_the_same_way(folder: Path, emulator_place: Place) -> None:
     """information_schema tells a table that is not there from one that cannot be read."""
-    found: SnowflakePlace | RedshiftPlace = request.getfixturevalue(place)
-    shown = parse_target(found.url).display  # fakesnow's password is part of its URL's words: masked
-    output = error_of(sessionizer("run", "--target", found.url, "--source", "segment.pages"))
+    shown = parse_target(emulator_place.url).display  # fakesnow's password is part of its URL's words: masked
+    output = error_of(sessionizer("run", "--target", emulator_place.url, "--source", "segment.pages"))
     assert output.startswith(f"Error: there is no table 'segment.pages' in {shown}.\n  Point at")
     assert files_in(folder) == []
 
 
-@pytest.mark.emulator
 def test_an_engine_error_in_a_stage_says_what_where_and_which_stage_first(
-    folder: Path, redshift_place: RedshiftPlace, monkeypatch: pytest.MonkeyPatch
+    folder: Path, redshift_emulator: RedshiftEmulator, fresh_name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A view of the user's where the run writes a table: PostgreSQL (behind the Redshift wire)
     refuses to drop it, and says so in a field dict that the driver prints as it is."""
-    monkeypatch.setenv("REDSHIFT_PASSWORD", redshift_place.emulator.password)
-    warehouse = redshift_warehouse(redshift_place.url, redshift_place.emulator.connect_kwargs, redshift_place.schema)
+    for key, value in redshift_emulator.password_env.items():
+        monkeypatch.setenv(key, value)
+    place = Place(redshift_emulator, redshift_emulator.database_for_test(), fresh_name)
+    warehouse = redshift_warehouse(place.url, redshift_emulator.connect_kwargs, place.schema)
     try:
         warehouse.load([])  # the pages table, empty
-        warehouse.execute(f"CREATE VIEW {redshift_place.schema}.segment_web_page_views AS SELECT 1 AS id")
+        warehouse.execute(f"CREATE VIEW {place.schema}.segment_web_page_views AS SELECT 1 AS id")
     finally:
         warehouse.close()
-    result = sessionizer("run", "--target", redshift_place.url, "--source", f"{redshift_place.schema}.pages")
-    output = error_of(result)
-    assert output.startswith(f"Error: stage page_views (full refresh) on {redshift_place.url} failed: ")
+    args = ("run", "--target", place.url, "--source", f"{place.schema}.pages")
+    output = error_of(sessionizer(*args))
+    assert output.startswith(f"Error: stage page_views (full refresh) on {place.url} failed: ")
     first = output.splitlines()[0]
     assert first.endswith('failed: "segment_web_page_views" is not a table; hint: Use DROP VIEW to remove a view.')
     assert "\n  statement:\n    " in output
-    debug = sessionizer("run", "--target", redshift_place.url, "--source", f"{redshift_place.schema}.pages", "--debug")
-    assert type(debug.exception).__name__ == "RunError"
+    assert type(sessionizer(*args, "--debug").exception).__name__ == "RunError"
 
 
 @pytest.mark.parametrize("command", ["compile", "run", "check", "demo", "generate"])
