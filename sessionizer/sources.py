@@ -67,7 +67,7 @@ def inspect(wh: Warehouse, source: exp.Table, label: str) -> SourceColumns:
     try:
         cursor = wh.execute(wh.dialect.render(query, pretty=False))
     except Exception as err:
-        raise SourceError(f"cannot read the source {label!r}: {wh.scrub(err)}") from None
+        raise SourceError(f"cannot read the source {label!r} on {wh.target.display}: {wh.scrub(err)}") from None
     described = [(str(d[0]).lower(), d[1]) for d in cursor.description or ()]
     return SourceColumns(
         present=frozenset(name for name, _ in described),

@@ -88,7 +88,7 @@ def test_a_source_the_rules_cannot_read_creates_no_file_either(folder: Path) -> 
     """The source is there but lacks columns: found after the database file was opened."""
     duckdb.sql("COPY (SELECT 'p1' AS id, 'a1' AS anonymous_id) TO 'pages.parquet' (FORMAT parquet)")
     output = error_of(sessionizer("run", "--source", "pages.parquet", "--target", "duckdb:///new.duckdb"))
-    assert "lacks the column(s) user_id" in output
+    assert "lacks the column(s) timestamp, received_at" in output
     assert files_in(folder) == ["pages.parquet"]
 
 
