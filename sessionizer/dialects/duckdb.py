@@ -30,6 +30,16 @@ class DuckDB(Dialect):
     NOW_UTC: ClassVar[str] = "CAST(TIMEZONE('UTC', NOW()) AS TIMESTAMP)"
     # TIMESTAMPTZ columns, and Parquet timestamps adjusted to UTC, which DuckDB reads as such.
     ZONED_TYPES: ClassVar[frozenset[str]] = frozenset({"TIMESTAMP WITH TIME ZONE"})
+    # Keywords DuckDB's parser takes as syntax where a column name stands, missing from sqlglot's
+    # list: a pass-through column named `is` or `join` would compile to SQL that does not parse.
+    # Templates are DuckDB SQL, so these hold for every target (tests/test_internal_names.py asks
+    # the installed DuckDB for its keywords, so a new one shows up there).
+    RESERVED_WORDS: ClassVar[frozenset[str]] = frozenset(
+        """anti asc asof at authorization between binary by check collation concurrently create cross
+        desc describe end false freeze full glob group ilike in inner is isnull join lambda lateral left
+        like map natural notnull null outer overlaps pivot pivot_longer pivot_wider positional qualify
+        right semi show similar summarize tablesample true unpack unpivot verbose""".split()
+    )
     # One writer per database file: DuckDB's own file lock keeps a second run out, and it is
     # released by the operating system when the holder dies.
     LOCKS_ITSELF: ClassVar[bool] = True
