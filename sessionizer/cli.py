@@ -46,20 +46,41 @@ def config_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--incremental-key", help="Load column that finds new rows [default: received_at]."),
         click.option("--referrer-mapping", help="CSV with medium,source,host replacing the built-in referrer mapping."),
+        click.option(
+            "--profile",
+            help="Take the target (and schema) from this dbt profile in profiles.yml ($DBT_PROFILES_DIR, else ~/.dbt).",
+        ),
+        click.option("--profile-target", help="The profile's output to use [default: the profile's target]."),
     ]
     for option in reversed(options):
         func = option(func)
     return func
 
 
-def load_settings(kwargs: dict[str, Any]) -> Any:
-    """Pop the settings flags from a command's kwargs and build the Config."""
+def load_settings(kwargs: dict[str, Any]) -> tuple[Any, Any]:
+    """Pop the settings flags from a command's kwargs: the Config, and the Target of a dbt
+    profile when --profile names one (else None: the config's target is used)."""
+    from dataclasses import replace
+
     from sessionizer.config import load_config
 
     keys = ("source", "target", "schema", "inactivity_cutoff", "trailing_window", "pass_through_columns",
             "incremental_key", "referrer_mapping")  # fmt: skip
     overrides = {k: kwargs.pop(k) for k in keys}
-    return load_config(kwargs.pop("config_file"), overrides)
+    profile, profile_target = kwargs.pop("profile"), kwargs.pop("profile_target")
+    config = load_config(kwargs.pop("config_file"), overrides)
+    if profile is None:
+        if profile_target is not None:
+            raise click.UsageError("--profile-target needs --profile")
+        return config, None
+    if overrides["target"] is not None:
+        raise click.UsageError("give --target or --profile, not both")
+    from sessionizer.profiles import load_profile
+
+    target = load_profile(profile, profile_target)
+    if config.schema is None and target.schema:
+        config = replace(config, schema=target.schema)
+    return config, target
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -149,11 +170,14 @@ def compile_command(dialect: str | None, full_refresh: bool, select: str | None,
       sessionizer compile --dialect redshift --incremental --select sessions_initial+
       sessionizer compile --format json | jq '.[].stage'
       sessionizer compile --dialect snowflake --out build/sql
+      sessionizer compile --profile segment                 # dialect and schema of a dbt profile
     """
     from sessionizer.compiler import compile as compile_plan
     from sessionizer.plan import Mode
 
-    config = load_settings(kwargs)
+    config, target = load_settings(kwargs)
+    if dialect is None and target is not None:
+        dialect = target.dialect
     if dialect is None:
         dialect = config.target.split("://", 1)[0] if config.target and "://" in config.target else "duckdb"
         if dialect not in DIALECT_NAMES:
@@ -241,11 +265,18 @@ def run_command(full_refresh: bool, select: str | None, quiet: bool, log_format:
       sessionizer run --source 'exports/pages/*.parquet' --target duckdb:///analytics.duckdb
       SNOWFLAKE_PASSWORD=… sessionizer run --target 'snowflake://ME@ACCT/ANALYTICS/SEGMENT?warehouse=WH'
       REDSHIFT_PASSWORD=… sessionizer run --target redshift://me@cluster:5439/dev/analytics --log-format json
+      sessionizer run --profile segment --profile-target prod   # the target of a dbt profile
     """
     from sessionizer.runner import Runner
 
-    config = load_settings(kwargs)
-    Runner(config, on_event=_reporter(quiet, log_format)).run(full_refresh=full_refresh, select=select)
+    config, target = load_settings(kwargs)
+    watch = None
+    if log_format == "text" and not quiet and sys.stdout.isatty():
+        from sessionizer.progress import ProgressLine
+
+        watch = ProgressLine(sys.stdout)
+    runner = Runner(config, target, on_event=_reporter(quiet, log_format), watch=watch)
+    runner.run(full_refresh=full_refresh, select=select)
 
 
 @main.command("check")
@@ -260,11 +291,12 @@ def check_command(**kwargs: Any) -> None:
     \b
     Example:
       sessionizer check --source segment.pages --target duckdb:///sessionizer.duckdb
+      sessionizer check --profile segment --profile-target prod
     """
     from sessionizer.runner import Runner
 
-    config = load_settings(kwargs)
-    result = Runner(config).check()
+    config, target = load_settings(kwargs)
+    result = Runner(config, target).check()
     if result["missing"] == 0:
         click.echo("ok: every valid source row is in the tables")
         return
@@ -319,3 +351,125 @@ def demo_command(rows: int, seed: int, target: str) -> None:
     from sessionizer.demo import run_demo
 
     run_demo(rows=rows, seed=seed, target=target, echo=click.echo)
+
+
+@main.command("status")
+@config_options
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one object, for schedulers and dashboards.",
+)
+@click.option("--debug", is_flag=True, help="Show the Python traceback of an error.")
+@handle_errors
+def status_command(output_format: str, debug: bool, **kwargs: Any) -> None:
+    """Tables and row counts, the last run, watermark and lag, and unfinished work.
+
+    Reads only. Exit code 1 when the tables are missing or a run stopped before finishing,
+    so it can gate a dashboard refresh.
+
+    \b
+    Examples:
+      sessionizer status
+      sessionizer status --target duckdb:///analytics.duckdb --format json | jq .last_run
+      sessionizer status --profile segment && refresh-dashboards
+    """
+    from sessionizer.runner import Runner
+    from sessionizer.status import collect, render_text, to_json
+
+    config, target = load_settings(kwargs)
+    status = collect(Runner(config, target))
+    click.echo(to_json(status) if output_format == "json" else render_text(status))
+    if not status["ok"]:
+        sys.exit(1)
+
+
+@main.command("report")
+@config_options
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False),
+    default="sessions.html",
+    show_default=True,
+    help="The HTML file to write.",
+)
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=30,
+    show_default=True,
+    help="How many days, ending on the newest session's day.",
+)
+@click.option("--source-name", help="Only the sessions of this source_name (tables built from several sources).")
+@click.option("--debug", is_flag=True, help="Show the Python traceback of an error.")
+@handle_errors
+def report_command(out_path: str, days: int, source_name: str | None, debug: bool, **kwargs: Any) -> None:
+    """Write one HTML file with charts of the sessions; it opens offline.
+
+    Sessions, users and page views per day, new and returning, bounce rate, durations,
+    referrers, landing and exit pages, devices (and per source). Every number is a GROUP BY in
+    the warehouse: only aggregates leave it. Needs pip install 'sessionizer[report]'.
+
+    \b
+    Examples:
+      sessionizer report
+      sessionizer report --target duckdb:///analytics.duckdb --days 90 --out site.html
+      sessionizer report --profile segment --source-name ios
+    """
+    from sessionizer.report import write_report
+    from sessionizer.runner import Runner
+
+    config, target = load_settings(kwargs)
+    path = write_report(Runner(config, target), out_path, days, source_name)
+    click.echo(f"wrote the report to {path}")
+
+
+@main.command("init")
+@click.option(
+    "--from-dbt",
+    "dbt_project",
+    required=True,
+    type=click.Path(dir_okay=False, exists=True),
+    help="The dbt_project.yml whose dbt-segment vars to take over.",
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False),
+    default="sessionizer.yml",
+    show_default=True,
+    help="The settings file to write.",
+)
+@click.option("--force", is_flag=True, help="Overwrite the settings file if it exists.")
+@handle_errors
+def init_command(dbt_project: str, out_path: str, force: bool) -> None:
+    """Write sessionizer.yml from a dbt project's dbt-segment vars, and say what was mapped.
+
+    Reads segment_page_views_table, segment_sessionization_trailing_window,
+    segment_inactivity_cutoff and segment_pass_through_columns.
+
+    \b
+    Example:
+      sessionizer init --from-dbt ../analytics/dbt_project.yml
+      sessionizer run --profile segment
+    """
+    import yaml
+
+    from sessionizer.config import Config
+    from sessionizer.profiles import settings_from_dbt
+
+    out = Path(out_path)
+    if out.exists() and not force:
+        raise click.UsageError(f"{out} exists; pass --force to overwrite it")
+    settings, mapped = settings_from_dbt(Path(dbt_project))
+    if not isinstance(settings.get("source"), list):  # a list of sources is checked when it is read
+        Config.from_mapping(settings)
+    header = f"# written by `sessionizer init --from-dbt {dbt_project}`\n"
+    out.write_text(header + yaml.safe_dump(settings, sort_keys=False, allow_unicode=True), "utf-8")
+    for line in mapped or ["no dbt-segment vars found: the defaults apply (source: pages)"]:
+        click.echo(line)
+    click.echo(f"wrote {out}")

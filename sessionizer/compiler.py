@@ -230,6 +230,16 @@ class Compiler:
         ]
         return [(t, None) for t in trees]
 
+    def record_run(self, mode: Mode, seconds: float, rows_written: int | None) -> exp.Update:
+        """The state row learns when the run that just finished ended, its mode, time and rows."""
+        values: dict[str, exp.Expression] = {
+            "last_run_at": exp.CurrentTimestamp(),
+            "last_run_mode": exp.Literal.string(mode.value),
+            "last_run_seconds": exp.Literal.number(round(seconds, 3)),
+            "last_run_rows_written": exp.null() if rows_written is None else exp.Literal.number(rows_written),
+        }
+        return exp.update(self.tables["state"].copy(), values)
+
     # -- all together ---------------------------------------------------------------------------
 
     def compile(self, mode: Mode, select: str | None = None, watermark: Stored | None = None) -> list[Statement]:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from sessionizer.config import Config
 from sessionizer.runner import Runner
-from sessionizer.targets import parse_target
+from sessionizer.targets import Target, parse_target
+
+REPORT_FILE = "sessionizer_demo.html"
+# The generated page views span about 90 days.
+DEMO_DAYS = 90
 
 OVERVIEW_SQL = """
 SELECT
@@ -87,7 +92,22 @@ def run_demo(rows: int, seed: int, target: str, echo: Callable[[str], Any] = pri
     echo("")
     echo(f"{summary.rejected:,} rows could not be sessionized (see segment_web_page_views__rejected).")
     echo(f'Explore: duckdb {parsed.path} "SELECT * FROM segment_web_sessions LIMIT 10"')
-    return {"overview": overview, "mediums": mediums, "summary": summary}
+    report = _report(parsed, echo)
+    return {"overview": overview, "mediums": mediums, "summary": summary, "report": report}
+
+
+def _report(target: Target, echo: Callable[[str], Any]) -> Path | None:
+    """The HTML report beside the database file, when the `report` extra is installed."""
+    from sessionizer.report import EXTRA_HINT, ExtraMissingError, write_report
+
+    out = Path(target.path).with_suffix(".html") if target.path not in (None, ":memory:") else Path(REPORT_FILE)
+    try:
+        path = write_report(Runner(Config(source="pages"), target), out, days=DEMO_DAYS)
+    except ExtraMissingError:
+        echo(f"For charts of these sessions in one HTML file: {EXTRA_HINT}, then `sessionizer demo` again.")
+        return None
+    echo(f"Report: {path.resolve()} (open it in a browser; it works offline)")
+    return path
 
 
 def _number(value: Any) -> int | float:

@@ -44,6 +44,12 @@ REJECTED_TABLE = "segment_web_page_views__rejected"
 BATCH_TABLE = "sessionizer_batch"
 LOCK_TABLE = "sessionizer_lock"
 
+# The state table's columns (templates/state.sql); a state of an older layout means a full refresh.
+STATE_COLUMNS: tuple[str, ...] = (
+    "settings", "watermark", "pending_watermark", "built_at",
+    "last_run_at", "last_run_mode", "last_run_seconds", "last_run_rows_written",
+)  # fmt: skip
+
 # The work lists an incremental run keeps until it finishes: (column, type) of each.
 WORK_LISTS: dict[str, tuple[tuple[str, str], ...]] = {
     "pending_anonymous_ids": (

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -196,7 +196,11 @@ class Runner:
     """Runs the plan for one config and target; ``on_event`` receives progress as dicts."""
 
     def __init__(
-        self, config: Config, target: str | Target | None = None, on_event: Callable[[Event], None] | None = None
+        self,
+        config: Config,
+        target: str | Target | None = None,
+        on_event: Callable[[Event], None] | None = None,
+        watch: Callable[[str, Warehouse], AbstractContextManager[object]] | None = None,
     ) -> None:
         self.config = config
         self.target = target if isinstance(target, Target) else parse_target(target or config.target)
@@ -207,6 +211,10 @@ class Runner:
             self.config = replace(config, schema=self.target.schema)
         self.compiler = Compiler(self.config, self.dialect)
         self.on_event = on_event or (lambda event: None)
+        # Wraps each stage's statements, given the stage and the warehouse: the CLI's progress line.
+        self.watch: Callable[[str, Warehouse], AbstractContextManager[object]] = watch or (
+            lambda stage, wh: nullcontext()
+        )
 
     @contextmanager
     def warehouse(self) -> Iterator[Warehouse]:
@@ -270,8 +278,9 @@ class Runner:
             return Mode.FULL_REFRESH, None
         needed = [self.compiler.tables[k] for k in (*(s.name for s in plan.STAGES), "state", "rejected",
                                                     "pending_anonymous_ids", "pending_users")]  # fmt: skip
-        # A work list from an older layout (a column added since) is rebuilt by a full refresh too.
+        # Bookkeeping of an older layout (a column added since) is rebuilt by a full refresh too.
         layouts = {self.compiler.tables[key].name: [c for c, _ in cols] for key, cols in plan.WORK_LISTS.items()}
+        layouts[self.compiler.tables["state"].name] = list(plan.STATE_COLUMNS)
         if wh.missing_tables(needed, layouts):
             return Mode.FULL_REFRESH, None
         # "IS NULL" asked apart: fakesnow hands a NULL timestamp back as 1970-01-01.
@@ -305,7 +314,7 @@ class Runner:
                         wh.execute(self.dialect.render(tree, pretty=False))
                     lock.acquire()
             try:
-                summary = self._run(wh, full_refresh, select, lock)
+                summary = self._run(wh, full_refresh, select, lock, started)
             finally:
                 if lock:
                     lock.release()
@@ -313,18 +322,23 @@ class Runner:
         self.on_event({"event": "summary", **summary.as_dict()})
         return summary
 
-    def _run(self, wh: Warehouse, full_refresh: bool, select: str | None, lock: LeaseLock | None) -> RunSummary:
+    def _run(
+        self, wh: Warehouse, full_refresh: bool, select: str | None, lock: LeaseLock | None, started: float
+    ) -> RunSummary:
         with wh.doing("reading what the last run stored"):
             mode, watermark = self.decide_mode(wh, full_refresh)
         before = self.figures(wh) if mode is Mode.INCREMENTAL else None
         statements = self.compiler.compile(mode, select, watermark)
         summary = RunSummary(mode=mode.value, target=self.target.display)
         self.on_event({"event": "start", "mode": mode.value, "target": self.target.display})
+        finished = False
         for stage, group in _by_stage(statements):
-            result = self.run_stage(wh, stage, group, mode)
+            with self.watch(stage, wh):
+                result = self.run_stage(wh, stage, group, mode)
             if lock:
                 with wh.doing("renewing the run lock"):
                     lock.renew()
+            finished = finished or stage == FINISH
             if stage not in (PREPARE, FINISH):
                 summary.stages.append(result)
                 self.on_event({"event": "stage", **asdict(result)})
@@ -332,6 +346,11 @@ class Runner:
         summary.page_views, summary.sessions, summary.users, summary.rejected = after
         summary.new_sessions = after[1] - (before[1] if before else 0)
         summary.new_rejected = after[3] - (before[3] if before else 0)
+        if finished:  # a whole run (not a --select of some stages): `sessionizer status` shows it
+            counts = [s.rows_written for s in summary.stages]
+            written = None if None in counts else sum(c or 0 for c in counts)
+            record = self.compiler.record_run(mode, time.perf_counter() - started, written)
+            wh.execute(self.dialect.render(record, pretty=False))
         return summary
 
     def run_stage(self, wh: Warehouse, stage: str, statements: list[Statement], mode: Mode) -> StageResult:

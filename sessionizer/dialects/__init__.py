@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlglot import exp
@@ -220,6 +220,16 @@ class Dialect:
     def error_text(self, err: BaseException) -> str:
         """The driver's words for a failure, on one line (see ``engine_words``)."""
         return engine_words(str(err) or type(err).__name__)
+
+    def progress_probe(self, cursor: Any) -> Callable[[], float | None] | None:
+        """A function another thread may call while ``cursor`` runs a statement: the engine's own
+        percent done, or None while it cannot tell. None where the engine never tells."""
+        return None
+
+    def holds_nothing(self, target: Target) -> bool:
+        """True when the target surely has no tables yet, known without connecting (which could
+        create it): commands that only read say so instead."""
+        return False
 
 
 # "LINE 3: SELECT …" and the "    ^^^^" under it, as DuckDB and PostgreSQL quote a statement.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 from typing import Any, ClassVar
@@ -91,3 +92,19 @@ class DuckDB(Dialect):
         if self._created and target.path:
             for path in (target.path, target.path + ".wal"):
                 Path(path).unlink(missing_ok=True)
+
+    def progress_probe(self, cursor: Any) -> Callable[[], float | None] | None:
+        """DuckDB counts its progress only with the progress bar on (here, without printing it);
+        a cursor is a connection of its own, so the setting goes on the cursor that runs the plan."""
+        cursor.execute("SET enable_progress_bar = true")
+        cursor.execute("SET enable_progress_bar_print = false")
+
+        def percent() -> float | None:
+            value = cursor.query_progress()
+            return value if value >= 0 else None
+
+        return percent
+
+    def holds_nothing(self, target: Target) -> bool:
+        """A database file that does not exist (connecting would create an empty one)."""
+        return target.path not in (None, ":memory:") and not Path(target.path).exists()

@@ -1,9 +1,14 @@
 {% from "_macros.sql" import is_valid, capped_at_now with context %}
-{#- The settings the tables are built with, and the newest load key consumed. #}
+{#- The settings the tables are built with, the newest load key consumed, and what the last
+    whole run did (filled in by the runner once the run is done; `sessionizer status` reads it). #}
 SELECT
   {{ settings | lit }} AS settings,
   {{ capped_at_now('MAX(CAST(' ~ key ~ ' AS TIMESTAMP))') }} AS watermark,
   CAST(NULL AS TIMESTAMP) AS pending_watermark,
-  CURRENT_TIMESTAMP AS built_at
+  CURRENT_TIMESTAMP AS built_at,
+  CAST(NULL AS TIMESTAMP) AS last_run_at,
+  CAST(NULL AS VARCHAR) AS last_run_mode,
+  CAST(NULL AS DOUBLE) AS last_run_seconds,
+  CAST(NULL AS BIGINT) AS last_run_rows_written
 FROM {{ source }} AS source
 WHERE {{ is_valid() }}

@@ -23,7 +23,11 @@ SELECT
     ELSE MAX(CAST(received_at AS TIMESTAMP))
   END AS watermark,
   CAST(NULL AS TIMESTAMP) AS pending_watermark,
-  CAST(TIMEZONE('UTC', NOW()) AS TIMESTAMP) AS built_at
+  CAST(TIMEZONE('UTC', NOW()) AS TIMESTAMP) AS built_at,
+  CAST(NULL AS TIMESTAMP) AS last_run_at,
+  CAST(NULL AS TEXT) AS last_run_mode,
+  CAST(NULL AS DOUBLE) AS last_run_seconds,
+  CAST(NULL AS BIGINT) AS last_run_rows_written
 FROM "segment"."pages" AS source
 WHERE
   NOT id IS NULL

@@ -23,7 +23,11 @@ SELECT
     ELSE MAX(CAST(received_at AS TIMESTAMPNTZ))
   END AS watermark,
   CAST(NULL AS TIMESTAMPNTZ) AS pending_watermark,
-  SYSDATE() AS built_at
+  SYSDATE() AS built_at,
+  CAST(NULL AS TIMESTAMPNTZ) AS last_run_at,
+  CAST(NULL AS VARCHAR) AS last_run_mode,
+  CAST(NULL AS DOUBLE) AS last_run_seconds,
+  CAST(NULL AS BIGINT) AS last_run_rows_written
 FROM "SEGMENT"."PAGES" AS source
 WHERE
   NOT id IS NULL

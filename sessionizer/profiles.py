@@ -1,0 +1,197 @@
+"""dbt users keep their setup: targets from dbt's profiles.yml, settings from dbt_project.yml vars.
+
+profiles.yml is found as dbt finds it (``DBT_PROFILES_DIR``, then ``~/.dbt``); its values may use
+``{{ env_var('X') }}`` and ``{{ env_var('X', 'default') }}``. Each dbt adapter's fields become one
+of our targets through a small function in ``DBT_ADAPTERS``; secrets go into the Target's secret
+fields, never into its URL, so they are never shown.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from sessionizer.errors import ConfigError, TargetError
+from sessionizer.targets import Target, environment_secrets
+
+PROFILES_FILE = "profiles.yml"
+
+
+def profiles_path() -> Path:
+    """Where dbt would read profiles.yml: $DBT_PROFILES_DIR, else ~/.dbt."""
+    folder = os.environ.get("DBT_PROFILES_DIR")
+    return Path(folder).expanduser() / PROFILES_FILE if folder else Path.home() / ".dbt" / PROFILES_FILE
+
+
+def _render(value: Any, where: str) -> Any:
+    """Render dbt's jinja in every string (env_var only), recursively; a missing variable names itself."""
+    if isinstance(value, dict):
+        return {k: _render(v, f"{where}.{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [_render(v, where) for v in value]
+    if not isinstance(value, str) or "{" not in value:
+        return value
+    from jinja2 import StrictUndefined, TemplateError
+    from jinja2.sandbox import SandboxedEnvironment
+
+    def env_var(name: str, default: Any = None) -> Any:
+        if name in os.environ:
+            return os.environ[name]
+        if default is None:
+            raise ConfigError("profile", f"{where} reads env_var('{name}'), which is not set and has no default")
+        return default
+
+    env = SandboxedEnvironment(undefined=StrictUndefined)
+    try:
+        return env.from_string(value).render(env_var=env_var)
+    except TemplateError as err:  # the message may quote the template, never a rendered value
+        raise ConfigError("profile", f"{where}: cannot render {value!r}: {err}") from None
+
+
+def _required(output: dict[str, Any], adapter: str, *keys: str) -> list[str]:
+    missing = [k for k in keys if output.get(k) in (None, "")]
+    if missing:
+        raise ConfigError("profile", f"the {adapter} output lacks {', '.join(missing)}")
+    return [str(output[k]) for k in keys]
+
+
+def _secrets(*values: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in (*values, *environment_secrets()) if v)
+
+
+def _duckdb(output: dict[str, Any]) -> Target:
+    """dbt-duckdb: path (default in memory), schema (default main), settings."""
+    from sessionizer.dialects.duckdb import CONNECT_SETTINGS
+
+    path = str(output.get("path") or ":memory:")
+    options = {k: str(v) for k, v in (output.get("settings") or {}).items() if k in CONNECT_SETTINGS}
+    query = f"?{urlencode(options)}" if options else ""
+    return Target("duckdb", f"duckdb:///{path}{query}", path=path, options=options,
+                  schema=output.get("schema") or "main", secrets=_secrets())  # fmt: skip
+
+
+def _snowflake(output: dict[str, Any]) -> Target:
+    """dbt-snowflake: password, or key-pair auth (private_key_path + private_key_passphrase)."""
+    account, user, database, schema = _required(output, "snowflake", "account", "user", "database", "schema")
+    shown = {k: str(output[k]) for k in ("warehouse", "role", "authenticator") if output.get(k)}
+    options = dict(shown)
+    if output.get("private_key_path"):
+        options["private_key_file"] = shown["private_key_file"] = str(output["private_key_path"])
+    passphrase = output.get("private_key_passphrase")
+    if passphrase:
+        options["private_key_file_pwd"] = str(passphrase)
+    password = output.get("password")
+    url = f"snowflake://{quote(user)}@{account}/{database}/{schema}" + (f"?{urlencode(shown)}" if shown else "")
+    return Target("snowflake", url, host=account, user=user, password=None if password is None else str(password),
+                  database=database, schema=schema, options=options, secrets=_secrets(password, passphrase))  # fmt: skip
+
+
+def _redshift(output: dict[str, Any]) -> Target:
+    """dbt-redshift: host, port, user, password, dbname, schema."""
+    host, user, database, schema = _required(output, "redshift", "host", "user", "dbname", "schema")
+    port = int(output.get("port") or 5439)
+    password = output.get("password")
+    return Target("redshift", f"redshift://{quote(user)}@{host}:{port}/{database}/{schema}", host=host, port=port,
+                  user=user, password=None if password is None else str(password), database=database,
+                  schema=schema, secrets=_secrets(password))  # fmt: skip
+
+
+# dbt adapter type → our target. A warehouse we add gets one entry here.
+DBT_ADAPTERS: dict[str, Callable[[dict[str, Any]], Target]] = {
+    "duckdb": _duckdb,
+    "snowflake": _snowflake,
+    "redshift": _redshift,
+}
+
+
+def load_profile(name: str, target_name: str | None = None, path: Path | None = None) -> Target:
+    """The Target of output ``target_name`` (default: the profile's ``target``) of profile ``name``."""
+    import yaml
+
+    path = path or profiles_path()
+    try:
+        profiles = yaml.safe_load(path.read_text("utf-8")) or {}
+    except OSError:
+        raise ConfigError(
+            "profile", f"cannot read {path} (set DBT_PROFILES_DIR to the folder of profiles.yml)"
+        ) from None
+    except yaml.YAMLError as err:
+        raise ConfigError("profile", f"{path} is not valid YAML: {err}") from None
+    profile = profiles.get(name) if isinstance(profiles, dict) else None
+    if not isinstance(profile, dict):
+        known = ", ".join(sorted(k for k in profiles if k != "config")) if isinstance(profiles, dict) else ""
+        raise ConfigError("profile", f"no profile {name!r} in {path}; profiles there: {known or 'none'}")
+    outputs = profile.get("outputs") or {}
+    chosen = target_name or _render(profile.get("target"), f"{name}.target")
+    if not chosen or chosen not in outputs:
+        raise ConfigError(
+            "profile-target", f"profile {name!r} has no output {chosen!r}; outputs: {', '.join(outputs) or 'none'}"
+        )
+    output = _render(outputs[chosen], f"{name}.outputs.{chosen}")
+    adapter = output.get("type")
+    if adapter not in DBT_ADAPTERS:
+        raise TargetError(
+            f"profile {name!r} output {chosen!r} is of type {adapter!r}; sessionizer reads {', '.join(DBT_ADAPTERS)}"
+        )
+    return DBT_ADAPTERS[adapter](output)
+
+
+# dbt-segment's vars → sessionizer.yml keys.
+DBT_VARS = {
+    "segment_page_views_table": "source",
+    "segment_sessionization_trailing_window": "trailing_window",
+    "segment_inactivity_cutoff": "inactivity_cutoff",
+    "segment_pass_through_columns": "pass_through_columns",
+}
+_SOURCE_CALL = re.compile(r"^\{\{\s*source\(\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]\s*\)\s*\}\}$")
+_REF_CALL = re.compile(r"^\{\{\s*ref\(\s*['\"](\w+)['\"]\s*\)\s*\}\}$")
+
+
+def _table(value: Any) -> tuple[str, str | None]:
+    """A dbt table reference as a table name, and a note when we had to assume something."""
+    text = str(value).strip()
+    match = _SOURCE_CALL.match(text)
+    if match:
+        source, table = match.groups()
+        return f"{source}.{table}", f"source('{source}', '{table}') read as schema {source}: check the source's schema"
+    match = _REF_CALL.match(text)
+    if match:
+        return match.group(1), f"ref('{match.group(1)}') read as the table {match.group(1)} in the target's schema"
+    return text.strip("\"'`"), None
+
+
+def settings_from_dbt(project_file: Path) -> tuple[dict[str, Any], list[str]]:
+    """sessionizer.yml settings from a dbt project's vars, and one line per thing mapped."""
+    import yaml
+
+    try:
+        project = yaml.safe_load(project_file.read_text("utf-8")) or {}
+    except OSError as err:
+        raise ConfigError("from-dbt", f"cannot read {project_file}: {err.strerror}") from None
+    except yaml.YAMLError as err:
+        raise ConfigError("from-dbt", f"{project_file} is not valid YAML: {err}") from None
+    raw = (project.get("vars") or {}) if isinstance(project, dict) else {}
+    # vars are global, or scoped under a package name (segment:); scoped ones win.
+    found = {k: v for k, v in raw.items() if k in DBT_VARS}
+    for scoped in (v for v in raw.values() if isinstance(v, dict)):
+        found.update({k: v for k, v in scoped.items() if k in DBT_VARS})
+    settings: dict[str, Any] = {}
+    said: list[str] = []
+    for var, value in found.items():
+        key = DBT_VARS[var]
+        notes: list[str] = []
+        if key == "source":
+            tables = [_table(v) for v in value] if isinstance(value, list) else [_table(value)]
+            notes = [note for _, note in tables if note]
+            names = [name for name, _ in tables]
+            # Several tables: one source entry each, named after its schema (website.pages → website).
+            value = names[0] if len(names) == 1 else [{"table": n, "name": n.split(".")[-2:][0]} for n in names]
+        said.append(f"{var} → {key}: {value}" + "".join(f"\n  note: {n}" for n in notes))
+        settings[key] = value
+    if isinstance(project, dict) and project.get("profile"):
+        said.append(f"dbt profile: run with --profile {project['profile']}")
+    return settings, said
