@@ -43,13 +43,21 @@ def collect(runner: Runner) -> dict[str, Any]:
         missing = {t.name for t in wh.missing_tables(tables)}
         counts = {t.name: None if t.name in missing else _count(wh, t) for t in tables}
         status["tables"] = [{"name": name, "rows": rows} for name, rows in counts.items()]
-        state = None if compiler.tables["state"].name in missing else _state(wh, runner)
+        state_table = compiler.tables["state"]
+        older = state_table.name not in missing and bool(
+            wh.missing_tables([state_table], {state_table.name: plan.STATE_COLUMNS})
+        )
+        state = None if state_table.name in missing or older else _state(wh, runner)
         status["sources"] = [_source(wh, runner, state)]
     six = [compiler.tables[s.name].name for s in plan.STAGES]
     if all(name in missing for name in six):
         status["problems"].append("no tables yet: run `sessionizer run` first")
         return _finish(status)
-    if state is None:
+    if older:
+        status["problems"].append(
+            "the bookkeeping tables come from an older sessionizer; the next `sessionizer run` rebuilds by a full refresh"
+        )
+    elif state is None:
         status["problems"].append(
             "the state table is missing: a full refresh did not finish; the next `sessionizer run` rebuilds"
         )
@@ -82,10 +90,8 @@ def _count(wh: Warehouse, table: exp.Table) -> int:
 
 
 def _state(wh: Warehouse, runner: Runner) -> dict[str, Any] | None:
-    """The state row, or None when it lacks a column of this version's layout or is empty."""
+    """The state row, or None when it is empty."""
     table = runner.compiler.tables["state"]
-    if wh.missing_tables([table], {table.name: plan.STATE_COLUMNS}):
-        return None
     row = wh.scalar_row(wh.dialect.render(exp.select(*plan.STATE_COLUMNS).from_(table.copy()), pretty=False))
     if row is None:
         return None
