@@ -36,6 +36,7 @@ class ProgressLine:
             while not stop.wait(self.interval):
                 self.draw(stage, time.perf_counter() - started)
 
+        self.draw(stage, 0.0)
         thread = threading.Thread(target=draw, name="sessionizer-progress", daemon=True)
         thread.start()
         try:

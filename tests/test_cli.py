@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -197,10 +198,22 @@ def test_demo(cli: CliRunner, tmp_path: Path) -> None:
     sessions, page_views = fetch_row(con, "SELECT COUNT(*), SUM(page_views) FROM segment_web_sessions")
     con.close()
     assert f"{sessions:,}" in result.output and f"{int(page_views):,}" in result.output
+    assert f"Report: {tmp_path / 'demo.html'} (open it in a browser; it works offline)" in result.output
+    assert "Plotly.newPlot" in (tmp_path / "demo.html").read_text("utf-8")
     again = cli.invoke(main, ["demo", "--rows", "5000", "--seed", "7", "--target", "duckdb:///demo.duckdb"])
     assert again.exit_code == 0, again.output
     overview = result.output.split("Audience overview")[1]
     assert again.output.split("Audience overview")[1] == overview  # same seed, same figures
+
+
+def test_demo_without_the_report_extra_says_how_to_get_the_report(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "plotly", None)  # as if `sessionizer[report]` were not installed
+    result = cli.invoke(main, ["demo", "--rows", "500", "--target", "duckdb:///demo.duckdb"])
+    assert result.exit_code == 0, result.output
+    assert "For charts of these sessions in one HTML file: pip install 'sessionizer[report]'" in result.output
+    assert not (tmp_path / "demo.html").exists()
 
 
 def test_a_failing_statement_is_shown_with_its_stage(
