@@ -92,10 +92,14 @@ def _count(wh: Warehouse, table: exp.Table) -> int:
 def _state(wh: Warehouse, runner: Runner) -> dict[str, Any] | None:
     """The state row, or None when it is empty."""
     table = runner.compiler.tables["state"]
-    row = wh.scalar_row(wh.dialect.render(exp.select(*plan.STATE_COLUMNS).from_(table.copy()), pretty=False))
+    # "IS NULL" asked apart: fakesnow hands a NULL timestamp back as 1970-01-01.
+    nulls = [exp.column(c).is_(exp.null()) for c in plan.STATE_COLUMNS]
+    query = exp.select(*plan.STATE_COLUMNS, *nulls).from_(table.copy())
+    row = wh.scalar_row(wh.dialect.render(query, pretty=False))
     if row is None:
         return None
-    values = dict(zip(plan.STATE_COLUMNS, row, strict=True))
+    width = len(plan.STATE_COLUMNS)
+    values = {c: None if row[width + i] else row[i] for i, c in enumerate(plan.STATE_COLUMNS)}
     last_run = None
     if values["last_run_at"] is not None:
         last_run = {
@@ -122,7 +126,7 @@ def _source(wh: Warehouse, runner: Runner, state: dict[str, Any] | None) -> dict
     except Exception as err:
         entry.update(newest_load_key=None, lag_seconds=None, error=f"cannot read the source: {wh.scrub(err)}")
         return entry
-    newest = row[0] if row else None
+    newest = row[0] if row and row[1] else None  # no valid row: no newest key
     entry["newest_load_key"] = newest
     watermark = entry["watermark"]
     both = isinstance(newest, datetime) and isinstance(watermark, datetime)

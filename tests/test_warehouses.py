@@ -105,3 +105,47 @@ def test_a_second_run_waits_for_the_lease_of_the_first(warehouse: DbApiWarehouse
             run(warehouse)
         first.release()
     assert run(warehouse).mode == "full-refresh"
+
+
+@pytest.mark.parametrize("name", ["snowflake", "redshift"])
+def test_status_and_report_read_the_warehouse_as_they_read_duckdb(
+    name: str, request: pytest.FixtureRequest, duckdb_reference: DbApiWarehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report's queries and status' bookkeeping reads, through the real drivers: the same
+    aggregates and counts as on DuckDB; an incremental run stopped between stages is unfinished."""
+    from sessionizer.compiler import Kind
+    from sessionizer.plan import Mode
+    from sessionizer.report import gather
+    from sessionizer.runner import Runner
+    from sessionizer.status import collect
+    from tests.helpers import interrupted
+    from tests.scenarios import generate_pages, incremental_batches, run, scenario_config
+
+    warehouse: DbApiWarehouse = request.getfixturevalue(name)
+    history = generate_pages(150, 8)
+    for target in (warehouse, duckdb_reference):
+        target.load(history)
+        run(target)
+    runners = [Runner(scenario_config(t.source), t.url) for t in (warehouse, duckdb_reference)]
+    theirs, ours = (gather(runner, days=400) for runner in runners)
+    assert theirs.totals == ours.totals and theirs.totals is not None and theirs.totals.sessions > 0
+    assert theirs.daily == ours.daily and theirs.breakdowns == ours.breakdowns
+    there, here = (collect(runner) for runner in runners)
+    assert there["ok"] and there["settings_match"], there["problems"]
+    assert [t["rows"] for t in there["tables"]] == [t["rows"] for t in here["tables"]]
+    assert there["last_run"]["mode"] == "full-refresh" and there["sources"][0]["lag_seconds"] == 0
+
+    batch = incremental_batches(history, 8)[0].rows
+    warehouse.load(batch)
+    plan = runners[0].compiler.compile(Mode.INCREMENTAL)
+    first_commit = next(n for n, s in enumerate(plan, 1) if s.kind is Kind.COMMIT)
+    with monkeypatch.context() as patch:
+        interrupted(patch, first_commit)  # page_views committed, its work lists written
+        with pytest.raises(Exception, match="stopped after"):
+            run(warehouse)
+    stopped = collect(runners[0])
+    assert not stopped["ok"] and stopped["unfinished"]["pending_anonymous_ids"] > 0
+    assert "an incremental run stopped before finishing" in stopped["problems"][0]
+    run(warehouse)
+    finished = collect(runners[0])
+    assert finished["ok"] and finished["last_run"]["mode"] == "incremental"
