@@ -232,7 +232,7 @@ class Compiler:
 
     def record_run(self, mode: Mode, seconds: float, rows_written: int | None) -> exp.Update:
         """The state row learns when the run that just finished ended, its mode, time and rows."""
-        values: dict[str, exp.Expression] = {
+        values: dict[str, object] = {
             "last_run_at": exp.CurrentTimestamp(),
             "last_run_mode": exp.Literal.string(mode.value),
             "last_run_seconds": exp.Literal.number(round(seconds, 3)),

@@ -117,7 +117,7 @@ def _as_date(value: Any) -> date:
 
 
 def _rows(wh: Warehouse, runner: Runner, template: str, context: dict[str, Any]) -> list[tuple[Any, ...]]:
-    query = runner.compiler.query(f"report/{template}", False, **context)
+    query = runner.compiler.statement(f"report/{template}", False, **context)
     return [tuple(row) for row in wh.execute(runner.dialect.render(query, pretty=False)).fetchall()]
 
 

@@ -95,11 +95,11 @@ def test_the_report_queries_render_for_every_dialect(dialect: str) -> None:
     compiler = Compiler(Config(schema="analytics"), runner_dialect)
     context = {"since": "CAST('2025-12-01 00:00:00' AS TIMESTAMP)", "source_name": "web", "limit": 10}
     for dimension in ("duration_tier", "device_category", "medium", "referrer_source", "landing_page", "exit_page"):
-        text = runner_dialect.render(compiler.query("report/breakdown", False, **context, dimension=dimension))
+        text = runner_dialect.render(compiler.statement("report/breakdown", False, **context, dimension=dimension))
         assert "analytics.segment_web_sessions" in text and "source_name = 'web'" in text
     for template in ("bounds", "totals", "daily"):
         assert "analytics.segment_web_sessions" in runner_dialect.render(
-            compiler.query(f"report/{template}", False, **context)
+            compiler.statement(f"report/{template}", False, **context)
         )
 
 
