@@ -83,6 +83,17 @@ def load_settings(kwargs: dict[str, Any]) -> tuple[Any, Any]:
     return config, target
 
 
+def text_or_json(flag: str, name: str, help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """An output format flag: text for people (the default), json for machines."""
+    return click.option(flag, name, type=click.Choice(["text", "json"]), default="text", show_default=True, help=help)
+
+
+def out_file(default: str, help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--out FILE, for commands that write one file."""
+    return click.option("--out", "out_path", type=click.Path(dir_okay=False), default=default, show_default=True,
+                        help=help)  # fmt: skip
+
+
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     """Errors become a red "Error: …" and exit code 1, with no traceback unless --debug (an
     option this adds to the command). Ours say what went wrong; anything else is a driver error we
@@ -245,13 +256,7 @@ def _reporter(quiet: bool, log_format: str) -> Callable[[dict[str, Any]], None]:
 )
 @click.option("--select", metavar="STAGE[+]", help="One stage, or with + it and everything downstream.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
-@click.option(
-    "--log-format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="json: one event per line, for schedulers.",
-)
+@text_or_json("--log-format", "log_format", help="json: one event per line, for schedulers.")
 @handle_errors
 def run_command(full_refresh: bool, select: str | None, quiet: bool, log_format: str, **kwargs: Any) -> None:
     """Build or update the six tables in the target warehouse.
@@ -355,17 +360,9 @@ def demo_command(rows: int, seed: int, target: str) -> None:
 
 @main.command("status")
 @config_options
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="json: one object, for schedulers and dashboards.",
-)
-@click.option("--debug", is_flag=True, help="Show the Python traceback of an error.")
+@text_or_json("--format", "output_format", help="json: one object, for schedulers and dashboards.")
 @handle_errors
-def status_command(output_format: str, debug: bool, **kwargs: Any) -> None:
+def status_command(output_format: str, **kwargs: Any) -> None:
     """Tables and row counts, the last run, watermark and lag, and unfinished work.
 
     Reads only. Exit code 1 when the tables are missing or a run stopped before finishing,
@@ -389,14 +386,7 @@ def status_command(output_format: str, debug: bool, **kwargs: Any) -> None:
 
 @main.command("report")
 @config_options
-@click.option(
-    "--out",
-    "out_path",
-    type=click.Path(dir_okay=False),
-    default="sessions.html",
-    show_default=True,
-    help="The HTML file to write.",
-)
+@out_file("sessions.html", "The HTML file to write.")
 @click.option(
     "--days",
     type=click.IntRange(min=1),
@@ -405,9 +395,8 @@ def status_command(output_format: str, debug: bool, **kwargs: Any) -> None:
     help="How many days, ending on the newest session's day.",
 )
 @click.option("--source-name", help="Only the sessions of this source_name (tables built from several sources).")
-@click.option("--debug", is_flag=True, help="Show the Python traceback of an error.")
 @handle_errors
-def report_command(out_path: str, days: int, source_name: str | None, debug: bool, **kwargs: Any) -> None:
+def report_command(out_path: str, days: int, source_name: str | None, **kwargs: Any) -> None:
     """Write one HTML file with charts of the sessions; it opens offline.
 
     Sessions, users and page views per day, new and returning, bounce rate, durations,
@@ -436,14 +425,7 @@ def report_command(out_path: str, days: int, source_name: str | None, debug: boo
     type=click.Path(dir_okay=False, exists=True),
     help="The dbt_project.yml whose dbt-segment vars to take over.",
 )
-@click.option(
-    "--out",
-    "out_path",
-    type=click.Path(dir_okay=False),
-    default="sessionizer.yml",
-    show_default=True,
-    help="The settings file to write.",
-)
+@out_file("sessionizer.yml", "The settings file to write.")
 @click.option("--force", is_flag=True, help="Overwrite the settings file if it exists.")
 @handle_errors
 def init_command(dbt_project: str, out_path: str, force: bool) -> None:
