@@ -107,6 +107,7 @@ REJECTED_TEMPLATE = "stages/rejected"
 STATE_TEMPLATE = "runner/state"
 SUMMARY_TEMPLATE = "runner/summary"
 CHECK_TEMPLATE = "runner/check"
+NEWEST_LOAD_KEY_TEMPLATE = "runner/newest_load_key"
 
 STAGE_BY_NAME = {stage.name: stage for stage in STAGES}
 

@@ -120,7 +120,7 @@ def _state(wh: Warehouse, runner: Runner) -> dict[str, Any] | None:
 def _source(wh: Warehouse, runner: Runner, state: dict[str, Any] | None) -> dict[str, Any]:
     """The source's watermark, its newest load key and the lag between them (seconds)."""
     entry: dict[str, Any] = {"source": runner.config.source, "watermark": state["watermark"] if state else None}
-    query = runner.dialect.render(runner.compiler.statement("newest_load_key", False), pretty=False)
+    query = runner.dialect.render(runner.compiler.statement(plan.NEWEST_LOAD_KEY_TEMPLATE, False), pretty=False)
     try:
         row = wh.scalar_row(query)
     except Exception as err:

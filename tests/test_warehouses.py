@@ -107,9 +107,8 @@ def test_a_second_run_waits_for_the_lease_of_the_first(warehouse: DbApiWarehouse
     assert run(warehouse).mode == "full-refresh"
 
 
-@pytest.mark.parametrize("name", ["snowflake", "redshift"])
 def test_status_and_report_read_the_warehouse_as_they_read_duckdb(
-    name: str, request: pytest.FixtureRequest, duckdb_reference: DbApiWarehouse, monkeypatch: pytest.MonkeyPatch
+    warehouse: DbApiWarehouse, duckdb_reference: DbApiWarehouse, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The report's queries and status' bookkeeping reads, through the real drivers: the same
     aggregates and counts as on DuckDB; an incremental run stopped between stages is unfinished."""
@@ -121,7 +120,6 @@ def test_status_and_report_read_the_warehouse_as_they_read_duckdb(
     from tests.helpers import interrupted
     from tests.scenarios import generate_pages, incremental_batches, run, scenario_config
 
-    warehouse: DbApiWarehouse = request.getfixturevalue(name)
     history = generate_pages(150, 8)
     for target in (warehouse, duckdb_reference):
         target.load(history)
