@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from sessionizer.dialects import DIALECT_NAMES
+from sessionizer.dialects import CANONICAL, dialect_names, for_url
 from sessionizer.errors import SessionizerError
 
 
@@ -102,7 +102,7 @@ def main() -> None:
 @config_options
 @click.option(
     "--dialect",
-    type=click.Choice(DIALECT_NAMES),
+    type=click.Choice(dialect_names()),
     default=None,
     help="SQL dialect [default: the target's, else duckdb].",
 )
@@ -144,9 +144,14 @@ def compile_command(dialect: str | None, full_refresh: bool, select: str | None,
 
     config = load_settings(kwargs)
     if dialect is None:
-        dialect = config.target.split("://", 1)[0] if config.target and "://" in config.target else "duckdb"
-        if dialect not in DIALECT_NAMES:
-            raise click.UsageError(f"cannot tell the dialect from target {config.target!r}; pass --dialect")
+        from sessionizer.targets import mask_userinfo
+
+        named = for_url(config.target) if config.target else None
+        if config.target and named is None:
+            raise click.UsageError(
+                f"cannot tell the dialect from target {mask_userinfo(config.target)!r}; pass --dialect"
+            )
+        dialect = named.name if named else CANONICAL
     mode = Mode.FULL_REFRESH if full_refresh else Mode.INCREMENTAL
     statements = compile_plan(config, dialect, mode, select)
     stages: list[tuple[str, list[str]]] = []

@@ -19,7 +19,7 @@ from sqlglot import exp
 
 from sessionizer import plan
 from sessionizer.config import Config, is_file_source
-from sessionizer.dialects import CANONICAL, Dialect, drop_table, get_dialect
+from sessionizer.dialects import CANONICAL, Dialect, drop_table, get_dialect, registry
 from sessionizer.errors import CompileError, ConfigError
 from sessionizer.plan import Mode, Stage
 
@@ -96,17 +96,16 @@ def _table(name: str, schema: str | None) -> exp.Table:
 
 
 def source_relation(config: Config, dialect: Dialect) -> str:
-    """The source as canonical SQL: a table, or on DuckDB a file reader over a path or glob."""
+    """The source as canonical SQL: a table, or where the dialect reads files, a file reader."""
     if not is_file_source(config.source):
         parts = [exp.to_identifier(p) for p in config.source.split(".")]
         table = exp.Table(this=parts[-1], db=parts[-2] if len(parts) > 1 else None,
                           catalog=parts[-3] if len(parts) > 2 else None)  # fmt: skip
         return table.sql(CANONICAL)
-    if dialect.name != "duckdb":
-        raise ConfigError("source", f"files are read on DuckDB only; on {dialect.name} give a table name")
-    lowered = config.source.lower()
-    reader = "read_parquet" if ".parquet" in lowered else "read_json_auto" if ".json" in lowered else "read_csv_auto"
-    return exp.Anonymous(this=reader, expressions=[exp.Literal.string(config.source)]).sql(CANONICAL)
+    if not dialect.READS_FILES:
+        readers = ", ".join(d for d, cls in registry().items() if cls.READS_FILES)
+        raise ConfigError("source", f"files are read on {readers} only; on {dialect.name} give a table name")
+    return dialect.file_source(config.source).sql(CANONICAL)
 
 
 class Compiler:
@@ -287,7 +286,7 @@ def _one_transaction(
 
 
 def compile(
-    config: Config, dialect: str | Dialect = "duckdb", mode: Mode | str = Mode.FULL_REFRESH, select: str | None = None
+    config: Config, dialect: str | Dialect = CANONICAL, mode: Mode | str = Mode.FULL_REFRESH, select: str | None = None
 ) -> list[Statement]:
     """The statements that build the six tables, in run order.
 

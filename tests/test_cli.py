@@ -107,7 +107,7 @@ def test_compile_reads_the_config_file(cli: CliRunner, tmp_path: Path) -> None:
         (
             ["compile", "--dialect", "snowflake", "--source", "x/*.parquet"],
             1,
-            "Error: source: files are read on DuckDB only",
+            "Error: source: files are read on duckdb only",
         ),
         (["compile", "--config", "missing.yml"], 1, "Error: config: cannot read missing.yml"),
         (

@@ -1,20 +1,29 @@
 """Warehouses as adapters: one class per dialect, differences stated as class data.
 
+This package is the only place that knows the warehouses: every class defined in one of its
+modules is registered (a new warehouse is one new module), and it declares its URL scheme, the
+environment variables holding its secrets, how it connects and whether it reads files. Shared
+code asks the registry and the class, never for a warehouse by name.
+
 The compiler builds every statement as a sqlglot tree in DuckDB's dialect (our canonical one) and
 hands it here. A dialect says how it is written (which table properties it takes, whether it can
 replace a table in one statement, MERGE or DELETE+INSERT), rewrites the few nodes that differ, and
-renders SQL text at the edge. Shared code never asks which dialect it is talking to.
+renders SQL text at the edge.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
+import importlib
+import os
+import pkgutil
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlglot import exp
 
-from sessionizer.errors import CompileError
+from sessionizer.errors import CompileError, TargetError
 
 if TYPE_CHECKING:
     from sessionizer.plan import Stage
@@ -36,6 +45,23 @@ class Dialect:
 
     name: ClassVar[str]
     sqlglot_dialect: ClassVar[str]
+
+    # -- what shared code asks instead of naming a warehouse ------------------------------------
+    # URL schemes of this warehouse's targets, the first one canonical.
+    SCHEMES: ClassVar[tuple[str, ...]]
+    # What follows "scheme://" in a target URL, as error messages show it.
+    URL_SHAPE: ClassVar[str] = "USER@HOST:PORT/DATABASE/SCHEMA"
+    # Environment variables holding secrets (the password's first): masked wherever we print.
+    SECRET_ENV: ClassVar[tuple[str, ...]] = ()
+    # One line on how to give credentials, for messages about missing ones.
+    CREDENTIALS_HINT: ClassVar[str] = ""
+    # The pip extra that installs the driver (None: it comes with sessionizer).
+    EXTRA: ClassVar[str | None] = None
+    # Whether the source may be files (Parquet/CSV/JSON, globs) rather than a table.
+    READS_FILES: ClassVar[bool] = False
+    # A URL that needs no setup at all, where there is one: the canonical dialect's is the default.
+    DEFAULT_URL: ClassVar[str | None] = None
+
     # CREATE OR REPLACE TABLE … AS is atomic: readers see the old table until the new one is in.
     SUPPORTS_REPLACE_TABLE: ClassVar[bool] = True
     # Upserts of stages whose rows are never removed; other stages always delete+insert.
@@ -132,9 +158,12 @@ class Dialect:
         ]
 
     def create_temp_table(self, name: str, query: exp.Query) -> list[exp.Expression]:
-        """A session-scoped scratch table, replaced if a failed run left one behind."""
+        """A session-scoped scratch table (a real table: read after the tables it came from have
+        changed, it must hold what was read), replaced if a failed run left one behind."""
         table = exp.Table(this=exp.to_identifier(name))
-        return [self.create_table_as(table, query, replace=True, temporary=True)]
+        if self.SUPPORTS_REPLACE_TABLE:
+            return [self.create_table_as(table, query, replace=True, temporary=True)]
+        return [drop_table(table), self.create_table_as(table.copy(), query, temporary=True)]
 
     def upsert(
         self, table: exp.Table, columns: Sequence[str], query: exp.Query, unique_key: str,
@@ -149,7 +178,33 @@ class Dialect:
             return [merge(table, columns, query, unique_key)]
         return [delete, exp.insert(query, table.copy(), columns=list(columns))]
 
-    # -- connecting ----------------------------------------------------------------------------
+    # -- targets and connecting --------------------------------------------------------------------
+
+    @classmethod
+    def url_example(cls) -> str:
+        return f"{cls.SCHEMES[0]}://{cls.URL_SHAPE}"
+
+    @classmethod
+    def parse_url(cls, url: str, secrets: tuple[str, ...]) -> Target:
+        """A target URL of the shape USER@HOST[:PORT]/DATABASE/SCHEMA; other shapes override this."""
+        from sessionizer.targets import server_target
+
+        return server_target(cls.name, url, secrets, cls.url_example())
+
+    def file_source(self, path: str) -> exp.Expression:
+        """The canonical SQL that reads ``path`` (a file or glob), where READS_FILES."""
+        raise NotImplementedError
+
+    def driver(self, module: str) -> Any:
+        """Import the warehouse's driver (inside connect), or say which extra installs it."""
+        try:
+            return importlib.import_module(module)
+        except ImportError:
+            raise TargetError(f"the {self.name} target needs: pip install 'sessionizer[{self.EXTRA}]'") from None
+
+    def password(self, target: Target) -> str | None:
+        """The password written in the URL, else the one in the first of SECRET_ENV."""
+        return target.password or (os.environ.get(self.SECRET_ENV[0]) if self.SECRET_ENV else None)
 
     def connect(self, target: Target) -> Any:
         """Open a DB-API connection in autocommit mode; our statements manage transactions."""
@@ -196,16 +251,36 @@ def _suffixed(table: exp.Table, suffix: str) -> exp.Table:
     return staged
 
 
+@functools.cache
+def registry() -> dict[str, type[Dialect]]:
+    """Every dialect by name: the classes defined in this package's modules, canonical first."""
+    found: dict[str, type[Dialect]] = {}
+    for module in pkgutil.iter_modules(__path__):
+        loaded = importlib.import_module(f"{__name__}.{module.name}")
+        for value in vars(loaded).values():
+            if isinstance(value, type) and issubclass(value, Dialect) and value.__module__ == loaded.__name__:
+                found[value.name] = value
+    return dict(sorted(found.items(), key=lambda item: (item[0] != CANONICAL, item[0])))
+
+
+def dialect_names() -> tuple[str, ...]:
+    return tuple(registry())
+
+
+def for_url(url: str) -> type[Dialect] | None:
+    """The dialect whose target URLs start like ``url`` (its scheme://), if any."""
+    scheme, sep, _ = url.partition("://")
+    return next((d for d in registry().values() if sep and scheme.lower() in d.SCHEMES), None)
+
+
+def secret_env() -> tuple[str, ...]:
+    """The secret environment variables of every dialect: masked whichever target is in use."""
+    return tuple(name for dialect in registry().values() for name in dialect.SECRET_ENV)
+
+
 def get_dialect(name: str) -> Dialect:
     """The dialect called ``name``; an unknown name lists the known ones."""
-    from sessionizer.dialects.duckdb import DuckDB
-    from sessionizer.dialects.redshift import Redshift
-    from sessionizer.dialects.snowflake import Snowflake
-
-    known: dict[str, type[Dialect]] = {d.name: d for d in (DuckDB, Snowflake, Redshift)}
+    known = registry()
     if name not in known:
         raise CompileError(f"unknown dialect {name!r}; choose one of: {', '.join(known)}")
     return known[name]()
-
-
-DIALECT_NAMES = ("duckdb", "snowflake", "redshift")
