@@ -3,7 +3,7 @@
 A scenario loads Segment ``pages`` rows into a warehouse's source table, runs the real
 ``Runner`` (or the CLI) against it, and compares all seven output tables row for row with what
 DuckDB gives for the same rows and the same runs. The same code runs against the Snowflake
-and Redshift emulators (tests/test_warehouses.py) and against real accounts (tests/test_live.py).
+and Redshift emulators and a PostgreSQL server (tests/test_warehouses.py) and against real accounts (tests/test_live.py).
 
 The history comes from ``sessionizer.generate.pages_sql`` run in DuckDB, the incremental batches
 are built here from it, deterministically from a seed; every warehouse then receives exactly
@@ -375,6 +375,15 @@ def redshift_warehouse(url: str, connect_kwargs: dict[str, Any], schema: str) ->
         return con
 
     return DbApiWarehouse("redshift", url, connect, schema, lambda n: f'"{n}"')
+
+
+def postgres_warehouse(url: str, connect_kwargs: dict[str, Any], schema: str) -> DbApiWarehouse:
+    def connect() -> Any:
+        import psycopg
+
+        return psycopg.connect(**connect_kwargs, autocommit=True)
+
+    return DbApiWarehouse("postgres", url, connect, schema, lambda n: f'"{n}"')
 
 
 # --------------------------------------------------------------------------------------------

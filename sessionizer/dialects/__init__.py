@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlglot import exp
 
+from sessionizer.dialects.transforms import Transform
 from sessionizer.errors import CompileError, TargetError
 
 if TYPE_CHECKING:
@@ -78,6 +79,9 @@ class Dialect:
     CTE_HINTS: ClassVar[bool] = True
     # Words the warehouse reserves beyond those sqlglot's generator already knows to quote.
     RESERVED_WORDS: ClassVar[frozenset[str]] = frozenset()
+    # Statement shapes this warehouse writes its own way: pure tree rewrites, applied in order
+    # before rendering (see transforms.py).
+    TRANSFORMS: ClassVar[tuple[Transform, ...]] = ()
 
     @classmethod
     def reserved_words(cls) -> frozenset[str]:
@@ -98,7 +102,8 @@ class Dialect:
         return exp.maybe_parse(self.NOW_UTC, dialect=self.sqlglot_dialect)
 
     def _rewrite(self, tree: exp.Expression) -> exp.Expression:
-        """The nodes this warehouse writes its own way: UTC "now", CTE hints it does not take."""
+        """The nodes this warehouse writes its own way: UTC "now", CTE hints it does not take,
+        then its TRANSFORMS."""
         now = self.now_utc()
 
         def rewrite(node: exp.Expression) -> exp.Expression:
@@ -111,7 +116,10 @@ class Dialect:
                 node.set("materialized", None)
             return node
 
-        return tree.transform(rewrite, copy=False)
+        tree = tree.transform(rewrite, copy=False)
+        for transform in self.TRANSFORMS:
+            tree = transform(tree)
+        return tree
 
     def render(self, tree: exp.Expression, pretty: bool = True) -> str:
         """SQL text of one statement in this dialect; unsupported constructs raise."""
