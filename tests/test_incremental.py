@@ -156,14 +156,14 @@ def test_every_incremental_run_equals_a_full_refresh(batches: list[list[dict[str
 
 
 @settings(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow],
-          max_examples=max(1, settings.default.max_examples // 4))  # fmt: skip
+          max_examples=max(1, settings().max_examples // 4))  # fmt: skip
 @given(batches=streams())
 def test_every_incremental_run_equals_a_full_refresh_with_merge_upserts(batches: list[list[dict[str, Any]]]) -> None:
     check_stream(batches, "merge")
 
 
 @settings(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow],
-          max_examples=max(1, settings.default.max_examples // 8))  # fmt: skip
+          max_examples=max(1, settings().max_examples // 8))  # fmt: skip
 @given(batches=streams())
 def test_every_incremental_run_equals_a_full_refresh_on_postgres(
     postgres_engine: Engine, batches: list[list[dict[str, Any]]]
