@@ -92,7 +92,7 @@ class Warehouse:
         names = [exp.Literal.string(t.name.lower()) for t in tables]
         query = (
             exp.select(exp.func("LOWER", exp.column("table_name")), exp.func("LOWER", exp.column("column_name")))
-            .from_("information_schema.columns")
+            .from_(self.dialect.columns_catalog(db or None))
             .where(exp.func("LOWER", exp.column("table_schema")).eq(schema))
             .where(exp.func("LOWER", exp.column("table_name")).isin(*names))
         )

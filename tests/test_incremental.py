@@ -5,7 +5,8 @@ events, duplicates within and across batches (earlier and later received_at), id
 that set and move user_ids, equal timestamps and gaps at exactly the cutoff. After EVERY
 incremental run all six tables (and the rejected rows) must equal the SPEC reference over the
 same input, row for row; the final state must also equal a real full refresh. The same streams
-run on DuckDB (delete+insert and MERGE upserts) and on PostgreSQL.
+run on DuckDB (delete+insert and MERGE upserts), on PostgreSQL, and as BigQuery's SQL translated
+back to DuckDB.
 """
 
 from __future__ import annotations
@@ -19,11 +20,22 @@ from hypothesis import strategies as st
 from sessionizer import Config
 from sessionizer.compiler import Compiler
 from sessionizer.dialects import WriteStrategy
+from sessionizer.dialects.bigquery import BigQuery
 from sessionizer.dialects.duckdb import DuckDB
 from sessionizer.dialects.postgres import Postgres
 from sessionizer.plan import Mode
 from tests import reference
-from tests.helpers import TABLES, Engine, connect, insert, package_mapping, read_tables, table_columns, using
+from tests.helpers import (
+    TABLES,
+    Engine,
+    bigquery_on_duckdb,
+    connect,
+    insert,
+    package_mapping,
+    read_tables,
+    table_columns,
+    using,
+)
 
 EVENT_BASE = datetime(2024, 3, 1)
 LOAD_BASE = datetime(2024, 4, 1)
@@ -127,6 +139,10 @@ PLANS = {
     strategy: {mode: [s.sql for s in Compiler(CONFIG, dialect).compile(mode)] for mode in Mode}
     for strategy, dialect in (("delete+insert", DuckDB()), ("merge", DuckDBWithMerge()), ("postgres", Postgres()))
 }
+# BigQuery's plan (MERGE, DELETE … WHERE EXISTS, its time and text functions) translated back to DuckDB.
+PLANS["bigquery"] = {
+    mode: [bigquery_on_duckdb(s.sql) for s in Compiler(CONFIG, BigQuery()).compile(mode)] for mode in Mode
+}
 
 
 def check_stream(batches: list[list[dict[str, Any]]], strategy: str) -> None:
@@ -170,3 +186,10 @@ def test_every_incremental_run_equals_a_full_refresh_on_postgres(
 ) -> None:
     with using(postgres_engine):
         check_stream(batches, "postgres")
+
+
+@settings(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow],
+          max_examples=max(1, settings().max_examples // 8))  # fmt: skip
+@given(batches=streams())
+def test_every_incremental_run_equals_a_full_refresh_in_bigquery_sql(batches: list[list[dict[str, Any]]]) -> None:
+    check_stream(batches, "bigquery")

@@ -98,6 +98,10 @@ class Dialect:
         """Physical layout of a stage's table (CLUSTER BY, DISTKEY/SORTKEY…); none by default."""
         return []
 
+    def columns_catalog(self, schema: str | None) -> exp.Table:
+        """The catalog view listing the columns of the tables in ``schema``."""
+        return exp.table_("columns", db="information_schema")
+
     def now_utc(self) -> exp.Expression:
         return exp.maybe_parse(self.NOW_UTC, dialect=self.sqlglot_dialect)
 

@@ -16,6 +16,18 @@ from sessionizer.errors import CompileError
 Transform = Callable[[exp.Expression], exp.Expression]
 
 
+def bottom_up(tree: exp.Expression, rewrite: Transform) -> exp.Expression:
+    """Apply a node rewrite to every node, descendants before their ancestors, so a node is
+    rewritten after what it contains (sqlglot's transform does not enter a replacement)."""
+    for node in reversed([n for n in tree.walk(bfs=False) if isinstance(n, exp.Expression)]):
+        new = rewrite(node)
+        if new is not node:
+            if node is tree:
+                return new
+            node.replace(new)
+    return tree
+
+
 def delete_using_as_exists(tree: exp.Expression) -> exp.Expression:
     """DELETE FROM t USING p WHERE cond → DELETE FROM t WHERE EXISTS (SELECT 1 FROM p WHERE cond),
     for warehouses whose DELETE takes no USING. The condition names t by its own name (the
@@ -55,4 +67,4 @@ def seconds_between_truncated(tree: exp.Expression) -> exp.Expression:
             node.set(key, exp.TimestampTrunc(this=node.args[key], unit=exp.var("SECOND")))
         return node
 
-    return tree.transform(truncate, copy=False)
+    return bottom_up(tree, truncate)
