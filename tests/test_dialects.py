@@ -217,3 +217,60 @@ def test_snowflake_transactions_hold_no_ddl() -> None:
                 inside = False
             elif inside:
                 assert statement.sql.split()[0] not in ("CREATE", "DROP", "ALTER"), statement.sql
+
+
+# -- statement shapes: each dialect's own, or a clear error --------------------------------------
+
+
+@pytest.mark.parametrize("dialect", dialect_names())
+def test_the_staged_batch_is_a_table_never_a_view(dialect: str) -> None:
+    """The batch is read after page_views changed: it must hold what was read, so a table."""
+    creates = [
+        tree
+        for s in compile(golden.golden_config(), dialect, "incremental")
+        for tree in [sqlglot.parse_one(s.sql, read=dialect)]
+        if isinstance(tree, exp.Create) and tree.this.name == "sessionizer_batch"
+    ]
+    assert len(creates) == 1 and creates[0].kind == "TABLE", creates
+    assert creates[0].find(exp.TemporaryProperty) is not None
+
+
+def test_bigquery_deletes_say_which_rows_without_using() -> None:
+    """BigQuery's DELETE takes no USING and no DELETE or UPDATE goes without WHERE there; the
+    pending rows become a correlated EXISTS on the same condition."""
+    for sql in _all_sql("bigquery"):
+        tree = sqlglot.parse_one(sql, read="bigquery")
+        if isinstance(tree, (exp.Delete, exp.Update)):
+            assert tree.args.get("where") is not None and not tree.args.get("using"), sql
+    delete = sqlglot.parse_one(
+        "DELETE FROM a.t USING a.p AS pending WHERE t.k = pending.k AND t.ts >= pending.ts", read="duckdb"
+    )
+    assert get_dialect("bigquery").render(delete, pretty=False) == (
+        "DELETE FROM a.t WHERE EXISTS(SELECT 1 FROM a.p AS pending WHERE t.k = pending.k AND t.ts >= pending.ts)"
+    )
+    assert "USING" in get_dialect("postgres").render(delete, pretty=False)
+
+
+@pytest.mark.parametrize(
+    "canonical",
+    [
+        "SELECT SPLIT_PART(u, 'aba', 2)",  # padding could form the delimiter across the join
+        "SELECT SPLIT_PART(u, d, 2)",  # not a constant
+        "DELETE FROM t AS x USING p WHERE x.k = p.k",  # an aliased target the subquery cannot name
+    ],
+)
+def test_a_rewrite_that_cannot_keep_the_meaning_raises(canonical: str) -> None:
+    from sessionizer.errors import CompileError
+
+    with pytest.raises(CompileError, match="cannot"):
+        get_dialect("bigquery").render(sqlglot.parse_one(canonical, read="duckdb"))
+
+
+def test_bigquery_tables_are_partitioned_by_day_and_clustered_by_the_visitor() -> None:
+    creates = [s for s in _all_sql("bigquery") if s.startswith("CREATE OR REPLACE TABLE analytics.segment_web_")]
+    heads = {s.split()[4]: " ".join(s.split(" AS")[0].split()[5:]) for s in creates}
+    assert heads["analytics.segment_web_page_views"] == "PARTITION BY DATE(tstamp) CLUSTER BY anonymous_id"
+    assert heads["analytics.segment_web_sessions"] == (
+        "PARTITION BY DATE(session_start_tstamp) CLUSTER BY blended_user_id"
+    )
+    assert heads["analytics.segment_web_user_stitching"] == "CLUSTER BY anonymous_id"

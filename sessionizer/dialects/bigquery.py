@@ -57,7 +57,7 @@ def split_part_as_split(tree: exp.Expression) -> exp.Expression:
             return node
         delimiter, index = node.args.get("delimiter"), node.args.get("part_index")
         if not (isinstance(delimiter, exp.Literal) and delimiter.is_string and isinstance(index, exp.Literal)):
-            raise CompileError(f"bigquery: SPLIT_PART needs a constant delimiter and part: {node.sql()}")
+            raise CompileError(f"bigquery: cannot write SPLIT_PART without a constant delimiter and part: {node.sql()}")
         text, part = delimiter.this, int(index.this)
         if part < 1 or not text or any(text[:k] == text[-k:] for k in range(1, len(text))):
             raise CompileError(f"bigquery: cannot write SPLIT_PART with delimiter {text!r} and part {part}")
