@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from sessionizer.dialects import CANONICAL, dialect_names, for_url
+from sessionizer.dialects import CANONICAL, dialect_names, for_url, registry
 from sessionizer.errors import SessionizerError
 
 
@@ -32,7 +32,7 @@ def config_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--target",
-            help="Warehouse URL, e.g. duckdb:///sessionizer.duckdb, snowflake://USER@ACCOUNT/DB/SCHEMA, redshift://USER@HOST:5439/DB/SCHEMA.",
+            help=f"Warehouse URL: {', '.join(d.url_example() for d in registry().values())}.",
         ),
         click.option("--schema", help="Schema the six tables are written to [default: the target's]."),
         click.option(
@@ -85,7 +85,7 @@ def main() -> None:
     """Segment page views into web sessions, inside your warehouse.
 
     Builds the six tables of the dbt-segment package (page views, user stitching, sessionized
-    page views, initial, stitched and final sessions) on Snowflake, Redshift or DuckDB,
+    page views, initial, stitched and final sessions) in your warehouse (see --target),
     correctly on incremental runs.
 
     \b
@@ -104,7 +104,7 @@ def main() -> None:
     "--dialect",
     type=click.Choice(dialect_names()),
     default=None,
-    help="SQL dialect [default: the target's, else duckdb].",
+    help=f"SQL dialect [default: the target's, else {CANONICAL}].",
 )
 @click.option(
     "--full-refresh/--incremental",
