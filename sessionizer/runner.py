@@ -262,11 +262,7 @@ class Runner:
         started = time.perf_counter()
         with self.warehouse() as wh:
             self.check_source(wh)
-            lock = None if self.dialect.LOCKS_ITSELF else LeaseLock(wh, self.compiler.tables["lock"])
-            if lock:
-                for tree in self.compiler.ensure_schema():
-                    wh.execute(self.dialect.render(tree, pretty=False))
-                lock.acquire()
+            lock = self.lock(wh)
             try:
                 summary = self._run(wh, full_refresh, select, lock)
             finally:
@@ -275,6 +271,27 @@ class Runner:
         summary.seconds = round(time.perf_counter() - started, 3)
         self.on_event({"event": "summary", **summary.as_dict()})
         return summary
+
+    def lock(self, wh: Warehouse) -> LeaseLock | None:
+        """Keep a second run out: the warehouse's own lock where it has one (released when this
+        connection ends, however it ends), else a lease row, returned to be renewed and released."""
+        if self.dialect.LOCKS_ITSELF:
+            return None
+        key = self.compiler.tables["lock"].sql(CANONICAL)
+        query = self.dialect.session_lock(key)
+        if query is not None:
+            row = wh.scalar_row(self.dialect.render(query, pretty=False))
+            if not row or not row[0]:
+                raise StateError(
+                    f"another sessionizer run is writing to these tables (it holds the lock {key}); "
+                    "the lock is released when that run ends, even if it dies. Try again then."
+                )
+            return None
+        for tree in self.compiler.ensure_schema():
+            wh.execute(self.dialect.render(tree, pretty=False))
+        lease = LeaseLock(wh, self.compiler.tables["lock"])
+        lease.acquire()
+        return lease
 
     def _run(self, wh: Warehouse, full_refresh: bool, select: str | None, lock: LeaseLock | None) -> RunSummary:
         mode, watermark = self.decide_mode(wh, full_refresh)

@@ -98,6 +98,12 @@ class Dialect:
         """Physical layout of a stage's table (CLUSTER BY, DISTKEY/SORTKEY…); none by default."""
         return []
 
+    def session_lock(self, key: str) -> exp.Expression | None:
+        """A query answering TRUE when this connection took the warehouse's own lock on ``key``,
+        held until the connection ends (a run that dies releases it); None where there is none
+        and a lease row stands in."""
+        return None
+
     def columns_catalog(self, schema: str | None) -> exp.Table:
         """The catalog view listing the columns of the tables in ``schema``."""
         return exp.table_("columns", db="information_schema")

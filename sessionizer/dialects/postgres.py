@@ -1,13 +1,16 @@
 """PostgreSQL: tables built beside the old ones and swapped in, DELETE+INSERT in transactions.
 
 PostgreSQL has no CREATE OR REPLACE TABLE, so a full refresh builds each table under a new name
-and swaps it in with DROP + RENAME in one transaction. Its difference of two timestamps is
+and swaps it in with DROP + RENAME in one transaction. A run holds an advisory lock, which the
+server releases when the connection ends, so a run killed midway does not block the next one. Its difference of two timestamps is
 elapsed time, so seconds between them are counted on timestamps truncated to the second.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
+
+from sqlglot import exp
 
 from sessionizer.dialects import Dialect
 from sessionizer.dialects.transforms import Transform, seconds_between_truncated
@@ -25,6 +28,10 @@ class Postgres(Dialect):
     # NOW() is TIMESTAMPTZ; our timestamps are UTC without time zone.
     NOW_UTC: ClassVar[str] = "CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)"
     TRANSFORMS: ClassVar[tuple[Transform, ...]] = (seconds_between_truncated,)
+
+    def session_lock(self, key: str) -> exp.Expression:
+        """An advisory lock of the session: the server releases it when the connection ends."""
+        return exp.select(exp.func("pg_try_advisory_lock", exp.func("hashtext", exp.Literal.string(key))))
 
     def connect(self, target: Target) -> Any:
         """psycopg 3 in autocommit mode; URL query keys are libpq parameters (sslmode=require, …)."""
