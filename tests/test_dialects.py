@@ -245,6 +245,7 @@ def test_bigquery_deletes_say_which_rows_without_using() -> None:
     delete = sqlglot.parse_one(
         "DELETE FROM a.t USING a.p AS pending WHERE t.k = pending.k AND t.ts >= pending.ts", read="duckdb"
     )
+    assert isinstance(delete, exp.Delete)
     assert get_dialect("bigquery").render(delete, pretty=False) == (
         "DELETE FROM a.t WHERE EXISTS(SELECT 1 FROM a.p AS pending WHERE t.k = pending.k AND t.ts >= pending.ts)"
     )
@@ -262,8 +263,10 @@ def test_bigquery_deletes_say_which_rows_without_using() -> None:
 def test_a_rewrite_that_cannot_keep_the_meaning_raises(canonical: str) -> None:
     from sessionizer.errors import CompileError
 
+    tree = sqlglot.parse_one(canonical, read="duckdb")
+    assert isinstance(tree, exp.Expression)
     with pytest.raises(CompileError, match="cannot"):
-        get_dialect("bigquery").render(sqlglot.parse_one(canonical, read="duckdb"))
+        get_dialect("bigquery").render(tree)
 
 
 def test_bigquery_tables_are_partitioned_by_day_and_clustered_by_the_visitor() -> None:
