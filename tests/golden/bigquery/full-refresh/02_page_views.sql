@@ -39,7 +39,7 @@ WITH source AS (
 ), ranked AS (
   SELECT
     source.*,
-    1 AS dedupe_rank
+    1 AS __sz_dedupe_rank
   FROM source
   WHERE
     NOT id IN (
@@ -53,7 +53,7 @@ WITH source AS (
     ROW_NUMBER() OVER (
       PARTITION BY source.id
       ORDER BY source.received_at ASC NULLS LAST, source.sent_at ASC NULLS LAST, source.timestamp ASC NULLS LAST
-    ) AS dedupe_rank
+    ) AS __sz_dedupe_rank
   FROM source
   WHERE
     id IN (
@@ -112,7 +112,7 @@ WITH source AS (
     context_locale
   FROM ranked
   WHERE
-    dedupe_rank = 1
+    __sz_dedupe_rank = 1
 ), page_views AS (
   SELECT
     page_view_id,

@@ -19,7 +19,7 @@ WITH page_views AS (
   SELECT
     anonymous_id,
     user_id,
-    ROW_NUMBER() OVER (PARTITION BY anonymous_id ORDER BY tstamp DESC, page_view_id DESC) AS recency
+    ROW_NUMBER() OVER (PARTITION BY anonymous_id ORDER BY tstamp DESC, page_view_id DESC) AS __sz_recency
   FROM page_views
   WHERE
     NOT user_id IS NULL
@@ -31,4 +31,4 @@ SELECT
   seen.last_seen_at
 FROM seen
 LEFT JOIN identified
-  ON identified.anonymous_id = seen.anonymous_id AND identified.recency = 1;
+  ON identified.anonymous_id = seen.anonymous_id AND identified.__sz_recency = 1;

@@ -27,16 +27,16 @@ WITH page_views AS (
     device,
     context_locale,
     device_category,
-    0 AS numbered_before,
-    CAST(NULL AS DATETIME) AS previous_tstamp,
-    0 AS sessions_before
+    0 AS __sz_numbered_before,
+    CAST(NULL AS DATETIME) AS __sz_previous_tstamp,
+    0 AS __sz_sessions_before
   FROM analytics.segment_web_page_views
 ), numbered AS (
   SELECT
     page_view_id,
     anonymous_id,
-    sessions_before,
-    numbered_before + ROW_NUMBER() OVER (PARTITION BY anonymous_id ORDER BY tstamp NULLS LAST, page_view_id NULLS LAST) AS page_view_number,
+    __sz_sessions_before,
+    __sz_numbered_before + ROW_NUMBER() OVER (PARTITION BY anonymous_id ORDER BY tstamp NULLS LAST, page_view_id NULLS LAST) AS page_view_number,
     DATETIME_DIFF(
       DATETIME_TRUNC(tstamp, SECOND),
       DATETIME_TRUNC(
@@ -45,19 +45,19 @@ WITH page_views AS (
             PARTITION BY anonymous_id
             ORDER BY tstamp IS NULL, tstamp, page_view_id IS NULL, page_view_id
           ),
-          previous_tstamp
+          __sz_previous_tstamp
         ),
         SECOND
       ),
       SECOND
-    ) AS inactivity_s
+    ) AS __sz_inactivity_s
   FROM page_views
 ), sessions AS (
   SELECT
     page_view_id,
     anonymous_id,
     page_view_number,
-    sessions_before + COUNT(CASE WHEN inactivity_s IS NULL OR inactivity_s > 1200 THEN 1 END) OVER (
+    __sz_sessions_before + COUNT(CASE WHEN __sz_inactivity_s IS NULL OR __sz_inactivity_s > 1200 THEN 1 END) OVER (
       PARTITION BY anonymous_id
       ORDER BY page_view_number IS NULL, page_view_number
       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW

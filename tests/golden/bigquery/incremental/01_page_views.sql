@@ -49,7 +49,7 @@ WITH source AS (
 ), ranked AS (
   SELECT
     source.*,
-    1 AS dedupe_rank
+    1 AS __sz_dedupe_rank
   FROM source
   WHERE
     NOT id IN (
@@ -63,7 +63,7 @@ WITH source AS (
     ROW_NUMBER() OVER (
       PARTITION BY source.id
       ORDER BY source.received_at ASC NULLS LAST, source.sent_at ASC NULLS LAST, source.timestamp ASC NULLS LAST
-    ) AS dedupe_rank
+    ) AS __sz_dedupe_rank
   FROM source
   WHERE
     id IN (
@@ -122,7 +122,7 @@ WITH source AS (
     context_locale
   FROM ranked
   WHERE
-    dedupe_rank = 1
+    __sz_dedupe_rank = 1
 ), page_views AS (
   SELECT
     page_view_id,
@@ -167,7 +167,7 @@ WITH source AS (
     received_at_tstamp,
     sent_at_tstamp,
     tstamp,
-    1 AS is_stored
+    1 AS __sz_is_stored
   FROM analytics.segment_web_page_views
   WHERE
     page_view_id IN (
@@ -181,9 +181,9 @@ WITH source AS (
     received_at_tstamp,
     sent_at_tstamp,
     tstamp,
-    0 AS is_stored,
-    CAST(NULL AS STRING) AS stored_anonymous_id,
-    CAST(NULL AS DATETIME) AS stored_tstamp
+    0 AS __sz_is_stored,
+    CAST(NULL AS STRING) AS __sz_stored_anonymous_id,
+    CAST(NULL AS DATETIME) AS __sz_stored_tstamp
   FROM page_views
   UNION ALL
   SELECT
@@ -191,20 +191,20 @@ WITH source AS (
     received_at_tstamp,
     sent_at_tstamp,
     tstamp,
-    is_stored,
+    __sz_is_stored,
     anonymous_id,
     tstamp
   FROM stored
 ), winners AS (
   SELECT
     page_view_id,
-    is_stored,
+    __sz_is_stored,
     ROW_NUMBER() OVER (
       PARTITION BY page_view_id
-      ORDER BY received_at_tstamp ASC NULLS LAST, sent_at_tstamp ASC NULLS LAST, tstamp ASC NULLS LAST, is_stored DESC
-    ) AS contender_rank,
-    MAX(stored_anonymous_id) OVER (PARTITION BY page_view_id) AS replaced_anonymous_id,
-    MAX(stored_tstamp) OVER (PARTITION BY page_view_id) AS replaced_tstamp
+      ORDER BY received_at_tstamp ASC NULLS LAST, sent_at_tstamp ASC NULLS LAST, tstamp ASC NULLS LAST, __sz_is_stored DESC
+    ) AS __sz_contender_rank,
+    MAX(__sz_stored_anonymous_id) OVER (PARTITION BY page_view_id) AS __sz_replaced_anonymous_id,
+    MAX(__sz_stored_tstamp) OVER (PARTITION BY page_view_id) AS __sz_replaced_tstamp
   FROM contenders
 )
 SELECT
@@ -232,13 +232,13 @@ SELECT
   page_views.device,
   page_views.context_locale,
   page_views.device_category,
-  winners.replaced_anonymous_id,
-  winners.replaced_tstamp
+  winners.__sz_replaced_anonymous_id,
+  winners.__sz_replaced_tstamp
 FROM page_views
 JOIN winners
   ON winners.page_view_id = page_views.page_view_id
-  AND winners.contender_rank = 1
-  AND winners.is_stored = 0;
+  AND winners.__sz_contender_rank = 1
+  AND winners.__sz_is_stored = 0;
 
 INSERT INTO analytics.sessionizer_pending_anonymous_ids (
   anonymous_id,
@@ -253,11 +253,11 @@ WITH changed AS (
   FROM sessionizer_batch
   UNION ALL
   SELECT
-    replaced_anonymous_id,
-    replaced_tstamp
+    __sz_replaced_anonymous_id,
+    __sz_replaced_tstamp
   FROM sessionizer_batch
   WHERE
-    NOT replaced_tstamp IS NULL
+    NOT __sz_replaced_tstamp IS NULL
 ), earliest AS (
   SELECT
     anonymous_id,
@@ -483,8 +483,8 @@ FROM analytics.segment_web_page_views__rejected;
 UPDATE analytics.sessionizer_state SET pending_watermark = (
   SELECT
     CASE
-      WHEN state.watermark IS NULL OR batch.newest > state.watermark
-      THEN batch.newest
+      WHEN state.watermark IS NULL OR batch.__sz_newest > state.watermark
+      THEN batch.__sz_newest
       ELSE state.watermark
     END
   FROM (
@@ -493,7 +493,7 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         WHEN MAX(CAST(received_at AS DATETIME)) > CURRENT_DATETIME('UTC')
         THEN CURRENT_DATETIME('UTC')
         ELSE MAX(CAST(received_at AS DATETIME))
-      END AS newest
+      END AS __sz_newest
     FROM segment.pages
     WHERE
       NOT id IS NULL

@@ -23,7 +23,7 @@ USING (
   ), earlier_sessions AS (
     SELECT
       sessions.anonymous_id,
-      COUNT(*) AS sessions
+      COUNT(*) AS __sz_sessions
     FROM analytics.segment_web_sessions__initial AS sessions
     JOIN pending
       ON pending.anonymous_id = sessions.anonymous_id
@@ -56,9 +56,9 @@ USING (
       page_views.device,
       page_views.context_locale,
       page_views.device_category,
-      COALESCE(anchor.page_view_number, 0) AS numbered_before,
-      anchor.tstamp AS previous_tstamp,
-      COALESCE(earlier_sessions.sessions, 0) AS sessions_before
+      COALESCE(anchor.page_view_number, 0) AS __sz_numbered_before,
+      anchor.tstamp AS __sz_previous_tstamp,
+      COALESCE(earlier_sessions.__sz_sessions, 0) AS __sz_sessions_before
     FROM analytics.segment_web_page_views AS page_views
     JOIN pending
       ON pending.anonymous_id = page_views.anonymous_id
@@ -71,8 +71,8 @@ USING (
     SELECT
       page_view_id,
       anonymous_id,
-      sessions_before,
-      numbered_before + ROW_NUMBER() OVER (PARTITION BY anonymous_id ORDER BY tstamp NULLS LAST, page_view_id NULLS LAST) AS page_view_number,
+      __sz_sessions_before,
+      __sz_numbered_before + ROW_NUMBER() OVER (PARTITION BY anonymous_id ORDER BY tstamp NULLS LAST, page_view_id NULLS LAST) AS page_view_number,
       DATETIME_DIFF(
         DATETIME_TRUNC(tstamp, SECOND),
         DATETIME_TRUNC(
@@ -81,19 +81,19 @@ USING (
               PARTITION BY anonymous_id
               ORDER BY tstamp IS NULL, tstamp, page_view_id IS NULL, page_view_id
             ),
-            previous_tstamp
+            __sz_previous_tstamp
           ),
           SECOND
         ),
         SECOND
-      ) AS inactivity_s
+      ) AS __sz_inactivity_s
     FROM page_views
   ), sessions AS (
     SELECT
       page_view_id,
       anonymous_id,
       page_view_number,
-      sessions_before + COUNT(CASE WHEN inactivity_s IS NULL OR inactivity_s > 1200 THEN 1 END) OVER (
+      __sz_sessions_before + COUNT(CASE WHEN __sz_inactivity_s IS NULL OR __sz_inactivity_s > 1200 THEN 1 END) OVER (
         PARTITION BY anonymous_id
         ORDER BY page_view_number IS NULL, page_view_number
         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW

@@ -23,7 +23,7 @@ WITH page_views AS NOT MATERIALIZED (
     ROW_NUMBER() OVER (
       PARTITION BY anonymous_id
       ORDER BY tstamp DESC NULLS LAST, page_view_id DESC NULLS LAST
-    ) AS recency
+    ) AS __sz_recency
   FROM page_views
   WHERE
     NOT user_id IS NULL
@@ -35,7 +35,7 @@ SELECT
   seen.last_seen_at
 FROM seen
 LEFT JOIN identified
-  ON identified.anonymous_id = seen.anonymous_id AND identified.recency = 1;
+  ON identified.anonymous_id = seen.anonymous_id AND identified.__sz_recency = 1;
 
 BEGIN;
 

@@ -12,8 +12,8 @@ WITH page_views AS NOT MATERIALIZED (
     MIN(tstamp) AS session_start_tstamp,
     MAX(tstamp) AS session_end_tstamp,
     COUNT(*) AS page_views,
-    MIN(page_view_number) AS first_number,
-    MAX(page_view_number) AS last_number
+    MIN(page_view_number) AS __sz_first_number,
+    MAX(page_view_number) AS __sz_last_number
   FROM page_views
   GROUP BY
     session_id,
@@ -56,10 +56,10 @@ WITH page_views AS NOT MATERIALIZED (
   FROM bounds
   JOIN page_views AS first_view
     ON first_view.anonymous_id = bounds.anonymous_id
-    AND first_view.page_view_number = bounds.first_number
+    AND first_view.page_view_number = bounds.__sz_first_number
   JOIN page_views AS last_view
     ON last_view.anonymous_id = bounds.anonymous_id
-    AND last_view.page_view_number = bounds.last_number
+    AND last_view.page_view_number = bounds.__sz_last_number
 )
 SELECT
   sessions.session_id,

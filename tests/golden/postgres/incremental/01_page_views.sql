@@ -51,7 +51,7 @@ WITH source AS NOT MATERIALIZED (
 ), ranked AS (
   SELECT
     source.*,
-    1 AS dedupe_rank
+    1 AS __sz_dedupe_rank
   FROM source
   WHERE
     NOT id IN (
@@ -65,7 +65,7 @@ WITH source AS NOT MATERIALIZED (
     ROW_NUMBER() OVER (
       PARTITION BY source.id
       ORDER BY source.received_at ASC, source.sent_at ASC, source.timestamp ASC
-    ) AS dedupe_rank
+    ) AS __sz_dedupe_rank
   FROM source
   WHERE
     id IN (
@@ -124,7 +124,7 @@ WITH source AS NOT MATERIALIZED (
     context_locale
   FROM ranked
   WHERE
-    dedupe_rank = 1
+    __sz_dedupe_rank = 1
 ), page_views AS (
   SELECT
     page_view_id,
@@ -169,7 +169,7 @@ WITH source AS NOT MATERIALIZED (
     received_at_tstamp,
     sent_at_tstamp,
     tstamp,
-    1 AS is_stored
+    1 AS __sz_is_stored
   FROM analytics.segment_web_page_views
   WHERE
     page_view_id IN (
@@ -183,9 +183,9 @@ WITH source AS NOT MATERIALIZED (
     received_at_tstamp,
     sent_at_tstamp,
     tstamp,
-    0 AS is_stored,
-    CAST(NULL AS TEXT) AS stored_anonymous_id,
-    CAST(NULL AS TIMESTAMP) AS stored_tstamp
+    0 AS __sz_is_stored,
+    CAST(NULL AS TEXT) AS __sz_stored_anonymous_id,
+    CAST(NULL AS TIMESTAMP) AS __sz_stored_tstamp
   FROM page_views
   UNION ALL
   SELECT
@@ -193,20 +193,20 @@ WITH source AS NOT MATERIALIZED (
     received_at_tstamp,
     sent_at_tstamp,
     tstamp,
-    is_stored,
+    __sz_is_stored,
     anonymous_id,
     tstamp
   FROM stored
 ), winners AS (
   SELECT
     page_view_id,
-    is_stored,
+    __sz_is_stored,
     ROW_NUMBER() OVER (
       PARTITION BY page_view_id
-      ORDER BY received_at_tstamp ASC, sent_at_tstamp ASC, tstamp ASC, is_stored DESC NULLS LAST
-    ) AS contender_rank,
-    MAX(stored_anonymous_id) OVER (PARTITION BY page_view_id) AS replaced_anonymous_id,
-    MAX(stored_tstamp) OVER (PARTITION BY page_view_id) AS replaced_tstamp
+      ORDER BY received_at_tstamp ASC, sent_at_tstamp ASC, tstamp ASC, __sz_is_stored DESC NULLS LAST
+    ) AS __sz_contender_rank,
+    MAX(__sz_stored_anonymous_id) OVER (PARTITION BY page_view_id) AS __sz_replaced_anonymous_id,
+    MAX(__sz_stored_tstamp) OVER (PARTITION BY page_view_id) AS __sz_replaced_tstamp
   FROM contenders
 )
 SELECT
@@ -234,13 +234,13 @@ SELECT
   page_views.device,
   page_views.context_locale,
   page_views.device_category,
-  winners.replaced_anonymous_id,
-  winners.replaced_tstamp
+  winners.__sz_replaced_anonymous_id,
+  winners.__sz_replaced_tstamp
 FROM page_views
 JOIN winners
   ON winners.page_view_id = page_views.page_view_id
-  AND winners.contender_rank = 1
-  AND winners.is_stored = 0;
+  AND winners.__sz_contender_rank = 1
+  AND winners.__sz_is_stored = 0;
 
 BEGIN;
 
@@ -257,11 +257,11 @@ WITH changed AS (
   FROM sessionizer_batch
   UNION ALL
   SELECT
-    replaced_anonymous_id,
-    replaced_tstamp
+    __sz_replaced_anonymous_id,
+    __sz_replaced_tstamp
   FROM sessionizer_batch
   WHERE
-    NOT replaced_tstamp IS NULL
+    NOT __sz_replaced_tstamp IS NULL
 ), earliest AS (
   SELECT
     anonymous_id,
@@ -290,7 +290,7 @@ WHERE
       page_view_id
     FROM sessionizer_batch
     WHERE
-      NOT replaced_tstamp IS NULL
+      NOT __sz_replaced_tstamp IS NULL
   );
 
 INSERT INTO analytics.segment_web_page_views (
@@ -444,8 +444,8 @@ FROM analytics.segment_web_page_views__rejected;
 UPDATE analytics.sessionizer_state SET pending_watermark = (
   SELECT
     CASE
-      WHEN state.watermark IS NULL OR batch.newest > state.watermark
-      THEN batch.newest
+      WHEN state.watermark IS NULL OR batch.__sz_newest > state.watermark
+      THEN batch.__sz_newest
       ELSE state.watermark
     END
   FROM (
@@ -454,7 +454,7 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         WHEN MAX(CAST(received_at AS TIMESTAMP)) > CAST(CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS TIMESTAMP)
         THEN CAST(CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS TIMESTAMP)
         ELSE MAX(CAST(received_at AS TIMESTAMP))
-      END AS newest
+      END AS __sz_newest
     FROM segment.pages
     WHERE
       NOT id IS NULL

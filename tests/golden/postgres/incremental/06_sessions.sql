@@ -48,7 +48,7 @@ WITH pending AS (
 ), earlier AS (
   SELECT
     stitched.blended_user_id,
-    COUNT(*) AS sessions
+    COUNT(*) AS __sz_sessions
   FROM analytics.segment_web_sessions__stitched AS stitched
   JOIN pending
     ON pending.blended_user_id = stitched.blended_user_id
@@ -58,7 +58,7 @@ WITH pending AS (
 ), sessions AS (
   SELECT
     stitched.*,
-    COALESCE(earlier.sessions, 0) AS sessions_before
+    COALESCE(earlier.__sz_sessions, 0) AS __sz_sessions_before
   FROM analytics.segment_web_sessions__stitched AS stitched
   JOIN pending
     ON pending.blended_user_id = stitched.blended_user_id
@@ -97,7 +97,7 @@ SELECT
   referrer_medium,
   referrer_source,
   blended_user_id,
-  sessions_before + ROW_NUMBER() OVER (PARTITION BY blended_user_id ORDER BY session_start_tstamp, session_id) AS session_number
+  __sz_sessions_before + ROW_NUMBER() OVER (PARTITION BY blended_user_id ORDER BY session_start_tstamp, session_id) AS session_number
 FROM sessions;
 
 COMMIT;
