@@ -25,13 +25,14 @@ from sessionizer.dialects.duckdb import DuckDB
 from sessionizer.dialects.postgres import Postgres
 from sessionizer.plan import Mode
 from tests import reference
+from tests.emulators.postgres import PostgresEmulator
 from tests.helpers import (
     TABLES,
-    Engine,
     bigquery_on_duckdb,
     connect,
     insert,
     package_mapping,
+    postgres_engine,
     read_tables,
     table_columns,
     using,
@@ -182,9 +183,9 @@ def test_every_incremental_run_equals_a_full_refresh_with_merge_upserts(batches:
           max_examples=max(1, settings().max_examples // 8))  # fmt: skip
 @given(batches=streams())
 def test_every_incremental_run_equals_a_full_refresh_on_postgres(
-    postgres_engine: Engine, batches: list[list[dict[str, Any]]]
+    postgres_emulator: PostgresEmulator, batches: list[list[dict[str, Any]]]
 ) -> None:
-    with using(postgres_engine):
+    with using(postgres_engine(postgres_emulator.connect)):
         check_stream(batches, "postgres")
 
 
