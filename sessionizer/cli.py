@@ -63,18 +63,29 @@ def load_settings(kwargs: dict[str, Any]) -> Any:
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Our errors become one red line and exit code 1; --debug keeps the traceback."""
+    """Errors become a red "Error: …" and exit code 1, with no traceback unless --debug (an
+    option this adds to the command). Ours say what went wrong; anything else is a driver error we
+    did not expect or a bug, named by its type, its text masked."""
 
+    @click.option("--debug", is_flag=True, help="Show the Python traceback of an error.")
     @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        debug = kwargs.get("debug", False)
+    def wrapper(*args: Any, debug: bool, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except SessionizerError as err:
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as err:
             if debug:
                 raise
-            click.secho(f"Error: {err}", fg="red", err=True)
-            sys.exit(err.exit_code)
+            if isinstance(err, SessionizerError):
+                click.secho(f"Error: {err}", fg="red", err=True)
+                sys.exit(err.exit_code)
+            from sessionizer.dialects import engine_words
+            from sessionizer.targets import environment_secrets, mask
+
+            text = engine_words(mask(str(err), environment_secrets()))
+            click.secho(f"Error: unexpected {type(err).__name__}: {text} (--debug shows where)", fg="red", err=True)
+            sys.exit(1)
 
     return wrapper
 
@@ -222,11 +233,8 @@ def _reporter(quiet: bool, log_format: str) -> Callable[[dict[str, Any]], None]:
     show_default=True,
     help="json: one event per line, for schedulers.",
 )
-@click.option("--debug", is_flag=True, help="Show the Python traceback of an error.")
 @handle_errors
-def run_command(
-    full_refresh: bool, select: str | None, quiet: bool, log_format: str, debug: bool, **kwargs: Any
-) -> None:
+def run_command(full_refresh: bool, select: str | None, quiet: bool, log_format: str, **kwargs: Any) -> None:
     """Build or update the six tables in the target warehouse.
 
     The first run (or --full-refresh) builds everything; later runs only recompute the
@@ -247,9 +255,8 @@ def run_command(
 
 @main.command("check")
 @config_options
-@click.option("--debug", is_flag=True, help="Show the Python traceback of an error.")
 @handle_errors
-def check_command(debug: bool, **kwargs: Any) -> None:
+def check_command(**kwargs: Any) -> None:
     """Count source rows that are not in the tables (rows the trailing window missed).
 
     An anti-join over the whole source: slow on big tables, so run it on demand, not in
@@ -306,9 +313,8 @@ def generate_command(rows: int, seed: int, out_path: str) -> None:
 @click.option(
     "--target", default="duckdb:///sessionizer_demo.duckdb", show_default=True, help="A DuckDB file for the demo."
 )
-@click.option("--debug", is_flag=True, help="Show the Python traceback of an error.")
 @handle_errors
-def demo_command(rows: int, seed: int, target: str, debug: bool) -> None:
+def demo_command(rows: int, seed: int, target: str) -> None:
     """Generate Segment pages, sessionize them in a local DuckDB file, and show the overview.
 
     \b

@@ -17,11 +17,12 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from sessionizer import plan
-from sessionizer.config import Config, is_file_source
-from sessionizer.dialects import CANONICAL, Dialect, drop_table, get_dialect, registry
+from sessionizer import plan, sources
+from sessionizer.config import Config
+from sessionizer.dialects import CANONICAL, Dialect, drop_table, get_dialect
 from sessionizer.errors import CompileError, ConfigError
 from sessionizer.plan import Mode, Stage
+from sessionizer.sources import SourceColumns
 
 PREPARE = "prepare"
 FINISH = "finish"
@@ -91,46 +92,31 @@ def _identifier(name: str) -> str:
     return exp.to_identifier(name).sql(CANONICAL)
 
 
-def _table(name: str, schema: str | None) -> exp.Table:
-    return exp.table_(exp.to_identifier(name), db=exp.to_identifier(schema) if schema else None)
-
-
-def source_relation(config: Config, dialect: Dialect) -> str:
-    """The source as canonical SQL: a table, or where the dialect reads files, a file reader."""
-    if not is_file_source(config.source):
-        parts = [exp.to_identifier(p) for p in config.source.split(".")]
-        table = exp.Table(this=parts[-1], db=parts[-2] if len(parts) > 1 else None,
-                          catalog=parts[-3] if len(parts) > 2 else None)  # fmt: skip
-        return table.sql(CANONICAL)
-    if not dialect.READS_FILES:
-        readers = ", ".join(d for d, cls in registry().items() if cls.READS_FILES)
-        raise ConfigError("source", f"files are read on {readers} only; on {dialect.name} give a table name")
-    return dialect.file_source(config.source).sql(CANONICAL)
-
-
 class Compiler:
-    """Compiles one config for one dialect."""
+    """Compiles one config for one dialect; ``columns``: what the source holds, when a runner has
+    looked (else every column is assumed present and without zone)."""
 
-    def __init__(self, config: Config, dialect: Dialect) -> None:
+    def __init__(self, config: Config, dialect: Dialect, columns: SourceColumns | None = None) -> None:
         reserved = get_dialect(CANONICAL).reserved_words() | dialect.reserved_words()
-        for key, name in config.identifiers():
+        for key, name in config.column_names():
             if name.lower() in reserved:
                 raise ConfigError(
                     key,
-                    f"{name!r} is a reserved word in {dialect.name} SQL; expose it under another name (e.g. a view)",
+                    f"{name!r} is a reserved word in {dialect.name} SQL; expose the column under another name (e.g. a view)",
                 )
         self.config = config
         self.dialect = dialect
         self.schema = config.schema
+        self.source = sources.reader(sources.relation(config.source, dialect), sources.wanted(config), columns, dialect)
         names = {stage.name: stage.table for stage in plan.STAGES}
         names.update(
             rejected=plan.REJECTED_TABLE, state=plan.STATE_TABLE,
             pending_anonymous_ids=plan.PENDING_ANONYMOUS_IDS, pending_users=plan.PENDING_USERS, lock=plan.LOCK_TABLE,
         )  # fmt: skip
-        self.tables = {key: _table(name, self.schema) for key, name in names.items()}
-        self.tables["batch"] = _table(plan.BATCH_TABLE, None)
+        self.tables = {key: self.table(name, self.schema) for key, name in names.items()}
+        self.tables["batch"] = self.table(plan.BATCH_TABLE, None)
         self.context = {
-            "source": source_relation(config, dialect),
+            "source": self.source.sql(CANONICAL),
             "rel": {key: table.sql(CANONICAL) for key, table in self.tables.items()},
             # A table's own name, to qualify a DELETE target's columns (Redshift allows no alias).
             "own": {key: table.this.sql(CANONICAL) for key, table in self.tables.items()},
@@ -147,6 +133,10 @@ class Compiler:
             "settings": json.dumps(config.settings_fingerprint(), sort_keys=True),
             "watermark": None,
         }
+
+    def table(self, name: str, schema: str | None) -> exp.Table:
+        """One of our tables, in the user's schema as the warehouse resolves its name."""
+        return exp.table_(exp.to_identifier(name), db=self.dialect.identifier(schema) if schema else None)
 
     def statement(self, template: str, incremental: bool = True, **extra: Any) -> exp.Expression:
         """Render a template and parse it, as one statement, in the canonical dialect."""
@@ -167,7 +157,7 @@ class Compiler:
         """CREATE SCHEMA IF NOT EXISTS, when the tables go to a named schema."""
         if not self.schema:
             return []
-        return [exp.Create(this=exp.Table(this=exp.to_identifier(self.schema)), kind="SCHEMA", exists=True)]
+        return [exp.Create(this=exp.Table(this=self.dialect.identifier(self.schema)), kind="SCHEMA", exists=True)]
 
     def prepare(self) -> list[tuple[exp.Expression, str | None]]:
         """Drop the state first: until the refresh finishes, any run is a full refresh."""
@@ -286,12 +276,14 @@ def _one_transaction(
 
 
 def compile(
-    config: Config, dialect: str | Dialect = CANONICAL, mode: Mode | str = Mode.FULL_REFRESH, select: str | None = None
-) -> list[Statement]:
-    """The statements that build the six tables, in run order.
+    config: Config, dialect: str | Dialect = CANONICAL, mode: Mode | str = Mode.FULL_REFRESH, select: str | None = None,
+    columns: SourceColumns | None = None,
+) -> list[Statement]:  # fmt: skip
+    """The statements that build the six tables, in run order; ``columns``: what the source
+    holds (see sessionizer.sources), when known.
 
     >>> [s.stage for s in compile(Config(), "duckdb")][:3]
     ['prepare', 'page_views', 'page_views']
     """
     chosen = get_dialect(dialect) if isinstance(dialect, str) else dialect
-    return Compiler(config, chosen).compile(Mode(mode), select)
+    return Compiler(config, chosen, columns).compile(Mode(mode), select)

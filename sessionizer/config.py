@@ -31,7 +31,8 @@ _FILE_SUFFIXES = (".parquet", ".csv", ".json", ".jsonl", ".ndjson", ".csv.gz", "
 def validate_identifier(name: object, key: str) -> str:
     """Return ``name`` if it is a plain SQL identifier, else raise naming the key.
 
-    Words a warehouse reserves are refused when compiling for it (see ``Config.identifiers``)."""
+    A column name that a warehouse reserves is refused when compiling for it (see
+    ``Config.column_names``); a reserved table or schema name is quoted."""
     if not isinstance(name, str) or not _IDENTIFIER.match(name):
         raise ConfigError(
             key,
@@ -167,12 +168,10 @@ class Config:
                 raise ConfigError(str(key), f"unknown setting; allowed: {', '.join(sorted(known))}")
         return cls(**{k: v for k, v in values.items() if v is not None})
 
-    def identifiers(self) -> list[tuple[str, str]]:
-        """Every identifier the user chose, with its setting: (key, name)."""
-        names = [("schema", self.schema)] if self.schema else []
-        if not is_file_source(self.source):
-            names += [("source", part) for part in self.source.split(".")]
-        names += [("incremental_key", self.incremental_key)]
+    def column_names(self) -> list[tuple[str, str]]:
+        """Every column name the user chose, with its setting: (key, name). Table and schema
+        names need no such list: a reserved one is quoted (Dialect.identifier)."""
+        names = [("incremental_key", self.incremental_key)]
         names += [("pass_through_columns", c) for c in self.pass_through_columns]
         return names
 

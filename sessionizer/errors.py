@@ -29,16 +29,29 @@ class SourceError(SessionizerError):
     """The source is missing, or lacks a column the rules need."""
 
 
-class RunError(SessionizerError):
-    """A statement failed in the warehouse; names the stage and the statement."""
+class WarehouseError(SessionizerError):
+    """The warehouse failed at something we asked: our sentence first (what we were doing, on which
+    target), then the warehouse's own words, and the statement when there is one."""
 
-    def __init__(self, stage: str, sql: str, cause: BaseException) -> None:
+    def __init__(self, doing: str, target: str, message: str, statement: str | None = None) -> None:
+        self.doing = doing
+        self.target = target
+        self.message = message
+        text = f"{doing} on {target} failed: {message}"
+        if statement is not None:
+            lines = statement.splitlines()
+            shown = "\n    ".join(lines[:12] + ([f"… ({len(lines) - 12} more lines)"] if len(lines) > 12 else []))
+            text += f"\n  statement:\n    {shown}"
+        super().__init__(text)
+
+
+class RunError(WarehouseError):
+    """A statement of the plan failed; names the stage and shows the statement."""
+
+    def __init__(self, stage: str, mode: str, target: str, sql: str, message: str) -> None:
         self.stage = stage
         self.sql = sql
-        self.cause = cause
-        lines = sql.splitlines()
-        shown = "\n    ".join(lines[:12] + ([f"… ({len(lines) - 12} more lines)"] if len(lines) > 12 else []))
-        super().__init__(f"stage {stage} failed: {cause}\n  statement:\n    {shown}")
+        super().__init__(f"stage {stage} ({mode.replace('-', ' ')})", target, message, sql)
 
 
 class StateError(SessionizerError):

@@ -64,7 +64,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 
 # --- vocabularies --------------------------------------------------------------------
 
-_UA = {
+_UA: dict[str, list[str | None]] = {
     "iphone": [
         "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Mobile/15E148 Safari/604.1",
         "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",

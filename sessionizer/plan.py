@@ -31,6 +31,10 @@ SOURCE_COLUMNS: tuple[str, ...] = (
     "context_campaign_name", "context_campaign_term", "context_campaign_content", "context_ip",
     "context_user_agent",
 )  # fmt: skip
+# The source columns a row cannot be sessionized without (with the incremental key); any other
+# may be missing from the table and reads as NULL.
+REQUIRED_COLUMNS: tuple[str, ...] = ("id", "anonymous_id", "timestamp")
+TIMESTAMP_COLUMNS: tuple[str, ...] = ("received_at", "sent_at", "timestamp")
 
 # Bookkeeping tables, beside the six.
 STATE_TABLE = "sessionizer_state"

@@ -16,11 +16,11 @@ from typing import Any
 
 from sqlglot import exp
 
-from sessionizer import plan
+from sessionizer import plan, sources
 from sessionizer.compiler import FINISH, PREPARE, Compiler, Statement, Stored
-from sessionizer.config import Config
+from sessionizer.config import DEFAULT_SOURCE, Config, is_file_source
 from sessionizer.dialects import CANONICAL, Dialect, get_dialect
-from sessionizer.errors import RunError, SessionizerError, SourceError, StateError, TargetError
+from sessionizer.errors import RunError, SessionizerError, SourceError, StateError, TargetError, WarehouseError
 from sessionizer.plan import Mode
 from sessionizer.targets import Target, mask, parse_target
 
@@ -59,6 +59,9 @@ class Warehouse:
     def __init__(self, target: Target, dialect: Dialect) -> None:
         self.target = target
         self.dialect = dialect
+        # Set when the run starts writing: from then on what connecting created is the user's.
+        self.writing = False
+        dialect.check_credentials(target)
         try:
             self.connection = dialect.connect(target)
         except SessionizerError:
@@ -68,8 +71,19 @@ class Warehouse:
         self.cursor = self.connection.cursor()
 
     def scrub(self, err: BaseException | str) -> str:
-        text = (str(err).strip() or type(err).__name__) if isinstance(err, BaseException) else err
+        """Text fit to show: the driver's words for an error, any secret in it masked."""
+        text = self.dialect.error_text(err) if isinstance(err, BaseException) else err
         return mask(text, self.target.secrets)
+
+    @contextmanager
+    def doing(self, what: str) -> Iterator[None]:
+        """A driver error inside says what we were doing and where before the driver's words."""
+        try:
+            yield
+        except SessionizerError:
+            raise
+        except Exception as err:
+            raise WarehouseError(what, self.target.display, self.scrub(err)) from err
 
     def execute(self, sql: str) -> Any:
         self.cursor.execute(sql)
@@ -196,37 +210,58 @@ class Runner:
 
     @contextmanager
     def warehouse(self) -> Iterator[Warehouse]:
+        """A connection, closed at the end; if what it was for failed before writing anything,
+        what connecting created (a new DuckDB file) is removed too."""
         wh = Warehouse(self.target, self.dialect)
+        finished = False
         try:
             yield wh
+            finished = True
         finally:
             wh.close()
+            if not (finished or wh.writing):
+                self.dialect.discard(self.target)
 
     # -- preflight -----------------------------------------------------------------------------
 
     def check_source(self, wh: Warehouse) -> None:
-        """The source exists, has every column the rules read, and its time columns read as
-        timestamps; names what is wrong before anything is written."""
-        source = exp.maybe_parse(self.compiler.context["source"], dialect=CANONICAL, into=exp.Table)
+        """Look at the source once: it exists, has the columns it must have, and its time
+        columns read as timestamps; names what is wrong before anything is written. The plan is
+        then compiled for what the source holds (missing optional columns, zoned timestamps)."""
+        label = self.config.source
+        relation = sources.relation(label, self.dialect)
         try:
-            cursor = wh.execute(self.dialect.render(exp.select("*").from_(source.copy()).limit(0), pretty=False))
-        except Exception as err:
-            raise SourceError(f"cannot read the source {self.config.source!r}: {wh.scrub(err)}") from None
-        present = {str(d[0]).lower() for d in cursor.description or ()}
-        missing = [c for c in plan.source_columns(self.config) if c not in present]
-        if missing:
-            raise SourceError(
-                f"the source {self.config.source!r} lacks the column(s) {', '.join(missing)}; "
-                "it must have Segment's pages columns (see SPEC: Input)"
-            )
-        for column in dict.fromkeys(("received_at", "sent_at", "timestamp", self.config.incremental_key)):
-            cast = exp.cast(exp.column(column), exp.DataType.build("TIMESTAMP"))
-            try:
-                wh.execute(self.dialect.render(exp.select(cast).from_(source.copy()).limit(1), pretty=False)).fetchall()
-            except Exception as err:
-                raise SourceError(
-                    f"the source column {column!r} cannot be read as a timestamp: {wh.scrub(err)}"
-                ) from None
+            columns = sources.inspect(wh, relation, label)
+        except SourceError:
+            if self.source_is_absent(wh, relation):
+                raise SourceError(self.no_source_table()) from None
+            raise
+        sources.require(columns, label, sources.required(self.config))
+        self.compiler = Compiler(self.config, self.dialect, columns)
+        times = (*plan.TIMESTAMP_COLUMNS, self.config.incremental_key)
+        sources.check_timestamps(wh, self.compiler.source, label, times)
+
+    def source_is_absent(self, wh: Warehouse, source: exp.Table) -> bool:
+        """Whether a source table that could not be read is not there at all (rather than, say,
+        not granted), asked of information_schema; unsure (a name with a database) is no."""
+        if is_file_source(self.config.source) or source.catalog:
+            return False
+        try:
+            return bool(wh.missing_tables([source]))
+        except Exception:
+            return False
+
+    def no_source_table(self) -> str:
+        """What a first run without data meets: what was looked for, where, and the ways on."""
+        defaults = [n for n, default in (("source", self.config.source == DEFAULT_SOURCE),
+                                         ("target", self.config.target is None)) if default]  # fmt: skip
+        given = f" (the default {' and '.join(defaults)})" if defaults else ""
+        return (
+            f"there is no table {self.config.source!r} in {self.target.display}{given}.\n"
+            "  Point at your Segment pages with --source (a table, or on DuckDB a Parquet/CSV/JSON file or\n"
+            "  glob) and at your warehouse with --target, or set both in sessionizer.yml.\n"
+            "  To try sessionizer without data: sessionizer demo"
+        )
 
     def decide_mode(self, wh: Warehouse, full_refresh: bool) -> tuple[Mode, Stored | None]:
         """Full refresh when asked, or when any table or the state is missing; for an
@@ -262,7 +297,9 @@ class Runner:
         started = time.perf_counter()
         with self.warehouse() as wh:
             self.check_source(wh)
-            lock = self.lock(wh)
+            wh.writing = True
+            with wh.doing("taking the run lock"):
+                lock = self.lock(wh)
             try:
                 summary = self._run(wh, full_refresh, select, lock)
             finally:
@@ -294,7 +331,8 @@ class Runner:
         return lease
 
     def _run(self, wh: Warehouse, full_refresh: bool, select: str | None, lock: LeaseLock | None) -> RunSummary:
-        mode, watermark = self.decide_mode(wh, full_refresh)
+        with wh.doing("reading what the last run stored"):
+            mode, watermark = self.decide_mode(wh, full_refresh)
         before = self.figures(wh) if mode is Mode.INCREMENTAL else None
         statements = self.compiler.compile(mode, select, watermark)
         summary = RunSummary(mode=mode.value, target=self.target.display)
@@ -302,7 +340,8 @@ class Runner:
         for stage, group in _by_stage(statements):
             result = self.run_stage(wh, stage, group, mode)
             if lock:
-                lock.renew()
+                with wh.doing("renewing the run lock"):
+                    lock.renew()
             if stage not in (PREPARE, FINISH):
                 summary.stages.append(result)
                 self.on_event({"event": "stage", **asdict(result)})
@@ -323,20 +362,22 @@ class Runner:
                 # its locks, or swallow the statements that follow); with none open this is a no-op.
                 with suppress(Exception):
                     wh.execute(self.dialect.render(exp.Rollback()))
-                raise RunError(stage, wh.scrub(statement.sql), RuntimeError(wh.scrub(err))) from err
+                raise RunError(stage, mode.value, self.target.display, wh.scrub(statement.sql), wh.scrub(err)) from err
             if statement.writes and mode is Mode.INCREMENTAL and written is not None:
                 count = wh.rowcount()
                 written = None if count is None else written + count
         if mode is Mode.FULL_REFRESH and stage in plan.STAGE_BY_NAME:
             table = self.compiler.tables[stage]
-            row = wh.scalar_row(
-                self.dialect.render(exp.select(exp.func("COUNT", exp.Star())).from_(table.copy()), pretty=False)
-            )
+            with wh.doing(f"counting the rows of {table.sql(self.dialect.sqlglot_dialect)}"):
+                row = wh.scalar_row(
+                    self.dialect.render(exp.select(exp.func("COUNT", exp.Star())).from_(table.copy()), pretty=False)
+                )
             written = int(row[0]) if row else None
         return StageResult(stage, written, round(time.perf_counter() - started, 3))
 
     def figures(self, wh: Warehouse) -> tuple[int, int, int, int]:
-        row = wh.scalar_row(self.dialect.render(self.compiler.query(plan.SUMMARY_TEMPLATE, False), pretty=False))
+        with wh.doing("counting the tables' rows"):
+            row = wh.scalar_row(self.dialect.render(self.compiler.query(plan.SUMMARY_TEMPLATE, False), pretty=False))
         assert row is not None
         return tuple(int(v or 0) for v in row)  # type: ignore[return-value]
 
@@ -344,9 +385,10 @@ class Runner:
         """Source rows the trailing window missed (an anti-join: slow, so on demand)."""
         with self.warehouse() as wh:
             self.check_source(wh)
-            if wh.missing_tables([self.compiler.tables["page_views"]]):
-                raise StateError("there are no tables to check yet; run `sessionizer run` first")
-            row = wh.scalar_row(self.dialect.render(self.compiler.query(plan.CHECK_TEMPLATE, False), pretty=False))
+            with wh.doing("comparing the source with the tables"):
+                if wh.missing_tables([self.compiler.tables["page_views"]]):
+                    raise StateError("there are no tables to check yet; run `sessionizer run` first")
+                row = wh.scalar_row(self.dialect.render(self.compiler.query(plan.CHECK_TEMPLATE, False), pretty=False))
         assert row is not None
         missing, oldest_key, oldest_tstamp = row
         return {

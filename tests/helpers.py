@@ -281,11 +281,14 @@ def load_pages(path: Path, rows: list[Row]) -> None:
         con.close()
 
 
-def tables_of(path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    """Every table of a DuckDB file in canonical order, as :func:`reference_tables` gives them."""
+def tables_of(path: Path, schema: str | None = None) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table of a DuckDB file (in ``schema`` when given) in canonical order, as
+    :func:`reference_tables` gives them."""
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return {t: reference.canonical(rows) for t, rows in read_tables(con).items()}
+        prefix = f'"{schema}".' if schema else ""
+        read = read_tables(con, [prefix + t for t in TABLES])
+        return {t: reference.canonical(read[prefix + t]) for t in TABLES}
     finally:
         con.close()
 

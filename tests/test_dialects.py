@@ -72,6 +72,32 @@ def test_now_is_utc_without_time_zone() -> None:
     )
 
 
+def test_a_zoned_timestamp_is_converted_to_utc_not_through_the_session_zone() -> None:
+    assert {
+        d: get_dialect(d).render(get_dialect(d).to_utc(exp.column("ts")).as_("t"), pretty=False)
+        for d in dialect_names()
+    } == {
+        "duckdb": "CAST(ts AT TIME ZONE 'UTC' AS TIMESTAMP) AS t",
+        "snowflake": "CAST(CONVERT_TIMEZONE('UTC', ts) AS TIMESTAMP) AS t",
+        "redshift": "CAST(ts AT TIME ZONE 'UTC' AS TIMESTAMP) AS t",
+        "postgres": "CAST(ts AT TIME ZONE 'UTC' AS TIMESTAMP) AS t",
+        "bigquery": "CAST(ts AS DATETIME) AS t",
+    }
+
+
+def test_user_table_names_are_quoted_in_the_case_each_warehouse_folds_to() -> None:
+    for dialect, expected in {
+        "duckdb": 'SELECT * FROM "raw"."order"',
+        "snowflake": 'SELECT * FROM "RAW"."ORDER"',
+        "redshift": 'SELECT * FROM "raw"."order"',
+        "postgres": 'SELECT * FROM "raw"."order"',
+        "bigquery": "SELECT * FROM `RAW`.`Order`",
+    }.items():
+        chosen = get_dialect(dialect)
+        table = exp.Table(this=chosen.identifier("Order"), db=chosen.identifier("RAW"))
+        assert chosen.render(exp.select("*").from_(table), pretty=False) == expected
+
+
 def test_text_casts_and_surrogate_key() -> None:
     validate_all(
         "SELECT MD5(COALESCE(CAST(a AS VARCHAR), '_') || '-' || COALESCE(CAST(n AS VARCHAR), '_'))",

@@ -156,3 +156,40 @@ def test_a_column_of_any_table_is_refused_naming_the_table(stage: plan.Stage) ->
         message = refusal(column)
         assert message is not None and message.startswith(f"pass_through_columns: {column!r} is already a column of ")
         assert "\n" not in message
+
+
+def _keywords_usable_as_column_names() -> list[str]:
+    """DuckDB's keywords that are not plainly unreserved: the ones a column name may collide with."""
+    rows = duckdb.sql("SELECT DISTINCT keyword_name FROM duckdb_keywords() WHERE keyword_category <> 'unreserved'")
+    return sorted(name for (name,) in rows.fetchall())
+
+
+def test_a_keyword_pass_through_column_is_refused_or_works() -> None:
+    """Every DuckDB keyword as a pass-through column: refused in one line, or carried through a
+    full refresh into the page views (never SQL that fails to parse)."""
+    broken = []
+    for word in _keywords_usable_as_column_names():
+        try:
+            config = Config.from_mapping({"source": "pages", "pass_through_columns": [word]})
+            statements = Compiler(config, get_dialect("duckdb")).compile(Mode.FULL_REFRESH, None)
+        except ConfigError:
+            continue
+        con = duckdb.connect()
+        quoted = ", ".join(f'"{c}" {t}' for c, t in (*_source_types(), (word, "VARCHAR")))
+        con.execute(f"CREATE TABLE pages ({quoted})")
+        con.execute(f"""INSERT INTO pages (id, anonymous_id, "timestamp", received_at, "{word}")
+                        VALUES ('pv1', 'a1', TIMESTAMP '2024-01-01', TIMESTAMP '2024-01-01', 'x')""")
+        try:
+            for statement in statements:
+                con.execute(statement.sql)
+            assert con.execute(f'SELECT "{word}" FROM segment_web_page_views').fetchall() == [("x",)]
+        except duckdb.Error:
+            broken.append(word)
+        finally:
+            con.close()
+    assert broken == []
+
+
+def _source_types() -> list[tuple[str, str]]:
+    times = {"received_at", "sent_at", "timestamp"}
+    return [(c, "TIMESTAMP" if c in times else "VARCHAR") for c in plan.SOURCE_COLUMNS]

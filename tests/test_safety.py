@@ -38,7 +38,7 @@ def test_a_source_column_of_the_wrong_type_is_named_and_nothing_is_written(tmp_p
     )
     con.execute(f"CREATE TABLE pages AS SELECT {select}")
     con.close()
-    with pytest.raises(SourceError, match="source column 'timestamp' cannot be read as a timestamp"):
+    with pytest.raises(SourceError, match="source column 'timestamp' of 'pages' cannot be read as a timestamp"):
         Runner(Config(), f"duckdb:///{db}").run()
     con = duckdb.connect(str(db))
     assert [r[0] for r in con.execute("SHOW TABLES").fetchall()] == ["pages"]
@@ -116,15 +116,15 @@ def test_compiled_sql_touches_only_our_tables_and_the_source() -> None:
                 trees = sqlglot.parse(statement.sql, read=dialect)
                 assert len(trees) == 1 and isinstance(trees[0], kinds), statement.sql
                 if isinstance(trees[0], exp.Create) and trees[0].kind == "SCHEMA":
-                    assert trees[0].this.sql() == "analytics"
+                    assert trees[0].this.sql().strip('"').lower() == "analytics"
                     continue
                 ctes = {c.alias for c in trees[0].find_all(exp.CTE)} | {"mapping", "state", "batch"}
                 for table in trees[0].find_all(exp.Table):
                     name = table.name
-                    if table.db == "segment":
-                        assert name == "pages"
+                    if table.db.lower() == "segment":  # user names are quoted, folded per warehouse
+                        assert name.lower() == "pages"
                     elif table.db:
-                        assert table.db == "analytics" and name in ours, table.sql()
+                        assert table.db.lower() == "analytics" and name in ours, table.sql()
                     else:
                         assert name in ours | ctes or table.alias_or_name in ctes, table.sql()
 
@@ -197,7 +197,9 @@ def test_secrets_are_masked_in_warehouse_errors(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(Warehouse, "execute", leaky)
     result = CliRunner().invoke(main, ["run", "--target", f"duckdb:///{db}"])
     assert result.exit_code == 1
-    assert "stage sessions failed: driver said: passphrase *** rejected" in result.output
+    assert (
+        f"stage sessions (full refresh) on duckdb:///{db} failed: driver said: passphrase *** rejected" in result.output
+    )
     assert SECRET not in result.output
 
 

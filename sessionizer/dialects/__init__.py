@@ -18,6 +18,7 @@ import functools
 import importlib
 import os
 import pkgutil
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -39,6 +40,20 @@ class WriteStrategy(enum.Enum):
 
     MERGE = "merge"
     DELETE_INSERT = "delete+insert"
+
+
+class Case(enum.Enum):
+    """How a warehouse folds an unquoted identifier: what a quoted name must be spelled as to
+    mean the same table."""
+
+    LOWER = "lower"
+    UPPER = "upper"
+    AS_WRITTEN = "as written"  # names are case-sensitive, quoted or not
+
+    def fold(self, name: str) -> str:
+        if self is Case.AS_WRITTEN:
+            return name
+        return name.upper() if self is Case.UPPER else name.lower()
 
 
 class Dialect:
@@ -82,6 +97,16 @@ class Dialect:
     # Statement shapes this warehouse writes its own way: pure tree rewrites, applied in order
     # before rendering (see transforms.py).
     TRANSFORMS: ClassVar[tuple[Transform, ...]] = ()
+    # The case unquoted identifiers fold to, in which a user's table and schema names are quoted.
+    IDENTIFIER_CASE: ClassVar[Case] = Case.LOWER
+    # Column types that carry a time zone, as str() of a cursor.description type_code.
+    ZONED_TYPES: ClassVar[frozenset[str]] = frozenset()
+    # Other ways to log in the driver takes instead of a password (SECRET_ENV): environment
+    # variables (a key file) and URL query keys (SSO, IAM, tokens, a password written as a query
+    # key), so that a missing login is named before the driver is called (its words for it are an
+    # error code: "251006: Password is empty").
+    LOGIN_ENV: ClassVar[tuple[str, ...]] = ()
+    LOGIN_OPTIONS: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def reserved_words(cls) -> frozenset[str]:
@@ -91,6 +116,23 @@ class Dialect:
         generator = SqlglotDialect.get_or_raise(cls.sqlglot_dialect).generator_class
         known = {w.strip().lower() for w in getattr(generator, "RESERVED_KEYWORDS", ())}
         return frozenset(known | cls.RESERVED_WORDS)
+
+    def identifier(self, name: str) -> exp.Identifier:
+        """A table or schema name the user wrote (a plain name, validated by the config), quoted
+        in the case the warehouse folds unquoted names to: the same table as the name unquoted,
+        also when it is a word the warehouse reserves (`raw` on Redshift), which no list of
+        reserved words we could keep would always know."""
+        return exp.to_identifier(self.IDENTIFIER_CASE.fold(name), quoted=True)
+
+    def zoned(self, type_code: Any) -> bool:
+        """Whether a source column of this type (from cursor.description) carries a time zone."""
+        return str(type_code) in self.ZONED_TYPES
+
+    def to_utc(self, column: exp.Expression) -> exp.Expression:
+        """A zoned timestamp as the UTC time without zone it stands for, whatever the session's
+        zone: AT TIME ZONE 'UTC' of a zoned value is that (sqlglot writes Snowflake's
+        CONVERT_TIMEZONE('UTC', …), whose TIMESTAMP_TZ result the cast turns into NTZ)."""
+        return exp.cast(exp.AtTimeZone(this=column, zone=exp.Literal.string("UTC")), exp.DataType.build("TIMESTAMP"))
 
     # -- rendering ---------------------------------------------------------------------------
 
@@ -224,6 +266,15 @@ class Dialect:
         """The password written in the URL, else the one in the first of SECRET_ENV."""
         return target.password or (os.environ.get(self.SECRET_ENV[0]) if self.SECRET_ENV else None)
 
+    def check_credentials(self, target: Target) -> None:
+        """Refuse before connecting when the target gives no way to log in, naming the ways."""
+        if not self.SECRET_ENV:
+            return
+        given = [target.password, *(os.environ.get(name) for name in (self.SECRET_ENV[0], *self.LOGIN_ENV))]
+        if any(given) or set(target.options) & set(self.LOGIN_OPTIONS):
+            return
+        raise TargetError(f"no credentials to log in to {target.display}: {self.CREDENTIALS_HINT}")
+
     def connect(self, target: Target) -> Any:
         """Open a DB-API connection in autocommit mode; our statements manage transactions."""
         raise NotImplementedError
@@ -231,6 +282,24 @@ class Dialect:
     def disconnect(self, connection: Any) -> None:
         """Close a connection ``connect`` opened, undoing what it changed beyond the connection."""
         connection.close()
+
+    def discard(self, target: Target) -> None:
+        """After ``disconnect``, remove what ``connect`` created, for a run that wrote nothing
+        (its source was missing): a first mistake leaves nothing behind. Servers: nothing."""
+
+    def error_text(self, err: BaseException) -> str:
+        """The driver's words for a failure, on one line (see ``engine_words``)."""
+        return engine_words(str(err) or type(err).__name__)
+
+
+# "LINE 3: SELECT …" and the "    ^^^^" under it, as DuckDB and PostgreSQL quote a statement.
+_POINTER = re.compile(r"\s*(LINE \d+:|\^+\s*$)")
+
+
+def engine_words(text: str) -> str:
+    """An engine's message on one line, without the "LINE 1:" and caret lines that point into
+    our generated SQL: the user did not write it (the statement is shown apart where it helps)."""
+    return " ".join(line.strip() for line in text.splitlines() if line.strip() and not _POINTER.match(line))
 
 
 def merge(table: exp.Table, columns: Sequence[str], query: exp.Query, key: str) -> exp.Merge:

@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 from sqlglot import exp
 
-from sessionizer.dialects import Dialect, WriteStrategy
+from sessionizer.dialects import Case, Dialect, WriteStrategy
 from sessionizer.dialects.transforms import (
     Transform,
     bottom_up,
@@ -114,6 +114,10 @@ class BigQuery(Dialect):
         "or set GOOGLE_APPLICATION_CREDENTIALS to a service account key file"
     )
     EXTRA: ClassVar[str | None] = "bigquery"
+    # Dataset and table names are case-sensitive: quoted as the user wrote them.
+    IDENTIFIER_CASE: ClassVar[Case] = Case.AS_WRITTEN
+    # Segment's loader writes TIMESTAMP (an instant) columns; ours are DATETIME in UTC.
+    ZONED_TYPES: ClassVar[frozenset[str]] = frozenset({"TIMESTAMP"})
     WRITE_STRATEGY: ClassVar[WriteStrategy] = WriteStrategy.MERGE
     NOW_UTC: ClassVar[str] = "CURRENT_DATETIME('UTC')"
     CTE_HINTS: ClassVar[bool] = False
@@ -127,6 +131,10 @@ class BigQuery(Dialect):
         from_for_where,
         nulls_last_in_aggregate_windows,
     )
+
+    def to_utc(self, column: exp.Expression) -> exp.Expression:
+        """A TIMESTAMP cast to DATETIME is its UTC wall time (our TIMESTAMP renders as DATETIME)."""
+        return exp.cast(column, exp.DataType.build("TIMESTAMP"))
 
     def table_properties(self, stage: Stage) -> list[exp.Expression]:
         """Partitioned by the day of the stage's timestamp, clustered by its visitor (or user)."""

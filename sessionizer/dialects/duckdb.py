@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import suppress
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import unquote, urlsplit
 
@@ -34,6 +35,18 @@ class DuckDB(Dialect):
     READS_FILES: ClassVar[bool] = True
     # NOW() is TIMESTAMPTZ; our timestamps are UTC without time zone.
     NOW_UTC: ClassVar[str] = "CAST(TIMEZONE('UTC', NOW()) AS TIMESTAMP)"
+    # TIMESTAMPTZ columns, and Parquet timestamps adjusted to UTC, which DuckDB reads as such.
+    ZONED_TYPES: ClassVar[frozenset[str]] = frozenset({"TIMESTAMP WITH TIME ZONE"})
+    # Keywords DuckDB's parser takes as syntax where a column name stands, missing from sqlglot's
+    # list: a pass-through column named `is` or `join` would compile to SQL that does not parse.
+    # Templates are DuckDB SQL, so these hold for every target (tests/test_internal_names.py asks
+    # the installed DuckDB for its keywords, so a new one shows up there).
+    RESERVED_WORDS: ClassVar[frozenset[str]] = frozenset(
+        """anti asc asof at authorization between binary by check collation concurrently create cross
+        desc describe end false freeze full glob group ilike in inner is isnull join lambda lateral left
+        like map natural notnull null outer overlaps pivot pivot_longer pivot_wider positional qualify
+        right semi show similar summarize tablesample true unpack unpivot verbose""".split()
+    )
     # One writer per database file: DuckDB's own file lock keeps a second run out, and it is
     # released by the operating system when the holder dies.
     LOCKS_ITSELF: ClassVar[bool] = True
@@ -63,8 +76,10 @@ class DuckDB(Dialect):
             raise TargetError(
                 f"unknown duckdb setting(s) {', '.join(sorted(unknown))}; allowed: {', '.join(CONNECT_SETTINGS)}"
             )
+        path = target.path or ":memory:"
+        self._created = path != ":memory:" and not Path(path).exists()
         try:
-            con = duckdb.connect(target.path or ":memory:", config=dict(target.options))
+            con = duckdb.connect(path, config=dict(target.options))
         except duckdb.IOException as err:
             if "Conflicting lock" not in str(err):
                 raise
@@ -73,7 +88,6 @@ class DuckDB(Dialect):
                 f"{target.path} is in use by another process (PID {holder}), most likely another "
                 "sessionizer run; it is released when that process ends. Try again then."
             ) from None
-        con.execute("SET TimeZone = 'UTC'")
         self._restore: dict[str, Any] = {}
         for name, value in RUN_SETTINGS.items():
             if name not in target.options:
@@ -90,3 +104,9 @@ class DuckDB(Dialect):
         for name, value in self._restore.items():
             connection.execute(f"SET {name} = {value}")
         connection.close()
+
+    def discard(self, target: Target) -> None:
+        """Remove the database file (and its write-ahead log) if this connection created it."""
+        if self._created and target.path:
+            for path in (target.path, target.path + ".wal"):
+                Path(path).unlink(missing_ok=True)

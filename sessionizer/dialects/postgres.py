@@ -24,6 +24,8 @@ class Postgres(Dialect):
     SECRET_ENV: ClassVar[tuple[str, ...]] = ("PGPASSWORD",)
     CREDENTIALS_HINT: ClassVar[str] = "set PGPASSWORD (or use ~/.pgpass, or write the password in the URL)"
     EXTRA: ClassVar[str | None] = "postgres"
+    # timestamptz, by its type OID as psycopg's cursor.description gives it.
+    ZONED_TYPES: ClassVar[frozenset[str]] = frozenset({"1184"})
     SUPPORTS_REPLACE_TABLE: ClassVar[bool] = False
     # NOW() is TIMESTAMPTZ; our timestamps are UTC without time zone.
     NOW_UTC: ClassVar[str] = "CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)"
@@ -32,6 +34,10 @@ class Postgres(Dialect):
     def session_lock(self, key: str) -> exp.Expression:
         """An advisory lock of the session: the server releases it when the connection ends."""
         return exp.select(exp.func("pg_try_advisory_lock", exp.func("hashtext", exp.Literal.string(key))))
+
+    def check_credentials(self, target: Target) -> None:
+        """No check before connecting: a server may trust local users, or libpq reads ~/.pgpass;
+        when it wants a password it says so ("no password supplied"), after our sentence."""
 
     def connect(self, target: Target) -> Any:
         """psycopg 3 in autocommit mode; URL query keys are libpq parameters (sslmode=require, …)."""

@@ -7,11 +7,13 @@ is created before BEGIN.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlglot import exp
 
-from sessionizer.dialects import Dialect, WriteStrategy
+from sessionizer.dialects import Case, Dialect, WriteStrategy
+from sessionizer.errors import TargetError
 from sessionizer.targets import Target, coerce_option
 
 if TYPE_CHECKING:
@@ -24,14 +26,20 @@ class Snowflake(Dialect):
     SCHEMES: ClassVar[tuple[str, ...]] = ("snowflake",)
     URL_SHAPE: ClassVar[str] = "USER@ACCOUNT/DATABASE/SCHEMA"
     SECRET_ENV: ClassVar[tuple[str, ...]] = ("SNOWFLAKE_PASSWORD", "SNOWFLAKE_PRIVATE_KEY_PASSPHRASE")
+    LOGIN_ENV: ClassVar[tuple[str, ...]] = ("SNOWFLAKE_PRIVATE_KEY_PATH",)
+    LOGIN_OPTIONS: ClassVar[tuple[str, ...]] = ("password", "authenticator", "token", "private_key_file")
     CREDENTIALS_HINT: ClassVar[str] = (
-        "set SNOWFLAKE_PASSWORD, or SNOWFLAKE_PRIVATE_KEY_PATH (+ SNOWFLAKE_PRIVATE_KEY_PASSPHRASE) for key-pair auth"
+        "set SNOWFLAKE_PASSWORD, or for key-pair auth SNOWFLAKE_PRIVATE_KEY_PATH (and "
+        "SNOWFLAKE_PRIVATE_KEY_PASSPHRASE if the key is encrypted)"
     )
     EXTRA: ClassVar[str | None] = "snowflake"
     WRITE_STRATEGY: ClassVar[WriteStrategy] = WriteStrategy.MERGE
     # SYSDATE() is UTC without time zone; CURRENT_TIMESTAMP follows the session's time zone.
     NOW_UTC: ClassVar[str] = "SYSDATE()"
     CTE_HINTS: ClassVar[bool] = False
+    IDENTIFIER_CASE: ClassVar[Case] = Case.UPPER
+    # TIMESTAMP_LTZ and TIMESTAMP_TZ (snowflake.connector.constants.FIELD_NAME_TO_ID).
+    ZONED_TYPES: ClassVar[frozenset[str]] = frozenset({"6", "7"})
     # Snowflake's reserved keywords (its "Reserved & limited keywords" page); sqlglot's Snowflake
     # generator quotes none of them.
     RESERVED_WORDS: ClassVar[frozenset[str]] = frozenset(
@@ -47,6 +55,13 @@ class Snowflake(Dialect):
 
     def table_properties(self, stage: Stage) -> list[exp.Expression]:
         return [exp.ClusterProperty(expressions=[exp.column(c) for c in stage.sort_key])]
+
+    def check_credentials(self, target: Target) -> None:
+        """Also a key file that is not there: the connector would report it as a bad key."""
+        key_path = os.environ.get("SNOWFLAKE_PRIVATE_KEY_PATH")
+        if key_path and not Path(key_path).is_file():
+            raise TargetError(f"SNOWFLAKE_PRIVATE_KEY_PATH is {key_path!r}, which is not a file")
+        super().check_credentials(target)
 
     def connect(self, target: Target) -> Any:
         connector = self.driver("snowflake.connector")

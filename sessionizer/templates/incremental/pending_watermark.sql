@@ -7,7 +7,7 @@ SELECT
   END
 FROM (
   SELECT {{ capped_at_now('MAX(CAST(' ~ key ~ ' AS TIMESTAMP))') }} AS __sz_newest
-  FROM {{ source }}
+  FROM {{ source }} AS source
   WHERE {{ is_valid() }} AND {{ in_window() }}
 ) AS batch
 CROSS JOIN {{ rel.state }} AS state

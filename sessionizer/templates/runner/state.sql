@@ -5,5 +5,5 @@ SELECT
   {{ capped_at_now('MAX(CAST(' ~ key ~ ' AS TIMESTAMP))') }} AS watermark,
   CAST(NULL AS TIMESTAMP) AS pending_watermark,
   CURRENT_TIMESTAMP AS built_at
-FROM {{ source }}
+FROM {{ source }} AS source
 WHERE {{ is_valid() }}

@@ -14,7 +14,7 @@ WITH source AS NOT MATERIALIZED (
     context_campaign_source, context_campaign_medium, context_campaign_name,
     context_campaign_term, context_campaign_content, context_ip, context_user_agent
     {%- for column in pass_through %}, {{ column }}{% endfor %}
-  FROM {{ source }}
+  FROM {{ source }} AS source
   WHERE {{ is_valid() }}{% if incremental %} AND {{ in_window() }}{% endif %}
 ), duplicated AS (
   {#- Only ids sent more than once need the dedupe sort; most rows pass straight through, tested

@@ -8,7 +8,7 @@ SELECT
     WHEN timestamp IS NULL THEN 'timestamp is null'
     ELSE '{{ key_name }} is null'
   END AS reject_reason
-FROM {{ source }}
+FROM {{ source }} AS source
 WHERE NOT ({{ is_valid() }}){% if incremental %} AND {{ in_window() }}{% endif %}
 {%- if incremental %}
 EXCEPT

@@ -1,4 +1,4 @@
-CREATE OR REPLACE TABLE analytics.segment_web_page_views
+CREATE OR REPLACE TABLE `analytics`.segment_web_page_views
 PARTITION BY DATE(tstamp)
 CLUSTER BY anonymous_id AS
 WITH source AS (
@@ -22,7 +22,7 @@ WITH source AS (
     context_ip,
     context_user_agent,
     context_locale
-  FROM segment.pages
+  FROM `segment`.`pages` AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -178,7 +178,7 @@ SELECT
   device_category
 FROM page_views;
 
-CREATE OR REPLACE TABLE analytics.segment_web_page_views__rejected AS
+CREATE OR REPLACE TABLE `analytics`.segment_web_page_views__rejected AS
 SELECT
   id,
   anonymous_id,
@@ -208,7 +208,7 @@ SELECT
     THEN 'timestamp is null'
     ELSE 'received_at is null'
   END AS reject_reason
-FROM segment.pages
+FROM `segment`.`pages` AS source
 WHERE
   NOT (
     NOT id IS NULL

@@ -1,10 +1,10 @@
-CREATE OR REPLACE TABLE analytics.segment_web_sessions__initial
+CREATE OR REPLACE TABLE `analytics`.segment_web_sessions__initial
 PARTITION BY DATE(session_start_tstamp)
 CLUSTER BY anonymous_id AS
 WITH page_views AS (
   SELECT
     *
-  FROM analytics.segment_web_page_views__sessionized
+  FROM `analytics`.segment_web_page_views__sessionized
 ), bounds AS (
   SELECT
     session_id,

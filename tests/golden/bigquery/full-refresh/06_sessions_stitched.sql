@@ -1,10 +1,10 @@
-CREATE OR REPLACE TABLE analytics.segment_web_sessions__stitched
+CREATE OR REPLACE TABLE `analytics`.segment_web_sessions__stitched
 PARTITION BY DATE(session_start_tstamp)
 CLUSTER BY blended_user_id AS
 WITH sessions AS (
   SELECT
     *
-  FROM analytics.segment_web_sessions__initial
+  FROM `analytics`.segment_web_sessions__initial
 )
 SELECT
   sessions.session_id,
@@ -38,5 +38,5 @@ SELECT
   sessions.referrer_source,
   COALESCE(user_stitching.user_id, sessions.anonymous_id) AS blended_user_id
 FROM sessions
-LEFT JOIN analytics.segment_web_user_stitching AS user_stitching
+LEFT JOIN `analytics`.segment_web_user_stitching AS user_stitching
   ON user_stitching.anonymous_id = sessions.anonymous_id;

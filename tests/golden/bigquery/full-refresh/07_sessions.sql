@@ -1,4 +1,4 @@
-CREATE OR REPLACE TABLE analytics.segment_web_sessions
+CREATE OR REPLACE TABLE `analytics`.segment_web_sessions
 PARTITION BY DATE(session_start_tstamp)
 CLUSTER BY blended_user_id AS
 WITH numbered AS (
@@ -8,7 +8,7 @@ WITH numbered AS (
       PARTITION BY blended_user_id
       ORDER BY session_start_tstamp NULLS LAST, session_id NULLS LAST
     ) AS session_number
-  FROM analytics.segment_web_sessions__stitched
+  FROM `analytics`.segment_web_sessions__stitched
 )
 SELECT
   sessions.session_id,
@@ -42,6 +42,6 @@ SELECT
   sessions.referrer_source,
   sessions.blended_user_id,
   numbered.session_number
-FROM analytics.segment_web_sessions__stitched AS sessions
+FROM `analytics`.segment_web_sessions__stitched AS sessions
 JOIN numbered
   ON numbered.session_id = sessions.session_id;

@@ -1,4 +1,4 @@
-CREATE OR REPLACE TABLE analytics.sessionizer_pending_anonymous_ids AS
+CREATE OR REPLACE TABLE `analytics`.sessionizer_pending_anonymous_ids AS
 SELECT
   CAST(NULL AS STRING) AS anonymous_id,
   CAST(NULL AS DATETIME) AS from_tstamp,
@@ -8,7 +8,7 @@ FROM UNNEST([1])
 WHERE
   1 = 0;
 
-CREATE OR REPLACE TABLE analytics.sessionizer_pending_users AS
+CREATE OR REPLACE TABLE `analytics`.sessionizer_pending_users AS
 SELECT
   CAST(NULL AS STRING) AS blended_user_id,
   CAST(NULL AS DATETIME) AS from_tstamp
@@ -16,7 +16,7 @@ FROM UNNEST([1])
 WHERE
   1 = 0;
 
-CREATE OR REPLACE TABLE analytics.sessionizer_state AS
+CREATE OR REPLACE TABLE `analytics`.sessionizer_state AS
 SELECT
   '{"inactivity_cutoff": 1200, "incremental_key": "received_at", "pass_through_columns": ["context_locale"], "referrer_mapping": "9d20259975aa8e14"}' AS settings,
   CASE
@@ -26,7 +26,7 @@ SELECT
   END AS watermark,
   CAST(NULL AS DATETIME) AS pending_watermark,
   CURRENT_DATETIME('UTC') AS built_at
-FROM segment.pages
+FROM `segment`.`pages` AS source
 WHERE
   NOT id IS NULL
   AND NOT anonymous_id IS NULL

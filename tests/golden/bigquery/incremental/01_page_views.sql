@@ -20,7 +20,7 @@ WITH source AS (
     context_ip,
     context_user_agent,
     context_locale
-  FROM segment.pages
+  FROM `segment`.`pages` AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -30,12 +30,12 @@ WITH source AS (
       (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM `analytics`.sessionizer_state
       ) IS NULL
       OR CAST(received_at AS DATETIME) > (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM `analytics`.sessionizer_state
       ) - INTERVAL 6 HOUR
     )
 ), duplicated AS (
@@ -168,7 +168,7 @@ WITH source AS (
     sent_at_tstamp,
     tstamp,
     1 AS __sz_is_stored
-  FROM analytics.segment_web_page_views
+  FROM `analytics`.segment_web_page_views
   WHERE
     page_view_id IN (
       SELECT
@@ -240,7 +240,7 @@ JOIN winners
   AND winners.__sz_contender_rank = 1
   AND winners.__sz_is_stored = 0;
 
-INSERT INTO analytics.sessionizer_pending_anonymous_ids (
+INSERT INTO `analytics`.sessionizer_pending_anonymous_ids (
   anonymous_id,
   from_tstamp,
   session_from_tstamp,
@@ -272,14 +272,14 @@ SELECT
   COALESCE(MAX(sessions.session_start_tstamp), earliest.from_tstamp) AS session_from_tstamp,
   0 AS restitched
 FROM earliest
-LEFT JOIN analytics.segment_web_sessions__initial AS sessions
+LEFT JOIN `analytics`.segment_web_sessions__initial AS sessions
   ON sessions.anonymous_id = earliest.anonymous_id
   AND sessions.session_start_tstamp < earliest.from_tstamp
 GROUP BY
   earliest.anonymous_id,
   earliest.from_tstamp;
 
-MERGE INTO analytics.segment_web_page_views AS target
+MERGE INTO `analytics`.segment_web_page_views AS target
 USING (
   SELECT
     page_view_id,
@@ -385,7 +385,7 @@ WHEN NOT MATCHED THEN INSERT (
   source.device_category
 );
 
-INSERT INTO analytics.segment_web_page_views__rejected (
+INSERT INTO `analytics`.segment_web_page_views__rejected (
   id,
   anonymous_id,
   user_id,
@@ -436,7 +436,7 @@ SELECT
     THEN 'timestamp is null'
     ELSE 'received_at is null'
   END AS reject_reason
-FROM segment.pages
+FROM `segment`.`pages` AS source
 WHERE
   NOT (
     NOT id IS NULL
@@ -448,12 +448,12 @@ WHERE
     (
       SELECT
         watermark
-      FROM analytics.sessionizer_state
+      FROM `analytics`.sessionizer_state
     ) IS NULL
     OR CAST(received_at AS DATETIME) > (
       SELECT
         watermark
-      FROM analytics.sessionizer_state
+      FROM `analytics`.sessionizer_state
     ) - INTERVAL 6 HOUR
   )
 EXCEPT DISTINCT
@@ -478,9 +478,9 @@ SELECT
   context_user_agent,
   context_locale,
   reject_reason
-FROM analytics.segment_web_page_views__rejected;
+FROM `analytics`.segment_web_page_views__rejected;
 
-UPDATE analytics.sessionizer_state SET pending_watermark = (
+UPDATE `analytics`.sessionizer_state SET pending_watermark = (
   SELECT
     CASE
       WHEN state.watermark IS NULL OR batch.__sz_newest > state.watermark
@@ -494,7 +494,7 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         THEN CURRENT_DATETIME('UTC')
         ELSE MAX(CAST(received_at AS DATETIME))
       END AS __sz_newest
-    FROM segment.pages
+    FROM `segment`.`pages` AS source
     WHERE
       NOT id IS NULL
       AND NOT anonymous_id IS NULL
@@ -504,16 +504,16 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         (
           SELECT
             watermark
-          FROM analytics.sessionizer_state
+          FROM `analytics`.sessionizer_state
         ) IS NULL
         OR CAST(received_at AS DATETIME) > (
           SELECT
             watermark
-          FROM analytics.sessionizer_state
+          FROM `analytics`.sessionizer_state
         ) - INTERVAL 6 HOUR
       )
   ) AS batch
-  CROSS JOIN analytics.sessionizer_state AS state
+  CROSS JOIN `analytics`.sessionizer_state AS state
 )
 WHERE
   TRUE;

@@ -1,4 +1,4 @@
-CREATE OR REPLACE TABLE analytics.segment_web_page_views AS
+CREATE OR REPLACE TABLE "analytics".segment_web_page_views AS
 WITH source AS NOT MATERIALIZED (
   SELECT
     CAST(id AS TEXT) AS id,
@@ -20,7 +20,7 @@ WITH source AS NOT MATERIALIZED (
     context_ip,
     context_user_agent,
     context_locale
-  FROM segment.pages
+  FROM "segment"."pages" AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -176,7 +176,7 @@ SELECT
   device_category
 FROM page_views;
 
-CREATE OR REPLACE TABLE analytics.segment_web_page_views__rejected AS
+CREATE OR REPLACE TABLE "analytics".segment_web_page_views__rejected AS
 SELECT
   id,
   anonymous_id,
@@ -206,7 +206,7 @@ SELECT
     THEN 'timestamp is null'
     ELSE 'received_at is null'
   END AS reject_reason
-FROM segment.pages
+FROM "segment"."pages" AS source
 WHERE
   NOT (
     NOT id IS NULL

@@ -1,11 +1,11 @@
-CREATE OR REPLACE TABLE analytics.segment_web_user_stitching AS
+CREATE OR REPLACE TABLE "analytics".segment_web_user_stitching AS
 WITH page_views AS NOT MATERIALIZED (
   SELECT
     anonymous_id,
     user_id,
     tstamp,
     page_view_id
-  FROM analytics.segment_web_page_views
+  FROM "analytics".segment_web_page_views
 ), seen AS (
   SELECT
     anonymous_id,

@@ -1,4 +1,4 @@
-CREATE OR REPLACE TABLE analytics.segment_web_page_views__sessionized AS
+CREATE OR REPLACE TABLE "analytics".segment_web_page_views__sessionized AS
 WITH page_views AS NOT MATERIALIZED (
   SELECT
     page_view_id,
@@ -28,7 +28,7 @@ WITH page_views AS NOT MATERIALIZED (
     0 AS __sz_numbered_before,
     CAST(NULL AS TIMESTAMP) AS __sz_previous_tstamp,
     0 AS __sz_sessions_before
-  FROM analytics.segment_web_page_views
+  FROM "analytics".segment_web_page_views
 ), numbered AS (
   SELECT
     page_view_id,

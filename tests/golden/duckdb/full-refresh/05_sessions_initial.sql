@@ -1,8 +1,8 @@
-CREATE OR REPLACE TABLE analytics.segment_web_sessions__initial AS
+CREATE OR REPLACE TABLE "analytics".segment_web_sessions__initial AS
 WITH page_views AS NOT MATERIALIZED (
   SELECT
     *
-  FROM analytics.segment_web_page_views__sessionized
+  FROM "analytics".segment_web_page_views__sessionized
 ), bounds AS (
   SELECT
     session_id,

@@ -1,4 +1,4 @@
-CREATE OR REPLACE TABLE analytics.sessionizer_pending_anonymous_ids AS
+CREATE OR REPLACE TABLE "analytics".sessionizer_pending_anonymous_ids AS
 SELECT
   CAST(NULL AS TEXT) AS anonymous_id,
   CAST(NULL AS TIMESTAMP) AS from_tstamp,
@@ -7,14 +7,14 @@ SELECT
 WHERE
   1 = 0;
 
-CREATE OR REPLACE TABLE analytics.sessionizer_pending_users AS
+CREATE OR REPLACE TABLE "analytics".sessionizer_pending_users AS
 SELECT
   CAST(NULL AS TEXT) AS blended_user_id,
   CAST(NULL AS TIMESTAMP) AS from_tstamp
 WHERE
   1 = 0;
 
-CREATE OR REPLACE TABLE analytics.sessionizer_state AS
+CREATE OR REPLACE TABLE "analytics".sessionizer_state AS
 SELECT
   '{"inactivity_cutoff": 1200, "incremental_key": "received_at", "pass_through_columns": ["context_locale"], "referrer_mapping": "9d20259975aa8e14"}' AS settings,
   CASE
@@ -24,7 +24,7 @@ SELECT
   END AS watermark,
   CAST(NULL AS TIMESTAMP) AS pending_watermark,
   CAST(TIMEZONE('UTC', NOW()) AS TIMESTAMP) AS built_at
-FROM segment.pages
+FROM "segment"."pages" AS source
 WHERE
   NOT id IS NULL
   AND NOT anonymous_id IS NULL

@@ -1,12 +1,12 @@
-DELETE FROM analytics.segment_web_user_stitching
+DELETE FROM "analytics".segment_web_user_stitching
 WHERE
   anonymous_id IN (
     SELECT
       anonymous_id
-    FROM analytics.sessionizer_pending_anonymous_ids
+    FROM "analytics".sessionizer_pending_anonymous_ids
   );
 
-INSERT INTO analytics.segment_web_user_stitching (
+INSERT INTO "analytics".segment_web_user_stitching (
   anonymous_id,
   user_id,
   first_seen_at,
@@ -18,12 +18,12 @@ WITH page_views AS (
     user_id,
     tstamp,
     page_view_id
-  FROM analytics.segment_web_page_views
+  FROM "analytics".segment_web_page_views
   WHERE
     anonymous_id IN (
       SELECT
         anonymous_id
-      FROM analytics.sessionizer_pending_anonymous_ids
+      FROM "analytics".sessionizer_pending_anonymous_ids
     )
 ), seen AS (
   SELECT

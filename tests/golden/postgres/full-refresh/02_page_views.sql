@@ -1,6 +1,6 @@
-DROP TABLE IF EXISTS analytics.segment_web_page_views__sessionizer_new;
+DROP TABLE IF EXISTS "analytics".segment_web_page_views__sessionizer_new;
 
-CREATE TABLE analytics.segment_web_page_views__sessionizer_new AS
+CREATE TABLE "analytics".segment_web_page_views__sessionizer_new AS
 WITH source AS NOT MATERIALIZED (
   SELECT
     CAST(id AS TEXT) AS id,
@@ -22,7 +22,7 @@ WITH source AS NOT MATERIALIZED (
     context_ip,
     context_user_agent,
     context_locale
-  FROM segment.pages
+  FROM "segment"."pages" AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -180,16 +180,16 @@ FROM page_views;
 
 BEGIN;
 
-DROP TABLE IF EXISTS analytics.segment_web_page_views;
+DROP TABLE IF EXISTS "analytics".segment_web_page_views;
 
-ALTER TABLE analytics.segment_web_page_views__sessionizer_new
+ALTER TABLE "analytics".segment_web_page_views__sessionizer_new
 RENAME TO segment_web_page_views;
 
 COMMIT;
 
-DROP TABLE IF EXISTS analytics.segment_web_page_views__rejected__sessionizer_new;
+DROP TABLE IF EXISTS "analytics".segment_web_page_views__rejected__sessionizer_new;
 
-CREATE TABLE analytics.segment_web_page_views__rejected__sessionizer_new AS
+CREATE TABLE "analytics".segment_web_page_views__rejected__sessionizer_new AS
 SELECT
   id,
   anonymous_id,
@@ -219,7 +219,7 @@ SELECT
     THEN 'timestamp is null'
     ELSE 'received_at is null'
   END AS reject_reason
-FROM segment.pages
+FROM "segment"."pages" AS source
 WHERE
   NOT (
     NOT id IS NULL
@@ -230,9 +230,9 @@ WHERE
 
 BEGIN;
 
-DROP TABLE IF EXISTS analytics.segment_web_page_views__rejected;
+DROP TABLE IF EXISTS "analytics".segment_web_page_views__rejected;
 
-ALTER TABLE analytics.segment_web_page_views__rejected__sessionizer_new
+ALTER TABLE "analytics".segment_web_page_views__rejected__sessionizer_new
 RENAME TO segment_web_page_views__rejected;
 
 COMMIT;

@@ -1,13 +1,13 @@
-DROP TABLE IF EXISTS analytics.segment_web_user_stitching__sessionizer_new;
+DROP TABLE IF EXISTS "analytics".segment_web_user_stitching__sessionizer_new;
 
-CREATE TABLE analytics.segment_web_user_stitching__sessionizer_new AS
+CREATE TABLE "analytics".segment_web_user_stitching__sessionizer_new AS
 WITH page_views AS NOT MATERIALIZED (
   SELECT
     anonymous_id,
     user_id,
     tstamp,
     page_view_id
-  FROM analytics.segment_web_page_views
+  FROM "analytics".segment_web_page_views
 ), seen AS (
   SELECT
     anonymous_id,
@@ -39,9 +39,9 @@ LEFT JOIN identified
 
 BEGIN;
 
-DROP TABLE IF EXISTS analytics.segment_web_user_stitching;
+DROP TABLE IF EXISTS "analytics".segment_web_user_stitching;
 
-ALTER TABLE analytics.segment_web_user_stitching__sessionizer_new
+ALTER TABLE "analytics".segment_web_user_stitching__sessionizer_new
 RENAME TO segment_web_user_stitching;
 
 COMMIT;

@@ -1,6 +1,6 @@
-DROP TABLE IF EXISTS analytics.segment_web_page_views__sessionized__sessionizer_new;
+DROP TABLE IF EXISTS "analytics".segment_web_page_views__sessionized__sessionizer_new;
 
-CREATE TABLE analytics.segment_web_page_views__sessionized__sessionizer_new AS
+CREATE TABLE "analytics".segment_web_page_views__sessionized__sessionizer_new AS
 WITH page_views AS NOT MATERIALIZED (
   SELECT
     page_view_id,
@@ -30,7 +30,7 @@ WITH page_views AS NOT MATERIALIZED (
     0 AS __sz_numbered_before,
     CAST(NULL AS TIMESTAMP) AS __sz_previous_tstamp,
     0 AS __sz_sessions_before
-  FROM analytics.segment_web_page_views
+  FROM "analytics".segment_web_page_views
 ), numbered AS (
   SELECT
     page_view_id,
@@ -92,9 +92,9 @@ JOIN page_views
 
 BEGIN;
 
-DROP TABLE IF EXISTS analytics.segment_web_page_views__sessionized;
+DROP TABLE IF EXISTS "analytics".segment_web_page_views__sessionized;
 
-ALTER TABLE analytics.segment_web_page_views__sessionized__sessionizer_new
+ALTER TABLE "analytics".segment_web_page_views__sessionized__sessionizer_new
 RENAME TO segment_web_page_views__sessionized;
 
 COMMIT;

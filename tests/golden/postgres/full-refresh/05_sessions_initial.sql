@@ -1,10 +1,10 @@
-DROP TABLE IF EXISTS analytics.segment_web_sessions__initial__sessionizer_new;
+DROP TABLE IF EXISTS "analytics".segment_web_sessions__initial__sessionizer_new;
 
-CREATE TABLE analytics.segment_web_sessions__initial__sessionizer_new AS
+CREATE TABLE "analytics".segment_web_sessions__initial__sessionizer_new AS
 WITH page_views AS NOT MATERIALIZED (
   SELECT
     *
-  FROM analytics.segment_web_page_views__sessionized
+  FROM "analytics".segment_web_page_views__sessionized
 ), bounds AS (
   SELECT
     session_id,
@@ -106,9 +106,9 @@ LEFT JOIN referrer_mapping
 
 BEGIN;
 
-DROP TABLE IF EXISTS analytics.segment_web_sessions__initial;
+DROP TABLE IF EXISTS "analytics".segment_web_sessions__initial;
 
-ALTER TABLE analytics.segment_web_sessions__initial__sessionizer_new
+ALTER TABLE "analytics".segment_web_sessions__initial__sessionizer_new
 RENAME TO segment_web_sessions__initial;
 
 COMMIT;

@@ -22,7 +22,7 @@ WITH source AS NOT MATERIALIZED (
     context_ip,
     context_user_agent,
     context_locale
-  FROM segment.pages
+  FROM "segment"."pages" AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -32,12 +32,12 @@ WITH source AS NOT MATERIALIZED (
       (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
       ) IS NULL
       OR CAST(received_at AS TIMESTAMP) > (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
       ) - INTERVAL '6 HOUR'
     )
 ), duplicated AS (
@@ -170,7 +170,7 @@ WITH source AS NOT MATERIALIZED (
     sent_at_tstamp,
     tstamp,
     1 AS __sz_is_stored
-  FROM analytics.segment_web_page_views
+  FROM "analytics".segment_web_page_views
   WHERE
     page_view_id IN (
       SELECT
@@ -244,7 +244,7 @@ JOIN winners
 
 BEGIN;
 
-INSERT INTO analytics.sessionizer_pending_anonymous_ids (
+INSERT INTO "analytics".sessionizer_pending_anonymous_ids (
   anonymous_id,
   from_tstamp,
   session_from_tstamp,
@@ -276,14 +276,14 @@ SELECT
   COALESCE(MAX(sessions.session_start_tstamp), earliest.from_tstamp) AS session_from_tstamp,
   0 AS restitched
 FROM earliest
-LEFT JOIN analytics.segment_web_sessions__initial AS sessions
+LEFT JOIN "analytics".segment_web_sessions__initial AS sessions
   ON sessions.anonymous_id = earliest.anonymous_id
   AND sessions.session_start_tstamp < earliest.from_tstamp
 GROUP BY
   earliest.anonymous_id,
   earliest.from_tstamp;
 
-DELETE FROM analytics.segment_web_page_views
+DELETE FROM "analytics".segment_web_page_views
 WHERE
   page_view_id IN (
     SELECT
@@ -293,7 +293,7 @@ WHERE
       NOT __sz_replaced_tstamp IS NULL
   );
 
-INSERT INTO analytics.segment_web_page_views (
+INSERT INTO "analytics".segment_web_page_views (
   page_view_id,
   anonymous_id,
   user_id,
@@ -346,7 +346,7 @@ SELECT
   device_category
 FROM sessionizer_batch;
 
-INSERT INTO analytics.segment_web_page_views__rejected (
+INSERT INTO "analytics".segment_web_page_views__rejected (
   id,
   anonymous_id,
   user_id,
@@ -397,7 +397,7 @@ SELECT
     THEN 'timestamp is null'
     ELSE 'received_at is null'
   END AS reject_reason
-FROM segment.pages
+FROM "segment"."pages" AS source
 WHERE
   NOT (
     NOT id IS NULL
@@ -409,12 +409,12 @@ WHERE
     (
       SELECT
         watermark
-      FROM analytics.sessionizer_state
+      FROM "analytics".sessionizer_state
     ) IS NULL
     OR CAST(received_at AS TIMESTAMP) > (
       SELECT
         watermark
-      FROM analytics.sessionizer_state
+      FROM "analytics".sessionizer_state
     ) - INTERVAL '6 HOUR'
   )
 EXCEPT
@@ -439,9 +439,9 @@ SELECT
   context_user_agent,
   context_locale,
   reject_reason
-FROM analytics.segment_web_page_views__rejected;
+FROM "analytics".segment_web_page_views__rejected;
 
-UPDATE analytics.sessionizer_state SET pending_watermark = (
+UPDATE "analytics".sessionizer_state SET pending_watermark = (
   SELECT
     CASE
       WHEN state.watermark IS NULL OR batch.__sz_newest > state.watermark
@@ -455,7 +455,7 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         THEN CAST(CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS TIMESTAMP)
         ELSE MAX(CAST(received_at AS TIMESTAMP))
       END AS __sz_newest
-    FROM segment.pages
+    FROM "segment"."pages" AS source
     WHERE
       NOT id IS NULL
       AND NOT anonymous_id IS NULL
@@ -465,16 +465,16 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         (
           SELECT
             watermark
-          FROM analytics.sessionizer_state
+          FROM "analytics".sessionizer_state
         ) IS NULL
         OR CAST(received_at AS TIMESTAMP) > (
           SELECT
             watermark
-          FROM analytics.sessionizer_state
+          FROM "analytics".sessionizer_state
         ) - INTERVAL '6 HOUR'
       )
   ) AS batch
-  CROSS JOIN analytics.sessionizer_state AS state
+  CROSS JOIN "analytics".sessionizer_state AS state
 );
 
 COMMIT;

@@ -1,11 +1,11 @@
 BEGIN;
 
-DELETE FROM analytics.segment_web_page_views__sessionized USING   analytics.sessionizer_pending_anonymous_ids AS pending
+DELETE FROM "analytics".segment_web_page_views__sessionized USING   "analytics".sessionizer_pending_anonymous_ids AS pending
 WHERE
   segment_web_page_views__sessionized.anonymous_id = pending.anonymous_id
   AND segment_web_page_views__sessionized.tstamp >= pending.from_tstamp;
 
-INSERT INTO analytics.segment_web_page_views__sessionized (
+INSERT INTO "analytics".segment_web_page_views__sessionized (
   page_view_id,
   anonymous_id,
   user_id,
@@ -39,7 +39,7 @@ WITH pending AS (
     MIN(from_tstamp) AS from_tstamp,
     MIN(session_from_tstamp) AS session_from_tstamp,
     MAX(restitched) AS restitched
-  FROM analytics.sessionizer_pending_anonymous_ids
+  FROM "analytics".sessionizer_pending_anonymous_ids
   GROUP BY
     anonymous_id
 ), anchor AS (
@@ -47,7 +47,7 @@ WITH pending AS (
     sessionized.anonymous_id,
     MAX(sessionized.page_view_number) AS page_view_number,
     MAX(sessionized.tstamp) AS tstamp
-  FROM analytics.segment_web_page_views__sessionized AS sessionized
+  FROM "analytics".segment_web_page_views__sessionized AS sessionized
   JOIN pending
     ON pending.anonymous_id = sessionized.anonymous_id
     AND sessionized.tstamp < pending.from_tstamp
@@ -57,7 +57,7 @@ WITH pending AS (
   SELECT
     sessions.anonymous_id,
     COUNT(*) AS __sz_sessions
-  FROM analytics.segment_web_sessions__initial AS sessions
+  FROM "analytics".segment_web_sessions__initial AS sessions
   JOIN pending
     ON pending.anonymous_id = sessions.anonymous_id
     AND sessions.session_start_tstamp < pending.from_tstamp
@@ -92,7 +92,7 @@ WITH pending AS (
     COALESCE(anchor.page_view_number, 0) AS __sz_numbered_before,
     anchor.tstamp AS __sz_previous_tstamp,
     COALESCE(earlier_sessions.__sz_sessions, 0) AS __sz_sessions_before
-  FROM analytics.segment_web_page_views AS page_views
+  FROM "analytics".segment_web_page_views AS page_views
   JOIN pending
     ON pending.anonymous_id = page_views.anonymous_id
     AND page_views.tstamp >= pending.from_tstamp

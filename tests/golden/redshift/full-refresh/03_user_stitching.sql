@@ -1,6 +1,6 @@
-DROP TABLE IF EXISTS analytics.segment_web_user_stitching__sessionizer_new;
+DROP TABLE IF EXISTS "analytics".segment_web_user_stitching__sessionizer_new;
 
-CREATE TABLE analytics.segment_web_user_stitching__sessionizer_new
+CREATE TABLE "analytics".segment_web_user_stitching__sessionizer_new
 DISTKEY(anonymous_id)
 SORTKEY(anonymous_id) AS
 WITH page_views AS (
@@ -9,7 +9,7 @@ WITH page_views AS (
     user_id,
     tstamp,
     page_view_id
-  FROM analytics.segment_web_page_views
+  FROM "analytics".segment_web_page_views
 ), seen AS (
   SELECT
     anonymous_id,
@@ -41,9 +41,9 @@ LEFT JOIN identified
 
 BEGIN;
 
-DROP TABLE IF EXISTS analytics.segment_web_user_stitching;
+DROP TABLE IF EXISTS "analytics".segment_web_user_stitching;
 
-ALTER TABLE analytics.segment_web_user_stitching__sessionizer_new
+ALTER TABLE "analytics".segment_web_user_stitching__sessionizer_new
 RENAME TO segment_web_user_stitching;
 
 COMMIT;

@@ -1,12 +1,12 @@
-DROP TABLE IF EXISTS analytics.segment_web_sessions__initial__sessionizer_new;
+DROP TABLE IF EXISTS "analytics".segment_web_sessions__initial__sessionizer_new;
 
-CREATE TABLE analytics.segment_web_sessions__initial__sessionizer_new
+CREATE TABLE "analytics".segment_web_sessions__initial__sessionizer_new
 DISTKEY(anonymous_id)
 SORTKEY(session_start_tstamp) AS
 WITH page_views AS (
   SELECT
     *
-  FROM analytics.segment_web_page_views__sessionized
+  FROM "analytics".segment_web_page_views__sessionized
 ), bounds AS (
   SELECT
     session_id,
@@ -120,9 +120,9 @@ LEFT JOIN referrer_mapping
 
 BEGIN;
 
-DROP TABLE IF EXISTS analytics.segment_web_sessions__initial;
+DROP TABLE IF EXISTS "analytics".segment_web_sessions__initial;
 
-ALTER TABLE analytics.segment_web_sessions__initial__sessionizer_new
+ALTER TABLE "analytics".segment_web_sessions__initial__sessionizer_new
 RENAME TO segment_web_sessions__initial;
 
 COMMIT;

@@ -1,4 +1,4 @@
-CREATE OR REPLACE TABLE analytics.segment_web_page_views
+CREATE OR REPLACE TABLE "ANALYTICS".segment_web_page_views
 CLUSTER BY (tstamp) AS
 WITH source AS (
   SELECT
@@ -21,7 +21,7 @@ WITH source AS (
     context_ip,
     context_user_agent,
     context_locale
-  FROM segment.pages
+  FROM "SEGMENT"."PAGES" AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -177,7 +177,7 @@ SELECT
   device_category
 FROM page_views;
 
-CREATE OR REPLACE TABLE analytics.segment_web_page_views__rejected AS
+CREATE OR REPLACE TABLE "ANALYTICS".segment_web_page_views__rejected AS
 SELECT
   id,
   anonymous_id,
@@ -207,7 +207,7 @@ SELECT
     THEN 'timestamp is null'
     ELSE 'received_at is null'
   END AS reject_reason
-FROM segment.pages
+FROM "SEGMENT"."PAGES" AS source
 WHERE
   NOT (
     NOT id IS NULL

@@ -1,4 +1,4 @@
-CREATE OR REPLACE TABLE analytics.segment_web_user_stitching
+CREATE OR REPLACE TABLE "ANALYTICS".segment_web_user_stitching
 CLUSTER BY (anonymous_id) AS
 WITH page_views AS (
   SELECT
@@ -6,7 +6,7 @@ WITH page_views AS (
     user_id,
     tstamp,
     page_view_id
-  FROM analytics.segment_web_page_views
+  FROM "ANALYTICS".segment_web_page_views
 ), seen AS (
   SELECT
     anonymous_id,

@@ -1,4 +1,4 @@
-CREATE OR REPLACE TABLE analytics.segment_web_page_views__sessionized
+CREATE OR REPLACE TABLE "ANALYTICS".segment_web_page_views__sessionized
 CLUSTER BY (tstamp) AS
 WITH page_views AS (
   SELECT
@@ -29,7 +29,7 @@ WITH page_views AS (
     0 AS __sz_numbered_before,
     CAST(NULL AS TIMESTAMPNTZ) AS __sz_previous_tstamp,
     0 AS __sz_sessions_before
-  FROM analytics.segment_web_page_views
+  FROM "ANALYTICS".segment_web_page_views
 ), numbered AS (
   SELECT
     page_view_id,

@@ -1,9 +1,9 @@
-CREATE OR REPLACE TABLE analytics.segment_web_sessions__initial
+CREATE OR REPLACE TABLE "ANALYTICS".segment_web_sessions__initial
 CLUSTER BY (session_start_tstamp) AS
 WITH page_views AS (
   SELECT
     *
-  FROM analytics.segment_web_page_views__sessionized
+  FROM "ANALYTICS".segment_web_page_views__sessionized
 ), bounds AS (
   SELECT
     session_id,

@@ -1,4 +1,4 @@
-CREATE OR REPLACE TABLE analytics.sessionizer_pending_anonymous_ids AS
+CREATE OR REPLACE TABLE "ANALYTICS".sessionizer_pending_anonymous_ids AS
 SELECT
   CAST(NULL AS VARCHAR) AS anonymous_id,
   CAST(NULL AS TIMESTAMPNTZ) AS from_tstamp,
@@ -7,14 +7,14 @@ SELECT
 WHERE
   1 = 0;
 
-CREATE OR REPLACE TABLE analytics.sessionizer_pending_users AS
+CREATE OR REPLACE TABLE "ANALYTICS".sessionizer_pending_users AS
 SELECT
   CAST(NULL AS VARCHAR) AS blended_user_id,
   CAST(NULL AS TIMESTAMPNTZ) AS from_tstamp
 WHERE
   1 = 0;
 
-CREATE OR REPLACE TABLE analytics.sessionizer_state AS
+CREATE OR REPLACE TABLE "ANALYTICS".sessionizer_state AS
 SELECT
   '{"inactivity_cutoff": 1200, "incremental_key": "received_at", "pass_through_columns": ["context_locale"], "referrer_mapping": "9d20259975aa8e14"}' AS settings,
   CASE
@@ -24,7 +24,7 @@ SELECT
   END AS watermark,
   CAST(NULL AS TIMESTAMPNTZ) AS pending_watermark,
   SYSDATE() AS built_at
-FROM segment.pages
+FROM "SEGMENT"."PAGES" AS source
 WHERE
   NOT id IS NULL
   AND NOT anonymous_id IS NULL

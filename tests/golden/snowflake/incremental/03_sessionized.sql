@@ -1,4 +1,4 @@
-MERGE INTO analytics.segment_web_page_views__sessionized AS target
+MERGE INTO "ANALYTICS".segment_web_page_views__sessionized AS target
 USING (
   WITH pending AS (
     SELECT
@@ -6,7 +6,7 @@ USING (
       MIN(from_tstamp) AS from_tstamp,
       MIN(session_from_tstamp) AS session_from_tstamp,
       MAX(restitched) AS restitched
-    FROM analytics.sessionizer_pending_anonymous_ids
+    FROM "ANALYTICS".sessionizer_pending_anonymous_ids
     GROUP BY
       anonymous_id
   ), anchor AS (
@@ -14,7 +14,7 @@ USING (
       sessionized.anonymous_id,
       MAX(sessionized.page_view_number) AS page_view_number,
       MAX(sessionized.tstamp) AS tstamp
-    FROM analytics.segment_web_page_views__sessionized AS sessionized
+    FROM "ANALYTICS".segment_web_page_views__sessionized AS sessionized
     JOIN pending
       ON pending.anonymous_id = sessionized.anonymous_id
       AND sessionized.tstamp < pending.from_tstamp
@@ -24,7 +24,7 @@ USING (
     SELECT
       sessions.anonymous_id,
       COUNT(*) AS __sz_sessions
-    FROM analytics.segment_web_sessions__initial AS sessions
+    FROM "ANALYTICS".segment_web_sessions__initial AS sessions
     JOIN pending
       ON pending.anonymous_id = sessions.anonymous_id
       AND sessions.session_start_tstamp < pending.from_tstamp
@@ -59,7 +59,7 @@ USING (
       COALESCE(anchor.page_view_number, 0) AS __sz_numbered_before,
       anchor.tstamp AS __sz_previous_tstamp,
       COALESCE(earlier_sessions.__sz_sessions, 0) AS __sz_sessions_before
-    FROM analytics.segment_web_page_views AS page_views
+    FROM "ANALYTICS".segment_web_page_views AS page_views
     JOIN pending
       ON pending.anonymous_id = page_views.anonymous_id
       AND page_views.tstamp >= pending.from_tstamp

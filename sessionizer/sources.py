@@ -1,0 +1,120 @@
+"""A source relation as the warehouse holds it, and as the rules read it.
+
+Segment's loader creates a column only once some event carried it, and a table's time columns may
+carry a zone (TIMESTAMPTZ, Snowflake TIMESTAMP_TZ/LTZ, a Parquet timestamp adjusted to UTC). The
+runner asks the warehouse once which columns a source has (a zero-row SELECT through the target
+connection); the compiler then reads the source through a projection that gives each missing
+optional column as a typed NULL and each zoned column as UTC without zone, so the templates see
+Segment's columns exactly as SPEC "Input" and "Time" state them. Without a connection (`compile`)
+every column is assumed present and without zone, and the source is read as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from sessionizer import plan
+from sessionizer.config import Config, is_file_source
+from sessionizer.dialects import Dialect
+from sessionizer.errors import ConfigError, SourceError
+
+if TYPE_CHECKING:
+    from sessionizer.runner import Warehouse
+
+
+@dataclass(frozen=True)
+class SourceColumns:
+    """The columns a source relation has, and those of them whose type carries a time zone
+    (lower-case names)."""
+
+    present: frozenset[str]
+    zoned: frozenset[str] = frozenset()
+
+
+def relation(source: str, dialect: Dialect) -> exp.Table:
+    """The source as written in a FROM: a table (each dotted part as the warehouse resolves the
+    name, see Dialect.identifier), or where the dialect reads files a reader over a path or glob."""
+    if not is_file_source(source):
+        parts = [dialect.identifier(p) for p in source.split(".")]
+        return exp.Table(this=parts[-1], db=parts[-2] if len(parts) > 1 else None,
+                         catalog=parts[-3] if len(parts) > 2 else None)  # fmt: skip
+    if not dialect.READS_FILES:
+        from sessionizer.dialects import registry
+
+        readers = ", ".join(d for d, cls in registry().items() if cls.READS_FILES)
+        raise ConfigError("source", f"files are read on {readers} only; on {dialect.name} give a table name")
+    return exp.Table(this=dialect.file_source(source))
+
+
+def wanted(config: Config) -> list[tuple[str, str]]:
+    """The source columns the rules read, each with the type its NULL takes when it is missing."""
+    timestamps = {*plan.TIMESTAMP_COLUMNS, config.incremental_key}
+    return [(c, "TIMESTAMP" if c in timestamps else "VARCHAR") for c in plan.source_columns(config)]
+
+
+def required(config: Config) -> tuple[str, ...]:
+    """Columns a single source must have: a row cannot be sessionized without the first ones, and
+    pass-through columns are asked for by name."""
+    return (*plan.REQUIRED_COLUMNS, config.incremental_key, *config.pass_through_columns)
+
+
+def inspect(wh: Warehouse, source: exp.Table, label: str) -> SourceColumns:
+    """What ``source`` holds, from the column names and types of a zero-row SELECT."""
+    query = exp.select("*").from_(source.copy()).limit(0)
+    try:
+        cursor = wh.execute(wh.dialect.render(query, pretty=False))
+    except Exception as err:
+        raise SourceError(f"cannot read the source {label!r} on {wh.target.display}: {wh.scrub(err)}") from None
+    described = [(str(d[0]).lower(), d[1]) for d in cursor.description or ()]
+    return SourceColumns(
+        present=frozenset(name for name, _ in described),
+        zoned=frozenset(name for name, kind in described if wh.dialect.zoned(kind)),
+    )
+
+
+def require(columns: SourceColumns, label: str, names: Iterable[str]) -> None:
+    """One error naming the source and every column of ``names`` it lacks."""
+    missing = [c for c in dict.fromkeys(names) if c not in columns.present]
+    if missing:
+        raise SourceError(
+            f"the source {label!r} lacks the column(s) {', '.join(missing)}; a source needs id, anonymous_id, "
+            "timestamp, the incremental key and every pass-through column (other Segment columns may be missing)"
+        )
+
+
+def reader(
+    source: exp.Table, columns: Sequence[tuple[str, str]], found: SourceColumns | None, dialect: Dialect
+) -> exp.Expression:
+    """What the rules read for ``source``: the table itself when it has every column and none is
+    zoned (or when nothing was inspected), else a subquery giving exactly ``columns``: a missing
+    one as a NULL of its type, a zoned one converted to UTC. Templates alias it."""
+    names = [name for name, _ in columns]
+    if found is None or (found.present.issuperset(names) and not found.zoned.intersection(names)):
+        return source.copy()
+    projections: list[exp.Expr] = []
+    for name, kind in columns:
+        column = exp.column(name)
+        if name not in found.present:
+            projections.append(exp.alias_(exp.cast(exp.null(), exp.DataType.build(kind)), name))
+        elif name in found.zoned:
+            projections.append(exp.alias_(dialect.to_utc(column), name))
+        else:
+            projections.append(column)
+    return exp.select(*projections).from_(source.copy()).subquery()
+
+
+def check_timestamps(wh: Warehouse, source: exp.Expression, label: str, names: Iterable[str]) -> None:
+    """Each of ``names`` reads as a timestamp through ``source`` (a reader), or one error names it."""
+    for name in dict.fromkeys(names):
+        cast = exp.cast(exp.column(name), exp.DataType.build("TIMESTAMP"))
+        query = exp.select(cast).from_(exp.alias_(source.copy(), "source", table=True)).limit(1)
+        try:
+            wh.execute(wh.dialect.render(query, pretty=False)).fetchall()
+        except Exception as err:
+            raise SourceError(
+                f"the source column {name!r} of {label!r} cannot be read as a timestamp: {wh.scrub(err)}"
+            ) from None
