@@ -296,10 +296,10 @@ def test_a_rewrite_that_cannot_keep_the_meaning_raises(canonical: str) -> None:
 
 
 def test_bigquery_tables_are_partitioned_by_day_and_clustered_by_the_visitor() -> None:
-    creates = [s for s in _all_sql("bigquery") if s.startswith("CREATE OR REPLACE TABLE analytics.segment_web_")]
+    creates = [s for s in _all_sql("bigquery") if s.startswith("CREATE OR REPLACE TABLE `analytics`.segment_web_")]
     heads = {s.split()[4]: " ".join(s.split(" AS")[0].split()[5:]) for s in creates}
-    assert heads["analytics.segment_web_page_views"] == "PARTITION BY DATE(tstamp) CLUSTER BY anonymous_id"
-    assert heads["analytics.segment_web_sessions"] == (
+    assert heads["`analytics`.segment_web_page_views"] == "PARTITION BY DATE(tstamp) CLUSTER BY anonymous_id"
+    assert heads["`analytics`.segment_web_sessions"] == (
         "PARTITION BY DATE(session_start_tstamp) CLUSTER BY blended_user_id"
     )
-    assert heads["analytics.segment_web_user_stitching"] == "CLUSTER BY anonymous_id"
+    assert heads["`analytics`.segment_web_user_stitching"] == "CLUSTER BY anonymous_id"
