@@ -1,5 +1,6 @@
 """The page views a benchmark runs on: generated once per size and seed, then loaded whole, or split
-into a history and a batch of the newest rows of which some arrive late."""
+into a history and a batch of the newest rows (a share of them, or a fixed count) of which some
+arrive late."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sessionizer.generate import write
 
 CACHE_DIR = Path(__file__).resolve().parent / ".cache"
 FRACTIONS = (0.01, 0.05)  # batch sizes, as shares of all rows
+FIXED_BATCH_ROWS = 10_000  # the batch run over every --history size: same work, growing history
 LATE_SHARE = 0.10  # of a batch's rows, moved 1h-72h before the history's newest timestamp
 
 
@@ -27,6 +29,19 @@ def cached_parquet(rows: int, seed: int, cache_dir: Path, log: Callable[[str], N
     return path
 
 
+def size_label(rows: int) -> str:
+    """``1M``, ``300k``, ``1234``: how a size reads in names and tables."""
+    for unit, suffix in ((1_000_000, "M"), (1_000, "k")):
+        if rows % unit == 0:
+            return f"{rows // unit}{suffix}"
+    return str(rows)
+
+
+def fixed_key(history: int) -> str:
+    """The fixed batch over ``history`` generated rows: its key in batches, and in measurement names."""
+    return f"fixed_{size_label(history)}"
+
+
 def load_whole(parquet: Path, path: Path, engine: Engine) -> None:
     """A DuckDB file holding every generated row as table ``pages``."""
     con = engine.connect(path)
@@ -36,34 +51,41 @@ def load_whole(parquet: Path, path: Path, engine: Engine) -> None:
         con.close()
 
 
-def load_split(parquet: Path, path: Path, fraction: float, engine: Engine) -> dict[str, int]:
-    """``pages`` = the oldest (1 - fraction) of rows by received_at; ``bench_batch`` = the newest.
+def load_split(parquet: Path, path: Path, batch_rows: int, engine: Engine) -> dict[str, int]:
+    """``pages`` = all but the newest ``batch_rows`` rows by received_at; ``bench_batch`` = those.
 
-    10% of the batch (chosen by a hash of id) get a timestamp 1h-72h before the history's newest
-    timestamp, keeping their received_at: late page views that land inside stored sessions. Returns
-    the batch's figures, among them the history rows its visitors have, which an incremental run
-    must re-read at least.
+    Exactly ``LATE_SHARE`` of the batch (the rows first by a hash of id, among those with a
+    timestamp) get a timestamp 1h-72h before the history's newest timestamp, keeping their
+    received_at: late page views that land inside stored sessions. Returns the batch's figures,
+    among them the history rows its visitors have, which an incremental run must re-read at least.
     """
     con = engine.connect(path)
     try:
         total = int(scalar(con, f"SELECT COUNT(*) FROM read_parquet('{parquet}')"))
-        keep = total - max(1, round(total * fraction))
+        if not 0 < batch_rows < total:
+            raise ValueError(f"a batch of {batch_rows:,} rows needs more than that many generated rows, not {total:,}")
         con.execute(f"""
             CREATE TEMP TABLE split AS
-            SELECT *, ROW_NUMBER() OVER (ORDER BY received_at ASC NULLS LAST, id ASC NULLS LAST) <= {keep} AS in_history
+            SELECT *, ROW_NUMBER() OVER (ORDER BY received_at ASC NULLS LAST, id ASC NULLS LAST) <= {total - batch_rows} AS in_history
             FROM read_parquet('{parquet}')
         """)
         con.execute("CREATE TABLE pages AS SELECT * EXCLUDE (in_history) FROM split WHERE in_history")
         newest = scalar(con, "SELECT MAX(timestamp) FROM pages")
-        late = f"hash(id, 'late') % 1000 < {round(LATE_SHARE * 1000)} AND timestamp IS NOT NULL"
         shifted = f"TIMESTAMP '{newest}' - INTERVAL 1 HOUR - to_milliseconds((hash(id, 'by') % 255600000)::BIGINT)"
         con.execute(f"""
             CREATE TABLE bench_batch AS
-            SELECT * EXCLUDE (in_history) REPLACE (
-                CASE WHEN {late} THEN {shifted} ELSE sent_at END AS sent_at,
-                CASE WHEN {late} THEN {shifted} ELSE timestamp END AS timestamp
+            WITH ranked AS (
+                SELECT * EXCLUDE (in_history),
+                  timestamp IS NOT NULL AND ROW_NUMBER() OVER (
+                    PARTITION BY timestamp IS NULL ORDER BY hash(id, 'late'), id, received_at
+                  ) <= {round(LATE_SHARE * batch_rows)} AS late
+                FROM split WHERE NOT in_history
             )
-            FROM split WHERE NOT in_history
+            SELECT * EXCLUDE (late) REPLACE (
+                CASE WHEN late THEN {shifted} ELSE sent_at END AS sent_at,
+                CASE WHEN late THEN {shifted} ELSE timestamp END AS timestamp
+            )
+            FROM ranked
         """)
         figures = con.execute("""
             SELECT

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.baselines import build_naive, sql_file_body
-from benchmarks.data import FRACTIONS, append_batch, cached_parquet, load_split, load_whole
+from benchmarks.data import FRACTIONS, append_batch, cached_parquet, fixed_key, load_split, load_whole
 from benchmarks.engine import Engine
 from benchmarks.measure import Body, Measurement, compile_seconds, process_peak_rss, rss_peak, sessionizer_body
 from benchmarks.options import Options
@@ -102,28 +102,43 @@ class Bench:
             self.measure("write_floor", built, sql_file_body("write_floor.sql", engine))
             built.unlink()
         for fraction in FRACTIONS:
-            pct = f"{round(fraction * 100)}pct"
-            base = self.workdir / f"split_{pct}.duckdb"
-            self.log(f"splitting: history + {pct} batch …")
-            self.batches[pct] = load_split(parquet, base, fraction, engine)
-            # sessionizer's tables over the history, once; every repetition starts from a copy
-            built = self.fresh(base, f"built_{pct}")
-            started = time.perf_counter()
-            sessionizer_body(self.config, engine, True)(built, None)
-            self.batches[pct]["full_refresh_history_ms"] = round((time.perf_counter() - started) * 1000)
-            naive = self.fresh(base, f"naive_{pct}")
-            build_naive(naive, engine)
-            base.unlink()
-            self.log(f"(c) naive incremental {pct}")
-            self.measure(
-                f"naive_incremental_{pct}", naive, sql_file_body("naive_incremental.sql", engine), prepare=True
-            )
-            self.log(f"(d) sessionizer incremental {pct}")
-            self.measure(f"incremental_{pct}", built, sessionizer_body(self.config, engine, False), prepare=True)
-            if self.options.verify:
-                self.verified[pct] = self.verify(built)
-            built.unlink()
-            naive.unlink()
+            self.batch_runs(f"{round(fraction * 100)}pct", parquet, max(1, round(self.options.rows * fraction)), True)
+
+    def fixed_batches(self) -> None:
+        """The same-sized batch over each history size: what an incremental run costs as history grows
+        while the batch does not."""
+        for size in self.options.history_sizes:
+            self.batch_runs(fixed_key(size), self.parquet(size), self.options.fixed_batch_rows, False)
+
+    def parquet(self, rows: int) -> Path:
+        """The generated rows of one size (cached)."""
+        return cached_parquet(rows, self.options.seed, self.options.cache_dir, self.log)
+
+    def batch_runs(self, key: str, parquet: Path, batch_rows: int, naive: bool) -> None:
+        """History + batch split from ``parquet``; sessionizer's tables (and the naive baseline's,
+        when ``naive``) built over the history once, then the incremental run(s) of the batch."""
+        engine = self.engine
+        base = self.workdir / f"split_{key}.duckdb"
+        self.log(f"splitting: history + {key} batch ({batch_rows:,} rows) …")
+        self.batches[key] = load_split(parquet, base, batch_rows, engine)
+        # sessionizer's tables over the history, once; every repetition starts from a copy
+        built = self.fresh(base, f"built_{key}")
+        started = time.perf_counter()
+        sessionizer_body(self.config, engine, True)(built, None)
+        self.batches[key]["full_refresh_history_ms"] = round((time.perf_counter() - started) * 1000)
+        if naive:
+            naive_built = self.fresh(base, f"naive_{key}")
+            build_naive(naive_built, engine)
+            self.log(f"(c) naive incremental {key}")
+            body = sql_file_body("naive_incremental.sql", engine)
+            self.measure(f"naive_incremental_{key}", naive_built, body, prepare=True)
+            naive_built.unlink()
+        base.unlink()
+        self.log(f"(d) sessionizer incremental {key}")
+        self.measure(f"incremental_{key}", built, sessionizer_body(self.config, engine, False), prepare=True)
+        if self.options.verify:
+            self.verified[key] = self.verify(built)
+        built.unlink()
 
     def verify(self, built: Path) -> dict[str, dict[str, int]]:
         """The incremental run checked against a full refresh, on a copy of ``built``."""
@@ -138,12 +153,12 @@ class Bench:
 def run(options: Options) -> dict[str, Any]:
     """Runs the whole benchmark and returns the figures (also written to ``options.out``)."""
     started = time.perf_counter()
-    parquet = cached_parquet(options.rows, options.seed, options.cache_dir, options.log)
     workdir = options.workdir or Path(tempfile.mkdtemp(prefix="sessionizer-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         bench = Bench(options, workdir)
-        bench.run(parquet)
+        bench.run(bench.parquet(options.rows))
+        bench.fixed_batches()
         options.log("cold `sessionizer compile` processes")
         compile_runs = compile_seconds(options.compile_repeat, workdir)
     finally:

@@ -11,10 +11,10 @@ from typing import Any
 
 import duckdb
 
-from benchmarks.data import LATE_SHARE
+from benchmarks.data import LATE_SHARE, fixed_key, size_label
 from benchmarks.measure import Measurement, StatementProfile
 from benchmarks.options import Options
-from benchmarks.targets import ratios, target_text
+from benchmarks.targets import ratios
 from sessionizer.plan import STAGES
 
 
@@ -42,6 +42,8 @@ def results_json(
             "cpus": os.cpu_count(),
             "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "late_share_of_batch": LATE_SHARE,
+            "fixed_batch_rows": options.fixed_batch_rows,
+            "history_sizes": list(options.history_sizes),
         },
         "measurements": figures,
         "batches": batches,
@@ -67,7 +69,8 @@ def measurement_json(m: Measurement, top: int) -> dict[str, Any]:
         "peak_rss_bytes": m.peak_rss_bytes,
         "completed": m.completed,
         "error": m.error,
-        "profiled_seconds_by_stage": _sum_by_stage(m.statements),
+        "profiled_seconds_by_stage": _sum_by_stage(m.statements, "seconds"),
+        "rows_read_by_stage": _sum_by_stage(m.statements, "rows_read"),
         "top_statements": [_statement_json(s) for s in by_time],
         "statements": [_statement_json(s) for s in m.statements],
     }
@@ -77,10 +80,11 @@ def _statement_json(s: StatementProfile) -> dict[str, Any]:
     return {**asdict(s), "sql": _one_line(s.sql, 160)}
 
 
-def _sum_by_stage(statements: list[StatementProfile]) -> dict[str, float]:
-    out: dict[str, float] = {}
+def _sum_by_stage(statements: list[StatementProfile], figure: str) -> dict[str, Any]:
+    """One figure of the profiled statements summed per stage, in the order the stages ran."""
+    out: dict[str, Any] = {}
     for s in statements:
-        out[s.stage] = round(out.get(s.stage, 0.0) + s.seconds, 3)
+        out[s.stage] = round(out.get(s.stage, 0) + (getattr(s, figure) or 0), 3)
     return out
 
 
@@ -92,6 +96,8 @@ def _one_line(sql: str, width: int) -> str:
 def _fmt(value: Any, digits: int = 3) -> str:
     if value is None:
         return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:.{digits}f}"
     if isinstance(value, int):
@@ -110,6 +116,39 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
     head = line(header)
     return [head, "-" * len(head), *(line(r) for r in rows)]
+
+
+def _rows_read_by_stage(m: dict[str, Any]) -> list[str]:
+    """Every measurement's profiled rows read split by the stage of the statements that read them
+    (``sql`` for a baseline's file): where an incremental run's reads go."""
+    stages = list(dict.fromkeys(stage for fig in m.values() for stage in fig["rows_read_by_stage"]))
+    if not stages:
+        return []
+    rows = [[n, *(_fmt(f["rows_read_by_stage"].get(s)) for s in stages), _fmt(f["rows_read"])] for n, f in m.items()]
+    return ["", "rows read by stage (profiled run)", *_table(["run", *stages, "sum"], rows)]
+
+
+def _fixed_batch(results: dict[str, Any]) -> list[str]:
+    """The fixed batch over each history size side by side, each against the smallest history."""
+    meta, m = results["meta"], results["measurements"]
+    keys = [fixed_key(size) for size in meta["history_sizes"]]
+    runs = [(k, results["batches"][k], m[f"incremental_{k}"]) for k in keys if f"incremental_{k}" in m]
+    if not runs:
+        return []
+    first = runs[0][2]
+
+    def times(fig: dict[str, Any], figure: str) -> str:
+        top, bottom = fig[figure], first[figure]
+        return _fmt(round(top / bottom, 3)) if top is not None and bottom else "—"
+
+    smallest = size_label(meta["history_sizes"][0])
+    rows = [[k, _fmt(b["history_rows"]), _fmt(b["history_rows_of_batch_visitors"]), _fmt(f["seconds"]),
+             _fmt(f["rows_read"]), _fmt(f["rows_written"]), times(f, "seconds"), times(f, "rows_read")]
+            for k, b, f in runs]  # fmt: skip
+    head = ["batch", "history rows", "batch visitors' history rows", "median s", "rows read", "rows written",
+            f"s / {smallest}", f"rows read / {smallest}"]  # fmt: skip
+    title = f"fixed batch: {meta['fixed_batch_rows']:,} rows ({meta['late_share_of_batch']:.0%} late) over each history"
+    return ["", title, *_table(head, rows)]
 
 
 def render(results: dict[str, Any]) -> str:
@@ -139,13 +178,14 @@ def render(results: dict[str, Any]) -> str:
         rows = [[n, *(_fmt(m[n]["stages"].get(s)) for s in stage_names),
                  _fmt(round(sum(m[n]["stages"].values()), 3))] for n in runs_with_stages]  # fmt: skip
         lines += _table(["run", *stage_names, "sum"], rows)
+    lines += _rows_read_by_stage(m)
+    lines += _fixed_batch(results)
     if results["batches"]:
         lines += ["", "batches"]
         keys = list(next(iter(results["batches"].values())).keys())
         lines += _table(["batch", *keys], [[p, *(_fmt(b.get(k)) for k in keys)] for p, b in results["batches"].items()])
     lines += ["", "ratios and targets"]
-    rows = [[r["name"], _fmt(r["value"]), target_text(r), {True: "PASS", False: "FAIL", None: ""}[r["pass"]]]
-            for r in results["ratios"]]  # fmt: skip
+    rows = [[r["name"], _fmt(r["value"]), r["target"], r["status"]] for r in results["ratios"]]
     lines += _table(["ratio", "value", "target", ""], rows)
     lines.append(f"compile CLI runs: {results['compile']['runs']}")
     lines.append(

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from sessionizer.dialects import DIALECT_NAMES
+from sessionizer.dialects import CANONICAL, dialect_names, for_url, registry
 from sessionizer.errors import SessionizerError
 
 
@@ -32,7 +32,7 @@ def config_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--target",
-            help="Warehouse URL, e.g. duckdb:///sessionizer.duckdb, snowflake://USER@ACCOUNT/DB/SCHEMA, redshift://USER@HOST:5439/DB/SCHEMA.",
+            help=f"Warehouse URL: {', '.join(d.url_example() for d in registry().values())}.",
         ),
         click.option("--schema", help="Schema the six tables are written to [default: the target's]."),
         click.option(
@@ -128,7 +128,7 @@ def main() -> None:
     """Segment page views into web sessions, inside your warehouse.
 
     Builds the six tables of the dbt-segment package (page views, user stitching, sessionized
-    page views, initial, stitched and final sessions) on Snowflake, Redshift or DuckDB,
+    page views, initial, stitched and final sessions) in your warehouse (see --target),
     correctly on incremental runs.
 
     \b
@@ -145,9 +145,9 @@ def main() -> None:
 @config_options
 @click.option(
     "--dialect",
-    type=click.Choice(DIALECT_NAMES),
+    type=click.Choice(dialect_names()),
     default=None,
-    help="SQL dialect [default: the target's, else duckdb].",
+    help=f"SQL dialect [default: the target's, else {CANONICAL}].",
 )
 @click.option(
     "--full-refresh/--incremental",
@@ -190,9 +190,14 @@ def compile_command(dialect: str | None, full_refresh: bool, select: str | None,
     if dialect is None and target is not None:
         dialect = target.dialect
     if dialect is None:
-        dialect = config.target.split("://", 1)[0] if config.target and "://" in config.target else "duckdb"
-        if dialect not in DIALECT_NAMES:
-            raise click.UsageError(f"cannot tell the dialect from target {config.target!r}; pass --dialect")
+        from sessionizer.targets import mask_userinfo
+
+        named = for_url(config.target) if config.target else None
+        if config.target and named is None:
+            raise click.UsageError(
+                f"cannot tell the dialect from target {mask_userinfo(config.target)!r}; pass --dialect"
+            )
+        dialect = named.name if named else CANONICAL
     mode = Mode.FULL_REFRESH if full_refresh else Mode.INCREMENTAL
     statements = compile_plan(config, dialect, mode, select)
     stages: list[tuple[str, list[str]]] = []

@@ -73,6 +73,7 @@ class Stage:
     template: str  # the full-refresh query, and the incremental one unless it has its own
     delete: str  # incremental runs: what goes before the stage's recomputed rows are written
     incremental_template: str | None = None  # when the incremental query is shaped differently
+    day_key: str | None = None  # the timestamp whose day a warehouse may partition the table by
     upsert: bool = False  # rows are never removed, only added or changed: MERGE is enough
     # Incremental runs: bookkeeping statements (templates) in the stage's transaction, before and
     # after its own write.
@@ -84,22 +85,23 @@ class Stage:
 
 STAGES: tuple[Stage, ...] = (
     Stage("page_views", "segment_web_page_views", ("source",), "page_view_id", ("tstamp",), "anonymous_id",
-          "stages/page_views", "incremental/delete_page_views", upsert=True, staged=True,
+          "stages/page_views", "incremental/delete_page_views", day_key="tstamp", upsert=True, staged=True,
           records_before=("incremental/record_changes",),
           records_after=("incremental/record_rejected", "incremental/record_watermark")),
     Stage("user_stitching", "segment_web_user_stitching", ("page_views",), "anonymous_id", ("anonymous_id",),
           "anonymous_id", "stages/user_stitching", "incremental/delete_user_stitching"),
     Stage("sessionized", "segment_web_page_views__sessionized", ("page_views",), "page_view_id", ("tstamp",),
-          "anonymous_id", "stages/sessionized", "incremental/delete_sessionized", upsert=True),
+          "anonymous_id", "stages/sessionized", "incremental/delete_sessionized", day_key="tstamp", upsert=True),
     Stage("sessions_initial", "segment_web_sessions__initial", ("sessionized",), "session_id",
-          ("session_start_tstamp",), "anonymous_id", "stages/sessions_initial", "incremental/delete_sessions_initial"),
+          ("session_start_tstamp",), "anonymous_id", "stages/sessions_initial", "incremental/delete_sessions_initial",
+          day_key="session_start_tstamp"),
     Stage("sessions_stitched", "segment_web_sessions__stitched", ("sessions_initial", "user_stitching"), "session_id",
           ("session_start_tstamp",), "blended_user_id", "stages/sessions_stitched",
-          "incremental/delete_sessions_stitched",
+          "incremental/delete_sessions_stitched", day_key="session_start_tstamp",
           records_before=("incremental/record_restitched", "incremental/record_users")),
     Stage("sessions", "segment_web_sessions", ("sessions_stitched",), "session_id", ("session_start_tstamp",),
           "blended_user_id", "stages/sessions", "incremental/delete_sessions",
-          incremental_template="stages/sessions_incremental"),
+          incremental_template="stages/sessions_incremental", day_key="session_start_tstamp"),
 )  # fmt: skip
 
 # The query of the rows the page_views stage rejects (its second table), and the runner's own.

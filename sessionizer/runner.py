@@ -19,7 +19,7 @@ from sqlglot import exp
 from sessionizer import plan, sources
 from sessionizer.compiler import FINISH, PREPARE, Compiler, Statement, Stored
 from sessionizer.config import DEFAULT_SOURCE, Config, is_file_source
-from sessionizer.dialects import Dialect, get_dialect
+from sessionizer.dialects import CANONICAL, Dialect, get_dialect
 from sessionizer.errors import RunError, SessionizerError, SourceError, StateError, TargetError, WarehouseError
 from sessionizer.plan import Mode
 from sessionizer.targets import Target, mask, parse_target
@@ -106,7 +106,7 @@ class Warehouse:
         names = [exp.Literal.string(t.name.lower()) for t in tables]
         query = (
             exp.select(exp.func("LOWER", exp.column("table_name")), exp.func("LOWER", exp.column("column_name")))
-            .from_("information_schema.columns")
+            .from_(self.dialect.columns_catalog(db or None))
             .where(exp.func("LOWER", exp.column("table_schema")).eq(schema))
             .where(exp.func("LOWER", exp.column("table_name")).isin(*names))
         )
@@ -307,12 +307,8 @@ class Runner:
         with self.warehouse() as wh:
             self.check_source(wh)
             wh.writing = True
-            lock = None if self.dialect.LOCKS_ITSELF else LeaseLock(wh, self.compiler.tables["lock"])
-            if lock:
-                with wh.doing(f"taking the run lock {lock.table.sql(self.dialect.sqlglot_dialect)}"):
-                    for tree in self.compiler.ensure_schema():
-                        wh.execute(self.dialect.render(tree, pretty=False))
-                    lock.acquire()
+            with wh.doing("taking the run lock"):
+                lock = self.lock(wh)
             try:
                 summary = self._run(wh, full_refresh, select, lock, started)
             finally:
@@ -321,6 +317,27 @@ class Runner:
         summary.seconds = round(time.perf_counter() - started, 3)
         self.on_event({"event": "summary", **summary.as_dict()})
         return summary
+
+    def lock(self, wh: Warehouse) -> LeaseLock | None:
+        """Keep a second run out: the warehouse's own lock where it has one (released when this
+        connection ends, however it ends), else a lease row, returned to be renewed and released."""
+        if self.dialect.LOCKS_ITSELF:
+            return None
+        key = self.compiler.tables["lock"].sql(CANONICAL)
+        query = self.dialect.session_lock(key)
+        if query is not None:
+            row = wh.scalar_row(self.dialect.render(query, pretty=False))
+            if not row or not row[0]:
+                raise StateError(
+                    f"another sessionizer run is writing to these tables (it holds the lock {key}); "
+                    "the lock is released when that run ends, even if it dies. Try again then."
+                )
+            return None
+        for tree in self.compiler.ensure_schema():
+            wh.execute(self.dialect.render(tree, pretty=False))
+        lease = LeaseLock(wh, self.compiler.tables["lock"])
+        lease.acquire()
+        return lease
 
     def _run(
         self, wh: Warehouse, full_refresh: bool, select: str | None, lock: LeaseLock | None, started: float

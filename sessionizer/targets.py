@@ -1,8 +1,7 @@
 """Target URLs: which warehouse, how to reach it, and how to show it without its secrets.
 
-duckdb:///path/file.duckdb?memory_limit=4GB&threads=2
-snowflake://USER@ACCOUNT/DATABASE/SCHEMA?warehouse=WH&role=ROLE   (password: SNOWFLAKE_PASSWORD)
-redshift://USER@HOST:5439/DATABASE/SCHEMA?ssl=false               (password: REDSHIFT_PASSWORD)
+Each dialect (sessionizer/dialects/) declares its URL scheme and shape and the environment
+variables holding its secrets; this module parses and masks through those declarations.
 """
 
 from __future__ import annotations
@@ -10,13 +9,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
 from sessionizer.config import validate_identifier
-from sessionizer.errors import TargetError
+from sessionizer.errors import ConfigError, TargetError
 
-DEFAULT_TARGET = "duckdb:///sessionizer.duckdb"
-SCHEMES = ("duckdb", "snowflake", "redshift")
 MASK = "***"
 
 
@@ -58,55 +55,70 @@ def mask(text: str, secrets: tuple[str, ...] | list[str]) -> str:
     return text
 
 
-def environment_secrets() -> tuple[str, ...]:
-    """Secrets the drivers may read from the environment (every dialect's SECRET_ENV), masked
-    wherever we print."""
-    from sessionizer.dialects import DIALECT_NAMES, get_dialect
+def default_target() -> str:
+    """The canonical dialect's default URL, used when no target is given."""
+    from sessionizer.dialects import CANONICAL, registry
 
-    names = [name for dialect in DIALECT_NAMES for name in get_dialect(dialect).SECRET_ENV]
-    return tuple(os.environ[n] for n in names if os.environ.get(n))
+    url = registry()[CANONICAL].DEFAULT_URL
+    assert url is not None
+    return url
+
+
+def environment_secrets() -> tuple[str, ...]:
+    """Secrets the drivers may read from the environment (every dialect's), masked wherever we print."""
+    from sessionizer.dialects import secret_env
+
+    return tuple(os.environ[n] for n in secret_env() if os.environ.get(n))
 
 
 def parse_target(url: str | None) -> Target:
     """Parse a target URL; a malformed one raises TargetError saying what a good one looks like."""
-    url = url or DEFAULT_TARGET
-    scheme, sep, _ = url.partition("://")
-    if not sep or scheme not in SCHEMES:
+    from sessionizer.dialects import for_url, registry
+
+    url = url or default_target()
+    dialect = for_url(url)
+    if dialect is None:
         raise TargetError(
             f"target {mask_userinfo(url)!r} is not a URL this tool knows; use one of "
-            "duckdb:///file.duckdb, snowflake://USER@ACCOUNT/DATABASE/SCHEMA, "
-            "redshift://USER@HOST:5439/DATABASE/SCHEMA"
+            + ", ".join(d.url_example() for d in registry().values())
         )
+    password = unquote(urlsplit(url).password or "") or None
+    return dialect.parse_url(url, tuple(s for s in (password, *environment_secrets()) if s))
+
+
+def server_target(dialect: str, url: str, secrets: tuple[str, ...], shape: str) -> Target:
+    """A target of the shape scheme://USER@HOST[:PORT]/DATABASE/SCHEMA?driver=options."""
     parts = urlsplit(url)
-    options = dict(parse_qsl(parts.query, keep_blank_values=True))
-    password = unquote(parts.password) if parts.password else None
-    secrets = tuple(s for s in (password, *environment_secrets()) if s)
-    if scheme == "duckdb":
-        path = unquote(url[len("duckdb://") :].split("?", 1)[0])
-        path = path[1:] if path.startswith("/") else path
-        return Target("duckdb", url, path=path or ":memory:", options=options, secrets=secrets)
     segments = [unquote(s) for s in parts.path.strip("/").split("/") if s]
     if len(segments) > 2:
         raise TargetError(f"target {mask(url, secrets)!r}: the path is /DATABASE/SCHEMA, got {parts.path!r}")
-    database = segments[0] if segments else None
-    schema = segments[1] if len(segments) > 1 else None
-    if schema is not None:
-        try:
-            validate_identifier(schema, "target schema")
-        except Exception as err:
-            raise TargetError(str(err)) from None
     try:
         port = parts.port
     except ValueError:
         raise TargetError(f"target {mask(url, secrets)!r}: the port is not a number") from None
     if not parts.hostname or not parts.username:
-        raise TargetError(
-            f"target {mask(url, secrets)!r}: expected {scheme}://USER@{'ACCOUNT' if scheme == 'snowflake' else 'HOST:PORT'}/DATABASE/SCHEMA"
-        )
+        raise TargetError(f"target {mask(url, secrets)!r}: expected {shape}")
     return Target(
-        scheme, url, host=parts.hostname, port=port, user=unquote(parts.username),
-        password=password, database=database, schema=schema, options=options, secrets=secrets,
+        dialect, url, host=parts.hostname, port=port, user=unquote(parts.username),
+        password=unquote(parts.password) if parts.password else None,
+        database=segments[0] if segments else None, schema=target_schema(segments[1:]),
+        options=url_options(parts), secrets=secrets,
     )  # fmt: skip
+
+
+def target_schema(segments: list[str]) -> str | None:
+    """The schema a URL names (validated as an identifier), if any."""
+    if not segments:
+        return None
+    try:
+        return validate_identifier(segments[0], "target schema")
+    except ConfigError as err:
+        raise TargetError(str(err)) from None
+
+
+def url_options(parts: SplitResult) -> dict[str, str]:
+    """The URL's query: settings passed to the driver."""
+    return dict(parse_qsl(parts.query, keep_blank_values=True))
 
 
 def mask_userinfo(url: str) -> str:

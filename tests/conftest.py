@@ -1,5 +1,6 @@
-"""Shared fixtures: one Snowflake and one Redshift emulator per test session, fresh names per test;
-and the markers that follow from them (see ``pytest_collection_modifyitems``)."""
+"""Shared fixtures: one Snowflake and one Redshift emulator per test session (the latter's PostgreSQL
+also serves the PostgreSQL tests), fresh names per test; and the markers that follow from them
+(see ``pytest_collection_modifyitems``)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ import pytest
 from hypothesis import settings
 
 from tests.emulators.base import Emulator, Place
+from tests.emulators.postgres import PostgresEmulator
 from tests.emulators.redshift import RedshiftEmulator
 from tests.emulators.snowflake import SnowflakeEmulator
+from tests.helpers import BIGQUERY_ON_DUCKDB, DUCKDB, Engine, postgres_engine, using
 from tests.scenarios import DbApiWarehouse, duckdb_warehouse
 
 pytest_plugins = ("pytester",)  # tests/test_layout.py runs pytest on a probe file
@@ -38,6 +41,25 @@ def redshift_emulator() -> Iterator[RedshiftEmulator]:
         yield emu
 
 
+@pytest.fixture(scope="session")
+def postgres_emulator(redshift_emulator: RedshiftEmulator) -> PostgresEmulator:
+    """PostgreSQL itself: the server behind the Redshift emulator, reached directly with psycopg
+    (one server per session for both)."""
+    return PostgresEmulator(redshift_emulator.postgres)
+
+
+@pytest.fixture(params=["duckdb", "postgres", "bigquery-sql-on-duckdb"])
+def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """Each test using it runs on DuckDB, on PostgreSQL, and as BigQuery's SQL translated back to
+    DuckDB (tests.helpers.using)."""
+    if request.param == "postgres":
+        chosen = postgres_engine(request.getfixturevalue("postgres_emulator").connect)
+    else:
+        chosen = DUCKDB if request.param == "duckdb" else BIGQUERY_ON_DUCKDB
+    with using(chosen):
+        yield chosen
+
+
 @pytest.fixture
 def duckdb_reference(tmp_path: Path) -> Iterator[DbApiWarehouse]:
     """A DuckDB file that gets the same loads and runs: what the warehouses are compared with."""
@@ -52,10 +74,11 @@ def fresh_name() -> str:
     return f"t{os.getpid()}_{next(_names)}"
 
 
-@pytest.fixture(params=["snowflake", "redshift"])
+@pytest.fixture(params=["snowflake", "redshift", "postgres"])
 def emulator_place(request: pytest.FixtureRequest, fresh_name: str, monkeypatch: pytest.MonkeyPatch) -> Place:
     """A place of its own on each emulator in turn, with the password where sessionizer reads it:
-    a fresh database on Snowflake's, a fresh schema on Redshift's (trust auth takes any password)."""
+    a fresh database on Snowflake's, a fresh schema on Redshift's and PostgreSQL's (trust auth
+    takes any password)."""
     emulator: Emulator = request.getfixturevalue(f"{request.param}_emulator")
     for key, value in emulator.password_env.items():
         monkeypatch.setenv(key, value)
@@ -63,7 +86,7 @@ def emulator_place(request: pytest.FixtureRequest, fresh_name: str, monkeypatch:
 
 
 # A test that uses one of these fixtures talks to an emulator.
-EMULATOR_FIXTURES = frozenset({"snowflake_emulator", "redshift_emulator", "emulator_place"})
+EMULATOR_FIXTURES = frozenset({"snowflake_emulator", "redshift_emulator", "postgres_emulator", "emulator_place"})
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` selects by these markers

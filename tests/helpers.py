@@ -1,4 +1,6 @@
-"""Run the real compiled SQL on an in-memory DuckDB, for tests that assert on table values.
+"""Run the real compiled SQL on an in-memory DuckDB (or, inside ``using(engine)``, on a fresh
+schema of a PostgreSQL server, or BigQuery's SQL translated back to DuckDB), for tests that
+assert on table values.
 
     rows = [page(id="pv1", timestamp=T0), page(id="pv2", timestamp=T0 + timedelta(minutes=5))]
     tables = build_tables(rows, inactivity_cutoff=600)    # full refresh → {table: [row dict]}
@@ -15,7 +17,11 @@ dicts whose keys are in the table's column order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import itertools
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -23,7 +29,7 @@ from typing import Any
 
 import duckdb
 
-from sessionizer import Config, Statement, compile
+from sessionizer import Config, compile
 from sessionizer.plan import REJECTED_TABLE, SOURCE_COLUMNS, STAGES
 from tests import reference
 
@@ -79,9 +85,73 @@ def settings(**values: Any) -> Config:
     return Config.from_mapping(values)
 
 
-@lru_cache(maxsize=32)
-def _statements(config: Config, mode: str) -> tuple[Statement, ...]:
-    return tuple(compile(config, "duckdb", mode))
+@dataclass(frozen=True)
+class Engine:
+    """Where the compiled SQL runs: a dialect, a new connection whose default schema is empty,
+    and how the dialect's SQL becomes SQL that connection runs."""
+
+    dialect: str
+    open: Callable[[], Any]
+    translate: Callable[[str], str] = str
+
+
+def _open_duckdb() -> Any:
+    con = duckdb.connect(":memory:")
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def bigquery_on_duckdb(sql: str) -> str:
+    """BigQuery SQL as DuckDB runs it, for lack of a BigQuery emulator: parsed as BigQuery (so
+    it must be BigQuery), then written by sqlglot for DuckDB. Only what DuckDB lacks is
+    changed: table layout (partitioning, clustering) is dropped, and CURRENT_DATETIME('UTC')
+    becomes DuckDB's UTC now. What the rules compute (text, time, ids, deletes, merges) is run
+    as BigQuery wrote it."""
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(sql, read="bigquery")
+    for layout in list(tree.find_all(exp.PartitionedByProperty, exp.ClusterProperty)):
+        layout.pop()
+    for now in list(tree.find_all(exp.CurrentDatetime)):
+        now.replace(sqlglot.parse_one("CAST(TIMEZONE('UTC', NOW()) AS TIMESTAMP)", read="duckdb"))
+    return tree.sql("duckdb")
+
+
+DUCKDB = Engine("duckdb", _open_duckdb)
+BIGQUERY_ON_DUCKDB = Engine("bigquery", _open_duckdb, bigquery_on_duckdb)
+_engine = [DUCKDB]
+_schemas = itertools.count(1)
+
+
+def postgres_engine(connect_server: Callable[[], Any]) -> Engine:
+    """PostgreSQL, each connection (from ``connect_server``) on a schema of its own, so tests never
+    see each other's tables."""
+
+    def open_schema() -> Any:
+        con = connect_server()
+        schema = f"rules_{os.getpid()}_{next(_schemas)}"
+        con.execute(f"CREATE SCHEMA {schema}")
+        con.execute(f"SET search_path TO {schema}")
+        con.execute("SET TIME ZONE 'UTC'")
+        return con
+
+    return Engine("postgres", open_schema)
+
+
+@contextmanager
+def using(engine: Engine) -> Iterator[Engine]:
+    """Run the helpers' SQL on ``engine`` inside the block."""
+    _engine.append(engine)
+    try:
+        yield engine
+    finally:
+        _engine.pop()
+
+
+@lru_cache(maxsize=64)
+def _statements(config: Config, mode: str, engine: Engine) -> tuple[str, ...]:
+    return tuple(engine.translate(s.sql) for s in compile(config, engine.dialect, mode))
 
 
 def extra_columns(config: Config) -> list[tuple[str, str]]:
@@ -90,7 +160,7 @@ def extra_columns(config: Config) -> list[tuple[str, str]]:
     return extra + [(c, "VARCHAR") for c in config.pass_through_columns]
 
 
-def create_pages(con: duckdb.DuckDBPyConnection, config: Config | None = None, exists_ok: bool = False) -> None:
+def create_pages(con: Any, config: Config | None = None, exists_ok: bool = False) -> None:
     """A ``pages`` table typed like Segment's, with the columns ``config`` reads (default settings: SPEC's)."""
     typed = [(c, "TIMESTAMP" if c in TIMESTAMP_COLUMNS else "VARCHAR") for c in SOURCE_COLUMNS]
     typed += extra_columns(config or Config())
@@ -98,29 +168,34 @@ def create_pages(con: duckdb.DuckDBPyConnection, config: Config | None = None, e
     con.execute(f"CREATE TABLE{exists} pages ({', '.join(f'{c} {t}' for c, t in typed)})")
 
 
-def connect(config: Config, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
-    """A DuckDB (UTC, in memory by default) with an empty ``pages`` table of the columns ``config`` reads."""
-    con = duckdb.connect(database)
-    con.execute("SET TimeZone = 'UTC'")
+def connect(config: Config, database: str | None = None) -> Any:
+    """A connection of the current engine (a DuckDB file when ``database`` names one), UTC, with
+    an empty ``pages`` table of the columns ``config`` reads."""
+    if database is None:
+        con = _engine[-1].open()
+    else:
+        con = duckdb.connect(database)
+        con.execute("SET TimeZone = 'UTC'")
     create_pages(con, config)
     return con
 
 
-def insert(con: duckdb.DuckDBPyConnection, rows: Iterable[Row]) -> None:
+def insert(con: Any, rows: Iterable[Row]) -> None:
     """Append rows to ``pages``; columns a row lacks are NULL."""
     names = table_columns(con, "pages")
     values = [[row.get(c) for c in names] for row in rows]
-    placeholder = f"({', '.join('?' * len(names))})"
+    mark = "?" if isinstance(con, duckdb.DuckDBPyConnection) else "%s"
+    placeholder = f"({', '.join([mark] * len(names))})"
     for start in range(0, len(values), 100):  # multi-row VALUES: executemany is slow in DuckDB
         chunk = values[start : start + 100]
         flat = [value for row in chunk for value in row]
         con.execute(f"INSERT INTO pages VALUES {', '.join([placeholder] * len(chunk))}", flat)
 
 
-def execute(con: duckdb.DuckDBPyConnection, config: Config, mode: str) -> None:
-    """Every statement of the compiled plan, in order."""
-    for statement in _statements(config, mode):
-        con.execute(statement.sql)
+def execute(con: Any, config: Config, mode: str) -> None:
+    """Every statement of the compiled plan for the current engine, in order."""
+    for sql in _statements(config, mode, _engine[-1]):
+        con.execute(sql)
 
 
 def fetch_row(con: Any, sql: str) -> tuple[Any, ...]:
@@ -130,11 +205,11 @@ def fetch_row(con: Any, sql: str) -> tuple[Any, ...]:
     return tuple(row)
 
 
-def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+def table_columns(con: Any, table: str) -> list[str]:
     return [d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
 
 
-def read_tables(con: duckdb.DuckDBPyConnection, names: Sequence[str] = TABLES) -> Tables:
+def read_tables(con: Any, names: Sequence[str] = TABLES) -> Tables:
     """Each table as a list of dicts (column order kept), in no particular row order."""
     out: Tables = {}
     for name in names:
@@ -144,7 +219,7 @@ def read_tables(con: duckdb.DuckDBPyConnection, names: Sequence[str] = TABLES) -
     return out
 
 
-def refreshed(rows: Iterable[Row], **config: Any) -> duckdb.DuckDBPyConnection:
+def refreshed(rows: Iterable[Row], **config: Any) -> Any:
     """A connection whose ``pages`` hold ``rows``, after a full refresh."""
     cfg = settings(**config)
     con = connect(cfg)
@@ -162,7 +237,7 @@ def build_tables(rows: Iterable[Row], **config: Any) -> Tables:
         con.close()
 
 
-def run_incremental(con: duckdb.DuckDBPyConnection, rows: Iterable[Row], **config: Any) -> Tables:
+def run_incremental(con: Any, rows: Iterable[Row], **config: Any) -> Tables:
     """Append ``rows`` to ``pages``, run incrementally with the same settings, read every table."""
     cfg = settings(**config)
     insert(con, rows)
@@ -216,6 +291,33 @@ def tables_of(path: Path, schema: str | None = None) -> dict[str, list[tuple[Any
         return {t: reference.canonical(read[prefix + t]) for t in TABLES}
     finally:
         con.close()
+
+
+# A child process running the CLI (argv[2:]) that kills itself (SIGKILL, no cleanup) right after
+# the argv[1]-th statement of the plan it executes: a run that dies at that point for real.
+KILLED_CHILD = """
+import os, signal, sys
+from sessionizer.cli import main
+from sessionizer.runner import Runner, Warehouse
+
+after, plan, seen = int(sys.argv[1]), set(), [0]
+real_execute, real_stage = Warehouse.execute, Runner.run_stage
+
+def run_stage(self, wh, stage, statements, mode):
+    plan.update(s.sql for s in statements)
+    return real_stage(self, wh, stage, statements, mode)
+
+def execute(self, sql):
+    result = real_execute(self, sql)
+    if sql in plan:
+        seen[0] += 1
+        if seen[0] == after:
+            os.kill(os.getpid(), signal.SIGKILL)
+    return result
+
+Runner.run_stage, Warehouse.execute = run_stage, execute
+main(sys.argv[2:])
+"""
 
 
 class Stop(Exception):

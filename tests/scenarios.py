@@ -3,7 +3,7 @@
 A scenario loads Segment ``pages`` rows into a warehouse's source table, runs the real
 ``Runner`` (or the CLI) against it, and compares all seven output tables row for row with what
 DuckDB gives for the same rows and the same runs. The same code runs against the Snowflake
-and Redshift emulators (tests/test_warehouses.py) and against real accounts (tests/test_live.py).
+and Redshift emulators and a PostgreSQL server (tests/test_warehouses.py) and against real accounts (tests/test_live.py).
 
 The history comes from ``sessionizer.generate.pages_sql`` run in DuckDB, the incremental batches
 are built here from it, deterministically from a seed; every warehouse then receives exactly
@@ -269,6 +269,8 @@ class DbApiWarehouse:
     quote: Callable[[str], str]
     placeholder: str = "%s"
     source_table: str = "pages"
+    # The warehouse's name for a type of PAGES_COLUMNS, where it differs.
+    column_type: Callable[[str], str] = str
     # When set, timestamp columns (as this predicate tells from cursor.description) are read as
     # text and parsed here: works around a driver or emulator that mangles NULL timestamps.
     timestamp_column: Callable[[Any], bool] | None = None
@@ -293,7 +295,7 @@ class DbApiWarehouse:
     def load(self, rows: Sequence[Row]) -> None:
         if not self._created:
             self.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
-            columns = ", ".join(f"{self.quote(name)} {kind}" for name, kind in PAGES_COLUMNS)
+            columns = ", ".join(f"{self.quote(name)} {self.column_type(kind)}" for name, kind in PAGES_COLUMNS)
             self.execute(f"CREATE TABLE {self.source} ({columns})")
             self._created = True
         names = ", ".join(self.quote(name) for name in COLUMN_NAMES)
@@ -375,6 +377,30 @@ def redshift_warehouse(url: str, connect_kwargs: dict[str, Any], schema: str) ->
         return con
 
     return DbApiWarehouse("redshift", url, connect, schema, lambda n: f'"{n}"')
+
+
+def bigquery_warehouse(url: str, project: str, dataset: str) -> DbApiWarehouse:
+    """A BigQuery dataset; the source columns typed as Segment's BigQuery loader types them."""
+
+    def connect() -> Any:
+        from google.cloud import bigquery
+        from google.cloud.bigquery import dbapi
+
+        return dbapi.connect(bigquery.Client(project=project))
+
+    def column_type(kind: str) -> str:
+        return "TIMESTAMP" if kind == "TIMESTAMP" else "STRING"
+
+    return DbApiWarehouse("bigquery", url, connect, dataset, lambda n: f"`{n}`", column_type=column_type)
+
+
+def postgres_warehouse(url: str, connect_kwargs: dict[str, Any], schema: str) -> DbApiWarehouse:
+    def connect() -> Any:
+        import psycopg
+
+        return psycopg.connect(**connect_kwargs, autocommit=True)
+
+    return DbApiWarehouse("postgres", url, connect, schema, lambda n: f'"{n}"')
 
 
 # --------------------------------------------------------------------------------------------

@@ -108,7 +108,7 @@ def test_compile_reads_the_config_file(cli: CliRunner, tmp_path: Path) -> None:
         (
             ["compile", "--dialect", "snowflake", "--source", "x/*.parquet"],
             1,
-            "Error: source: files are read on DuckDB only",
+            "Error: source: files are read on duckdb only",
         ),
         (["compile", "--config", "missing.yml"], 1, "Error: config: cannot read missing.yml"),
         (
@@ -250,3 +250,13 @@ def test_compile_needs_no_warehouse_driver() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "CREATE OR REPLACE TABLE segment_web_sessions" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("target", "dialect"),
+    [("bigquery://my-project-1/analytics", "bigquery"), ("postgresql://me@db:5432/app/analytics", "postgres")],
+)
+def test_compile_tells_the_dialect_from_the_target(cli: CliRunner, target: str, dialect: str) -> None:
+    result = cli.invoke(main, ["compile", "--target", target, "--source", "segment.pages"])
+    assert result.exit_code == 0, result.output
+    assert f"-- stage 1: prepare ({dialect}, full-refresh)" in result.output

@@ -155,6 +155,12 @@ def test_target_urls() -> None:
     )
     assert snow.display == "snowflake://me:***@acct-1/DB/ANALYTICS?warehouse=WH&role=R"
     assert "s3cr" not in repr(snow) and "s3cr" not in str(snow)
+    pg = parse_target("postgresql://me:pw@db.example:5432/app/analytics?sslmode=require")
+    assert (pg.dialect, pg.host, pg.port, pg.database, pg.schema, pg.options) == (
+        "postgres", "db.example", 5432, "app", "analytics", {"sslmode": "require"}
+    )  # fmt: skip
+    bq = parse_target("bigquery://my-project-1/analytics?location=EU")
+    assert (bq.dialect, bq.host, bq.schema, bq.options) == ("bigquery", "my-project-1", "analytics", {"location": "EU"})
     red = parse_target("redshift://me@host.example:5439/dev/analytics?ssl=false")
     assert (red.host, red.port, red.database, red.schema, red.options) == (
         "host.example",
@@ -168,7 +174,10 @@ def test_target_urls() -> None:
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("postgres://x@y/db", "is not a URL this tool knows"),
+        ("mysql://x@y/db", "is not a URL this tool knows"),
+        ("postgres://host:5432/db/s", "expected postgres://USER@HOST:PORT/DATABASE/SCHEMA"),
+        ("bigquery://my-project-1", "expected bigquery://PROJECT/DATASET"),
+        ("bigquery://Bad_Project/analytics", "expected bigquery://PROJECT/DATASET"),
         ("sessionizer.duckdb", "is not a URL this tool knows"),
         ("redshift://host:5439/dev", "expected redshift://USER@HOST:PORT/DATABASE/SCHEMA"),
         ("redshift://me@host:port/dev", "the port is not a number"),

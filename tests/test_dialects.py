@@ -11,11 +11,11 @@ import sqlglot
 from sqlglot import exp
 
 from sessionizer import Config, compile
-from sessionizer.dialects import DIALECT_NAMES, get_dialect
+from sessionizer.dialects import dialect_names, get_dialect
 from sessionizer.plan import STAGE_BY_NAME
 from tests import golden
 
-COMBINATIONS = [(d, m) for d in DIALECT_NAMES for m in golden.MODES]
+COMBINATIONS = [(d, m) for d in dialect_names() for m in golden.MODES]
 
 
 @pytest.mark.parametrize(("dialect", "mode"), COMBINATIONS)
@@ -39,6 +39,9 @@ def test_seconds_between_counts_boundaries_in_every_dialect() -> None:
             "duckdb": "SELECT DATE_DIFF('SECOND', a, b)",
             "snowflake": "SELECT DATEDIFF(SECOND, a, b)",
             "redshift": "SELECT DATEDIFF(SECOND, a, b)",
+            # Elapsed time elsewhere: boundaries crossed are the difference of whole seconds.
+            "postgres": "SELECT CAST(EXTRACT(epoch FROM CAST(DATE_TRUNC('SECOND', b) AS TIMESTAMP) - CAST(DATE_TRUNC('SECOND', a) AS TIMESTAMP)) AS BIGINT)",
+            "bigquery": "SELECT DATETIME_DIFF(DATETIME_TRUNC(b, SECOND), DATETIME_TRUNC(a, SECOND), SECOND)",
         },
     )
 
@@ -50,6 +53,8 @@ def test_trailing_window_is_timestamp_minus_interval() -> None:
             "duckdb": "SELECT w - INTERVAL '3' HOUR",
             "snowflake": "SELECT w - INTERVAL '3 HOUR'",
             "redshift": "SELECT w - INTERVAL '3 HOUR'",
+            "postgres": "SELECT w - INTERVAL '3 HOUR'",
+            "bigquery": "SELECT w - INTERVAL 3 HOUR",
         },
     )
 
@@ -61,16 +66,22 @@ def test_now_is_utc_without_time_zone() -> None:
             "duckdb": "SELECT CAST(TIMEZONE('UTC', NOW()) AS TIMESTAMP)",
             "snowflake": "SELECT SYSDATE()",
             "redshift": "SELECT GETDATE()",
+            "postgres": "SELECT CAST(CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS TIMESTAMP)",
+            "bigquery": "SELECT CURRENT_DATETIME('UTC')",
         },
     )
 
 
 def test_a_zoned_timestamp_is_converted_to_utc_not_through_the_session_zone() -> None:
-    tree = exp.select(get_dialect("duckdb").to_utc(exp.column("ts")))
-    assert {d: get_dialect(d).render(tree, pretty=False) for d in DIALECT_NAMES} == {
-        "duckdb": "SELECT CAST(ts AT TIME ZONE 'UTC' AS TIMESTAMP)",
-        "snowflake": "SELECT CAST(CONVERT_TIMEZONE('UTC', ts) AS TIMESTAMP)",
-        "redshift": "SELECT CAST(ts AT TIME ZONE 'UTC' AS TIMESTAMP)",
+    assert {
+        d: get_dialect(d).render(get_dialect(d).to_utc(exp.column("ts")).as_("t"), pretty=False)
+        for d in dialect_names()
+    } == {
+        "duckdb": "CAST(ts AT TIME ZONE 'UTC' AS TIMESTAMP) AS t",
+        "snowflake": "CAST(CONVERT_TIMEZONE('UTC', ts) AS TIMESTAMP) AS t",
+        "redshift": "CAST(ts AT TIME ZONE 'UTC' AS TIMESTAMP) AS t",
+        "postgres": "CAST(ts AT TIME ZONE 'UTC' AS TIMESTAMP) AS t",
+        "bigquery": "CAST(ts AS DATETIME) AS t",
     }
 
 
@@ -79,6 +90,8 @@ def test_user_table_names_are_quoted_in_the_case_each_warehouse_folds_to() -> No
         "duckdb": 'SELECT * FROM "raw"."order"',
         "snowflake": 'SELECT * FROM "RAW"."ORDER"',
         "redshift": 'SELECT * FROM "raw"."order"',
+        "postgres": 'SELECT * FROM "raw"."order"',
+        "bigquery": "SELECT * FROM `RAW`.`Order`",
     }.items():
         chosen = get_dialect(dialect)
         table = exp.Table(this=chosen.identifier("Order"), db=chosen.identifier("RAW"))
@@ -93,14 +106,21 @@ def test_text_casts_and_surrogate_key() -> None:
             "snowflake": "SELECT MD5(COALESCE(CAST(a AS VARCHAR), '_') || '-' || COALESCE(CAST(n AS VARCHAR), '_'))",
             # Redshift's bare VARCHAR is VARCHAR(256): the cast must not truncate.
             "redshift": "SELECT MD5(COALESCE(CAST(a AS VARCHAR(MAX)), '_') || '-' || COALESCE(CAST(n AS VARCHAR(MAX)), '_'))",
+            "postgres": "SELECT MD5(COALESCE(CAST(a AS TEXT), '_') || '-' || COALESCE(CAST(n AS TEXT), '_'))",
+            # BigQuery's MD5 gives bytes: hex, lower case, like everywhere else.
+            "bigquery": "SELECT TO_HEX(MD5(COALESCE(CAST(a AS STRING), '_') || '-' || COALESCE(CAST(n AS STRING), '_')))",
         },
     )
 
 
-def test_split_part_stays_split_part() -> None:
+def test_split_part_stays_split_part_where_it_exists() -> None:
     validate_all(
         "SELECT SPLIT_PART(SPLIT_PART(u, '(', 2), ' ', 1)",
-        write={d: "SELECT SPLIT_PART(SPLIT_PART(u, '(', 2), ' ', 1)" for d in DIALECT_NAMES},
+        write={
+            **{d: "SELECT SPLIT_PART(SPLIT_PART(u, '(', 2), ' ', 1)" for d in dialect_names() if d != "bigquery"},
+            # The n-th part of the text padded with n-1 delimiters: empty when there are fewer parts.
+            "bigquery": "SELECT SPLIT(SPLIT(CONCAT(u, '('), '(')[OFFSET(1)], ' ')[OFFSET(0)]",
+        },
     )
 
 
@@ -152,7 +172,7 @@ def _all_sql(dialect: str) -> list[str]:
     return [s.sql for mode in golden.MODES for s in compile(config, dialect, mode)]
 
 
-@pytest.mark.parametrize("dialect", DIALECT_NAMES)
+@pytest.mark.parametrize("dialect", dialect_names())
 def test_every_statement_parses_back_in_its_own_dialect(dialect: str) -> None:
     for sql in _all_sql(dialect):
         assert len(sqlglot.parse(sql, read=dialect)) == 1, sql
@@ -190,7 +210,7 @@ def test_trap_ignore_nulls_is_not_relied_on() -> None:
         "SELECT LAST_VALUE(u IGNORE NULLS) OVER (ORDER BY t) FROM x", read="redshift", write="postgres"
     )[0]
     assert "IGNORE NULLS" not in dropped  # the trap, still there in this sqlglot
-    for dialect in DIALECT_NAMES:
+    for dialect in dialect_names():
         assert not any("IGNORE NULLS" in sql.upper() for sql in _all_sql(dialect))
 
 
@@ -223,3 +243,63 @@ def test_snowflake_transactions_hold_no_ddl() -> None:
                 inside = False
             elif inside:
                 assert statement.sql.split()[0] not in ("CREATE", "DROP", "ALTER"), statement.sql
+
+
+# -- statement shapes: each dialect's own, or a clear error --------------------------------------
+
+
+@pytest.mark.parametrize("dialect", dialect_names())
+def test_the_staged_batch_is_a_table_never_a_view(dialect: str) -> None:
+    """The batch is read after page_views changed: it must hold what was read, so a table."""
+    creates = [
+        tree
+        for s in compile(golden.golden_config(), dialect, "incremental")
+        for tree in [sqlglot.parse_one(s.sql, read=dialect)]
+        if isinstance(tree, exp.Create) and tree.this.name == "sessionizer_batch"
+    ]
+    assert len(creates) == 1 and creates[0].kind == "TABLE", creates
+    assert creates[0].find(exp.TemporaryProperty) is not None
+
+
+def test_bigquery_deletes_say_which_rows_without_using() -> None:
+    """BigQuery's DELETE takes no USING and no DELETE or UPDATE goes without WHERE there; the
+    pending rows become a correlated EXISTS on the same condition."""
+    for sql in _all_sql("bigquery"):
+        tree = sqlglot.parse_one(sql, read="bigquery")
+        if isinstance(tree, (exp.Delete, exp.Update)):
+            assert tree.args.get("where") is not None and not tree.args.get("using"), sql
+    delete = sqlglot.parse_one(
+        "DELETE FROM a.t USING a.p AS pending WHERE t.k = pending.k AND t.ts >= pending.ts", read="duckdb"
+    )
+    assert isinstance(delete, exp.Delete)
+    assert get_dialect("bigquery").render(delete, pretty=False) == (
+        "DELETE FROM a.t WHERE EXISTS(SELECT 1 FROM a.p AS pending WHERE t.k = pending.k AND t.ts >= pending.ts)"
+    )
+    assert "USING" in get_dialect("postgres").render(delete, pretty=False)
+
+
+@pytest.mark.parametrize(
+    "canonical",
+    [
+        "SELECT SPLIT_PART(u, 'aba', 2)",  # padding could form the delimiter across the join
+        "SELECT SPLIT_PART(u, d, 2)",  # not a constant
+        "DELETE FROM t AS x USING p WHERE x.k = p.k",  # an aliased target the subquery cannot name
+    ],
+)
+def test_a_rewrite_that_cannot_keep_the_meaning_raises(canonical: str) -> None:
+    from sessionizer.errors import CompileError
+
+    tree = sqlglot.parse_one(canonical, read="duckdb")
+    assert isinstance(tree, exp.Expression)
+    with pytest.raises(CompileError, match="cannot"):
+        get_dialect("bigquery").render(tree)
+
+
+def test_bigquery_tables_are_partitioned_by_day_and_clustered_by_the_visitor() -> None:
+    creates = [s for s in _all_sql("bigquery") if s.startswith("CREATE OR REPLACE TABLE `analytics`.segment_web_")]
+    heads = {s.split()[4]: " ".join(s.split(" AS")[0].split()[5:]) for s in creates}
+    assert heads["`analytics`.segment_web_page_views"] == "PARTITION BY DATE(tstamp) CLUSTER BY anonymous_id"
+    assert heads["`analytics`.segment_web_sessions"] == (
+        "PARTITION BY DATE(session_start_tstamp) CLUSTER BY blended_user_id"
+    )
+    assert heads["`analytics`.segment_web_user_stitching"] == "CLUSTER BY anonymous_id"

@@ -4,7 +4,9 @@ Random streams of page views for a few visitors and users arrive in random batch
 events, duplicates within and across batches (earlier and later received_at), identify calls
 that set and move user_ids, equal timestamps and gaps at exactly the cutoff. After EVERY
 incremental run all six tables (and the rejected rows) must equal the SPEC reference over the
-same input, row for row; the final state must also equal a real full refresh.
+same input, row for row; the final state must also equal a real full refresh. The same streams
+run on DuckDB (delete+insert and MERGE upserts), on PostgreSQL, and as BigQuery's SQL translated
+back to DuckDB.
 """
 
 from __future__ import annotations
@@ -12,17 +14,29 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sessionizer import Config
 from sessionizer.compiler import Compiler
 from sessionizer.dialects import WriteStrategy
+from sessionizer.dialects.bigquery import BigQuery
 from sessionizer.dialects.duckdb import DuckDB
+from sessionizer.dialects.postgres import Postgres
 from sessionizer.plan import Mode
 from tests import reference
-from tests.helpers import TABLES, connect, insert, package_mapping, read_tables, table_columns
+from tests.emulators.postgres import PostgresEmulator
+from tests.helpers import (
+    TABLES,
+    bigquery_on_duckdb,
+    connect,
+    insert,
+    package_mapping,
+    postgres_engine,
+    read_tables,
+    table_columns,
+    using,
+)
 
 EVENT_BASE = datetime(2024, 3, 1)
 LOAD_BASE = datetime(2024, 4, 1)
@@ -91,7 +105,7 @@ def streams(draw: st.DrawFn) -> list[list[dict[str, Any]]]:
     return batches
 
 
-def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
+def snapshot(con: Any) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
     """Each table's columns and its rows, sorted, for exact comparison."""
     return {
         t: (list(rows[0]) if rows else table_columns(con, t), reference.canonical(rows))
@@ -124,7 +138,11 @@ class DuckDBWithMerge(DuckDB):
 
 PLANS = {
     strategy: {mode: [s.sql for s in Compiler(CONFIG, dialect).compile(mode)] for mode in Mode}
-    for strategy, dialect in (("delete+insert", DuckDB()), ("merge", DuckDBWithMerge()))
+    for strategy, dialect in (("delete+insert", DuckDB()), ("merge", DuckDBWithMerge()), ("postgres", Postgres()))
+}
+# BigQuery's plan (MERGE, DELETE … WHERE EXISTS, its time and text functions) translated back to DuckDB.
+PLANS["bigquery"] = {
+    mode: [bigquery_on_duckdb(s.sql) for s in Compiler(CONFIG, BigQuery()).compile(mode)] for mode in Mode
 }
 
 
@@ -155,7 +173,24 @@ def test_every_incremental_run_equals_a_full_refresh(batches: list[list[dict[str
 
 
 @settings(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow],
-          max_examples=max(1, settings.default.max_examples // 4))  # fmt: skip
+          max_examples=max(1, settings().max_examples // 4))  # fmt: skip
 @given(batches=streams())
 def test_every_incremental_run_equals_a_full_refresh_with_merge_upserts(batches: list[list[dict[str, Any]]]) -> None:
     check_stream(batches, "merge")
+
+
+@settings(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow],
+          max_examples=max(1, settings().max_examples // 8))  # fmt: skip
+@given(batches=streams())
+def test_every_incremental_run_equals_a_full_refresh_on_postgres(
+    postgres_emulator: PostgresEmulator, batches: list[list[dict[str, Any]]]
+) -> None:
+    with using(postgres_engine(postgres_emulator.connect)):
+        check_stream(batches, "postgres")
+
+
+@settings(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow],
+          max_examples=max(1, settings().max_examples // 8))  # fmt: skip
+@given(batches=streams())
+def test_every_incremental_run_equals_a_full_refresh_in_bigquery_sql(batches: list[list[dict[str, Any]]]) -> None:
+    check_stream(batches, "bigquery")

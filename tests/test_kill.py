@@ -19,31 +19,7 @@ from pathlib import Path
 import pytest
 
 from sessionizer import Config, compile
-from tests.helpers import history, later_batch, load_pages, reference_tables, tables_of
-
-CHILD = """
-import os, signal, sys
-from sessionizer.cli import main
-from sessionizer.runner import Runner, Warehouse
-
-after, plan, seen = int(sys.argv[1]), set(), [0]
-real_execute, real_stage = Warehouse.execute, Runner.run_stage
-
-def run_stage(self, wh, stage, statements, mode):
-    plan.update(s.sql for s in statements)
-    return real_stage(self, wh, stage, statements, mode)
-
-def execute(self, sql):
-    result = real_execute(self, sql)
-    if sql in plan:
-        seen[0] += 1
-        if seen[0] == after:
-            os.kill(os.getpid(), signal.SIGKILL)
-    return result
-
-Runner.run_stage, Warehouse.execute = run_stage, execute
-main(sys.argv[2:])
-"""
+from tests.helpers import KILLED_CHILD, history, later_batch, load_pages, reference_tables, tables_of
 
 SAMPLE = 6
 
@@ -73,7 +49,7 @@ def test_killed_runs_leave_whole_tables_and_a_rerun_finishes(tmp_path: Path, mod
         db = tmp_path / f"killed-{after}.duckdb"
         shutil.copy(prepared, db)
         child = subprocess.run(
-            [sys.executable, "-c", CHILD, str(after), *args, "--target", f"duckdb:///{db}"],
+            [sys.executable, "-c", KILLED_CHILD, str(after), *args, "--target", f"duckdb:///{db}"],
             capture_output=True, text=True, timeout=120,
         )  # fmt: skip
         assert child.returncode == -signal.SIGKILL, child.stderr

@@ -52,7 +52,8 @@ def test_emulator_and_slow_markers_follow_the_rules(pytester: pytest.Pytester) -
         result = pytester.runpytest_inprocess("--collect-only", "-q", "-p", "tests.conftest", *args)
         return sorted(line.split("::")[1] for line in result.outlines if "::" in line)
 
-    assert collected() == ["test_on_each[redshift]", "test_on_each[snowflake]", "test_plain", "test_talks"]
-    assert collected("-m", "emulator") == ["test_on_each[redshift]", "test_on_each[snowflake]", "test_talks"]
+    on_each = ["test_on_each[postgres]", "test_on_each[redshift]", "test_on_each[snowflake]"]
+    assert collected() == [*on_each, "test_plain", "test_talks"]
+    assert collected("-m", "emulator") == [*on_each, "test_talks"]
     assert collected("-m", "not emulator") == ["test_plain"]
     assert collected("-m", "slow") == ["test_long"]

@@ -4,6 +4,8 @@ Snowflake: SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER, SNOWFLAKE_PASSWORD, SNOWFLAKE_DATA
 SNOWFLAKE_WAREHOUSE (optional SNOWFLAKE_ROLE).
 Redshift: REDSHIFT_HOST, REDSHIFT_USER, REDSHIFT_PASSWORD, REDSHIFT_DATABASE (optional
 REDSHIFT_PORT, default 5439).
+BigQuery: BIGQUERY_PROJECT, with application default credentials or GOOGLE_APPLICATION_CREDENTIALS
+(and `pip install 'sessionizer[bigquery]'`).
 
 Each test writes into a schema of its own and drops it afterwards.
 """
@@ -21,6 +23,7 @@ import pytest
 from tests.scenarios import (
     DbApiWarehouse,
     Scenario,
+    bigquery_warehouse,
     redshift_warehouse,
     refuses_changed_settings,
     snowflake_warehouse,
@@ -36,6 +39,8 @@ SNOWFLAKE_ENV = (
     "SNOWFLAKE_WAREHOUSE",
 )
 REDSHIFT_ENV = ("REDSHIFT_HOST", "REDSHIFT_USER", "REDSHIFT_PASSWORD", "REDSHIFT_DATABASE")
+# BigQuery: the project; credentials are the application default ones or GOOGLE_APPLICATION_CREDENTIALS.
+BIGQUERY_ENV = ("BIGQUERY_PROJECT",)
 
 
 def _require(names: tuple[str, ...]) -> dict[str, str]:
@@ -93,7 +98,19 @@ def live_redshift() -> Iterator[DbApiWarehouse]:
     yield from _dropping_schema(redshift_warehouse(url, connect_kwargs, schema))
 
 
-@pytest.mark.parametrize("name", ["live_snowflake", "live_redshift"])
+@pytest.fixture
+def live_bigquery() -> Iterator[DbApiWarehouse]:
+    env = _require(BIGQUERY_ENV)
+    pytest.importorskip("google.cloud.bigquery", reason="live test: pip install 'sessionizer[bigquery]'")
+    dataset = _schema_name()
+    url = f"bigquery://{env['BIGQUERY_PROJECT']}/{dataset}"
+    yield from _dropping_schema(bigquery_warehouse(url, env["BIGQUERY_PROJECT"], dataset))
+
+
+LIVE = ["live_snowflake", "live_redshift", "live_bigquery"]
+
+
+@pytest.mark.parametrize("name", LIVE)
 def test_live_full_refresh_then_incremental_batches_match_duckdb(
     name: str, request: pytest.FixtureRequest, duckdb_reference: DbApiWarehouse
 ) -> None:
@@ -101,7 +118,7 @@ def test_live_full_refresh_then_incremental_batches_match_duckdb(
     Scenario(warehouse, duckdb_reference).run_all()
 
 
-@pytest.mark.parametrize("name", ["live_snowflake", "live_redshift"])
+@pytest.mark.parametrize("name", LIVE)
 def test_live_changed_settings_refuse_naming_full_refresh(name: str, request: pytest.FixtureRequest) -> None:
     warehouse: DbApiWarehouse = request.getfixturevalue(name)
     refuses_changed_settings(warehouse)

@@ -1,4 +1,4 @@
-"""Every rule of SPEC.md, one test each, on the real compiled SQL run by DuckDB.
+"""Every rule of SPEC.md, one test each, on the real compiled SQL run by DuckDB and PostgreSQL.
 
 Each test builds a few hand-made ``pages`` rows (tests.helpers.page), runs the full-refresh plan
 and asserts on values of the six tables. The last tests compare a couple of thousand generated
@@ -76,6 +76,8 @@ def session_numbers(tables: Tables) -> dict[str, int]:
         out[pv["page_view_id"]] = numbers[0]
     return out
 
+
+pytestmark = pytest.mark.usefixtures("engine")  # each test on DuckDB, then on PostgreSQL
 
 # --------------------------------------------------------------------------------------------
 # (1) segment_web_page_views: dedupe

@@ -19,7 +19,7 @@ from sqlglot import exp
 from sessionizer import Config, compile
 from sessionizer.cli import main
 from sessionizer.compiler import _environment
-from sessionizer.dialects import DIALECT_NAMES
+from sessionizer.dialects import dialect_names
 from sessionizer.errors import SourceError
 from sessionizer.plan import SOURCE_COLUMNS
 from sessionizer.runner import Runner
@@ -110,7 +110,7 @@ def test_compiled_sql_touches_only_our_tables_and_the_source() -> None:
         exp.Transaction,
         exp.Commit,
     )
-    for dialect in DIALECT_NAMES:
+    for dialect in dialect_names():
         for mode in ("full-refresh", "incremental"):
             for statement in compile(golden_config(), dialect, mode):
                 trees = sqlglot.parse(statement.sql, read=dialect)
@@ -148,6 +148,36 @@ def test_a_password_never_appears_in_output_or_errors(monkeypatch: pytest.Monkey
         assert SECRET not in text and quote(SECRET, safe="") not in text
     compiled = CliRunner().invoke(main, ["compile", "--target", url])
     assert compiled.exit_code == 0 and "127.0.0.1" not in compiled.output
+
+
+@pytest.mark.parametrize("dialect", dialect_names())
+def test_every_dialects_secrets_are_masked_whichever_target_is_used(
+    dialect: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The registry, not a list kept elsewhere, says what to mask: a secret variable a dialect
+    declares is masked in every target, and a password written in any dialect's URL is masked in
+    the parsed target and in the errors about it."""
+    from urllib.parse import quote
+
+    from sessionizer.dialects import registry
+    from sessionizer.errors import TargetError
+    from sessionizer.targets import mask, parse_target
+
+    declared = registry()[dialect]
+    assert declared.CREDENTIALS_HINT or declared.DEFAULT_URL, f"{dialect} says nowhere how to give credentials"
+    values = {name: f"{SECRET}-{n}" for n, name in enumerate(declared.SECRET_ENV)}
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    echoed = f"driver said: {' '.join(values.values())} rejected"  # as some drivers do
+    assert all(v not in mask(echoed, parse_target(None).secrets) for v in values.values()), echoed
+    for scheme in declared.SCHEMES:
+        url = f"{scheme}://me:{quote(SECRET, safe='')}@host:1/db/analytics"
+        try:
+            target = parse_target(url)
+            shown = f"{target} {target!r} {target.display}"
+        except TargetError as err:
+            shown = str(err)
+        assert SECRET not in shown and quote(SECRET, safe="") not in shown, shown
 
 
 def test_secrets_are_masked_in_warehouse_errors(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

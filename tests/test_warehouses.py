@@ -1,4 +1,5 @@
-"""The end-to-end scenarios on Snowflake and Redshift, through their real drivers, against emulators.
+"""The end-to-end scenarios on Snowflake, Redshift and PostgreSQL, through their real drivers,
+against emulators and a real PostgreSQL server.
 
 Each test runs the same loads and runs on the emulator and on DuckDB, and after every run
 compares the six tables and the rejected rows row for row (see tests/scenarios.py).
@@ -11,10 +12,12 @@ from collections.abc import Iterator
 import pytest
 
 from tests.emulators.base import Place
+from tests.emulators.postgres import PostgresEmulator
 from tests.emulators.snowflake import SnowflakeEmulator
 from tests.scenarios import (
     DbApiWarehouse,
     Scenario,
+    postgres_warehouse,
     redshift_warehouse,
     refuses_changed_settings,
     snowflake_warehouse,
@@ -29,6 +32,8 @@ def warehouse(emulator_place: Place) -> Iterator[DbApiWarehouse]:
         warehouse = snowflake_warehouse(
             place.url, place.emulator.connect_kwargs, place.database, place.schema, timestamps_as_text=True
         )
+    elif isinstance(place.emulator, PostgresEmulator):
+        warehouse = postgres_warehouse(place.url, place.emulator.connect_kwargs, place.schema)
     else:
         warehouse = redshift_warehouse(place.url, place.emulator.connect_kwargs, place.schema)
     yield warehouse
@@ -88,22 +93,21 @@ def test_runs_stopped_mid_stage_leave_whole_tables_and_the_next_run_finishes(
     assert len(stops) == len(steps) - 1
 
 
-def test_a_second_run_waits_for_the_lease_of_the_first(warehouse: DbApiWarehouse) -> None:
-    """Warehouses have no lock a crash releases: a lease row keeps a second run out, clearly."""
+def test_a_second_run_is_kept_out_while_the_first_holds_the_lock(warehouse: DbApiWarehouse) -> None:
+    """A lease row where the warehouse has no lock a crash releases; PostgreSQL's advisory lock
+    is released with the connection. Either way a second run is refused, clearly."""
     from sessionizer.errors import StateError
-    from sessionizer.runner import LeaseLock, Runner
+    from sessionizer.runner import Runner
     from tests.scenarios import generate_pages, run, scenario_config
 
     warehouse.load(generate_pages(20, 1))
     runner = Runner(scenario_config(warehouse.source), warehouse.url)
     with runner.warehouse() as wh:
-        for tree in runner.compiler.ensure_schema():
-            wh.execute(runner.dialect.render(tree, pretty=False))
-        first = LeaseLock(wh, runner.compiler.tables["lock"])
-        first.acquire()
-        with pytest.raises(StateError, match=r"another sessionizer run \(.*\) is writing to these tables"):
+        held = runner.lock(wh)
+        with pytest.raises(StateError, match=r"another sessionizer run.* is writing to these tables"):
             run(warehouse)
-        first.release()
+        if held:
+            held.release()
     assert run(warehouse).mode == "full-refresh"
 
 
@@ -147,3 +151,52 @@ def test_status_and_report_read_the_warehouse_as_they_read_duckdb(
     run(warehouse)
     finished = collect(runners[0])
     assert finished["ok"] and finished["last_run"]["mode"] == "incremental"
+
+
+@pytest.mark.parametrize("emulator_place", ["postgres"], indirect=True)
+def test_a_postgres_run_killed_anywhere_leaves_whole_tables_and_does_not_block_the_next(
+    warehouse: DbApiWarehouse, duckdb_reference: DbApiWarehouse
+) -> None:
+    """SIGKILL, no cleanup: the server rolls back the open transaction and releases the run's
+    advisory lock, so every table is as it was or as it should be and a plain rerun finishes."""
+    import signal
+    import subprocess
+    import sys
+
+    from sessionizer import compile
+    from tests.helpers import KILLED_CHILD
+    from tests.scenarios import (
+        OUTPUT_TABLES,
+        PASS_THROUGH,
+        generate_pages,
+        incremental_batches,
+        run,
+        scenario_config,
+        table_rows,
+    )
+
+    history = generate_pages(60, 5)
+    steps = [(True, history), *((False, batch.rows) for batch in incremental_batches(history, 5)), (True, [])]
+    config = scenario_config(warehouse.source)
+    sizes = {
+        full: len(compile(config, "postgres", "full-refresh" if full else "incremental")) for full in (True, False)
+    }
+    for number, (full, rows) in enumerate(steps):
+        for target in (warehouse, duckdb_reference):
+            target.load(rows)
+        run(duckdb_reference, full_refresh=full)
+        if number:  # the first full refresh builds the tables to kill in
+            before = {t: table_rows(warehouse, t) for t in OUTPUT_TABLES}
+            after = 1 + (number * 7) % sizes[full]
+            args = ["run", "--quiet", "--target", warehouse.url, "--source", warehouse.source,
+                    "--pass-through-columns", ",".join(PASS_THROUGH), *(["--full-refresh"] if full else [])]  # fmt: skip
+            child = subprocess.run([sys.executable, "-c", KILLED_CHILD, str(after), *args],
+                                   capture_output=True, text=True, timeout=120)  # fmt: skip
+            assert child.returncode == -signal.SIGKILL, child.stderr
+            for table in OUTPUT_TABLES:
+                assert table_rows(warehouse, table) in (before[table], table_rows(duckdb_reference, table)), (
+                    f"{table} half-written after a kill at statement {after} of step {number}"
+                )
+        run(warehouse, full_refresh=full)
+        for table in OUTPUT_TABLES:
+            assert table_rows(warehouse, table) == table_rows(duckdb_reference, table), f"{table} after step {number}"

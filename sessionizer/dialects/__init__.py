@@ -1,21 +1,30 @@
 """Warehouses as adapters: one class per dialect, differences stated as class data.
 
+This package is the only place that knows the warehouses: every class defined in one of its
+modules is registered (a new warehouse is one new module), and it declares its URL scheme, the
+environment variables holding its secrets, how it connects and whether it reads files. Shared
+code asks the registry and the class, never for a warehouse by name.
+
 The compiler builds every statement as a sqlglot tree in DuckDB's dialect (our canonical one) and
 hands it here. A dialect says how it is written (which table properties it takes, whether it can
 replace a table in one statement, MERGE or DELETE+INSERT), rewrites the few nodes that differ, and
-renders SQL text at the edge. Shared code never asks which dialect it is talking to.
+renders SQL text at the edge.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
+import importlib
 import os
+import pkgutil
 import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlglot import exp
 
+from sessionizer.dialects.transforms import Transform
 from sessionizer.errors import CompileError, TargetError
 
 if TYPE_CHECKING:
@@ -39,8 +48,11 @@ class Case(enum.Enum):
 
     LOWER = "lower"
     UPPER = "upper"
+    AS_WRITTEN = "as written"  # names are case-sensitive, quoted or not
 
     def fold(self, name: str) -> str:
+        if self is Case.AS_WRITTEN:
+            return name
         return name.upper() if self is Case.UPPER else name.lower()
 
 
@@ -49,6 +61,23 @@ class Dialect:
 
     name: ClassVar[str]
     sqlglot_dialect: ClassVar[str]
+
+    # -- what shared code asks instead of naming a warehouse ------------------------------------
+    # URL schemes of this warehouse's targets, the first one canonical.
+    SCHEMES: ClassVar[tuple[str, ...]]
+    # What follows "scheme://" in a target URL, as error messages show it.
+    URL_SHAPE: ClassVar[str] = "USER@HOST:PORT/DATABASE/SCHEMA"
+    # Environment variables holding secrets (the password's first): masked wherever we print.
+    SECRET_ENV: ClassVar[tuple[str, ...]] = ()
+    # One line on how to give credentials, for messages about missing ones.
+    CREDENTIALS_HINT: ClassVar[str] = ""
+    # The pip extra that installs the driver (None: it comes with sessionizer).
+    EXTRA: ClassVar[str | None] = None
+    # Whether the source may be files (Parquet/CSV/JSON, globs) rather than a table.
+    READS_FILES: ClassVar[bool] = False
+    # A URL that needs no setup at all, where there is one: the canonical dialect's is the default.
+    DEFAULT_URL: ClassVar[str | None] = None
+
     # CREATE OR REPLACE TABLE … AS is atomic: readers see the old table until the new one is in.
     SUPPORTS_REPLACE_TABLE: ClassVar[bool] = True
     # Upserts of stages whose rows are never removed; other stages always delete+insert.
@@ -65,21 +94,19 @@ class Dialect:
     CTE_HINTS: ClassVar[bool] = True
     # Words the warehouse reserves beyond those sqlglot's generator already knows to quote.
     RESERVED_WORDS: ClassVar[frozenset[str]] = frozenset()
+    # Statement shapes this warehouse writes its own way: pure tree rewrites, applied in order
+    # before rendering (see transforms.py).
+    TRANSFORMS: ClassVar[tuple[Transform, ...]] = ()
     # The case unquoted identifiers fold to, in which a user's table and schema names are quoted.
     IDENTIFIER_CASE: ClassVar[Case] = Case.LOWER
     # Column types that carry a time zone, as str() of a cursor.description type_code.
     ZONED_TYPES: ClassVar[frozenset[str]] = frozenset()
-
-    # -- credentials: the ways this warehouse takes a login, so that a missing one is named before
-    # the driver is called (the driver's words for it are an error code: "251006: Password is empty").
-    # Environment variables holding secrets, the password's first; none: the warehouse needs no login.
-    SECRET_ENV: ClassVar[tuple[str, ...]] = ()
-    # Other ways to log in the driver takes instead of a password: environment variables (a key
-    # file) and URL query keys (SSO, IAM, tokens, a password written as a query key).
+    # Other ways to log in the driver takes instead of a password (SECRET_ENV): environment
+    # variables (a key file) and URL query keys (SSO, IAM, tokens, a password written as a query
+    # key), so that a missing login is named before the driver is called (its words for it are an
+    # error code: "251006: Password is empty").
     LOGIN_ENV: ClassVar[tuple[str, ...]] = ()
     LOGIN_OPTIONS: ClassVar[tuple[str, ...]] = ()
-    # One line on how to give credentials, for messages about missing ones.
-    CREDENTIALS_HINT: ClassVar[str] = ""
 
     @classmethod
     def reserved_words(cls) -> frozenset[str]:
@@ -113,11 +140,22 @@ class Dialect:
         """Physical layout of a stage's table (CLUSTER BY, DISTKEY/SORTKEY…); none by default."""
         return []
 
+    def session_lock(self, key: str) -> exp.Expression | None:
+        """A query answering TRUE when this connection took the warehouse's own lock on ``key``,
+        held until the connection ends (a run that dies releases it); None where there is none
+        and a lease row stands in."""
+        return None
+
+    def columns_catalog(self, schema: str | None) -> exp.Table:
+        """The catalog view listing the columns of the tables in ``schema``."""
+        return exp.table_("columns", db="information_schema")
+
     def now_utc(self) -> exp.Expression:
         return exp.maybe_parse(self.NOW_UTC, dialect=self.sqlglot_dialect)
 
     def _rewrite(self, tree: exp.Expression) -> exp.Expression:
-        """The nodes this warehouse writes its own way: UTC "now", CTE hints it does not take."""
+        """The nodes this warehouse writes its own way: UTC "now", CTE hints it does not take,
+        then its TRANSFORMS."""
         now = self.now_utc()
 
         def rewrite(node: exp.Expression) -> exp.Expression:
@@ -130,7 +168,10 @@ class Dialect:
                 node.set("materialized", None)
             return node
 
-        return tree.transform(rewrite, copy=False)
+        tree = tree.transform(rewrite, copy=False)
+        for transform in self.TRANSFORMS:
+            tree = transform(tree)
+        return tree
 
     def render(self, tree: exp.Expression, pretty: bool = True) -> str:
         """SQL text of one statement in this dialect; unsupported constructs raise."""
@@ -177,9 +218,12 @@ class Dialect:
         ]
 
     def create_temp_table(self, name: str, query: exp.Query) -> list[exp.Expression]:
-        """A session-scoped scratch table, replaced if a failed run left one behind."""
+        """A session-scoped scratch table (a real table: read after the tables it came from have
+        changed, it must hold what was read), replaced if a failed run left one behind."""
         table = exp.Table(this=exp.to_identifier(name))
-        return [self.create_table_as(table, query, replace=True, temporary=True)]
+        if self.SUPPORTS_REPLACE_TABLE:
+            return [self.create_table_as(table, query, replace=True, temporary=True)]
+        return [drop_table(table), self.create_table_as(table.copy(), query, temporary=True)]
 
     def upsert(
         self, table: exp.Table, columns: Sequence[str], query: exp.Query, unique_key: str,
@@ -194,7 +238,33 @@ class Dialect:
             return [merge(table, columns, query, unique_key)]
         return [delete, exp.insert(query, table.copy(), columns=list(columns))]
 
-    # -- connecting ----------------------------------------------------------------------------
+    # -- targets and connecting --------------------------------------------------------------------
+
+    @classmethod
+    def url_example(cls) -> str:
+        return f"{cls.SCHEMES[0]}://{cls.URL_SHAPE}"
+
+    @classmethod
+    def parse_url(cls, url: str, secrets: tuple[str, ...]) -> Target:
+        """A target URL of the shape USER@HOST[:PORT]/DATABASE/SCHEMA; other shapes override this."""
+        from sessionizer.targets import server_target
+
+        return server_target(cls.name, url, secrets, cls.url_example())
+
+    def file_source(self, path: str) -> exp.Expression:
+        """The canonical SQL that reads ``path`` (a file or glob), where READS_FILES."""
+        raise NotImplementedError
+
+    def driver(self, module: str) -> Any:
+        """Import the warehouse's driver (inside connect), or say which extra installs it."""
+        try:
+            return importlib.import_module(module)
+        except ImportError:
+            raise TargetError(f"the {self.name} target needs: pip install 'sessionizer[{self.EXTRA}]'") from None
+
+    def password(self, target: Target) -> str | None:
+        """The password written in the URL, else the one in the first of SECRET_ENV."""
+        return target.password or (os.environ.get(self.SECRET_ENV[0]) if self.SECRET_ENV else None)
 
     def check_credentials(self, target: Target) -> None:
         """Refuse before connecting when the target gives no way to log in, naming the ways."""
@@ -278,16 +348,36 @@ def _suffixed(table: exp.Table, suffix: str) -> exp.Table:
     return staged
 
 
+@functools.cache
+def registry() -> dict[str, type[Dialect]]:
+    """Every dialect by name: the classes defined in this package's modules, canonical first."""
+    found: dict[str, type[Dialect]] = {}
+    for module in pkgutil.iter_modules(__path__):
+        loaded = importlib.import_module(f"{__name__}.{module.name}")
+        for value in vars(loaded).values():
+            if isinstance(value, type) and issubclass(value, Dialect) and value.__module__ == loaded.__name__:
+                found[value.name] = value
+    return dict(sorted(found.items(), key=lambda item: (item[0] != CANONICAL, item[0])))
+
+
+def dialect_names() -> tuple[str, ...]:
+    return tuple(registry())
+
+
+def for_url(url: str) -> type[Dialect] | None:
+    """The dialect whose target URLs start like ``url`` (its scheme://), if any."""
+    scheme, sep, _ = url.partition("://")
+    return next((d for d in registry().values() if sep and scheme.lower() in d.SCHEMES), None)
+
+
+def secret_env() -> tuple[str, ...]:
+    """The secret environment variables of every dialect: masked whichever target is in use."""
+    return tuple(name for dialect in registry().values() for name in dialect.SECRET_ENV)
+
+
 def get_dialect(name: str) -> Dialect:
     """The dialect called ``name``; an unknown name lists the known ones."""
-    from sessionizer.dialects.duckdb import DuckDB
-    from sessionizer.dialects.redshift import Redshift
-    from sessionizer.dialects.snowflake import Snowflake
-
-    known: dict[str, type[Dialect]] = {d.name: d for d in (DuckDB, Snowflake, Redshift)}
+    known = registry()
     if name not in known:
         raise CompileError(f"unknown dialect {name!r}; choose one of: {', '.join(known)}")
     return known[name]()
-
-
-DIALECT_NAMES = ("duckdb", "snowflake", "redshift")

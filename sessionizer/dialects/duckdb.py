@@ -6,10 +6,13 @@ from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import unquote, urlsplit
+
+from sqlglot import exp
 
 from sessionizer.dialects import Dialect
-from sessionizer.errors import StateError
-from sessionizer.targets import Target
+from sessionizer.errors import StateError, TargetError
+from sessionizer.targets import Target, url_options
 
 # Settings a target URL may carry (duckdb:///f.duckdb?memory_limit=4GB&threads=2).
 CONNECT_SETTINGS = ("memory_limit", "threads", "temp_directory", "max_temp_directory_size", "preserve_insertion_order",
@@ -27,6 +30,10 @@ RUN_SETTINGS = {"max_vacuum_tasks": "0"}
 class DuckDB(Dialect):
     name: ClassVar[str] = "duckdb"
     sqlglot_dialect: ClassVar[str] = "duckdb"
+    SCHEMES: ClassVar[tuple[str, ...]] = ("duckdb",)
+    URL_SHAPE: ClassVar[str] = "/path/file.duckdb"
+    DEFAULT_URL: ClassVar[str | None] = "duckdb:///sessionizer.duckdb"
+    READS_FILES: ClassVar[bool] = True
     # NOW() is TIMESTAMPTZ; our timestamps are UTC without time zone.
     NOW_UTC: ClassVar[str] = "CAST(TIMEZONE('UTC', NOW()) AS TIMESTAMP)"
     # TIMESTAMPTZ columns, and Parquet timestamps adjusted to UTC, which DuckDB reads as such.
@@ -48,13 +55,25 @@ class DuckDB(Dialect):
     # page views the per-stage commits were a quarter of an incremental run.
     ONE_TRANSACTION_PER_RUN: ClassVar[bool] = True
 
+    @classmethod
+    def parse_url(cls, url: str, secrets: tuple[str, ...]) -> Target:
+        """duckdb:///relative/file.duckdb, duckdb:////absolute/file.duckdb, or duckdb:// (in memory)."""
+        path = unquote(url.split("://", 1)[1].split("?", 1)[0])
+        path = path[1:] if path.startswith("/") else path
+        return Target(cls.name, url, path=path or ":memory:", options=url_options(urlsplit(url)), secrets=secrets)
+
+    def file_source(self, path: str) -> exp.Expression:
+        lowered = path.lower()
+        reader = (
+            "read_parquet" if ".parquet" in lowered else "read_json_auto" if ".json" in lowered else "read_csv_auto"
+        )
+        return exp.Anonymous(this=reader, expressions=[exp.Literal.string(path)])
+
     def connect(self, target: Target) -> Any:
         import duckdb
 
         unknown = set(target.options) - set(CONNECT_SETTINGS)
         if unknown:
-            from sessionizer.errors import TargetError
-
             raise TargetError(
                 f"unknown duckdb setting(s) {', '.join(sorted(unknown))}; allowed: {', '.join(CONNECT_SETTINGS)}"
             )

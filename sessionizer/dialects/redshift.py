@@ -6,12 +6,11 @@ delete+insert, which Redshift runs well inside one transaction.
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlglot import exp
 
-from sessionizer.dialects import Dialect, drop_table, engine_words
+from sessionizer.dialects import Dialect, engine_words
 from sessionizer.targets import Target, coerce_option
 
 if TYPE_CHECKING:
@@ -26,9 +25,11 @@ _FIELDS = (("M", ""), ("D", "; "), ("H", "; hint: "))
 class Redshift(Dialect):
     name: ClassVar[str] = "redshift"
     sqlglot_dialect: ClassVar[str] = "redshift"
+    SCHEMES: ClassVar[tuple[str, ...]] = ("redshift",)
     SECRET_ENV: ClassVar[tuple[str, ...]] = ("REDSHIFT_PASSWORD",)
     LOGIN_OPTIONS: ClassVar[tuple[str, ...]] = ("password", "iam", "credentials_provider")
     CREDENTIALS_HINT: ClassVar[str] = "set REDSHIFT_PASSWORD, or add iam=true (and the connector's IAM keys) to the URL"
+    EXTRA: ClassVar[str | None] = "redshift"
     SUPPORTS_REPLACE_TABLE: ClassVar[bool] = False
     NOW_UTC: ClassVar[str] = "GETDATE()"
     CTE_HINTS: ClassVar[bool] = False
@@ -39,13 +40,6 @@ class Redshift(Dialect):
         return [
             exp.DistKeyProperty(this=exp.to_identifier(stage.dist_key)),
             exp.SortKeyProperty(this=[exp.to_identifier(c) for c in stage.sort_key], compound=False),
-        ]
-
-    def create_temp_table(self, name: str, query: exp.Query) -> list[exp.Expression]:
-        table = exp.Table(this=exp.to_identifier(name))
-        return [
-            drop_table(table),
-            self.create_table_as(table.copy(), query, temporary=True),
         ]
 
     def error_text(self, err: BaseException) -> str:
@@ -62,16 +56,10 @@ class Redshift(Dialect):
         return engine_words(": ".join(words)) if words else super().error_text(err)
 
     def connect(self, target: Target) -> Any:
-        try:
-            import redshift_connector
-        except ImportError:
-            from sessionizer.errors import TargetError
-
-            raise TargetError("the redshift target needs: pip install 'sessionizer[redshift]'") from None
+        redshift_connector = self.driver("redshift_connector")
         kwargs: dict[str, Any] = {k: coerce_option(v) for k, v in target.options.items()}
         kwargs.update(host=target.host, port=target.port or 5439, user=target.user, database=target.database or "dev")
-        password = target.password or os.environ.get("REDSHIFT_PASSWORD")
-        if password:
+        if password := self.password(target):
             kwargs["password"] = password
         con = redshift_connector.connect(**kwargs)
         con.autocommit = True

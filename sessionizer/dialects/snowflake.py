@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 class Snowflake(Dialect):
     name: ClassVar[str] = "snowflake"
     sqlglot_dialect: ClassVar[str] = "snowflake"
+    SCHEMES: ClassVar[tuple[str, ...]] = ("snowflake",)
+    URL_SHAPE: ClassVar[str] = "USER@ACCOUNT/DATABASE/SCHEMA"
     SECRET_ENV: ClassVar[tuple[str, ...]] = ("SNOWFLAKE_PASSWORD", "SNOWFLAKE_PRIVATE_KEY_PASSPHRASE")
     LOGIN_ENV: ClassVar[tuple[str, ...]] = ("SNOWFLAKE_PRIVATE_KEY_PATH",)
     LOGIN_OPTIONS: ClassVar[tuple[str, ...]] = ("password", "authenticator", "token", "private_key_file")
@@ -30,6 +32,7 @@ class Snowflake(Dialect):
         "set SNOWFLAKE_PASSWORD, or for key-pair auth SNOWFLAKE_PRIVATE_KEY_PATH (and "
         "SNOWFLAKE_PRIVATE_KEY_PASSPHRASE if the key is encrypted)"
     )
+    EXTRA: ClassVar[str | None] = "snowflake"
     WRITE_STRATEGY: ClassVar[WriteStrategy] = WriteStrategy.MERGE
     # SYSDATE() is UTC without time zone; CURRENT_TIMESTAMP follows the session's time zone.
     NOW_UTC: ClassVar[str] = "SYSDATE()"
@@ -61,10 +64,7 @@ class Snowflake(Dialect):
         super().check_credentials(target)
 
     def connect(self, target: Target) -> Any:
-        try:
-            import snowflake.connector
-        except ImportError:
-            raise TargetError("the snowflake target needs: pip install 'sessionizer[snowflake]'") from None
+        connector = self.driver("snowflake.connector")
         kwargs: dict[str, Any] = {k: coerce_option(v) for k, v in target.options.items()}
         kwargs.update(user=target.user, account=target.host, autocommit=True)
         if target.database:
@@ -76,8 +76,6 @@ class Snowflake(Dialect):
             kwargs["private_key_file"] = key_path
             if os.environ.get("SNOWFLAKE_PRIVATE_KEY_PASSPHRASE"):
                 kwargs["private_key_file_pwd"] = os.environ["SNOWFLAKE_PRIVATE_KEY_PASSPHRASE"]
-        else:
-            password = target.password or os.environ.get("SNOWFLAKE_PASSWORD")
-            if password:
-                kwargs["password"] = password
-        return snowflake.connector.connect(**kwargs)
+        elif password := self.password(target):
+            kwargs["password"] = password
+        return connector.connect(**kwargs)

@@ -9,7 +9,7 @@ from itertools import groupby
 from pathlib import Path
 
 from sessionizer import Config, compile
-from sessionizer.dialects import DIALECT_NAMES
+from sessionizer.dialects import dialect_names
 
 HERE = Path(__file__).parent
 MODES = ("full-refresh", "incremental")
@@ -43,7 +43,7 @@ def path(dialect: str, mode: str) -> Path:
 
 def write_all() -> list[Path]:
     written = []
-    for dialect in DIALECT_NAMES:
+    for dialect in dialect_names():
         for mode in MODES:
             folder = path(dialect, mode)
             folder.mkdir(parents=True, exist_ok=True)

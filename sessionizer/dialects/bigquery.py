@@ -1,0 +1,184 @@
+"""BigQuery: CREATE OR REPLACE TABLE … PARTITION BY day CLUSTER BY visitor, and MERGE for upserts.
+
+Our TIMESTAMP (UTC, no time zone) is BigQuery's DATETIME, so time functions are DATETIME_*. Its
+DELETE takes no USING and, like UPDATE, needs a WHERE; SPLIT_PART does not exist; a query
+without FROM takes no WHERE. Each of these is a small rewrite below. Temporary tables and
+multi-statement transactions need a session, so a connection is one BigQuery session.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import unquote, urlsplit
+
+from sqlglot import exp
+
+from sessionizer.dialects import Case, Dialect, WriteStrategy
+from sessionizer.dialects.transforms import (
+    Transform,
+    bottom_up,
+    delete_using_as_exists,
+    every_row_named,
+    seconds_between_truncated,
+)
+from sessionizer.errors import CompileError, TargetError
+from sessionizer.targets import Target, mask, target_schema, url_options
+
+if TYPE_CHECKING:
+    from sessionizer.plan import Stage
+
+# A project id (optionally domain-scoped, example.com:project).
+_PROJECT = re.compile(r"^([a-z0-9.-]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+
+
+def as_datetime_functions(tree: exp.Expression) -> exp.Expression:
+    """Differences and truncations of our timestamps are DATETIME_DIFF / DATETIME_TRUNC: BigQuery's
+    TIMESTAMP_* and DATE_* functions take other types, and it converts none of them implicitly."""
+
+    def rewrite(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.DateDiff):
+            return exp.DatetimeDiff(this=node.this, expression=node.expression, unit=node.args.get("unit"))
+        if isinstance(node, exp.TimestampTrunc):
+            return exp.DatetimeTrunc(this=node.this, unit=node.args.get("unit"))
+        return node
+
+    return bottom_up(tree, rewrite)
+
+
+def split_part_as_split(tree: exp.Expression) -> exp.Expression:
+    """SPLIT_PART(s, d, n) → SPLIT(CONCAT(s, d × (n-1)), d)[OFFSET(n-1)]: the padding makes the
+    n-th part exist, and empty when s has fewer parts, as SPLIT_PART gives; NULL stays NULL.
+    Padding could create a delimiter across the join when the delimiter's end equals its start,
+    so such a delimiter (or one that is not a constant) is refused."""
+
+    def rewrite(node: exp.Expression) -> exp.Expression:
+        if not isinstance(node, exp.SplitPart):
+            return node
+        delimiter, index = node.args.get("delimiter"), node.args.get("part_index")
+        if not (isinstance(delimiter, exp.Literal) and delimiter.is_string and isinstance(index, exp.Literal)):
+            raise CompileError(f"bigquery: cannot write SPLIT_PART without a constant delimiter and part: {node.sql()}")
+        text, part = delimiter.this, int(index.this)
+        if part < 1 or not text or any(text[:k] == text[-k:] for k in range(1, len(text))):
+            raise CompileError(f"bigquery: cannot write SPLIT_PART with delimiter {text!r} and part {part}")
+        padded = exp.func("CONCAT", node.this, exp.Literal.string(text * (part - 1))) if part > 1 else node.this
+        split = exp.Split(this=padded, expression=delimiter.copy())
+        return exp.Bracket(this=split, expressions=[exp.Literal.number(part - 1)], offset=0, safe=False)
+
+    return bottom_up(tree, rewrite)
+
+
+def interval_count_as_number(tree: exp.Expression) -> exp.Expression:
+    """INTERVAL '3' HOUR → INTERVAL 3 HOUR, the form BigQuery documents for one date part."""
+    for interval in tree.find_all(exp.Interval):
+        count = interval.this
+        if isinstance(count, exp.Literal) and count.is_string and count.this.isdigit():
+            interval.set("this", exp.Literal.number(count.this))
+    return tree
+
+
+def from_for_where(tree: exp.Expression) -> exp.Expression:
+    """A SELECT with WHERE but no FROM reads one row of UNNEST([1]): BigQuery refuses WHERE there."""
+    for select in tree.find_all(exp.Select):
+        if select.args.get("where") and not select.args.get("from_"):
+            one_row = exp.Unnest(expressions=[exp.Array(expressions=[exp.Literal.number(1)])])
+            select.set("from_", exp.From(this=one_row))
+    return tree
+
+
+def nulls_last_in_aggregate_windows(tree: exp.Expression) -> exp.Expression:
+    """ORDER BY x (nulls last) inside an aggregate's window → ORDER BY x IS NULL, x: BigQuery sorts
+    NULLs first and takes no NULLS LAST there, so the order says it with a key that is never NULL."""
+    for window in tree.find_all(exp.Window):
+        order = window.args.get("order")
+        if not isinstance(window.this, exp.AggFunc) or order is None:
+            continue
+        keys: list[exp.Expression] = []
+        for key in order.expressions:
+            if isinstance(key, exp.Ordered) and not key.args.get("desc") and not key.args.get("nulls_first"):
+                keys.append(exp.Ordered(this=exp.Is(this=key.this.copy(), expression=exp.null()), nulls_first=True))
+                key.set("nulls_first", True)
+            keys.append(key)
+        order.set("expressions", keys)
+    return tree
+
+
+class BigQuery(Dialect):
+    name: ClassVar[str] = "bigquery"
+    sqlglot_dialect: ClassVar[str] = "bigquery"
+    SCHEMES: ClassVar[tuple[str, ...]] = ("bigquery",)
+    URL_SHAPE: ClassVar[str] = "PROJECT/DATASET"
+    # Credentials are a key file or the application default ones, never a value in the environment.
+    CREDENTIALS_HINT: ClassVar[str] = (
+        "use application default credentials (gcloud auth application-default login) "
+        "or set GOOGLE_APPLICATION_CREDENTIALS to a service account key file"
+    )
+    EXTRA: ClassVar[str | None] = "bigquery"
+    # Dataset and table names are case-sensitive: quoted as the user wrote them.
+    IDENTIFIER_CASE: ClassVar[Case] = Case.AS_WRITTEN
+    # Segment's loader writes TIMESTAMP (an instant) columns; ours are DATETIME in UTC.
+    ZONED_TYPES: ClassVar[frozenset[str]] = frozenset({"TIMESTAMP"})
+    WRITE_STRATEGY: ClassVar[WriteStrategy] = WriteStrategy.MERGE
+    NOW_UTC: ClassVar[str] = "CURRENT_DATETIME('UTC')"
+    CTE_HINTS: ClassVar[bool] = False
+    TRANSFORMS: ClassVar[tuple[Transform, ...]] = (
+        delete_using_as_exists,
+        every_row_named,
+        seconds_between_truncated,
+        as_datetime_functions,
+        split_part_as_split,
+        interval_count_as_number,
+        from_for_where,
+        nulls_last_in_aggregate_windows,
+    )
+
+    def to_utc(self, column: exp.Expression) -> exp.Expression:
+        """A TIMESTAMP cast to DATETIME is its UTC wall time (our TIMESTAMP renders as DATETIME)."""
+        return exp.cast(column, exp.DataType.build("TIMESTAMP"))
+
+    def table_properties(self, stage: Stage) -> list[exp.Expression]:
+        """Partitioned by the day of the stage's timestamp, clustered by its visitor (or user)."""
+        cluster = exp.ClusterProperty(expressions=[exp.column(stage.dist_key)])
+        if stage.day_key is None:
+            return [cluster]
+        return [exp.PartitionedByProperty(this=exp.func("DATE", exp.column(stage.day_key))), cluster]
+
+    def columns_catalog(self, schema: str | None) -> exp.Table:
+        """Each dataset has its own INFORMATION_SCHEMA."""
+        if schema is None:
+            raise CompileError("bigquery: the target names no dataset (bigquery://PROJECT/DATASET)")
+        return exp.table_("COLUMNS", db="INFORMATION_SCHEMA", catalog=schema)
+
+    @classmethod
+    def parse_url(cls, url: str, secrets: tuple[str, ...]) -> Target:
+        """bigquery://PROJECT/DATASET?location=EU (query keys go to the client's jobs)."""
+        parts = urlsplit(url)
+        project = unquote(parts.netloc)
+        segments = [unquote(s) for s in parts.path.strip("/").split("/") if s]
+        if not _PROJECT.match(project) or len(segments) != 1:
+            raise TargetError(f"target {mask(url, secrets)!r}: expected {cls.url_example()}")
+        return Target(
+            cls.name, url, host=project, database=project, schema=target_schema(segments),
+            options=url_options(parts), secrets=secrets,
+        )  # fmt: skip
+
+    def connect(self, target: Target) -> Any:
+        """A DB-API connection whose queries all run in one new BigQuery session."""
+        bigquery = self.driver("google.cloud.bigquery")
+        dbapi = self.driver("google.cloud.bigquery.dbapi")
+        client = bigquery.Client(project=target.host, location=target.options.get("location"))
+        started = client.query("SELECT 1", job_config=bigquery.QueryJobConfig(create_session=True))
+        started.result()
+        session = bigquery.ConnectionProperty("session_id", started.session_info.session_id)
+        client.default_query_job_config = bigquery.QueryJobConfig(
+            connection_properties=[session],
+            default_dataset=f"{target.host}.{target.schema}",
+        )
+        return dbapi.connect(client)
+
+    def disconnect(self, connection: Any) -> None:
+        """End the session (and its temporary tables) rather than leave it to time out."""
+        try:
+            connection.cursor().execute("CALL BQ.ABORT_SESSION()")
+        finally:
+            connection.close()

@@ -1,0 +1,219 @@
+MERGE INTO `analytics`.segment_web_page_views__sessionized AS target
+USING (
+  WITH pending AS (
+    SELECT
+      anonymous_id,
+      MIN(from_tstamp) AS from_tstamp,
+      MIN(session_from_tstamp) AS session_from_tstamp,
+      MAX(restitched) AS restitched
+    FROM `analytics`.sessionizer_pending_anonymous_ids
+    GROUP BY
+      anonymous_id
+  ), anchor AS (
+    SELECT
+      sessionized.anonymous_id,
+      MAX(sessionized.page_view_number) AS page_view_number,
+      MAX(sessionized.tstamp) AS tstamp
+    FROM `analytics`.segment_web_page_views__sessionized AS sessionized
+    JOIN pending
+      ON pending.anonymous_id = sessionized.anonymous_id
+      AND sessionized.tstamp < pending.from_tstamp
+    GROUP BY
+      sessionized.anonymous_id
+  ), earlier_sessions AS (
+    SELECT
+      sessions.anonymous_id,
+      COUNT(*) AS __sz_sessions
+    FROM `analytics`.segment_web_sessions__initial AS sessions
+    JOIN pending
+      ON pending.anonymous_id = sessions.anonymous_id
+      AND sessions.session_start_tstamp < pending.from_tstamp
+    GROUP BY
+      sessions.anonymous_id
+  ), page_views AS (
+    SELECT
+      page_views.page_view_id,
+      page_views.anonymous_id,
+      page_views.user_id,
+      page_views.received_at_tstamp,
+      page_views.sent_at_tstamp,
+      page_views.tstamp,
+      page_views.page_url,
+      page_views.page_url_host,
+      page_views.page_url_path,
+      page_views.page_title,
+      page_views.page_url_query,
+      page_views.referrer,
+      page_views.referrer_host,
+      page_views.utm_source,
+      page_views.utm_medium,
+      page_views.utm_campaign,
+      page_views.utm_term,
+      page_views.utm_content,
+      page_views.gclid,
+      page_views.ip,
+      page_views.user_agent,
+      page_views.device,
+      page_views.context_locale,
+      page_views.device_category,
+      COALESCE(anchor.page_view_number, 0) AS __sz_numbered_before,
+      anchor.tstamp AS __sz_previous_tstamp,
+      COALESCE(earlier_sessions.__sz_sessions, 0) AS __sz_sessions_before
+    FROM `analytics`.segment_web_page_views AS page_views
+    JOIN pending
+      ON pending.anonymous_id = page_views.anonymous_id
+      AND page_views.tstamp >= pending.from_tstamp
+    LEFT JOIN anchor
+      ON anchor.anonymous_id = page_views.anonymous_id
+    LEFT JOIN earlier_sessions
+      ON earlier_sessions.anonymous_id = page_views.anonymous_id
+  ), numbered AS (
+    SELECT
+      page_view_id,
+      anonymous_id,
+      __sz_sessions_before,
+      __sz_numbered_before + ROW_NUMBER() OVER (PARTITION BY anonymous_id ORDER BY tstamp NULLS LAST, page_view_id NULLS LAST) AS page_view_number,
+      DATETIME_DIFF(
+        DATETIME_TRUNC(tstamp, SECOND),
+        DATETIME_TRUNC(
+          COALESCE(
+            LAG(tstamp) OVER (
+              PARTITION BY anonymous_id
+              ORDER BY tstamp IS NULL, tstamp, page_view_id IS NULL, page_view_id
+            ),
+            __sz_previous_tstamp
+          ),
+          SECOND
+        ),
+        SECOND
+      ) AS __sz_inactivity_s
+    FROM page_views
+  ), sessions AS (
+    SELECT
+      page_view_id,
+      anonymous_id,
+      page_view_number,
+      __sz_sessions_before + COUNT(CASE WHEN __sz_inactivity_s IS NULL OR __sz_inactivity_s > 1200 THEN 1 END) OVER (
+        PARTITION BY anonymous_id
+        ORDER BY page_view_number IS NULL, page_view_number
+        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+      ) AS session_number
+    FROM numbered
+  )
+  SELECT
+    page_views.page_view_id,
+    page_views.anonymous_id,
+    page_views.user_id,
+    page_views.received_at_tstamp,
+    page_views.sent_at_tstamp,
+    page_views.tstamp,
+    page_views.page_url,
+    page_views.page_url_host,
+    page_views.page_url_path,
+    page_views.page_title,
+    page_views.page_url_query,
+    page_views.referrer,
+    page_views.referrer_host,
+    page_views.utm_source,
+    page_views.utm_medium,
+    page_views.utm_campaign,
+    page_views.utm_term,
+    page_views.utm_content,
+    page_views.gclid,
+    page_views.ip,
+    page_views.user_agent,
+    page_views.device,
+    page_views.context_locale,
+    page_views.device_category,
+    sessions.page_view_number,
+    TO_HEX(
+      MD5(
+        COALESCE(CAST(sessions.anonymous_id AS STRING), '_dbt_utils_surrogate_key_null_') || '-' || COALESCE(CAST(sessions.session_number AS STRING), '_dbt_utils_surrogate_key_null_')
+      )
+    ) AS session_id
+  FROM sessions
+  JOIN page_views
+    ON page_views.page_view_id = sessions.page_view_id
+) AS source
+ON target.page_view_id = source.page_view_id
+WHEN MATCHED THEN UPDATE SET
+  anonymous_id = source.anonymous_id,
+  user_id = source.user_id,
+  received_at_tstamp = source.received_at_tstamp,
+  sent_at_tstamp = source.sent_at_tstamp,
+  tstamp = source.tstamp,
+  page_url = source.page_url,
+  page_url_host = source.page_url_host,
+  page_url_path = source.page_url_path,
+  page_title = source.page_title,
+  page_url_query = source.page_url_query,
+  referrer = source.referrer,
+  referrer_host = source.referrer_host,
+  utm_source = source.utm_source,
+  utm_medium = source.utm_medium,
+  utm_campaign = source.utm_campaign,
+  utm_term = source.utm_term,
+  utm_content = source.utm_content,
+  gclid = source.gclid,
+  ip = source.ip,
+  user_agent = source.user_agent,
+  device = source.device,
+  context_locale = source.context_locale,
+  device_category = source.device_category,
+  page_view_number = source.page_view_number,
+  session_id = source.session_id
+WHEN NOT MATCHED THEN INSERT (
+  page_view_id,
+  anonymous_id,
+  user_id,
+  received_at_tstamp,
+  sent_at_tstamp,
+  tstamp,
+  page_url,
+  page_url_host,
+  page_url_path,
+  page_title,
+  page_url_query,
+  referrer,
+  referrer_host,
+  utm_source,
+  utm_medium,
+  utm_campaign,
+  utm_term,
+  utm_content,
+  gclid,
+  ip,
+  user_agent,
+  device,
+  context_locale,
+  device_category,
+  page_view_number,
+  session_id
+) VALUES (
+  source.page_view_id,
+  source.anonymous_id,
+  source.user_id,
+  source.received_at_tstamp,
+  source.sent_at_tstamp,
+  source.tstamp,
+  source.page_url,
+  source.page_url_host,
+  source.page_url_path,
+  source.page_title,
+  source.page_url_query,
+  source.referrer,
+  source.referrer_host,
+  source.utm_source,
+  source.utm_medium,
+  source.utm_campaign,
+  source.utm_term,
+  source.utm_content,
+  source.gclid,
+  source.ip,
+  source.user_agent,
+  source.device,
+  source.context_locale,
+  source.device_category,
+  source.page_view_number,
+  source.session_id
+);
