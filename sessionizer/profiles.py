@@ -2,18 +2,16 @@
 
 profiles.yml is found as dbt finds it (``DBT_PROFILES_DIR``, then ``~/.dbt``); its values may use
 ``{{ env_var('X') }}`` and ``{{ env_var('X', 'default') }}``. Each dbt adapter's fields become one
-of our targets through a small function in ``DBT_ADAPTERS``; secrets go into the Target's secret
-fields, never into its URL, so they are never shown.
+of our targets through the dialect that declares it (``Dialect.DBT_ADAPTER`` and
+``from_dbt_output``); secrets go into the Target's secret fields, never into its URL.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
 
 from sessionizer.errors import ConfigError, TargetError
 from sessionizer.targets import Target, environment_secrets
@@ -52,62 +50,6 @@ def _render(value: Any, where: str) -> Any:
         raise ConfigError("profile", f"{where}: cannot render {value!r}: {err}") from None
 
 
-def _required(output: dict[str, Any], adapter: str, *keys: str) -> list[str]:
-    missing = [k for k in keys if output.get(k) in (None, "")]
-    if missing:
-        raise ConfigError("profile", f"the {adapter} output lacks {', '.join(missing)}")
-    return [str(output[k]) for k in keys]
-
-
-def _secrets(*values: Any) -> tuple[str, ...]:
-    return tuple(str(v) for v in (*values, *environment_secrets()) if v)
-
-
-def _duckdb(output: dict[str, Any]) -> Target:
-    """dbt-duckdb: path (default in memory), schema (default main), settings."""
-    from sessionizer.dialects.duckdb import CONNECT_SETTINGS
-
-    path = str(output.get("path") or ":memory:")
-    options = {k: str(v) for k, v in (output.get("settings") or {}).items() if k in CONNECT_SETTINGS}
-    query = f"?{urlencode(options)}" if options else ""
-    return Target("duckdb", f"duckdb:///{path}{query}", path=path, options=options,
-                  schema=output.get("schema") or "main", secrets=_secrets())  # fmt: skip
-
-
-def _snowflake(output: dict[str, Any]) -> Target:
-    """dbt-snowflake: password, or key-pair auth (private_key_path + private_key_passphrase)."""
-    account, user, database, schema = _required(output, "snowflake", "account", "user", "database", "schema")
-    shown = {k: str(output[k]) for k in ("warehouse", "role", "authenticator") if output.get(k)}
-    options = dict(shown)
-    if output.get("private_key_path"):
-        options["private_key_file"] = shown["private_key_file"] = str(output["private_key_path"])
-    passphrase = output.get("private_key_passphrase")
-    if passphrase:
-        options["private_key_file_pwd"] = str(passphrase)
-    password = output.get("password")
-    url = f"snowflake://{quote(user)}@{account}/{database}/{schema}" + (f"?{urlencode(shown)}" if shown else "")
-    return Target("snowflake", url, host=account, user=user, password=None if password is None else str(password),
-                  database=database, schema=schema, options=options, secrets=_secrets(password, passphrase))  # fmt: skip
-
-
-def _redshift(output: dict[str, Any]) -> Target:
-    """dbt-redshift: host, port, user, password, dbname, schema."""
-    host, user, database, schema = _required(output, "redshift", "host", "user", "dbname", "schema")
-    port = int(output.get("port") or 5439)
-    password = output.get("password")
-    return Target("redshift", f"redshift://{quote(user)}@{host}:{port}/{database}/{schema}", host=host, port=port,
-                  user=user, password=None if password is None else str(password), database=database,
-                  schema=schema, secrets=_secrets(password))  # fmt: skip
-
-
-# dbt adapter type → our target. A warehouse we add gets one entry here.
-DBT_ADAPTERS: dict[str, Callable[[dict[str, Any]], Target]] = {
-    "duckdb": _duckdb,
-    "snowflake": _snowflake,
-    "redshift": _redshift,
-}
-
-
 def load_profile(name: str, target_name: str | None = None, path: Path | None = None) -> Target:
     """The Target of output ``target_name`` (default: the profile's ``target``) of profile ``name``."""
     import yaml
@@ -132,12 +74,13 @@ def load_profile(name: str, target_name: str | None = None, path: Path | None = 
             "profile-target", f"profile {name!r} has no output {chosen!r}; outputs: {', '.join(outputs) or 'none'}"
         )
     output = _render(outputs[chosen], f"{name}.outputs.{chosen}")
-    adapter = output.get("type")
-    if adapter not in DBT_ADAPTERS:
-        raise TargetError(
-            f"profile {name!r} output {chosen!r} is of type {adapter!r}; sessionizer reads {', '.join(DBT_ADAPTERS)}"
-        )
-    return DBT_ADAPTERS[adapter](output)
+    from sessionizer.dialects import for_dbt_adapter
+
+    try:
+        dialect = for_dbt_adapter(output.get("type"))
+    except TargetError as err:
+        raise TargetError(f"profile {name!r} output {chosen!r}: {err}") from None
+    return dialect.from_dbt_output(output, environment_secrets())
 
 
 # dbt-segment's vars → sessionizer.yml keys.

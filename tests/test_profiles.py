@@ -53,9 +53,25 @@ segment:
       dbname: dev
       schema: analytics
       connect_timeout: 2
+    pg:
+      type: postgres
+      host: db.internal
+      user: dbt
+      password: "{{ env_var('SNOWFLAKE_PW') }}"
+      dbname: analytics
+      schema: segment
     bq:
       type: bigquery
+      project: my-project
+      dataset: segment
+      location: EU
+      keyfile: /keys/sa.json
+    bq_no_dataset:
+      type: bigquery
       project: p
+    spark:
+      type: spark
+      host: h
 """
 
 
@@ -92,13 +108,29 @@ def test_each_adapter_becomes_a_target_with_its_secrets_apart(cli: CliRunner, mo
     assert SECRET not in keys.display and SECRET not in repr(keys) and keys.password is None
     red = load_profile("segment", "red")
     assert red.display == "redshift://dbt@127.0.0.1:9/dev/analytics" and red.password == SECRET
+    pg = load_profile("segment", "pg")
+    assert pg.display == "postgres://dbt@db.internal:5432/analytics/segment" and pg.password == SECRET
+    assert SECRET in pg.secrets and SECRET not in repr(pg)
+    bq = load_profile("segment", "bq")
+    assert bq.display == "bigquery://my-project/segment?location=EU&keyfile=%2Fkeys%2Fsa.json"
+    assert (bq.dialect, bq.host, bq.schema, bq.options) == ("bigquery", "my-project", "segment",
+            {"location": "EU", "keyfile": "/keys/sa.json"})  # fmt: skip
 
 
 @pytest.mark.parametrize(
     ("target", "error", "message"),
     [
-        ("bq", TargetError, "is of type 'bigquery'; sessionizer reads duckdb, snowflake, redshift"),
-        ("prod", ConfigError, "profile 'segment' has no output 'prod'; outputs: dev, snow, snow_keys, red, bq"),
+        (
+            "spark",
+            TargetError,
+            "a dbt output of type 'spark': sessionizer reads duckdb, bigquery, postgres, redshift, snowflake",
+        ),
+        ("bq_no_dataset", ConfigError, "the bigquery output lacks dataset"),
+        (
+            "prod",
+            ConfigError,
+            "profile 'segment' has no output 'prod'; outputs: dev, snow, snow_keys, red, pg, bq, bq_no_dataset, spark",
+        ),
     ],
 )
 def test_unusable_outputs_say_why(cli: CliRunner, target: str, error: type[Exception], message: str) -> None:

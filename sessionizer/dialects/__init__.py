@@ -240,6 +240,28 @@ class Dialect:
 
     # -- targets and connecting --------------------------------------------------------------------
 
+    # dbt's adapter type whose profiles.yml outputs this warehouse reads (None: no dbt adapter),
+    # and the port a server target takes when neither the URL nor the profile names one.
+    DBT_ADAPTER: ClassVar[str | None] = None
+    DEFAULT_PORT: ClassVar[int | None] = None
+
+    @classmethod
+    def from_dbt_output(cls, output: dict[str, Any], secrets: tuple[str, ...]) -> Target:
+        """A dbt profiles.yml output as our target; this shape (host, port, user, password, dbname,
+        schema) is dbt-postgres' and dbt-redshift's. The password goes into the Target's secret
+        fields, never into its URL."""
+        from urllib.parse import quote
+
+        from sessionizer.targets import Target
+
+        host, user, database, schema = dbt_fields(output, cls.name, "host", "user", "dbname", "schema")
+        port = int(output.get("port") or cls.DEFAULT_PORT or 0) or None
+        password = output.get("password")
+        where = f"{host}:{port}" if port else host
+        return Target(cls.name, f"{cls.SCHEMES[0]}://{quote(user)}@{where}/{database}/{schema}", host=host,
+                      port=port, user=user, password=None if password is None else str(password),
+                      database=database, schema=schema, secrets=(*secrets, *([str(password)] if password else [])))  # fmt: skip
+
     @classmethod
     def url_example(cls) -> str:
         return f"{cls.SCHEMES[0]}://{cls.URL_SHAPE}"
@@ -358,6 +380,24 @@ def registry() -> dict[str, type[Dialect]]:
             if isinstance(value, type) and issubclass(value, Dialect) and value.__module__ == loaded.__name__:
                 found[value.name] = value
     return dict(sorted(found.items(), key=lambda item: (item[0] != CANONICAL, item[0])))
+
+
+def dbt_fields(output: dict[str, Any], adapter: str, *keys: str) -> list[str]:
+    """The values of ``keys`` in a dbt profile output, or one error naming every missing one."""
+    from sessionizer.errors import ConfigError
+
+    missing = [k for k in keys if output.get(k) in (None, "")]
+    if missing:
+        raise ConfigError("profile", f"the {adapter} output lacks {', '.join(missing)}")
+    return [str(output[k]) for k in keys]
+
+
+def for_dbt_adapter(adapter: Any) -> type[Dialect]:
+    """The dialect that reads dbt outputs of type ``adapter``; an unknown one lists those we read."""
+    readers = {d.DBT_ADAPTER: d for d in registry().values() if d.DBT_ADAPTER}
+    if adapter not in readers:
+        raise TargetError(f"a dbt output of type {adapter!r}: sessionizer reads {', '.join(readers)}")
+    return readers[adapter]
 
 
 def dialect_names() -> tuple[str, ...]:

@@ -114,6 +114,7 @@ class BigQuery(Dialect):
         "or set GOOGLE_APPLICATION_CREDENTIALS to a service account key file"
     )
     EXTRA: ClassVar[str | None] = "bigquery"
+    DBT_ADAPTER: ClassVar[str | None] = "bigquery"
     # Dataset and table names are case-sensitive: quoted as the user wrote them.
     IDENTIFIER_CASE: ClassVar[Case] = Case.AS_WRITTEN
     # Segment's loader writes TIMESTAMP (an instant) columns; ours are DATETIME in UTC.
@@ -162,11 +163,34 @@ class BigQuery(Dialect):
             options=url_options(parts), secrets=secrets,
         )  # fmt: skip
 
+    @classmethod
+    def from_dbt_output(cls, output: dict[str, Any], secrets: tuple[str, ...]) -> Target:
+        """dbt-bigquery: project, dataset (or schema), location; a service-account keyfile is
+        read as GOOGLE_APPLICATION_CREDENTIALS would be (its path is not a secret, its file is)."""
+        from urllib.parse import urlencode
+
+        from sessionizer.dialects import dbt_fields
+
+        (project,) = dbt_fields(output, cls.name, "project")
+        dataset = output.get("dataset") or output.get("schema")
+        if not dataset:
+            dbt_fields(output, cls.name, "dataset")  # raises, naming it
+        options = {k: str(output[k]) for k in ("location", "keyfile") if output.get(k)}
+        url = f"{cls.SCHEMES[0]}://{project}/{dataset}" + (f"?{urlencode(options)}" if options else "")
+        return Target(cls.name, url, host=project, database=project, schema=str(dataset), options=options,
+                      secrets=secrets)  # fmt: skip
+
     def connect(self, target: Target) -> Any:
         """A DB-API connection whose queries all run in one new BigQuery session."""
         bigquery = self.driver("google.cloud.bigquery")
         dbapi = self.driver("google.cloud.bigquery.dbapi")
-        client = bigquery.Client(project=target.host, location=target.options.get("location"))
+        location = target.options.get("location")
+        keyfile = target.options.get("keyfile")
+        client = (
+            bigquery.Client.from_service_account_json(keyfile, project=target.host, location=location)
+            if keyfile
+            else bigquery.Client(project=target.host, location=location)
+        )
         started = client.query("SELECT 1", job_config=bigquery.QueryJobConfig(create_session=True))
         started.result()
         session = bigquery.ConnectionProperty("session_id", started.session_info.session_id)

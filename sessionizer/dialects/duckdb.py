@@ -6,7 +6,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit
 
 from sqlglot import exp
 
@@ -34,6 +34,7 @@ class DuckDB(Dialect):
     URL_SHAPE: ClassVar[str] = "/path/file.duckdb"
     DEFAULT_URL: ClassVar[str | None] = "duckdb:///sessionizer.duckdb"
     READS_FILES: ClassVar[bool] = True
+    DBT_ADAPTER: ClassVar[str | None] = "duckdb"
     # NOW() is TIMESTAMPTZ; our timestamps are UTC without time zone.
     NOW_UTC: ClassVar[str] = "CAST(TIMEZONE('UTC', NOW()) AS TIMESTAMP)"
     # TIMESTAMPTZ columns, and Parquet timestamps adjusted to UTC, which DuckDB reads as such.
@@ -68,6 +69,15 @@ class DuckDB(Dialect):
             "read_parquet" if ".parquet" in lowered else "read_json_auto" if ".json" in lowered else "read_csv_auto"
         )
         return exp.Anonymous(this=reader, expressions=[exp.Literal.string(path)])
+
+    @classmethod
+    def from_dbt_output(cls, output: dict[str, Any], secrets: tuple[str, ...]) -> Target:
+        """dbt-duckdb: path (default in memory), schema (default main), the settings we take."""
+        path = str(output.get("path") or ":memory:")
+        options = {k: str(v) for k, v in (output.get("settings") or {}).items() if k in CONNECT_SETTINGS}
+        query = f"?{urlencode(options)}" if options else ""
+        return Target(cls.name, f"{cls.SCHEMES[0]}:///{path}{query}", path=path, options=options,
+                      schema=output.get("schema") or "main", secrets=secrets)  # fmt: skip
 
     def connect(self, target: Target) -> Any:
         import duckdb

@@ -24,6 +24,8 @@ class Postgres(Dialect):
     SECRET_ENV: ClassVar[tuple[str, ...]] = ("PGPASSWORD",)
     CREDENTIALS_HINT: ClassVar[str] = "set PGPASSWORD (or use ~/.pgpass, or write the password in the URL)"
     EXTRA: ClassVar[str | None] = "postgres"
+    DBT_ADAPTER: ClassVar[str | None] = "postgres"
+    DEFAULT_PORT: ClassVar[int | None] = 5432
     # timestamptz, by its type OID as psycopg's cursor.description gives it.
     ZONED_TYPES: ClassVar[frozenset[str]] = frozenset({"1184"})
     SUPPORTS_REPLACE_TABLE: ClassVar[bool] = False
@@ -43,7 +45,7 @@ class Postgres(Dialect):
         """psycopg 3 in autocommit mode; URL query keys are libpq parameters (sslmode=require, …)."""
         psycopg = self.driver("psycopg")
         kwargs: dict[str, Any] = dict(target.options)
-        kwargs.update(host=target.host, port=target.port or 5432, user=target.user, dbname=target.database)
+        kwargs.update(host=target.host, port=target.port or self.DEFAULT_PORT, user=target.user, dbname=target.database)
         if password := self.password(target):
             kwargs["password"] = password
         connection = psycopg.connect(**{k: v for k, v in kwargs.items() if v is not None}, autocommit=True)

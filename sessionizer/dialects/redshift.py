@@ -30,6 +30,8 @@ class Redshift(Dialect):
     LOGIN_OPTIONS: ClassVar[tuple[str, ...]] = ("password", "iam", "credentials_provider")
     CREDENTIALS_HINT: ClassVar[str] = "set REDSHIFT_PASSWORD, or add iam=true (and the connector's IAM keys) to the URL"
     EXTRA: ClassVar[str | None] = "redshift"
+    DBT_ADAPTER: ClassVar[str | None] = "redshift"
+    DEFAULT_PORT: ClassVar[int | None] = 5439
     SUPPORTS_REPLACE_TABLE: ClassVar[bool] = False
     NOW_UTC: ClassVar[str] = "GETDATE()"
     CTE_HINTS: ClassVar[bool] = False
@@ -58,7 +60,9 @@ class Redshift(Dialect):
     def connect(self, target: Target) -> Any:
         redshift_connector = self.driver("redshift_connector")
         kwargs: dict[str, Any] = {k: coerce_option(v) for k, v in target.options.items()}
-        kwargs.update(host=target.host, port=target.port or 5439, user=target.user, database=target.database or "dev")
+        kwargs.update(
+            host=target.host, port=target.port or self.DEFAULT_PORT, user=target.user, database=target.database or "dev"
+        )
         if password := self.password(target):
             kwargs["password"] = password
         con = redshift_connector.connect(**kwargs)

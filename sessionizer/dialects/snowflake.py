@@ -33,6 +33,7 @@ class Snowflake(Dialect):
         "SNOWFLAKE_PRIVATE_KEY_PASSPHRASE if the key is encrypted)"
     )
     EXTRA: ClassVar[str | None] = "snowflake"
+    DBT_ADAPTER: ClassVar[str | None] = "snowflake"
     WRITE_STRATEGY: ClassVar[WriteStrategy] = WriteStrategy.MERGE
     # SYSDATE() is UTC without time zone; CURRENT_TIMESTAMP follows the session's time zone.
     NOW_UTC: ClassVar[str] = "SYSDATE()"
@@ -55,6 +56,29 @@ class Snowflake(Dialect):
 
     def table_properties(self, stage: Stage) -> list[exp.Expression]:
         return [exp.ClusterProperty(expressions=[exp.column(c) for c in stage.sort_key])]
+
+    @classmethod
+    def from_dbt_output(cls, output: dict[str, Any], secrets: tuple[str, ...]) -> Target:
+        """dbt-snowflake: password, or key-pair auth (private_key_path + private_key_passphrase)."""
+        from urllib.parse import quote, urlencode
+
+        from sessionizer.dialects import dbt_fields
+
+        account, user, database, schema = dbt_fields(output, cls.name, "account", "user", "database", "schema")
+        shown = {k: str(output[k]) for k in ("warehouse", "role", "authenticator") if output.get(k)}
+        options = dict(shown)
+        if output.get("private_key_path"):
+            options["private_key_file"] = shown["private_key_file"] = str(output["private_key_path"])
+        passphrase = output.get("private_key_passphrase")
+        if passphrase:
+            options["private_key_file_pwd"] = str(passphrase)
+        password = output.get("password")
+        url = f"{cls.SCHEMES[0]}://{quote(user)}@{account}/{database}/{schema}" + (
+            f"?{urlencode(shown)}" if shown else ""
+        )
+        hidden = tuple(str(v) for v in (password, passphrase) if v)
+        return Target(cls.name, url, host=account, user=user, password=None if password is None else str(password),
+                      database=database, schema=schema, options=options, secrets=(*secrets, *hidden))  # fmt: skip
 
     def check_credentials(self, target: Target) -> None:
         """Also a key file that is not there: the connector would report it as a bad key."""
