@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from sessionizer.cli import main
 from sessionizer.config import Config
-from sessionizer.dialects import DIALECT_NAMES, get_dialect
+from sessionizer.dialects import dialect_names, get_dialect
 from sessionizer.generate import generate
 from sessionizer.report import DURATION_TIERS, gather
 from sessionizer.runner import Runner
@@ -85,7 +85,7 @@ def test_the_aggregates_are_what_sql_over_the_sessions_says(built: Path) -> None
     assert "source_name" not in data.breakdowns  # one source
 
 
-@pytest.mark.parametrize("dialect", DIALECT_NAMES)
+@pytest.mark.parametrize("dialect", dialect_names())
 def test_the_report_queries_render_for_every_dialect(dialect: str) -> None:
     """Written once in DuckDB SQL; each warehouse gets its own spelling (run on the emulators in
     test_warehouses.py)."""
