@@ -148,7 +148,7 @@ def test_cte_materialization_hint_only_where_understood() -> None:
 def _replace(dialect: str) -> list[str]:
     d = get_dialect(dialect)
     table = exp.table_("segment_web_sessions", db="analytics")
-    query = sqlglot.parse_one("SELECT 1 AS x", read="duckdb")
+    query = exp.select(exp.Literal.number(1).as_("x"))
     return [d.render(t, pretty=False) for t in d.replace_table(table, query, STAGE_BY_NAME["sessions"])]
 
 

@@ -153,7 +153,7 @@ class Dialect:
     def now_utc(self) -> exp.Expression:
         return exp.maybe_parse(self.NOW_UTC, dialect=self.sqlglot_dialect)
 
-    def _rewrite(self, tree: exp.Expression) -> exp.Expression:
+    def _rewrite(self, tree: exp.Expr) -> exp.Expr:
         """The nodes this warehouse writes its own way: UTC "now", CTE hints it does not take,
         then its TRANSFORMS."""
         now = self.now_utc()
@@ -173,7 +173,7 @@ class Dialect:
             tree = transform(tree)
         return tree
 
-    def render(self, tree: exp.Expression, pretty: bool = True) -> str:
+    def render(self, tree: exp.Expr, pretty: bool = True) -> str:
         """SQL text of one statement in this dialect; unsupported constructs raise."""
         from sqlglot.errors import ErrorLevel, UnsupportedError
 
