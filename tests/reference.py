@@ -609,7 +609,7 @@ def screen_device_category(model: str | None, os_name: str | None) -> str:
 
 def screen_view(row: Row, pass_through_columns: Sequence[str]) -> Row:
     """A screens row as a page view: title from name, no URL parts, device from the model."""
-    values = page_view({**row, "url": None, "path": None, "title": row.get("name"), "search": None,
+    values = page_view({**dict.fromkeys(SOURCE_COLUMNS), **row, "url": None, "path": None, "title": row.get("name"), "search": None,
                         "referrer": None}, pass_through_columns)  # fmt: skip
     values["device"] = row.get("context_device_model")
     values["device_category"] = screen_device_category(row.get("context_device_model"), row.get("context_os_name"))
@@ -689,8 +689,10 @@ def stitch_list(
     """One anonymous_id across sources: last non-NULL user_id over page views, kept activity and
     identifies by (tstamp, id, kind; source_name last, where SPEC is silent); seen from page views."""
     rows = [(pv["tstamp"], pv["page_view_id"], "page view", pv["source_name"], pv["user_id"]) for pv in page_views]
-    rows += [(a["timestamp"], a["id"], "activity", a["source_name"], a["user_id"]) for a in activity if a.get("kept")]
-    rows += [(i["timestamp"], i["id"], "identify", i["source_name"], i["user_id"]) for i in identifies]
+    rows += [
+        (a["timestamp"], a["id"], "activity", a["source_name"], a.get("user_id")) for a in activity if a.get("kept")
+    ]
+    rows += [(i["timestamp"], i["id"], "identify", i["source_name"], i.get("user_id")) for i in identifies]
     rows.sort(key=lambda r: (r[0], binary_text_key(r[1]), STITCHING_KIND_ORDER[r[2]], binary_text_key(r[3])))
     user_id = None
     for *_, value in rows:

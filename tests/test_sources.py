@@ -1,340 +1,424 @@
-"""Source tables as users have them (sessionizer/sources.py): columns Segment never created,
-timestamps that carry a time zone, and table or schema names a warehouse reserves.
+"""SPEC "Several sources: pages, screens, tracks and identifies", one rule per test, on DuckDB.
 
-DuckDB here; the same three on the Snowflake and Redshift emulators at the end of the file.
+Each test fills a few Segment tables (web_pages, app_screens, web_tracks, web_identifies…), runs
+the compiled full-refresh plan of a ``source`` list and asserts on the tables' values.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from collections.abc import Callable, Sequence
-from datetime import UTC, timedelta, timezone
-from pathlib import Path
+import hashlib
+from datetime import datetime, timedelta
 from typing import Any
 
-import duckdb
 import pytest
 
-from sessionizer import Config, compile
-from sessionizer.errors import ConfigError, SourceError
-from sessionizer.plan import SOURCE_COLUMNS, TIMESTAMP_COLUMNS
-from sessionizer.runner import Runner
-from tests import reference
-from tests.emulators.base import Emulator, Place
-from tests.emulators.redshift import RedshiftEmulator
-from tests.helpers import T0, history, later_batch, read_tables, reference_tables, tables_of
-from tests.scenarios import DbApiWarehouse
+from sessionizer.errors import ConfigError
+from tests import reference as ref
+from tests.helpers import (
+    T0,
+    TABLES,
+    Row,
+    Tables,
+    build_source_tables,
+    connect_sources,
+    event,
+    execute,
+    insert_into,
+    package_mapping,
+    page,
+    read_tables,
+    sources,
+)
 
-Row = dict[str, Any]
-
-# Columns a site that never sends them has no column for.
-MISSING = ("search", "referrer", "context_user_agent", "sent_at")
-
-
-def without(rows: Sequence[Row], columns: Sequence[str]) -> list[Row]:
-    """The rows as SPEC reads them from a table lacking ``columns``: those are NULL."""
-    return [{**row, **dict.fromkeys(columns)} for row in rows]
-
-
-def create_pages(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], time_type: str) -> None:
-    typed = ", ".join(f"{c} {time_type if c in TIMESTAMP_COLUMNS else 'VARCHAR'}" for c in columns)
-    con.execute(f"CREATE TABLE {table} ({typed})")
-
-
-def insert_rows(
-    con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], rows: Sequence[Row], zoned: bool = False
-) -> None:
-    """Append rows. ``zoned``: timestamps are given as UTC-aware values, so a zoned column holds
-    the same instant whatever the loading connection's zone."""
-
-    def value(row: Row, column: str) -> Any:
-        raw = row.get(column)
-        return raw.replace(tzinfo=UTC) if zoned and column in TIMESTAMP_COLUMNS and raw is not None else raw
-
-    marks = ", ".join("?" * len(columns))
-    con.executemany(
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", [[value(r, c) for c in columns] for r in rows]
-    )
+PAGE_VIEWS, STITCHING, SESSIONIZED, INITIAL, STITCHED, SESSIONS, REJECTED = TABLES
+WEB = {"table": "web_pages", "name": "web"}
+APP = {"table": "app_screens", "name": "app", "kind": "screens"}
+HEARTBEATS = {"table": "web_tracks", "name": "web", "kind": "tracks", "events": ["heartbeat"]}
+IDENTIFIES = {"table": "web_identifies", "name": "web", "kind": "identifies"}
+WEB_AND_APP = sources(WEB, APP, HEARTBEATS, IDENTIFIES)
 
 
-# -- missing columns ----------------------------------------------------------------------------
+def minutes(n: float) -> datetime:
+    return T0 + timedelta(minutes=n)
 
 
-def test_missing_optional_columns_read_as_null_in_full_and_incremental_runs(tmp_path: Path) -> None:
-    db = tmp_path / "w.duckdb"
-    present = [c for c in SOURCE_COLUMNS if c not in MISSING]
-    con = duckdb.connect(str(db))
-    create_pages(con, "pages", present, "TIMESTAMP")
-    insert_rows(con, "pages", present, history())
-    con.close()
-    run = Runner(Config(source="pages"), f"duckdb:///{db}").run
-    assert run().mode == "full-refresh"
-    assert tables_of(db) == reference_tables(without(history(), MISSING))
-    con = duckdb.connect(str(db))
-    insert_rows(con, "pages", present, later_batch())
-    con.close()
-    assert run().mode == "incremental"
-    expected = reference_tables(without(history() + later_batch(), MISSING))
-    assert tables_of(db) == expected
-    # Not trivially equal: the query and the device had something to lose.
-    assert all(row["search"] and row["context_user_agent"] for row in history())
-    assert Runner(Config(source="pages"), f"duckdb:///{db}").run(full_refresh=True).mode == "full-refresh"
-    assert tables_of(db) == expected
+def key(*parts: object) -> str:
+    return hashlib.md5("-".join(str(p) for p in parts).encode()).hexdigest()
+
+
+def screen(**values: Any) -> Row:
+    return event(name="Home", context_device_model="iPhone15,2", context_os_name="iOS", **values)
+
+
+def beat(**values: Any) -> Row:
+    return event(event="heartbeat", **values)
+
+
+def build(rows: dict[str, list[Row]], config: Any = WEB_AND_APP) -> Tables:
+    return build_source_tables(config, rows)
+
+
+def sessions_of(tables: Tables) -> list[tuple[Any, ...]]:
+    """(source_name, anonymous_id, start, end, page_views, duration) per session, sorted."""
+    return sorted(
+        (s["source_name"], s["anonymous_id"], s["session_start_tstamp"], s["session_end_tstamp"], s["page_views"],
+         s["duration_in_s"])
+        for s in tables[INITIAL]
+    )  # fmt: skip
+
+
+# -- configuration ----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("dropped", "config"),
+    ("entries", "message"),
     [
-        ("id", {}),
-        ("anonymous_id", {}),
-        ("timestamp", {}),
-        ("received_at", {}),  # the incremental key
-        ("loaded_at", {"incremental_key": "loaded_at"}),
-        ("context_locale", {"pass_through_columns": ["context_locale"]}),
+        ([{"table": "web_pages", "colour": 1}], "source[0]: unknown key 'colour'; allowed: table, name, kind, events"),
+        ([{"table": "web_pages", "kind": "clicks"}], "source[0]: kind 'clicks' is not one of pages, screens"),
+        ([WEB, {"table": "app_tracks", "kind": "tracks"}], "source[1]: tracks entry named 'app_tracks': no pages"),
+        ([WEB, {"table": "x.identifies", "name": "x", "kind": "identifies"}], "source[1]: identifies entry named 'x'"),
+        ([HEARTBEATS], "source: the list has no pages or screens entry"),
+        ([{"table": "web_pages", "events": ["a"]}], "source[0]: events is allowed on a tracks entry only"),
+        ([WEB, {"table": "t", "name": "web", "kind": "tracks", "events": "a"}], "source[1]: events: expected a list"),
+        ([{"table": "exports/*.parquet"}], "source[0]: the file entry 'exports/*.parquet' needs a name"),
+        ([{"name": "web"}], "source[0]: needs table"),
+        ([{"table": "a;b"}], "source[0]: 'a;b' is not a valid identifier"),
+        ([WEB, WEB], "source[1]: the same entry as source[0]"),
+        ([], "source: the list is empty"),
+        (["web_pages"], "source[0]: expected a mapping"),
     ],
 )
-def test_a_missing_required_column_is_one_error_naming_table_and_column(
-    tmp_path: Path, dropped: str, config: dict[str, Any]
-) -> None:
-    db = tmp_path / "w.duckdb"
-    columns = [c for c in (*SOURCE_COLUMNS, "loaded_at", "context_locale") if c != dropped]
-    con = duckdb.connect(str(db))
-    con.execute("CREATE SCHEMA web")
-    create_pages(con, "web.pages", columns, "TIMESTAMP")
-    con.close()
-    with pytest.raises(SourceError, match=rf"the source 'web.pages' lacks the column\(s\) {dropped};"):
-        Runner(Config.from_mapping({"source": "web.pages", **config}), f"duckdb:///{db}").run()
-    con = duckdb.connect(str(db), read_only=True)
-    assert con.execute("SELECT COUNT(*) FROM duckdb_tables() WHERE schema_name = 'main'").fetchone() == (0,)
-    con.close()
+def test_bad_entries_name_the_entry(entries: list[Any], message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        sources(*entries)
+    assert str(err.value).startswith(message)
 
 
-# -- time zones ---------------------------------------------------------------------------------
+def test_entry_defaults() -> None:
+    (entry,) = sources({"table": "segment.pages"}).entries or ()
+    assert (entry.table, entry.name, entry.kind.value, entry.events) == ("segment.pages", "pages", "pages", None)
 
 
-def load_source(kind: str, tmp_path: Path, db: Path, rows: Sequence[Row], part: int) -> str:
-    """Append ``rows`` to a source of the given kind; returns the source setting.
-
-    "timestamptz": a DuckDB table of TIMESTAMPTZ columns, loaded by a connection in Tokyo time.
-    "utc-parquet": Parquet files whose timestamps are adjusted to UTC (DuckDB writes TIMESTAMPTZ so).
-    "naive": plain TIMESTAMP columns holding UTC, as before."""
-    if kind == "utc-parquet":
-        folder = tmp_path / "exports"
-        folder.mkdir(exist_ok=True)
-        con = duckdb.connect()
-        con.execute("SET TimeZone = 'Asia/Tokyo'")
-        create_pages(con, "staged", SOURCE_COLUMNS, "TIMESTAMPTZ")
-        insert_rows(con, "staged", SOURCE_COLUMNS, rows, zoned=True)
-        con.execute(f"COPY staged TO '{folder / f'part{part}.parquet'}' (FORMAT parquet)")
-        con.close()
-        return str(folder / "*.parquet")
-    con = duckdb.connect(str(db))
-    con.execute("SET TimeZone = 'Asia/Tokyo'")
-    if part == 1:
-        create_pages(con, "pages", SOURCE_COLUMNS, "TIMESTAMPTZ" if kind == "timestamptz" else "TIMESTAMP")
-    insert_rows(con, "pages", SOURCE_COLUMNS, rows, zoned=kind == "timestamptz")
-    con.close()
-    return "pages"
+def test_a_changed_list_changes_the_settings() -> None:
+    other = sources(WEB, APP, {**HEARTBEATS, "events": ["heartbeat", "scrolled"]}, IDENTIFIES)
+    assert WEB_AND_APP.settings_fingerprint() != other.settings_fingerprint()
+    assert sources(WEB).settings_fingerprint() != sources(WEB, APP).settings_fingerprint()
 
 
-def cli_in_new_york(*args: str) -> subprocess.CompletedProcess[str]:
-    """The CLI in a process whose zone (and so DuckDB's session zone) is America/New_York."""
-    env = {**os.environ, "TZ": "America/New_York"}
-    return subprocess.run(
-        [sys.executable, "-m", "sessionizer", *args], env=env, capture_output=True, text=True, check=False
-    )
+# -- columns and ids --------------------------------------------------------------------------
 
 
-def test_the_cli_process_really_runs_in_new_york_time() -> None:
-    probe = (
-        "import duckdb; print(duckdb.connect().cursor().execute(\"SELECT current_setting('TimeZone')\").fetchone()[0])"
-    )
-    out = subprocess.run([sys.executable, "-c", probe], env={**os.environ, "TZ": "America/New_York"},
-                         capture_output=True, text=True, check=True)  # fmt: skip
-    assert out.stdout.strip() == "America/New_York"
+def test_source_name_is_the_last_column() -> None:
+    tables = build({"web_pages": [page()]})
+    expected = ref.list_columns()
+    for table in TABLES:
+        assert list(tables[table][0]) == expected[table] if tables[table] else True
+    assert list(tables[STITCHING][0]) == ["anonymous_id", "user_id", "first_seen_at", "last_seen_at"]
+    assert tables[PAGE_VIEWS][0]["source_name"] == "web"
 
 
-@pytest.mark.parametrize("kind", ["timestamptz", "utc-parquet", "naive"])
-def test_zoned_timestamps_are_stored_as_utc_on_a_machine_in_another_zone(tmp_path: Path, kind: str) -> None:
-    """SPEC "Time": stored times are the UTC values, full refresh and incremental (the watermark
-    compares UTC with UTC, so the trailing window takes exactly the new batch)."""
-    db = tmp_path / "w.duckdb"
-    for part, (rows, mode) in enumerate([(history(), "full-refresh"), (later_batch(), "incremental")], start=1):
-        source = load_source(kind, tmp_path, db, rows, part)
-        done = cli_in_new_york("run", "--source", source, "--target", f"duckdb:///{db}", "--log-format", "json")
-        assert done.returncode == 0, done.stderr
-        assert f'"mode": "{mode}"' in done.stdout
-    assert tables_of(db) == reference_tables(history() + later_batch())
-    con = duckdb.connect(str(db), read_only=True)
-    first = con.execute("SELECT MIN(tstamp), MAX(received_at_tstamp) FROM segment_web_page_views").fetchone()
-    watermark = con.execute("SELECT watermark FROM sessionizer_state").fetchone()
-    con.close()
-    assert first == (T0, T0 + timedelta(days=1))
-    assert watermark == (T0 + timedelta(days=1),)
+def test_sessions_are_per_source_and_anonymous_id() -> None:
+    tables = build({"web_pages": [page(id="w1")], "app_screens": [screen(id="s1", timestamp=minutes(1))]})
+    assert sorted((pv["source_name"], pv["page_view_number"], pv["session_id"]) for pv in tables[SESSIONIZED]) == [
+        ("app", 1, key("a1", 1, "app")),
+        ("web", 1, key("a1", 1, "web")),
+    ]
+    # one blended user across both sources: its sessions are numbered together
+    assert sorted((s["source_name"], s["session_number"]) for s in tables[SESSIONS]) == [("app", 2), ("web", 1)]
 
 
-def test_compiled_sql_converts_zoned_columns_whatever_the_session_zone() -> None:
-    """The Python API with what a runner found (SourceColumns): the SQL runs right in a session
-    set to New York, where a plain cast would be five hours early."""
-    from sessionizer.sources import SourceColumns
-
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'America/New_York'")
-    create_pages(con, "pages", SOURCE_COLUMNS, "TIMESTAMPTZ")
-    insert_rows(con, "pages", SOURCE_COLUMNS, history(), zoned=True)
-    found = SourceColumns(present=frozenset(SOURCE_COLUMNS), zoned=frozenset(TIMESTAMP_COLUMNS))
-    for statement in compile(Config(source="pages"), "duckdb", "full-refresh", columns=found):
-        con.execute(statement.sql)
-    tables = {t: reference.canonical(rows) for t, rows in read_tables(con).items()}
-    assert tables == reference_tables(history())
+def test_ids_are_deduped_per_source_name() -> None:
+    same_id = [page(id="x", timestamp=minutes(0))]
+    tables = build({"web_pages": same_id, "app_screens": [screen(id="x", timestamp=minutes(5))]})
+    assert sorted((pv["source_name"], pv["page_view_id"]) for pv in tables[PAGE_VIEWS]) == [("app", "x"), ("web", "x")]
 
 
-# -- names --------------------------------------------------------------------------------------
-
-
-def test_reserved_table_and_schema_names_are_quoted_as_each_warehouse_folds_them() -> None:
-    """`raw` is reserved on Redshift only, `order` and `select` everywhere: every table and schema
-    name is quoted, spelled as the warehouse stores an unquoted one (upper case on Snowflake)."""
-    config = Config(source="raw.Order", schema="Select")
-    expected = {
-        "duckdb": ('FROM "raw"."order" AS source', 'REPLACE TABLE "select".segment_web_page_views AS'),
-        "snowflake": ('FROM "RAW"."ORDER" AS source', 'REPLACE TABLE "SELECT".segment_web_page_views\nCLUSTER BY'),
-        "redshift": (
-            'FROM "raw"."order" AS source',
-            'ALTER TABLE "select".segment_web_page_views__sessionizer_new\nRENAME',
-        ),
+def test_pages_and_screens_of_one_name_are_deduped_together() -> None:
+    config = sources(WEB, {"table": "web_screens", "name": "web", "kind": "screens"})
+    rows = {
+        "web_pages": [page(id="x", received_at=minutes(2), title="page title")],
+        "web_screens": [screen(id="x", received_at=minutes(1), name="screen name")],
     }
-    for dialect, (source, table) in expected.items():
-        sql = "\n".join(s.sql for s in compile(config, dialect, "full-refresh", select="page_views"))
-        assert source in sql and table in sql, dialect
-        assert 'CREATE SCHEMA IF NOT EXISTS "' in sql, dialect
+    pv = build(rows, config)[PAGE_VIEWS]
+    assert [(p["page_title"], p["page_url"], p["device"]) for p in pv] == [("screen name", None, "iPhone15,2")]
 
 
-def test_names_written_in_another_case_mean_the_same_tables() -> None:
-    config = Config(source="Segment.Pages", schema="Analytics")
-    snowflake = "\n".join(s.sql for s in compile(config, "snowflake"))
-    assert 'FROM "SEGMENT"."PAGES" AS source' in snowflake and '"ANALYTICS".segment_web_sessions' in snowflake
-    redshift = "\n".join(s.sql for s in compile(config, "redshift"))
-    assert 'FROM "segment"."pages" AS source' in redshift and '"analytics".segment_web_sessions' in redshift
+# -- screens ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("source", ["my schema.pages", 'segment."pages"', "a.b.c.d"])
-def test_names_that_need_more_than_quoting_are_refused(source: str) -> None:
-    with pytest.raises(ConfigError, match="source: "):
-        Config(source=source)
+def test_a_screen_is_a_page_view() -> None:
+    row = screen(id="s1", user_id="u1", context_campaign_source="news", context_ip="1.2.3.4", context_user_agent="ua")
+    pv = build({"app_screens": [row]})[PAGE_VIEWS][0]
+    assert {k: pv[k] for k in ("page_view_id", "page_title", "page_url", "page_url_host", "page_url_path",
+                               "page_url_query", "referrer", "referrer_host", "gclid", "utm_source", "ip",
+                               "user_agent", "device", "device_category", "user_id")} == {
+        "page_view_id": "s1", "page_title": "Home", "page_url": None, "page_url_host": None, "page_url_path": None,
+        "page_url_query": None, "referrer": None, "referrer_host": None, "gclid": None, "utm_source": "news",
+        "ip": "1.2.3.4", "user_agent": "ua", "device": "iPhone15,2", "device_category": "iPhone", "user_id": "u1",
+    }  # fmt: skip
 
 
-def test_a_reserved_source_name_runs_on_duckdb(tmp_path: Path) -> None:
-    db = tmp_path / "w.duckdb"
-    con = duckdb.connect(str(db))
-    con.execute('CREATE SCHEMA "select"')
-    create_pages(con, '"select"."order"', SOURCE_COLUMNS, "TIMESTAMP")
-    insert_rows(con, '"select"."order"', SOURCE_COLUMNS, history())
-    con.close()
-    Runner(Config(source="SELECT.Order", schema="Group"), f"duckdb:///{db}").run()
-    assert tables_of(db, "group") == reference_tables(history())
+@pytest.mark.parametrize(
+    ("model", "os_name", "category"),
+    [
+        ("iPad13,1", "iOS", "Tablet"),
+        ("iPad13,1", None, "Tablet"),
+        ("ipad13,1", "Android", "Android"),  # the iPad prefix is case-sensitive
+        ("iPhone15,2", "ios", "iPhone"),  # the OS name is not
+        ("Pixel 8", "ANDROID", "Android"),
+        ("Pixel 8", "Fire OS", "Uncategorized"),
+        (None, None, "Uncategorized"),
+    ],
+)
+def test_screen_device_category(model: str | None, os_name: str | None, category: str) -> None:
+    row = screen(context_device_model=model, context_os_name=os_name)
+    pv = build({"app_screens": [row]})[PAGE_VIEWS][0]
+    assert (pv["device"], pv["device_category"]) == (model, category)
 
 
-# -- on the emulators ---------------------------------------------------------------------------
-
-# Columns the emulators' source tables lack (sent_at stays: it is zoned there, as LTZ on Snowflake).
-MISSING_ON_WAREHOUSES = ("search", "referrer", "context_user_agent")
-ZONE = timezone(timedelta(hours=9))
+# -- tracks: the cut rule ---------------------------------------------------------------------
 
 
-def zoned_loader(warehouse: DbApiWarehouse, table: str, types: dict[str, str]) -> Callable[[list[Row]], None]:
-    """Creates ``table`` without MISSING_ON_WAREHOUSES, typed by ``types`` (else VARCHAR); the
-    loader it returns inserts rows whose timestamps are +09:00 instants."""
-    from tests.scenarios import COLUMN_NAMES
-
-    names = [c for c in COLUMN_NAMES if c not in MISSING_ON_WAREHOUSES]
-    typed = ", ".join(f"{name} {types.get(name, 'VARCHAR(1024)')}" for name in names)
-    warehouse.execute(f"CREATE TABLE {table} ({typed})")
-
-    def value(row: Row, name: str) -> Any:
-        raw = row[name]
-        return raw.replace(tzinfo=UTC).astimezone(ZONE) if name in TIMESTAMP_COLUMNS and raw is not None else raw
-
-    def load(rows: list[Row]) -> None:
-        marks = ", ".join(["%s"] * len(names))
-        values = [tuple(value(row, n) for n in names) for row in rows]
-        warehouse.connection.cursor().executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", values)
-
-    return load
+def test_heartbeats_keep_a_session_open_and_extend_its_end() -> None:
+    rows = {
+        "web_pages": [page(id="p1", timestamp=minutes(0)), page(id="p2", timestamp=minutes(50))],
+        "web_tracks": [beat(id="t1", timestamp=minutes(25)), beat(id="t2", timestamp=minutes(70))],
+    }
+    tables = build(rows)
+    assert sessions_of(tables) == [("web", "a1", minutes(0), minutes(70), 2, 4200)]
+    assert only_values(tables[SESSIONIZED], "session_id") == {key("a1", 1, "web")}
 
 
-def matches_duckdb_run_by_run(
-    warehouse: DbApiWarehouse, reference: DbApiWarehouse, url: str, source: str, load: Callable[[list[Row]], None]
+def only_values(rows: list[Row], column: str) -> set[Any]:
+    return {r[column] for r in rows}
+
+
+@pytest.mark.parametrize(
+    ("page_at", "track_at", "next_page_at", "sessions"),
+    [
+        ("10:00:00", "10:30:00", "11:00:00", 1),  # both gaps exactly the cutoff: one session
+        ("10:00:00", "10:30:01", "11:00:00", 2),  # page view → track one second more: cut
+        ("10:00:00", "10:30:00", "11:00:01", 2),  # track → page view one second more: cut
+        ("10:00:00.900", "10:30:00.100", "11:00:00.000", 1),  # 1800 boundaries crossed each
+        ("10:00:00.100", "10:30:01.000", "11:00:00.000", 2),  # 1801 boundaries from the page view
+    ],
+)
+def test_exact_cutoff_gaps_between_a_page_view_and_a_track(
+    page_at: str, track_at: str, next_page_at: str, sessions: int
 ) -> None:
-    """A full refresh and two incremental batches on the warehouse's odd source, and the same on
-    a DuckDB table of every column (the missing ones NULL, times naive UTC): equal tables each time."""
-    from tests.scenarios import differences, generate_pages, incremental_batches, run, scenario_config
-
-    history = generate_pages(60, 11)
-    steps = [("full refresh", history), *((b.name, b.rows) for b in incremental_batches(history, 11)[:2])]
-    for name, rows in steps:
-        full = name == "full refresh"
-        reference.load(without(rows, MISSING_ON_WAREHOUSES))
-        run(reference, full_refresh=full)
-        load(rows)
-        summary = Runner(scenario_config(source), url).run(full_refresh=full)
-        assert summary.mode == ("full-refresh" if full else "incremental")
-        problems = differences(reference, warehouse)
-        assert not problems, f"after {name!r}:\n" + "\n".join(problems)
+    day = "2024-01-01 "
+    rows = {
+        "web_pages": [page(id="p1", timestamp=datetime.fromisoformat(day + page_at)),
+                      page(id="p2", timestamp=datetime.fromisoformat(day + next_page_at))],
+        "web_tracks": [beat(id="t1", timestamp=datetime.fromisoformat(day + track_at))],
+    }  # fmt: skip
+    assert len(build(rows)[INITIAL]) == sessions
 
 
-def place_on(emulator: Emulator, schema: str, monkeypatch: pytest.MonkeyPatch) -> Place:
-    """A database and schema of this test's own on ``emulator``, and the password sessionizer reads."""
-    for key, value in emulator.password_env.items():
-        monkeypatch.setenv(key, value)
-    return Place(emulator, emulator.database_for_test(), schema)
+def test_a_page_view_sorts_before_a_track_at_the_same_time() -> None:
+    """A track at the page view's instant comes after it whatever its id, so it is kept."""
+    rows = {
+        "web_pages": [page(id="p1", timestamp=minutes(0), user_id=None)],
+        "web_tracks": [beat(id="a", timestamp=minutes(0), user_id="tracked")],
+    }
+    tables = build(rows)
+    assert sessions_of(tables) == [("web", "a1", minutes(0), minutes(0), 1, 0)]
+    assert tables[STITCHING][0]["user_id"] == "tracked"
 
 
-def test_snowflake_source_in_a_reserved_schema_with_missing_and_zoned_columns(
-    snowflake_emulator: Emulator, fresh_name: str, monkeypatch: pytest.MonkeyPatch, duckdb_reference: DbApiWarehouse
-) -> None:
-    """ACCOUNT is reserved in Snowflake; the source is written in lower case. TIMESTAMP_TZ and
-    LTZ columns hold +09:00 instants. (fakesnow has no session zone to change: ALTER SESSION SET
-    TIMEZONE is not implemented, so this shows the conversion, not independence from the zone.)"""
-    from tests.scenarios import snowflake_warehouse
-
-    place = place_on(snowflake_emulator, fresh_name, monkeypatch)
-    warehouse = snowflake_warehouse(
-        place.url, place.emulator.connect_kwargs, place.database, place.schema, timestamps_as_text=True
-    )
-    warehouse.execute('CREATE SCHEMA IF NOT EXISTS "ACCOUNT"')
-    types = {"received_at": "TIMESTAMP_TZ", "timestamp": "TIMESTAMP_TZ", "sent_at": "TIMESTAMP_LTZ"}
-    try:
-        load = zoned_loader(warehouse, '"ACCOUNT"."PAGES"', types)
-        matches_duckdb_run_by_run(warehouse, duckdb_reference, place.url, "account.pages", load)
-    finally:
-        warehouse.close()
+def test_activity_before_the_first_page_view_of_its_piece_is_dropped() -> None:
+    rows = {
+        "web_pages": [page(id="p1", timestamp=minutes(10), user_id=None)],
+        "web_tracks": [beat(id="t0", timestamp=minutes(0), user_id="early"), beat(id="t1", timestamp=minutes(40))],
+    }
+    tables = build(rows)
+    # t0 is dropped (before the first page view); t1 (30 min after p1) is kept
+    assert sessions_of(tables) == [("web", "a1", minutes(10), minutes(40), 1, 1800)]
+    assert tables[STITCHING][0]["user_id"] is None  # dropped activity does not stitch
 
 
-def test_redshift_source_in_schema_raw_with_missing_and_zoned_columns_for_a_user_in_new_york(
-    redshift_emulator: RedshiftEmulator,
-    fresh_name: str,
-    monkeypatch: pytest.MonkeyPatch,
-    duckdb_reference: DbApiWarehouse,
-) -> None:
-    """`raw` is reserved on Redshift. The run connects as a user whose session zone is
-    America/New_York, where CAST(timestamptz AS timestamp) would be five hours early."""
-    from tests.scenarios import redshift_warehouse
+def test_a_piece_without_page_view_makes_no_session() -> None:
+    rows = {
+        "web_pages": [page(id="p1", timestamp=minutes(0)), page(id="p2", timestamp=minutes(200))],
+        "web_tracks": [beat(id="t1", timestamp=minutes(100)), beat(id="t2", timestamp=minutes(120))],
+    }
+    tables = build(rows)
+    assert sessions_of(tables) == [
+        ("web", "a1", minutes(0), minutes(0), 1, 0),
+        ("web", "a1", minutes(200), minutes(200), 1, 0),
+    ]
 
-    place = place_on(redshift_emulator, fresh_name, monkeypatch)
-    warehouse = redshift_warehouse(place.url, place.emulator.connect_kwargs, place.schema)
-    user = f"{place.schema}_ny"
-    for sql in (f"CREATE ROLE {user} LOGIN SUPERUSER", f"ALTER ROLE {user} SET timezone = 'America/New_York'",
-                'CREATE SCHEMA IF NOT EXISTS "raw"'):  # fmt: skip
-        warehouse.execute(sql)
-    url = place.url.replace(f"//{redshift_emulator.user}@", f"//{user}@", 1)
-    ny = redshift_warehouse(url, {**place.emulator.connect_kwargs, "user": user}, place.schema)
-    assert ny.execute("SHOW timezone").fetchone()[0] == "America/New_York"
-    try:
-        load = zoned_loader(warehouse, f'"raw".{place.schema}', dict.fromkeys(TIMESTAMP_COLUMNS, "TIMESTAMPTZ"))
-        matches_duckdb_run_by_run(warehouse, duckdb_reference, url, f"RAW.{place.schema.upper()}", load)
-    finally:
-        ny.close()
-        warehouse.close()
+
+def test_activity_of_a_visitor_without_page_views_makes_nothing() -> None:
+    tables = build({"web_pages": [page(anonymous_id="a1")], "web_tracks": [beat(anonymous_id="a2", user_id="u")]})
+    assert only_values(tables[STITCHING], "anonymous_id") == {"a1"}
+    assert only_values(tables[INITIAL], "anonymous_id") == {"a1"}
+
+
+def test_tracks_of_another_source_name_do_not_extend_a_session() -> None:
+    config = sources(WEB, APP, {"table": "app_tracks", "name": "app", "kind": "tracks"})
+    rows = {"web_pages": [page(id="p1")], "app_tracks": [event(id="t1", event="x", timestamp=minutes(10))]}
+    assert sessions_of(build(rows, config)) == [("web", "a1", minutes(0), minutes(0), 1, 0)]
+
+
+@pytest.mark.parametrize(
+    ("events", "track", "kept"),
+    [
+        (None, {"event": "anything"}, True),
+        (None, {"event": None}, True),
+        (["heartbeat"], {"event": "heartbeat"}, True),
+        (["heartbeat"], {"event": "Heartbeat"}, False),  # exact, case-sensitive
+        (["Heart Beat"], {"event": "heart_beat", "event_text": "Heart Beat"}, True),  # event_text too
+        (["heartbeat"], {"event": "scrolled"}, False),
+        ([], {"event": "heartbeat"}, False),  # events: [] keeps nothing
+    ],
+)
+def test_events_filter(events: list[str] | None, track: dict[str, Any], kept: bool) -> None:
+    entry = {"table": "web_tracks", "name": "web", "kind": "tracks"} | ({} if events is None else {"events": events})
+    rows = {"web_pages": [page(id="p1")], "web_tracks": [event(id="t1", timestamp=minutes(10), **track)]}
+    (session,) = build(rows, sources(WEB, entry))[INITIAL]
+    assert session["session_end_tstamp"] == (minutes(10) if kept else minutes(0))
+
+
+def test_a_track_outside_events_is_not_read_at_all() -> None:
+    rows = {"web_pages": [page(id="p1")], "web_tracks": [event(id=None, event="scrolled"), beat(id=None)]}
+    rejected = build(rows)[REJECTED]
+    assert [(r["source_name"], r["kind"], r["reject_reason"]) for r in rejected] == [("web", "tracks", "id is null")]
+
+
+def test_page_views_and_first_last_columns_read_page_views_only() -> None:
+    rows = {
+        "web_pages": [page(id="p1", url="https://a.com/first"), page(id="p2", timestamp=minutes(5), url="https://a.com/last")],
+        "web_tracks": [beat(id="t1", timestamp=minutes(20))],
+    }  # fmt: skip
+    (session,) = build(rows)[INITIAL]
+    assert (session["page_views"], session["first_page_url"], session["last_page_url"]) == (
+        2, "https://a.com/first", "https://a.com/last",
+    )  # fmt: skip
+    assert (session["duration_in_s"], session["duration_in_s_tier"]) == (1200, "60s or more")
+
+
+# -- identifies and stitching ------------------------------------------------------------------
+
+
+def test_identifies_feed_user_stitching() -> None:
+    rows = {
+        "web_pages": [page(id="p1", user_id=None)],
+        "web_identifies": [event(id="i1", timestamp=minutes(60), user_id="u1")],
+    }
+    tables = build(rows)
+    assert [(s["anonymous_id"], s["user_id"], s["first_seen_at"], s["last_seen_at"]) for s in tables[STITCHING]] == [
+        ("a1", "u1", minutes(0), minutes(0))  # seen at: page views only
+    ]
+    assert only_values(tables[SESSIONS], "blended_user_id") == {"u1"}
+
+
+def test_stitching_reads_every_source_of_an_anonymous_id() -> None:
+    rows = {
+        "web_pages": [page(id="p1", user_id="web-user", timestamp=minutes(0))],
+        "app_screens": [screen(id="s1", user_id="app-user", timestamp=minutes(5))],
+    }
+    tables = build(rows)
+    assert [(s["anonymous_id"], s["user_id"]) for s in tables[STITCHING]] == [("a1", "app-user")]
+    assert only_values(tables[SESSIONS], "blended_user_id") == {"app-user"}
+
+
+def test_stitching_ties_page_views_before_activity_before_identifies() -> None:
+    same = {"id": "same", "timestamp": minutes(0)}
+    rows = {
+        "web_pages": [page(user_id="from page", **same)],
+        "web_tracks": [beat(user_id="from track", **same)],
+        "web_identifies": [event(user_id="from identify", **same)],
+    }
+    assert build(rows)[STITCHING][0]["user_id"] == "from identify"
+    rows["web_identifies"] = [event(user_id=None, **same)]
+    assert build(rows)[STITCHING][0]["user_id"] == "from track"
+
+
+def test_stitching_orders_by_tstamp_then_id() -> None:
+    rows = {
+        "web_pages": [page(id="b", user_id="page b")],
+        "web_identifies": [event(id="a", user_id="identify a"), event(id="c", timestamp=minutes(-1), user_id="x")],
+    }
+    assert build(rows)[STITCHING][0]["user_id"] == "page b"
+
+
+def test_identifies_are_deduped_per_source_name() -> None:
+    rows = {
+        "web_pages": [page(id="p1")],
+        "web_identifies": [event(id="i1", received_at=minutes(2), timestamp=minutes(9), user_id="late copy"),
+                           event(id="i1", received_at=minutes(1), timestamp=minutes(3), user_id="first copy")],
+    }  # fmt: skip
+    assert build(rows)[STITCHING][0]["user_id"] == "first copy"
+
+
+# -- rejected rows and the whole against the reference ------------------------------------------
+
+
+def test_rejected_rows_of_every_entry() -> None:
+    rows = {
+        "web_pages": [page(id=None)],
+        "app_screens": [screen(anonymous_id=None)],
+        "web_tracks": [beat(timestamp=None, received_at=T0)],
+        "web_identifies": [event(received_at=None)],
+    }
+    rejected = build(rows)[REJECTED]
+    assert sorted((r["source_name"], r["kind"], r["reject_reason"]) for r in rejected) == [
+        ("app", "screens", "anonymous_id is null"),
+        ("web", "identifies", "received_at is null"),
+        ("web", "pages", "id is null"),
+        ("web", "tracks", "timestamp is null"),
+    ]
+    assert list(rejected[0]) == list(ref.REJECTED_LIST_COLUMNS)
+
+
+def reference_for(config: Any, rows: dict[str, list[Row]]) -> dict[str, list[tuple[Any, ...]]]:
+    entries = [(e.name, e.kind.value, e.events, rows.get(e.table, [])) for e in config.entries]
+    built = ref.build_list(entries, referrer_mapping=package_mapping())
+    return {t: ref.canonical(built[t]) for t in TABLES}
+
+
+def test_a_mix_equals_the_reference() -> None:
+    rows: dict[str, list[Row]] = {"web_pages": [], "app_screens": [], "web_tracks": [], "web_identifies": []}
+    for n in range(40):
+        anon, at = f"a{n % 3}", minutes(n * 13 % 240)
+        rows["web_pages"].append(page(id=f"p{n % 25}", anonymous_id=anon, timestamp=at, received_at=minutes(n)))
+        rows["app_screens"].append(screen(id=f"s{n}", anonymous_id=anon, timestamp=minutes(n * 7 % 300)))
+        rows["web_tracks"].append(beat(id=f"t{n}", anonymous_id=anon, timestamp=minutes(n * 11 % 260),
+                                       event="heartbeat" if n % 3 else "other", user_id=f"u{n % 2}"))  # fmt: skip
+        rows["web_identifies"].append(event(id=f"i{n}", anonymous_id=anon, timestamp=minutes(n * 5), user_id=f"u{n}"))
+    tables = build(rows)
+    expected = reference_for(WEB_AND_APP, rows)
+    for table in TABLES:
+        assert ref.canonical(tables[table]) == expected[table], table
+
+
+# -- incremental -------------------------------------------------------------------------------
+
+
+def test_a_late_heartbeat_merges_two_sessions() -> None:
+    con = connect_sources(WEB_AND_APP)
+    insert_into(con, "web_pages", [page(id="p1", timestamp=minutes(0)), page(id="p2", timestamp=minutes(50))])
+    execute(con, WEB_AND_APP, "full-refresh")
+    assert len(read_tables(con)[INITIAL]) == 2
+    insert_into(con, "web_tracks", [beat(id="t1", timestamp=minutes(25), received_at=minutes(60))])
+    execute(con, WEB_AND_APP, "incremental")
+    tables = read_tables(con)
+    assert sessions_of(tables) == [("web", "a1", minutes(0), minutes(50), 2, 3000)]
+    expected = reference_for(WEB_AND_APP, {"web_pages": [page(id="p1"), page(id="p2", timestamp=minutes(50))],
+                                            "web_tracks": [beat(id="t1", timestamp=minutes(25))]})  # fmt: skip
+    for table in TABLES:
+        assert ref.canonical(tables[table]) == expected[table], table
+
+
+def test_a_late_identify_restitches_every_source() -> None:
+    con = connect_sources(WEB_AND_APP)
+    insert_into(con, "web_pages", [page(id="p1")])
+    insert_into(con, "app_screens", [screen(id="s1", timestamp=minutes(3))])
+    execute(con, WEB_AND_APP, "full-refresh")
+    insert_into(con, "web_identifies", [event(id="i1", timestamp=minutes(9), user_id="u9")])
+    execute(con, WEB_AND_APP, "incremental")
+    tables = read_tables(con)
+    assert sorted((s["source_name"], s["blended_user_id"], s["session_number"]) for s in tables[SESSIONS]) == [
+        ("app", "u9", 2), ("web", "u9", 1),
+    ]  # fmt: skip
