@@ -77,9 +77,11 @@ def _bytecode_cache(jinja2: Any) -> Any:
 
 @dataclass(frozen=True)
 class Stored:
-    """The watermark read from the state table; ``value`` None when no row was loaded yet."""
+    """The watermark read from the state table; ``value`` None when no row was loaded yet. With
+    a source list, one per entry, in the list's order."""
 
     value: datetime | None
+    per_entry: tuple[datetime | None, ...] = ()
 
 
 def _timestamp_literal(value: datetime | None) -> str:
@@ -90,6 +92,44 @@ def _timestamp_literal(value: datetime | None) -> str:
 
 def _identifier(name: str) -> str:
     return exp.to_identifier(name).sql(CANONICAL)
+
+
+def _table(name: str, schema: str | None) -> exp.Table:
+    return exp.table_(exp.to_identifier(name), db=exp.to_identifier(schema) if schema else None)
+
+
+def source_relation(source: str, dialect: Dialect, key: str = "source") -> str:
+    """A source as canonical SQL: a table, or on DuckDB a file reader over a path or glob."""
+    if not is_file_source(source):
+        parts = [exp.to_identifier(p) for p in source.split(".")]
+        table = exp.Table(this=parts[-1], db=parts[-2] if len(parts) > 1 else None,
+                          catalog=parts[-3] if len(parts) > 2 else None)  # fmt: skip
+        return table.sql(CANONICAL)
+    if dialect.name != "duckdb":
+        raise ConfigError(key, f"files are read on DuckDB only; on {dialect.name} give a table name")
+    lowered = source.lower()
+    reader = "read_parquet" if ".parquet" in lowered else "read_json_auto" if ".json" in lowered else "read_csv_auto"
+    return exp.Anonymous(this=reader, expressions=[exp.Literal.string(source)]).sql(CANONICAL)
+
+
+def _literal(value: str) -> str:
+    return exp.Literal.string(value).sql(CANONICAL)
+
+
+def entry_context(config: Config, dialect: Dialect) -> list[dict[str, Any]]:
+    """What the templates need of each entry of a source list (none for a single source)."""
+    return [
+        {
+            "index": index,
+            "name": _literal(entry.name),
+            "kind": entry.kind.value,
+            "kind_literal": _literal(entry.kind.value),
+            "relation": source_relation(entry.table, dialect, f"source[{index}]"),
+            "events": None if entry.events is None else [_literal(e) for e in entry.events],
+            "page_views": entry.kind.makes_page_views,
+        }
+        for index, entry in enumerate(config.entries or ())
+    ]
 
 
 class Compiler:
@@ -112,11 +152,26 @@ class Compiler:
         names.update(
             rejected=plan.REJECTED_TABLE, state=plan.STATE_TABLE,
             pending_anonymous_ids=plan.PENDING_ANONYMOUS_IDS, pending_users=plan.PENDING_USERS, lock=plan.LOCK_TABLE,
+            events=plan.EVENTS_TABLE,
         )  # fmt: skip
-        self.tables = {key: self.table(name, self.schema) for key, name in names.items()}
-        self.tables["batch"] = self.table(plan.BATCH_TABLE, None)
+        self.tables = {key: _table(name, self.schema) for key, name in names.items()}
+        self.tables["batch"] = _table(plan.BATCH_TABLE, None)
+        self.tables["events_batch"] = _table(plan.EVENTS_BATCH_TABLE, None)
+        self.listed = config.entries is not None
+        entries = entry_context(config, dialect)
         self.context = {
-            "source": self.source.sql(CANONICAL),
+            "source": None if self.listed else source_relation(str(config.source), dialect),
+            "listed": self.listed,
+            "entries": entries,
+            "viewed_entries": [e for e in entries if e["page_views"]],
+            "event_entries": [e for e in entries if not e["page_views"]],
+            "page_view_key": list(plan.unique_key(plan.STAGE_BY_NAME["page_views"], config)),
+            "event_columns": plan.EVENT_COLUMNS,
+            "event_key": ["id", "source_name", "kind"],
+            # The rejected rows keep the source's columns; a list's entries share a few of them.
+            "rejected_columns": [
+                _identifier(c) for c in (plan.REJECTED_LIST_COLUMNS if self.listed else plan.source_columns(config))
+            ],
             "rel": {key: table.sql(CANONICAL) for key, table in self.tables.items()},
             # A table's own name, to qualify a DELETE target's columns (Redshift allows no alias).
             "own": {key: table.this.sql(CANONICAL) for key, table in self.tables.items()},
@@ -132,6 +187,7 @@ class Compiler:
             "referrer_mapping": list(config.mapping.rows),
             "settings": json.dumps(config.settings_fingerprint(), sort_keys=True),
             "watermark": None,
+            "watermarks": [None] * len(entries),
         }
 
     def table(self, name: str, schema: str | None) -> exp.Table:
@@ -169,6 +225,9 @@ class Compiler:
             for t in self.dialect.replace_table(self.tables[stage.name], self.query(stage.template, False), stage)
         ]
         if stage.name == "page_views":
+            if self.listed:
+                events = self.dialect.replace_table(self.tables["events"], self.query(plan.EVENTS_TEMPLATE, False))
+                out += [(t, plan.EVENTS_TABLE) for t in events]
             rejected = self.dialect.replace_table(self.tables["rejected"], self.query(plan.REJECTED_TEMPLATE, False))
             out += [(t, plan.REJECTED_TABLE) for t in rejected]
         return out
@@ -203,13 +262,37 @@ class Compiler:
             source = exp.select(*columns).from_(batch.copy())
         delete = self.statement(stage.delete)
         assert isinstance(delete, exp.Delete)
-        write = self.dialect.upsert(self.tables[stage.name], columns, source, stage.unique_key, delete, stage.upsert)
-        body = [(self.statement(name), None) for name in stage.records_before]
+        key = plan.unique_key(stage, self.config)
+        write = self.dialect.upsert(self.tables[stage.name], columns, source, key, delete, stage.upsert)
+        events: list[tuple[exp.Expression, str | None]] = []
+        if stage.staged and self.listed:
+            trees += [(t, None) for t in self.events_batch()]
+            events = [(t, plan.EVENTS_TABLE) for t in self.write_events()]
+            if len(write) == 1:  # the page views' MERGE runs alone; the events' two writes together
+                events = [(exp.Transaction(), None), *events, (exp.Commit(), None)]
+        body = [(tree, None) for name in stage.records_before for tree in self.records(name)]
         body += [(t, stage.table) for t in write]
-        body += [(self.statement(name), None) for name in stage.records_after]
+        body += events
+        body += [(tree, None) for name in stage.records_after for tree in self.records(name)]
         if len(write) > 1:
             body = [(exp.Transaction(), None), *body, (exp.Commit(), None)]
         return trees + body
+
+    def records(self, template: str) -> list[exp.Expression]:
+        """A bookkeeping statement; the watermark's once per entry of a source list."""
+        if template == plan.RECORD_WATERMARK_TEMPLATE and self.listed:
+            return [self.statement(template, entry=entry) for entry in self.context["entries"]]
+        return [self.statement(template)]
+
+    def events_batch(self) -> list[exp.Expression]:
+        """A source list's new tracks and identifies rows, staged like the page views' batch."""
+        return self.dialect.create_temp_table(self.tables["events_batch"].name, self.query(plan.EVENTS_TEMPLATE, True))
+
+    def write_events(self) -> list[exp.Expression]:
+        """Stored events an earlier copy replaces go; the batch's rows come in."""
+        delete = self.statement(plan.DELETE_EVENTS_TEMPLATE)
+        rows = exp.select(*plan.EVENT_COLUMNS).from_(self.tables["events_batch"].copy())
+        return [delete, exp.insert(rows, self.tables["events"].copy(), columns=list(plan.EVENT_COLUMNS))]
 
     def finish_incremental(self) -> list[tuple[exp.Expression, str | None]]:
         """Work done: clear the work lists and advance the watermark, together."""
@@ -236,6 +319,8 @@ class Compiler:
         """The plan's statements. ``watermark``: the stored one, when the caller has read it
         (a Stored value, None inside it meaning "nothing loaded yet"), to inline as a literal."""
         self.context["watermark"] = None if watermark is None else _timestamp_literal(watermark.value)
+        if watermark is not None and self.listed:
+            self.context["watermarks"] = [_timestamp_literal(value) for value in watermark.per_entry]
         stages = plan.select_stages(select)
         whole = len(stages) == len(plan.STAGES)
         groups: list[tuple[str, list[tuple[exp.Expression, str | None]]]] = []

@@ -225,21 +225,34 @@ class Runner:
     # -- preflight -----------------------------------------------------------------------------
 
     def check_source(self, wh: Warehouse) -> None:
-        """Look at the source once: it exists, has the columns it must have, and its time
-        columns read as timestamps; names what is wrong before anything is written. The plan is
-        then compiled for what the source holds (missing optional columns, zoned timestamps)."""
-        label = self.config.source
-        relation = sources.relation(label, self.dialect)
+        """Every source exists, has every column the rules read, and its time columns read as
+        timestamps; names what is wrong before anything is written."""
+        if self.config.entries is None:
+            self._check_relation(wh, self.compiler.context["source"], str(self.config.source),
+                                 plan.source_columns(self.config), "it must have Segment's pages columns (see SPEC: Input)")  # fmt: skip
+            return
+        for entry, context in zip(self.config.entries, self.compiler.context["entries"], strict=True):
+            self._check_relation(wh, context["relation"], entry.table, plan.entry_columns(entry, self.config),
+                                 f"it is the {entry.kind.value} entry {entry.name!r} of the source list")  # fmt: skip
+
+    def _check_relation(self, wh: Warehouse, relation: str, label: str, columns: Sequence[str], hint: str) -> None:
+        source = exp.maybe_parse(relation, dialect=CANONICAL, into=exp.Table)
         try:
-            columns = sources.inspect(wh, relation, label)
-        except SourceError:
-            if self.source_is_absent(wh, relation):
-                raise SourceError(self.no_source_table()) from None
-            raise
-        sources.require(columns, label, sources.required(self.config))
-        self.compiler = Compiler(self.config, self.dialect, columns)
-        times = (*plan.TIMESTAMP_COLUMNS, self.config.incremental_key)
-        sources.check_timestamps(wh, self.compiler.source, label, times)
+            cursor = wh.execute(self.dialect.render(exp.select("*").from_(source.copy()).limit(0), pretty=False))
+        except Exception as err:
+            raise SourceError(f"cannot read the source {label!r}: {wh.scrub(err)}") from None
+        present = {str(d[0]).lower() for d in cursor.description or ()}
+        missing = [c for c in columns if c not in present]
+        if missing:
+            raise SourceError(f"the source {label!r} lacks the column(s) {', '.join(missing)}; {hint}")
+        for column in dict.fromkeys(("received_at", "sent_at", "timestamp", self.config.incremental_key)):
+            cast = exp.cast(exp.column(column), exp.DataType.build("TIMESTAMP"))
+            try:
+                wh.execute(self.dialect.render(exp.select(cast).from_(source.copy()).limit(1), pretty=False)).fetchall()
+            except Exception as err:
+                raise SourceError(
+                    f"the source column {column!r} of {label!r} cannot be read as a timestamp: {wh.scrub(err)}"
+                ) from None
 
     def source_is_absent(self, wh: Warehouse, source: exp.Table) -> bool:
         """Whether a source table that could not be read is not there at all (rather than, say,
@@ -270,6 +283,8 @@ class Runner:
             return Mode.FULL_REFRESH, None
         needed = [self.compiler.tables[k] for k in (*(s.name for s in plan.STAGES), "state", "rejected",
                                                     "pending_anonymous_ids", "pending_users")]  # fmt: skip
+        if self.compiler.listed:
+            needed.append(self.compiler.tables["events"])
         # A work list from an older layout (a column added since) is rebuilt by a full refresh too.
         layouts = {self.compiler.tables[key].name: [c for c, _ in cols] for key, cols in plan.WORK_LISTS.items()}
         if wh.missing_tables(needed, layouts):
@@ -278,9 +293,10 @@ class Runner:
         query = exp.select("settings", "watermark", exp.column("watermark").is_(exp.null())).from_(
             self.compiler.tables["state"].copy()
         )
-        row = wh.scalar_row(self.dialect.render(query, pretty=False))
-        if row is None:
+        rows = wh.execute(self.dialect.render(query, pretty=False)).fetchall()
+        if not rows:
             return Mode.FULL_REFRESH, None
+        row = rows[0]
         stored = json.loads(row[0])
         wanted = self.config.settings_fingerprint()
         if stored != wanted:
@@ -289,7 +305,13 @@ class Runner:
                 f"the tables were built with other settings ({', '.join(changed)} changed); "
                 "an incremental run would mix two definitions. Run again with --full-refresh."
             )
-        return Mode.INCREMENTAL, Stored(None if row[2] else row[1])
+        if not self.compiler.listed:
+            return Mode.INCREMENTAL, Stored(None if row[2] else row[1])
+        # A source list keeps one state row per entry, each with its own table's watermark.
+        query = query.select("entry").order_by("entry")
+        per_entry = tuple(None if empty else value for _, value, empty, _ in wh.execute(
+            self.dialect.render(query, pretty=False)).fetchall())  # fmt: skip
+        return Mode.INCREMENTAL, Stored(None, per_entry)
 
     # -- running ---------------------------------------------------------------------------------
 
@@ -382,15 +404,28 @@ class Runner:
         return tuple(int(v or 0) for v in row)  # type: ignore[return-value]
 
     def check(self) -> dict[str, Any]:
-        """Source rows the trailing window missed (an anti-join: slow, so on demand)."""
+        """Source rows the trailing window missed (an anti-join: slow, so on demand). With a
+        source list, the same per entry under "entries", and the totals over them."""
         with self.warehouse() as wh:
             self.check_source(wh)
-            with wh.doing("comparing the source with the tables"):
-                if wh.missing_tables([self.compiler.tables["page_views"]]):
-                    raise StateError("there are no tables to check yet; run `sessionizer run` first")
-                row = wh.scalar_row(self.dialect.render(self.compiler.query(plan.CHECK_TEMPLATE, False), pretty=False))
-        assert row is not None
-        missing, oldest_key, oldest_tstamp = row
+            if wh.missing_tables([self.compiler.tables["page_views"]]):
+                raise StateError("there are no tables to check yet; run `sessionizer run` first")
+            query = self.compiler.query(plan.CHECK_TEMPLATE, False)
+            rows = wh.execute(self.dialect.render(query, pretty=False)).fetchall()
+        found = [self._missing(*row[-3:]) for row in rows]
+        if self.config.entries is None:
+            return found[0]
+        entries = [{"table": e.table, "name": e.name, "kind": e.kind.value, **f}
+                   for e, f in zip(self.config.entries, found, strict=True)]  # fmt: skip
+        key = "oldest_" + self.config.incremental_key
+        return {
+            "missing": sum(f["missing"] for f in found),
+            key: min((f[key] for f in found if f[key] is not None), default=None),
+            "oldest_timestamp": min((f["oldest_timestamp"] for f in found if f["oldest_timestamp"]), default=None),
+            "entries": entries,
+        }
+
+    def _missing(self, missing: Any, oldest_key: Any, oldest_tstamp: Any) -> dict[str, Any]:
         return {
             "missing": int(missing or 0),
             "oldest_" + self.config.incremental_key: None if oldest_key is None else str(oldest_key),

@@ -729,6 +729,7 @@ def build_list(
 
     page_views = []
     for row in dedupe_per_source(by_kind["pages"] + by_kind["screens"]):
+        row = {**dict.fromkeys((*SOURCE_COLUMNS, *pass_through)), **row}  # a column a table lacks is NULL
         pv = screen_view(row, pass_through) if row["kind"] == "screens" else page_view(row, pass_through)
         page_views.append({**pv, "source_name": row["source_name"]})
     activity = [dict(a) for a in dedupe_per_source(by_kind["tracks"])]

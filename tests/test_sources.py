@@ -47,11 +47,11 @@ def key(*parts: object) -> str:
 
 
 def screen(**values: Any) -> Row:
-    return event(name="Home", context_device_model="iPhone15,2", context_os_name="iOS", **values)
+    return event(**{"name": "Home", "context_device_model": "iPhone15,2", "context_os_name": "iOS", **values})
 
 
 def beat(**values: Any) -> Row:
-    return event(event="heartbeat", **values)
+    return event(**{"event": "heartbeat", **values})
 
 
 def build(rows: dict[str, list[Row]], config: Any = WEB_AND_APP) -> Tables:
