@@ -18,11 +18,15 @@ from tests import golden
 COMBINATIONS = [(d, m) for d in dialect_names() for m in golden.MODES]
 
 
+@pytest.mark.parametrize("prefix", list(golden.CONFIGS), ids=["single-source", "source-list"])
 @pytest.mark.parametrize(("dialect", "mode"), COMBINATIONS)
-def test_golden_sql(dialect: str, mode: str) -> None:
-    folder = golden.path(dialect, mode)
+def test_golden_sql(dialect: str, mode: str, prefix: str) -> None:
+    folder = golden.path(dialect, mode, prefix)
     expected = {p.name: p.read_text("utf-8") for p in folder.glob("*.sql")}
-    assert golden.render(dialect, mode) == expected, "SQL changed: run `python -m tests.golden` and review the diff"
+    assert expected, f"no golden files in {folder}: run `python -m tests.golden`"
+    assert golden.render(dialect, mode, prefix) == expected, (
+        "SQL changed: run `python -m tests.golden` and review the diff"
+    )
 
 
 def validate_all(canonical: str, write: dict[str, str]) -> None:

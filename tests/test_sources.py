@@ -422,3 +422,21 @@ def test_a_late_identify_restitches_every_source() -> None:
     assert sorted((s["source_name"], s["blended_user_id"], s["session_number"]) for s in tables[SESSIONS]) == [
         ("app", "u9", 2), ("web", "u9", 1),
     ]  # fmt: skip
+
+
+def test_the_python_api_takes_the_list() -> None:
+    """Entries as mappings or as SourceEntry values give the same config and the same SQL."""
+    import sessionizer
+
+    typed = sessionizer.Config(
+        source=(
+            sessionizer.SourceEntry("web_pages", "web"),
+            sessionizer.SourceEntry("app_screens", "app", sessionizer.SourceKind.SCREENS),
+            sessionizer.SourceEntry("web_tracks", "web", sessionizer.SourceKind.TRACKS, ("heartbeat",)),
+            sessionizer.SourceEntry("web_identifies", "web", sessionizer.SourceKind.IDENTIFIES),
+        )
+    )
+    assert typed == WEB_AND_APP
+    assert [s.sql for s in sessionizer.compile(typed, "snowflake")] == [
+        s.sql for s in sessionizer.compile(sessionizer.Config(source=[WEB, APP, HEARTBEATS, IDENTIFIES]), "snowflake")
+    ]
