@@ -440,3 +440,82 @@ def test_the_python_api_takes_the_list() -> None:
     assert [s.sql for s in sessionizer.compile(typed, "snowflake")] == [
         s.sql for s in sessionizer.compile(sessionizer.Config(source=[WEB, APP, HEARTBEATS, IDENTIFIES]), "snowflake")
     ]
+
+
+# -- running: watermarks per entry, refusals, check and summary ---------------------------------
+
+
+def runner_on(tmp_path: Any, config: Any) -> Any:
+    from sessionizer.runner import Runner
+
+    return Runner(config, f"duckdb:///{tmp_path / 'sources.duckdb'}")
+
+
+def load(tmp_path: Any, config: Any, rows: dict[str, list[Row]]) -> None:
+    con = (
+        connect_sources(config, str(tmp_path / "sources.duckdb"))
+        if not (tmp_path / "sources.duckdb").exists()
+        else None
+    )
+    if con is None:
+        import duckdb
+
+        con = duckdb.connect(str(tmp_path / "sources.duckdb"))
+    for table, table_rows in rows.items():
+        insert_into(con, table, table_rows)
+    con.close()
+
+
+def test_each_entry_keeps_its_own_watermark(tmp_path: Any) -> None:
+    """A table loaded late (older load keys than another's newest) is still read."""
+    load(tmp_path, WEB_AND_APP, {"web_pages": [page(id="p1", received_at=minutes(0))],
+                                 "app_screens": [screen(id="s1", received_at=minutes(600))]})  # fmt: skip
+    assert runner_on(tmp_path, WEB_AND_APP).run().mode == "full-refresh"
+    # web's newest key is 10:00, app's 20:00: a web row loaded at 12:00 is beyond a 3 h window of app's
+    load(tmp_path, WEB_AND_APP, {"web_pages": [page(id="p2", timestamp=minutes(5), received_at=minutes(120))]})
+    summary = runner_on(tmp_path, WEB_AND_APP).run()
+    assert (summary.mode, summary.page_views) == ("incremental", 3)
+
+
+def test_a_changed_list_refuses_an_incremental_run(tmp_path: Any) -> None:
+    from sessionizer.errors import StateError
+
+    load(tmp_path, WEB_AND_APP, {"web_pages": [page()]})
+    runner_on(tmp_path, WEB_AND_APP).run()
+    changed = sources(WEB, APP, {**HEARTBEATS, "events": ["heartbeat", "scrolled"]}, IDENTIFIES)
+    with pytest.raises(StateError, match=r"sources changed.*--full-refresh"):
+        runner_on(tmp_path, changed).run()
+    assert runner_on(tmp_path, changed).run(full_refresh=True).mode == "full-refresh"
+
+
+def test_a_missing_column_names_the_table_and_the_column(tmp_path: Any) -> None:
+    import duckdb
+
+    from sessionizer.errors import SourceError
+
+    load(tmp_path, WEB_AND_APP, {"web_pages": [page()]})
+    con = duckdb.connect(str(tmp_path / "sources.duckdb"))
+    con.execute("ALTER TABLE web_tracks DROP COLUMN event")
+    con.close()
+    with pytest.raises(SourceError, match=r"'web_tracks'.*event"):
+        runner_on(tmp_path, WEB_AND_APP).run()
+
+
+def test_check_and_summary_cover_every_entry(tmp_path: Any) -> None:
+    first = {
+        "web_pages": [page(id="p1", received_at=minutes(600))],
+        "app_screens": [screen(id="s1", received_at=minutes(600))],
+        "web_tracks": [beat(id="t1", received_at=minutes(600)), beat(id=None)],
+    }
+    load(tmp_path, WEB_AND_APP, first)
+    summary = runner_on(tmp_path, WEB_AND_APP).run()
+    assert (summary.page_views, summary.sessions, summary.rejected) == (2, 2, 1)
+    # rows loaded long before their table's watermark: the trailing window misses them
+    load(tmp_path, WEB_AND_APP, {"web_tracks": [beat(id="t2", received_at=minutes(0))],
+                                 "app_screens": [screen(id="s2", received_at=minutes(0))]})  # fmt: skip
+    runner_on(tmp_path, WEB_AND_APP).run()
+    result = runner_on(tmp_path, WEB_AND_APP).check()
+    assert (result["missing"], result["oldest_received_at"]) == (2, str(minutes(0)))
+    assert [(e["table"], e["missing"]) for e in result["entries"]] == [
+        ("web_pages", 0), ("app_screens", 1), ("web_tracks", 1), ("web_identifies", 0),
+    ]  # fmt: skip
