@@ -1,9 +1,17 @@
-{% from "_macros.sql" import is_valid, capped_at_now with context %}
-{#- The settings the tables are built with, and the newest load key consumed. #}
+{% from "_macros.sql" import is_valid, capped_at_now, tracked with context %}
+{#- The settings the tables are built with, and the newest load key consumed; with a source
+    list, one row per entry, each with its own table's newest key. #}
+{%- for entry in (entries or [none]) %}
+{% if not loop.first %}UNION ALL
+{% endif -%}
 SELECT
   {{ settings | lit }} AS settings,
   {{ capped_at_now('MAX(CAST(' ~ key ~ ' AS TIMESTAMP))') }} AS watermark,
   CAST(NULL AS TIMESTAMP) AS pending_watermark,
   CURRENT_TIMESTAMP AS built_at
-FROM {{ source }} AS source
-WHERE {{ is_valid() }}
+  {%- if entry is not none %},
+  {{ entry.index }} AS entry
+  {%- endif %}
+FROM {{ source if entry is none else entry.relation }}
+WHERE {{ is_valid() }}{{ tracked(entry) }}
+{%- endfor %}
