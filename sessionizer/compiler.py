@@ -159,7 +159,7 @@ class Compiler:
         self.tables["events_batch"] = _table(plan.EVENTS_BATCH_TABLE, None)
         self.listed = config.entries is not None
         entries = entry_context(config, dialect)
-        self.context = {
+        self.context: dict[str, Any] = {
             "source": None if self.listed else source_relation(str(config.source), dialect),
             "listed": self.listed,
             "entries": entries,
@@ -220,7 +220,7 @@ class Compiler:
         return [(tree, None) for tree in [*self.ensure_schema(), drop_table(self.tables["state"])]]
 
     def full_refresh(self, stage: Stage) -> list[tuple[exp.Expression, str | None]]:
-        out = [
+        out: list[tuple[exp.Expression, str | None]] = [
             (t, stage.table)
             for t in self.dialect.replace_table(self.tables[stage.name], self.query(stage.template, False), stage)
         ]
@@ -270,7 +270,9 @@ class Compiler:
             events = [(t, plan.EVENTS_TABLE) for t in self.write_events()]
             if len(write) == 1:  # the page views' MERGE runs alone; the events' two writes together
                 events = [(exp.Transaction(), None), *events, (exp.Commit(), None)]
-        body = [(tree, None) for name in stage.records_before for tree in self.records(name)]
+        body: list[tuple[exp.Expression, str | None]] = [
+            (tree, None) for name in stage.records_before for tree in self.records(name)
+        ]
         body += [(t, stage.table) for t in write]
         body += events
         body += [(tree, None) for name in stage.records_after for tree in self.records(name)]

@@ -207,9 +207,9 @@ class Config:
     def identifiers(self) -> list[tuple[str, str]]:
         """Every identifier the user chose, with its setting: (key, name)."""
         names = [("schema", self.schema)] if self.schema else []
-        tables = [(f"source[{i}]", e.table) for i, e in enumerate(self.entries or ())] or [("source", self.source)]
+        tables = [(f"source[{i}]", e.table) for i, e in enumerate(self.entries or ())] or [("source", str(self.source))]
         for key, table in tables:
-            if isinstance(table, str) and not is_file_source(table):
+            if not is_file_source(table):
                 names += [(key, part) for part in table.split(".")]
         names += [("incremental_key", self.incremental_key)]
         names += [("pass_through_columns", c) for c in self.pass_through_columns]

@@ -17,11 +17,7 @@ dicts whose keys are in the table's column order.
 
 from __future__ import annotations
 
-import itertools
-import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -403,7 +399,7 @@ def event(**values: Any) -> Row:
     return row
 
 
-def build_source_tables(config: Config, rows: dict[str, Iterable[Row]]) -> Tables:
+def build_source_tables(config: Config, rows: Mapping[str, Iterable[Row]]) -> Tables:
     """Full refresh of a source list whose tables hold ``rows`` (table name → rows)."""
     con = connect_sources(config)
     try:

@@ -438,7 +438,10 @@ def test_the_python_api_takes_the_list() -> None:
     )
     assert typed == WEB_AND_APP
     assert [s.sql for s in sessionizer.compile(typed, "snowflake")] == [
-        s.sql for s in sessionizer.compile(sessionizer.Config(source=[WEB, APP, HEARTBEATS, IDENTIFIES]), "snowflake")
+        s.sql
+        for s in sessionizer.compile(
+            sessionizer.Config.from_mapping({"source": [WEB, APP, HEARTBEATS, IDENTIFIES]}), "snowflake"
+        )
     ]
 
 

@@ -88,8 +88,11 @@ def row(
     return values
 
 
+Stream = tuple[Config, list[list[tuple[str, dict[str, Any]]]]]
+
+
 @st.composite
-def streams(draw: st.DrawFn) -> tuple[Config, list[list[tuple[str, dict[str, Any]]]]]:
+def streams(draw: st.DrawFn) -> Stream:
     config = draw(st.sampled_from(CONFIGS))
     assert config.entries is not None
     anonymous_ids = [f"a{i}" for i in range(draw(st.integers(1, 3)))]
@@ -150,14 +153,14 @@ def check(config: Config, batches: list[list[tuple[str, dict[str, Any]]]], strat
 
 
 @settings(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow],
-          max_examples=max(1, settings.default.max_examples // 8))  # fmt: skip
+          max_examples=max(1, settings().max_examples // 8))  # fmt: skip
 @given(stream=streams())
-def test_every_incremental_run_over_a_source_list_equals_the_reference(stream: Any) -> None:
-    check(*stream, "delete+insert")
+def test_every_incremental_run_over_a_source_list_equals_the_reference(stream: Stream) -> None:
+    check(stream[0], stream[1], "delete+insert")
 
 
 @settings(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow],
-          max_examples=max(1, settings.default.max_examples // 16))  # fmt: skip
+          max_examples=max(1, settings().max_examples // 16))  # fmt: skip
 @given(stream=streams())
-def test_every_incremental_run_over_a_source_list_with_merge_upserts(stream: Any) -> None:
-    check(*stream, "merge")
+def test_every_incremental_run_over_a_source_list_with_merge_upserts(stream: Stream) -> None:
+    check(stream[0], stream[1], "merge")
