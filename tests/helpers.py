@@ -25,7 +25,9 @@ from typing import Any
 
 import duckdb
 
-from sessionizer import Config, compile
+from sessionizer import Config, Statement, compile
+from sessionizer.dialects import WriteStrategy
+from sessionizer.dialects.duckdb import DuckDB
 from sessionizer.plan import REJECTED_TABLE, SOURCE_COLUMNS, STAGES
 from tests import reference
 
@@ -409,3 +411,33 @@ def build_source_tables(config: Config, rows: Mapping[str, Iterable[Row]]) -> Ta
         return read_tables(con)
     finally:
         con.close()
+
+
+# -- comparing whole runs ----------------------------------------------------------------------
+
+
+def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
+    """Each table's columns and its rows, sorted, for exact comparison."""
+    from tests import reference
+
+    return {
+        t: (list(rows[0]) if rows else table_columns(con, t), reference.canonical(rows))
+        for t, rows in read_tables(con).items()
+    }
+
+
+def assert_tables_equal(actual: dict[str, Any], expected: dict[str, Any], when: str) -> None:
+    """Per table: same columns, same rows; the message shows only the rows that differ."""
+    for table, (columns, rows) in expected.items():
+        got_columns, got_rows = actual[table]
+        assert got_columns == columns, f"{when}: {table} columns"
+        missing = [r for r in rows if r not in got_rows]
+        extra = [r for r in got_rows if r not in rows]
+        assert not missing and not extra, f"{when}: {table}\n missing {missing}\n extra {extra}"
+
+
+class DuckDBWithMerge(DuckDB):
+    """DuckDB writing upserts the way the Snowflake dialect does (MERGE), so property tests also
+    prove that write path on real data."""
+
+    WRITE_STRATEGY = WriteStrategy.MERGE

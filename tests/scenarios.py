@@ -558,34 +558,35 @@ SOURCE_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
 }  # fmt: skip
 
 
-def source_entries(schema: str) -> list[dict[str, Any]]:
-    """web + app + heartbeats + identifies, the list the README shows, in ``schema``."""
+def source_entries(schema: str, prefix: str = "") -> list[dict[str, Any]]:
+    """web + app + heartbeats + identifies, the list the README shows, in ``schema`` (table names
+    start with ``prefix``, so tests sharing a schema do not meet)."""
     return [
-        {"table": f"{schema}.web_pages", "name": "web"},
-        {"table": f"{schema}.app_screens", "name": "app", "kind": "screens"},
-        {"table": f"{schema}.web_tracks", "name": "web", "kind": "tracks", "events": ["heartbeat"]},
-        {"table": f"{schema}.web_identifies", "name": "web", "kind": "identifies"},
+        {"table": f"{schema}.{prefix}web_pages", "name": "web"},
+        {"table": f"{schema}.{prefix}app_screens", "name": "app", "kind": "screens"},
+        {"table": f"{schema}.{prefix}web_tracks", "name": "web", "kind": "tracks", "events": ["heartbeat"]},
+        {"table": f"{schema}.{prefix}web_identifies", "name": "web", "kind": "identifies"},
     ]
 
 
-def sources_config(schema: str) -> Config:
-    return Config.from_mapping({"source": source_entries(schema), "pass_through_columns": list(PASS_THROUGH)})
+def sources_config(schema: str, prefix: str = "") -> Config:
+    entries = source_entries(schema, prefix)
+    return Config.from_mapping({"source": entries, "pass_through_columns": list(PASS_THROUGH)})
 
 
-def load_sources(warehouse: DbApiWarehouse, schema: str, rows: dict[str, list[Row]]) -> None:
+def load_sources(warehouse: DbApiWarehouse, schema: str, rows: dict[str, list[Row]], prefix: str = "") -> None:
     """Create ``schema`` and the source tables when missing, then append ``rows`` (per table)."""
     q = warehouse.quote
     warehouse.execute(f"CREATE SCHEMA IF NOT EXISTS {q(schema)}")
     for table, columns in SOURCE_TABLES.items():
+        relation = f"{q(schema)}.{q(prefix + table)}"
         typed = ", ".join(f"{q(name)} {kind}" for name, kind in columns)
-        warehouse.execute(f"CREATE TABLE IF NOT EXISTS {q(schema)}.{q(table)} ({typed})")
+        warehouse.execute(f"CREATE TABLE IF NOT EXISTS {relation} ({typed})")
         values = [tuple(row.get(name) for name, _ in columns) for row in rows.get(table, [])]
         if values:
             names = ", ".join(q(name) for name, _ in columns)
             marks = ", ".join([warehouse.placeholder] * len(columns))
-            warehouse.connection.cursor().executemany(
-                f"INSERT INTO {q(schema)}.{q(table)} ({names}) VALUES ({marks})", values
-            )
+            warehouse.connection.cursor().executemany(f"INSERT INTO {relation} ({names}) VALUES ({marks})", values)
 
 
 def source_batches(seed: int = 11) -> list[tuple[str, dict[str, list[Row]]]]:
@@ -638,5 +639,5 @@ def source_batches(seed: int = 11) -> list[tuple[str, dict[str, list[Row]]]]:
     return [("full refresh", history), ("new rows", new_rows), ("late heartbeats", late), ("identifies", identify)]
 
 
-def run_sources(warehouse: DbApiWarehouse, schema: str, full_refresh: bool = False) -> RunSummary:
-    return Runner(sources_config(schema), warehouse.url).run(full_refresh=full_refresh)
+def run_sources(warehouse: DbApiWarehouse, schema: str, full_refresh: bool = False, prefix: str = "") -> RunSummary:
+    return Runner(sources_config(schema, prefix), warehouse.url).run(full_refresh=full_refresh)

@@ -19,24 +19,11 @@ from hypothesis import strategies as st
 
 from sessionizer import Config
 from sessionizer.compiler import Compiler
-from sessionizer.dialects import WriteStrategy
-from sessionizer.dialects.bigquery import BigQuery
 from sessionizer.dialects.duckdb import DuckDB
 from sessionizer.dialects.postgres import Postgres
 from sessionizer.plan import Mode
 from tests import reference
-from tests.emulators.postgres import PostgresEmulator
-from tests.helpers import (
-    TABLES,
-    bigquery_on_duckdb,
-    connect,
-    insert,
-    package_mapping,
-    postgres_engine,
-    read_tables,
-    table_columns,
-    using,
-)
+from tests.helpers import TABLES, DuckDBWithMerge, assert_tables_equal, connect, insert, package_mapping, snapshot
 
 EVENT_BASE = datetime(2024, 3, 1)
 LOAD_BASE = datetime(2024, 4, 1)
@@ -105,35 +92,10 @@ def streams(draw: st.DrawFn) -> list[list[dict[str, Any]]]:
     return batches
 
 
-def snapshot(con: Any) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
-    """Each table's columns and its rows, sorted, for exact comparison."""
-    return {
-        t: (list(rows[0]) if rows else table_columns(con, t), reference.canonical(rows))
-        for t, rows in read_tables(con).items()
-    }
-
-
 def expected_tables(rows: list[dict[str, Any]]) -> dict[str, Any]:
     built = reference.build(rows, referrer_mapping=package_mapping())
     columns = reference.columns()
     return {t: (columns[t], reference.canonical(built[t])) for t in TABLES}
-
-
-def assert_tables_equal(actual: dict[str, Any], expected: dict[str, Any], when: str) -> None:
-    """Per table: same columns, same rows; the message shows only the rows that differ."""
-    for table, (columns, rows) in expected.items():
-        got_columns, got_rows = actual[table]
-        assert got_columns == columns, f"{when}: {table} columns"
-        missing = [r for r in rows if r not in got_rows]
-        extra = [r for r in got_rows if r not in rows]
-        assert not missing and not extra, f"{when}: {table}\n missing {missing}\n extra {extra}"
-
-
-class DuckDBWithMerge(DuckDB):
-    """DuckDB writing upserts the way the Snowflake dialect does (MERGE), so the property below
-    also proves that write path on real data."""
-
-    WRITE_STRATEGY = WriteStrategy.MERGE
 
 
 PLANS = {

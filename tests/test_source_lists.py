@@ -522,3 +522,19 @@ def test_check_and_summary_cover_every_entry(tmp_path: Any) -> None:
     assert [(e["table"], e["missing"]) for e in result["entries"]] == [
         ("web_pages", 0), ("app_screens", 1), ("web_tracks", 1), ("web_identifies", 0),
     ]  # fmt: skip
+
+
+def test_the_cli_runs_and_checks_a_list_from_sessionizer_yml(tmp_path: Any) -> None:
+    import yaml
+    from click.testing import CliRunner
+
+    from sessionizer.cli import main
+
+    load(tmp_path, WEB_AND_APP, {"web_pages": [page()], "web_tracks": [beat(timestamp=minutes(10))]})
+    config = tmp_path / "sessionizer.yml"
+    config.write_text(yaml.safe_dump({"source": [WEB, APP, HEARTBEATS, IDENTIFIES]}))
+    target = f"duckdb:///{tmp_path / 'sources.duckdb'}"
+    for command in (["run"], ["run"], ["check"]):
+        result = CliRunner().invoke(main, [*command, "--config", str(config), "--target", target])
+        assert result.exit_code == 0, result.output
+    assert "ok: every valid source row is in the tables" in result.output

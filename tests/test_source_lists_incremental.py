@@ -13,17 +13,24 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sessionizer import Config
 from sessionizer.compiler import Compiler
-from sessionizer.dialects import WriteStrategy
 from sessionizer.dialects.duckdb import DuckDB
 from sessionizer.plan import Mode
 from tests import reference
-from tests.helpers import TABLES, connect_sources, insert_into, package_mapping, read_tables, sources, table_columns
+from tests.helpers import (
+    TABLES,
+    DuckDBWithMerge,
+    assert_tables_equal,
+    connect_sources,
+    insert_into,
+    package_mapping,
+    snapshot,
+    sources,
+)
 
 EVENT_BASE = datetime(2024, 3, 1)
 LOAD_BASE = datetime(2024, 4, 1)
@@ -41,12 +48,6 @@ CONFIGS: tuple[Config, ...] = (
             {"table": "app_pages", "name": "app"},
             {"table": "app_identifies", "name": "app", "kind": "identifies"}),
 )  # fmt: skip
-
-
-class DuckDBWithMerge(DuckDB):
-    """DuckDB writing upserts with MERGE, as Snowflake does."""
-
-    WRITE_STRATEGY = WriteStrategy.MERGE
 
 
 def plans(config: Config, strategy: str) -> dict[Mode, list[str]]:
@@ -110,28 +111,12 @@ def streams(draw: st.DrawFn) -> Stream:
     return config, batches
 
 
-def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
-    return {
-        t: (list(rows[0]) if rows else table_columns(con, t), reference.canonical(rows))
-        for t, rows in read_tables(con).items()
-    }
-
-
 def expected(config: Config, rows: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     assert config.entries is not None
     columns = reference.list_columns()
     entries = [(e.name, e.kind.value, e.events, [r for t, r in rows if t == e.table]) for e in config.entries]
     built = reference.build_list(entries, referrer_mapping=package_mapping())
     return {t: (columns[t], reference.canonical(built[t])) for t in TABLES}
-
-
-def assert_tables_equal(actual: dict[str, Any], wanted: dict[str, Any], when: str) -> None:
-    for table, (columns, rows) in wanted.items():
-        got_columns, got_rows = actual[table]
-        assert got_columns == columns, f"{when}: {table} columns"
-        missing = [r for r in rows if r not in got_rows]
-        extra = [r for r in got_rows if r not in rows]
-        assert not missing and not extra, f"{when}: {table}\n missing {missing}\n extra {extra}"
 
 
 def check(config: Config, batches: list[list[tuple[str, dict[str, Any]]]], strategy: str) -> None:

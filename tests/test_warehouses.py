@@ -120,12 +120,12 @@ def test_a_source_list_runs_end_to_end_like_duckdb(
     from tests.scenarios import OUTPUT_TABLES, differences, load_sources, run_sources, source_batches, table_rows
 
     warehouse: DbApiWarehouse = request.getfixturevalue(name)
-    source_schema = f"{warehouse.schema}_segment"
+    source_schema, prefix = f"{warehouse.schema}_segment", f"{warehouse.schema}_"
     sessions = []
     for step, rows in source_batches():
         for target, schema in ((warehouse, source_schema), (duckdb_reference, "segment")):
-            load_sources(target, schema, rows)
-            summary = run_sources(target, schema, full_refresh=step == "full refresh")
+            load_sources(target, schema, rows, prefix)
+            summary = run_sources(target, schema, step == "full refresh", prefix)
             assert summary.mode == ("full-refresh" if step == "full refresh" else "incremental"), (step, summary)
         problems = differences(duckdb_reference, warehouse, OUTPUT_TABLES)
         assert not problems, f"after {step!r}, {warehouse.name} differs from duckdb:\n" + "\n".join(problems)

@@ -209,3 +209,20 @@ DELETE FROM {{ table }}
 USING {{ batch }} AS batch
 WHERE {% for column in key %}{{ own_name }}.{{ column }} = batch.{{ column }} AND {% endfor %}batch.__sz_replaced_tstamp IS NOT NULL
 {%- endmacro %}
+
+{#- The columns every Segment table has, typed as the rules read them; with a source list, led
+    by the entry's source_name and kind. -#}
+{% macro segment_columns(tstamp='timestamp') -%}
+CAST(id AS VARCHAR) AS id,
+    CAST(anonymous_id AS VARCHAR) AS anonymous_id,
+    CAST(user_id AS VARCHAR) AS user_id,
+    CAST(received_at AS TIMESTAMP) AS received_at,
+    CAST(sent_at AS TIMESTAMP) AS sent_at,
+    CAST(timestamp AS TIMESTAMP) AS {{ tstamp }}
+{%- endmacro %}
+
+{% macro entry_columns(entry, tstamp='timestamp') -%}
+{{ entry.name }} AS source_name,
+    {{ entry.kind_literal }} AS kind,
+    {{ segment_columns(tstamp) }}
+{%- endmacro %}

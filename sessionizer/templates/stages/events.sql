@@ -1,4 +1,4 @@
-{% from "_macros.sql" import is_valid, in_window, dedupe_order, tracked, replacing with context %}
+{% from "_macros.sql" import is_valid, in_window, dedupe_order, tracked, replacing, entry_columns with context %}
 {#- A source list's tracks and identifies rows (SPEC "Several sources"), deduped per (kind,
     source_name, id) in the order of page views: tracks are activity that keeps sessions open,
     identifies feed user stitching. A run's new rows replace stored ones as page views do. #}
@@ -7,14 +7,7 @@ WITH source AS (
   {% if not loop.first %}UNION ALL
   {% endif -%}
   SELECT
-    {{ entry.name }} AS source_name,
-    {{ entry.kind_literal }} AS kind,
-    CAST(id AS VARCHAR) AS id,
-    CAST(anonymous_id AS VARCHAR) AS anonymous_id,
-    CAST(user_id AS VARCHAR) AS user_id,
-    CAST(received_at AS TIMESTAMP) AS received_at,
-    CAST(sent_at AS TIMESTAMP) AS sent_at,
-    CAST(timestamp AS TIMESTAMP) AS tstamp
+    {{ entry_columns(entry, 'tstamp') }}
   FROM {{ entry.relation }}
   WHERE {{ is_valid() }}{{ tracked(entry) }}{% if incremental %} AND {{ in_window(entry) }}{% endif %}
 {%- else %}

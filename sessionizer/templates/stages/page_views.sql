@@ -1,4 +1,4 @@
-{% from "_macros.sql" import url_host, referrer_host, gclid, device, device_category, screen_device_category, is_valid, in_window, dedupe_order, replacing with context %}
+{% from "_macros.sql" import url_host, referrer_host, gclid, device, device_category, screen_device_category, is_valid, in_window, dedupe_order, replacing, segment_columns, entry_columns with context %}
 {#- NOT MATERIALIZED: each reader below scans the source itself, reading only the columns it
     needs, instead of writing every wide row to a temporary copy first (half of this stage at 10M
     rows). Warehouses without the hint drop it (see Dialect.CTE_HINTS). #}
@@ -9,14 +9,7 @@ WITH source AS NOT MATERIALIZED (
   {% if not loop.first %}UNION ALL
   {% endif -%}
   SELECT
-    {{ entry.name }} AS source_name,
-    {{ entry.kind_literal }} AS kind,
-    CAST(id AS VARCHAR) AS id,
-    CAST(anonymous_id AS VARCHAR) AS anonymous_id,
-    CAST(user_id AS VARCHAR) AS user_id,
-    CAST(received_at AS TIMESTAMP) AS received_at,
-    CAST(sent_at AS TIMESTAMP) AS sent_at,
-    CAST(timestamp AS TIMESTAMP) AS timestamp,
+    {{ entry_columns(entry) }},
     {%- if entry.kind == 'pages' %}
     url, path, title, search, referrer,
     {%- else %}
@@ -42,12 +35,7 @@ WITH source AS NOT MATERIALIZED (
   FROM source
 {%- else %}
   SELECT
-    CAST(id AS VARCHAR) AS id,
-    CAST(anonymous_id AS VARCHAR) AS anonymous_id,
-    CAST(user_id AS VARCHAR) AS user_id,
-    CAST(received_at AS TIMESTAMP) AS received_at,
-    CAST(sent_at AS TIMESTAMP) AS sent_at,
-    CAST(timestamp AS TIMESTAMP) AS timestamp,
+    {{ segment_columns() }},
     url, path, title, search, referrer,
     context_campaign_source, context_campaign_medium, context_campaign_name,
     context_campaign_term, context_campaign_content, context_ip, context_user_agent

@@ -1,4 +1,4 @@
-{% from "_macros.sql" import is_valid, in_window, tracked with context %}
+{% from "_macros.sql" import is_valid, in_window, tracked, entry_columns with context %}
 {#- Rows the rules cannot sessionize, kept with the reason (SPEC.md "Input"); with a source list,
     those of every entry, in the columns the entries share (a tracks row outside the entry's
     events is not read at all). #}
@@ -16,14 +16,7 @@ SELECT * FROM (
   {% if not loop.first %}UNION ALL
   {% endif -%}
   SELECT
-    {{ entry.name }} AS source_name,
-    {{ entry.kind_literal }} AS kind,
-    CAST(id AS VARCHAR) AS id,
-    CAST(anonymous_id AS VARCHAR) AS anonymous_id,
-    CAST(user_id AS VARCHAR) AS user_id,
-    CAST(received_at AS TIMESTAMP) AS received_at,
-    CAST(sent_at AS TIMESTAMP) AS sent_at,
-    CAST(timestamp AS TIMESTAMP) AS timestamp,
+    {{ entry_columns(entry) }},
     {{- reason() }}
   FROM {{ entry.relation }}
   WHERE NOT ({{ is_valid() }}){{ tracked(entry) }}{% if incremental %} AND {{ in_window(entry) }}{% endif %}
