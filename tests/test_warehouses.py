@@ -111,15 +111,11 @@ def test_a_second_run_is_kept_out_while_the_first_holds_the_lock(warehouse: DbAp
     assert run(warehouse).mode == "full-refresh"
 
 
-@pytest.mark.parametrize("name", ["snowflake", "redshift"])
-def test_a_source_list_runs_end_to_end_like_duckdb(
-    name: str, request: pytest.FixtureRequest, duckdb_reference: DbApiWarehouse
-) -> None:
+def test_a_source_list_runs_end_to_end_like_duckdb(warehouse: DbApiWarehouse, duckdb_reference: DbApiWarehouse) -> None:
     """Web pages, app screens, heartbeat tracks and identifies from their own schema: a full
     refresh and incremental batches (a late heartbeat, a late identify) give DuckDB's tables."""
     from tests.scenarios import OUTPUT_TABLES, differences, load_sources, run_sources, source_batches, table_rows
 
-    warehouse: DbApiWarehouse = request.getfixturevalue(name)
     source_schema, prefix = f"{warehouse.schema}_segment", f"{warehouse.schema}_"
     sessions = []
     for step, rows in source_batches():
