@@ -94,29 +94,11 @@ def _identifier(name: str) -> str:
     return exp.to_identifier(name).sql(CANONICAL)
 
 
-def _table(name: str, schema: str | None) -> exp.Table:
-    return exp.table_(exp.to_identifier(name), db=exp.to_identifier(schema) if schema else None)
-
-
-def source_relation(source: str, dialect: Dialect, key: str = "source") -> str:
-    """A source as canonical SQL: a table, or on DuckDB a file reader over a path or glob."""
-    if not is_file_source(source):
-        parts = [exp.to_identifier(p) for p in source.split(".")]
-        table = exp.Table(this=parts[-1], db=parts[-2] if len(parts) > 1 else None,
-                          catalog=parts[-3] if len(parts) > 2 else None)  # fmt: skip
-        return table.sql(CANONICAL)
-    if dialect.name != "duckdb":
-        raise ConfigError(key, f"files are read on DuckDB only; on {dialect.name} give a table name")
-    lowered = source.lower()
-    reader = "read_parquet" if ".parquet" in lowered else "read_json_auto" if ".json" in lowered else "read_csv_auto"
-    return exp.Anonymous(this=reader, expressions=[exp.Literal.string(source)]).sql(CANONICAL)
-
-
 def _literal(value: str) -> str:
     return exp.Literal.string(value).sql(CANONICAL)
 
 
-def entry_context(config: Config, dialect: Dialect) -> list[dict[str, Any]]:
+def entry_context(config: Config, readers: list[exp.Expression]) -> list[dict[str, Any]]:
     """What the templates need of each entry of a source list (none for a single source)."""
     return [
         {
@@ -124,19 +106,22 @@ def entry_context(config: Config, dialect: Dialect) -> list[dict[str, Any]]:
             "name": _literal(entry.name),
             "kind": entry.kind.value,
             "kind_literal": _literal(entry.kind.value),
-            "relation": source_relation(entry.table, dialect, f"source[{index}]"),
+            "relation": reader.sql(CANONICAL),
             "events": None if entry.events is None else [_literal(e) for e in entry.events],
             "page_views": entry.kind.makes_page_views,
         }
-        for index, entry in enumerate(config.entries or ())
+        for index, (entry, reader) in enumerate(zip(config.entries or (), readers, strict=True))
     ]
 
 
 class Compiler:
-    """Compiles one config for one dialect; ``columns``: what the source holds, when a runner has
-    looked (else every column is assumed present and without zone)."""
+    """Compiles one config for one dialect; ``columns``: what the source holds (with a source
+    list, what each entry holds), when a runner has looked (else every column is assumed present
+    and without zone)."""
 
-    def __init__(self, config: Config, dialect: Dialect, columns: SourceColumns | None = None) -> None:
+    def __init__(
+        self, config: Config, dialect: Dialect, columns: SourceColumns | tuple[SourceColumns, ...] | None = None
+    ) -> None:
         reserved = get_dialect(CANONICAL).reserved_words() | dialect.reserved_words()
         for key, name in config.column_names():
             if name.lower() in reserved:
@@ -147,20 +132,29 @@ class Compiler:
         self.config = config
         self.dialect = dialect
         self.schema = config.schema
-        self.source = sources.reader(sources.relation(config.source, dialect), sources.wanted(config), columns, dialect)
+        self.listed = config.entries is not None
+        # What the rules read: the source, or each entry of a source list, as its reader.
+        found = columns if isinstance(columns, tuple) else (columns,) * len(config.entries or (None,))
+        relations = [(e.table, f"source[{i}]", e) for i, e in enumerate(config.entries or ())]
+        self.readers = [
+            sources.reader(sources.relation(table, dialect, key), sources.wanted(config, entry), seen, dialect)
+            for (table, key, entry), seen in zip(
+                relations or [(str(config.source), "source", None)], found, strict=True
+            )
+        ]
+        self.source = self.readers[0]
         names = {stage.name: stage.table for stage in plan.STAGES}
         names.update(
             rejected=plan.REJECTED_TABLE, state=plan.STATE_TABLE,
             pending_anonymous_ids=plan.PENDING_ANONYMOUS_IDS, pending_users=plan.PENDING_USERS, lock=plan.LOCK_TABLE,
             events=plan.EVENTS_TABLE,
         )  # fmt: skip
-        self.tables = {key: _table(name, self.schema) for key, name in names.items()}
-        self.tables["batch"] = _table(plan.BATCH_TABLE, None)
-        self.tables["events_batch"] = _table(plan.EVENTS_BATCH_TABLE, None)
-        self.listed = config.entries is not None
-        entries = entry_context(config, dialect)
+        self.tables = {key: self.table(name, self.schema) for key, name in names.items()}
+        self.tables["batch"] = self.table(plan.BATCH_TABLE, None)
+        self.tables["events_batch"] = self.table(plan.EVENTS_BATCH_TABLE, None)
+        entries = entry_context(config, self.readers if self.listed else [])
         self.context: dict[str, Any] = {
-            "source": None if self.listed else source_relation(str(config.source), dialect),
+            "source": None if self.listed else self.source.sql(CANONICAL),
             "listed": self.listed,
             "entries": entries,
             "viewed_entries": [e for e in entries if e["page_views"]],
@@ -363,8 +357,8 @@ def _one_transaction(
 
 
 def compile(
-    config: Config, dialect: str | Dialect = CANONICAL, mode: Mode | str = Mode.FULL_REFRESH, select: str | None = None,
-    columns: SourceColumns | None = None,
+    config: Config, dialect: str | Dialect = "duckdb", mode: Mode | str = Mode.FULL_REFRESH, select: str | None = None,
+    columns: SourceColumns | tuple[SourceColumns, ...] | None = None,
 ) -> list[Statement]:  # fmt: skip
     """The statements that build the six tables, in run order; ``columns``: what the source
     holds (see sessionizer.sources), when known.

@@ -204,14 +204,10 @@ class Config:
                 raise ConfigError(str(key), f"unknown setting; allowed: {', '.join(sorted(known))}")
         return cls(**{k: v for k, v in values.items() if v is not None})
 
-    def identifiers(self) -> list[tuple[str, str]]:
-        """Every identifier the user chose, with its setting: (key, name)."""
-        names = [("schema", self.schema)] if self.schema else []
-        tables = [(f"source[{i}]", e.table) for i, e in enumerate(self.entries or ())] or [("source", str(self.source))]
-        for key, table in tables:
-            if not is_file_source(table):
-                names += [(key, part) for part in table.split(".")]
-        names += [("incremental_key", self.incremental_key)]
+    def column_names(self) -> list[tuple[str, str]]:
+        """Every column name the user chose, with its setting: (key, name). Table and schema
+        names need no such list: a reserved one is quoted (Dialect.identifier)."""
+        names = [("incremental_key", self.incremental_key)]
         names += [("pass_through_columns", c) for c in self.pass_through_columns]
         return names
 

@@ -225,34 +225,25 @@ class Runner:
     # -- preflight -----------------------------------------------------------------------------
 
     def check_source(self, wh: Warehouse) -> None:
-        """Every source exists, has every column the rules read, and its time columns read as
-        timestamps; names what is wrong before anything is written."""
-        if self.config.entries is None:
-            self._check_relation(wh, self.compiler.context["source"], str(self.config.source),
-                                 plan.source_columns(self.config), "it must have Segment's pages columns (see SPEC: Input)")  # fmt: skip
-            return
-        for entry, context in zip(self.config.entries, self.compiler.context["entries"], strict=True):
-            self._check_relation(wh, context["relation"], entry.table, plan.entry_columns(entry, self.config),
-                                 f"it is the {entry.kind.value} entry {entry.name!r} of the source list")  # fmt: skip
-
-    def _check_relation(self, wh: Warehouse, relation: str, label: str, columns: Sequence[str], hint: str) -> None:
-        source = exp.maybe_parse(relation, dialect=CANONICAL, into=exp.Table)
-        try:
-            cursor = wh.execute(self.dialect.render(exp.select("*").from_(source.copy()).limit(0), pretty=False))
-        except Exception as err:
-            raise SourceError(f"cannot read the source {label!r}: {wh.scrub(err)}") from None
-        present = {str(d[0]).lower() for d in cursor.description or ()}
-        missing = [c for c in columns if c not in present]
-        if missing:
-            raise SourceError(f"the source {label!r} lacks the column(s) {', '.join(missing)}; {hint}")
-        for column in dict.fromkeys(("received_at", "sent_at", "timestamp", self.config.incremental_key)):
-            cast = exp.cast(exp.column(column), exp.DataType.build("TIMESTAMP"))
-            try:
-                wh.execute(self.dialect.render(exp.select(cast).from_(source.copy()).limit(1), pretty=False)).fetchall()
-            except Exception as err:
-                raise SourceError(
-                    f"the source column {column!r} of {label!r} cannot be read as a timestamp: {wh.scrub(err)}"
-                ) from None
+        """Look at the source (each entry of a source list) once: it exists, has the columns it
+        must have, and its time columns read as timestamps; names what is wrong before anything
+        is written. The plan is then compiled for what each source holds (missing optional
+        columns, zoned timestamps)."""
+        entries = self.config.entries
+        labels = [e.table for e in entries] if entries is not None else [str(self.config.source)]
+        keys = [f"source[{i}]" for i in range(len(labels))] if entries is not None else ["source"]
+        found = [sources.inspect(wh, sources.relation(label, self.dialect, key), label)
+                 for label, key in zip(labels, keys, strict=True)]  # fmt: skip
+        for index, (label, columns) in enumerate(zip(labels, found, strict=True)):
+            sources.require(columns, label, sources.required(self.config, None if entries is None else entries[index]))
+        if entries is None:
+            self.compiler = Compiler(self.config, self.dialect, found[0])
+        else:
+            sources.pass_through_somewhere(self.config, found)
+            self.compiler = Compiler(self.config, self.dialect, tuple(found))
+        times = (*plan.TIMESTAMP_COLUMNS, self.config.incremental_key)
+        for label, reader in zip(labels, self.compiler.readers, strict=True):
+            sources.check_timestamps(wh, reader, label, times)
 
     def source_is_absent(self, wh: Warehouse, source: exp.Table) -> bool:
         """Whether a source table that could not be read is not there at all (rather than, say,

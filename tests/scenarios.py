@@ -549,11 +549,10 @@ _COMMON: tuple[tuple[str, str], ...] = (
 # Each source table and its columns, as Segment's loader would have made them.
 SOURCE_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "web_pages": PAGES_COLUMNS,
-    "app_screens": (*_COMMON, ("name", _V), ("context_ip", _V), ("context_user_agent", _V),
-                    ("context_campaign_source", _V), ("context_campaign_medium", _V), ("context_campaign_name", _V),
-                    ("context_campaign_term", _V), ("context_campaign_content", _V),
-                    ("context_device_model", _V), ("context_os_name", _V), ("context_locale", _V)),
-    "web_tracks": (*_COMMON, ("event", _V), ("event_text", _V)),
+    # An app sends no campaign, IP or locale: Segment never made those columns.
+    "app_screens": (*_COMMON, ("name", _V), ("context_user_agent", _V),
+                    ("context_device_model", _V), ("context_os_name", _V)),
+    "web_tracks": (*_COMMON, ("event", _V)),
     "web_identifies": _COMMON,
 }  # fmt: skip
 

@@ -538,3 +538,82 @@ def test_the_cli_runs_and_checks_a_list_from_sessionizer_yml(tmp_path: Any) -> N
         result = CliRunner().invoke(main, [*command, "--config", str(config), "--target", target])
         assert result.exit_code == 0, result.output
     assert "ok: every valid source row is in the tables" in result.output
+
+
+# -- columns a table lacks -------------------------------------------------------------------------
+
+
+def minimal_tables(path: Any, pass_through_on_pages: bool) -> None:
+    """Segment tables with only the columns an entry must have (the pages one with everything,
+    and the pass-through column when asked)."""
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    locale = ", context_locale VARCHAR" if pass_through_on_pages else ""
+    con.execute(f"CREATE TABLE web_pages ({', '.join(f'{c} VARCHAR' for c in ref.SOURCE_COLUMNS)}{locale})")
+    con.execute("ALTER TABLE web_pages ALTER received_at TYPE TIMESTAMP")
+    con.execute("ALTER TABLE web_pages ALTER sent_at TYPE TIMESTAMP")
+    con.execute('ALTER TABLE web_pages ALTER "timestamp" TYPE TIMESTAMP')
+    required = "id VARCHAR, anonymous_id VARCHAR, timestamp TIMESTAMP, received_at TIMESTAMP"
+    con.execute(f"CREATE TABLE app_screens ({required}, name VARCHAR)")
+    con.execute(f"CREATE TABLE web_tracks ({required}, event VARCHAR)")
+    con.execute(f"CREATE TABLE web_identifies ({required}, user_id VARCHAR)")
+    con.close()
+
+
+def test_columns_an_entry_lacks_read_as_null(tmp_path: Any) -> None:
+    config = sources(WEB, APP, HEARTBEATS, IDENTIFIES, pass_through_columns=["context_locale"])
+    minimal_tables(tmp_path / "sources.duckdb", pass_through_on_pages=True)
+    rows = {
+        "web_pages": [page(id="p1", context_locale="de"), page(id="p2", timestamp=minutes(50))],
+        "app_screens": [screen(id="s1", timestamp=minutes(1))],
+        "web_tracks": [beat(id="t1", timestamp=minutes(25), user_id="ignored: no such column")],
+        "web_identifies": [event(id="i1", timestamp=minutes(60), user_id="u1")],
+    }
+    load(tmp_path, config, {t: r[:1] for t, r in rows.items()})
+    runner_on(tmp_path, config).run()
+    load(tmp_path, config, {t: r[1:] for t, r in rows.items()})
+    assert runner_on(tmp_path, config).run().mode == "incremental"
+    tables = tables_at(tmp_path)
+    seen = {t: [{c: v for c, v in r.items() if c in columns_of(tmp_path, t)} for r in rs] for t, rs in rows.items()}
+    entries = [(e.name, e.kind.value, e.events, seen[e.table]) for e in config.entries or ()]
+    built = ref.build_list(entries, pass_through_columns=["context_locale"], referrer_mapping=package_mapping())
+    for table in TABLES:
+        assert ref.canonical(tables[table]) == ref.canonical(built[table]), table
+    screen_view = by_id(tables[PAGE_VIEWS], "s1")
+    assert (screen_view["context_locale"], screen_view["device"], screen_view["user_id"]) == (None, None, None)
+    assert sessions_of(tables)[-1][3] == minutes(50)  # the heartbeat joined the two web page views
+
+
+def by_id(rows: list[Row], page_view_id: str) -> Row:
+    (row,) = [r for r in rows if r["page_view_id"] == page_view_id]
+    return row
+
+
+def tables_at(tmp_path: Any) -> Tables:
+    import duckdb
+
+    con = duckdb.connect(str(tmp_path / "sources.duckdb"))
+    try:
+        return read_tables(con)
+    finally:
+        con.close()
+
+
+def columns_of(tmp_path: Any, table: str) -> set[str]:
+    import duckdb
+
+    con = duckdb.connect(str(tmp_path / "sources.duckdb"))
+    try:
+        return {d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description}
+    finally:
+        con.close()
+
+
+def test_a_pass_through_column_no_pages_or_screens_table_has_is_an_error(tmp_path: Any) -> None:
+    from sessionizer.errors import SourceError
+
+    config = sources(WEB, APP, HEARTBEATS, IDENTIFIES, pass_through_columns=["context_locale"])
+    minimal_tables(tmp_path / "sources.duckdb", pass_through_on_pages=False)
+    with pytest.raises(SourceError, match=r"'context_locale' is in none of the pages or screens tables"):
+        runner_on(tmp_path, config).run()

@@ -9,7 +9,7 @@ SELECT
   END
 FROM (
   SELECT {{ capped_at_now('MAX(CAST(' ~ key ~ ' AS TIMESTAMP))') }} AS __sz_newest
-  FROM {{ source if entry is none else entry.relation }}
+  FROM {{ source if entry is none else entry.relation }} AS source
   WHERE {{ is_valid() }}{{ tracked(entry) }} AND {{ in_window(entry) }}
 ) AS batch
 CROSS JOIN {{ rel.state }} AS state

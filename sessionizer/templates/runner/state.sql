@@ -12,6 +12,6 @@ SELECT
   {%- if entry is not none %},
   {{ entry.index }} AS entry
   {%- endif %}
-FROM {{ source if entry is none else entry.relation }}
+FROM {{ source if entry is none else entry.relation }} AS source
 WHERE {{ is_valid() }}{{ tracked(entry) }}
 {%- endfor %}

@@ -8,7 +8,7 @@ WITH source AS (
   {% endif -%}
   SELECT
     {{ entry_columns(entry, 'tstamp') }}
-  FROM {{ entry.relation }}
+  FROM {{ entry.relation }} AS source
   WHERE {{ is_valid() }}{{ tracked(entry) }}{% if incremental %} AND {{ in_window(entry) }}{% endif %}
 {%- else %}
   SELECT

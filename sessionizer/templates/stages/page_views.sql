@@ -24,7 +24,7 @@ WITH source AS NOT MATERIALIZED (
     context_device_model, context_os_name
     {%- endif %}
     {%- for column in pass_through %}, {{ column }}{% endfor %}
-  FROM {{ entry.relation }}
+  FROM {{ entry.relation }} AS source
   WHERE {{ is_valid() }}{% if incremental %} AND {{ in_window(entry) }}{% endif %}
 {%- endfor %}
 ), ranked AS (

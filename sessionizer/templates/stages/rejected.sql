@@ -18,7 +18,7 @@ SELECT * FROM (
   SELECT
     {{ entry_columns(entry) }},
     {{- reason() }}
-  FROM {{ entry.relation }}
+  FROM {{ entry.relation }} AS source
   WHERE NOT ({{ is_valid() }}){{ tracked(entry) }}{% if incremental %} AND {{ in_window(entry) }}{% endif %}
 {%- endfor %}
 ) AS rejected
@@ -26,7 +26,7 @@ SELECT * FROM (
 SELECT
   {{ rejected_columns | join(', ') }},
   {{- reason() }}
-FROM {{ source }}
+FROM {{ source }} AS source
 WHERE NOT ({{ is_valid() }}){% if incremental %} AND {{ in_window() }}{% endif %}
 {%- endif %}
 {%- if incremental %}

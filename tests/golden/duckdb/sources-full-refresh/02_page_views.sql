@@ -1,4 +1,4 @@
-CREATE OR REPLACE TABLE analytics.segment_web_page_views AS
+CREATE OR REPLACE TABLE "analytics".segment_web_page_views AS
 WITH source AS NOT MATERIALIZED (
   SELECT
     'web' AS source_name,
@@ -24,7 +24,7 @@ WITH source AS NOT MATERIALIZED (
     CAST(NULL AS TEXT) AS context_device_model,
     CAST(NULL AS TEXT) AS context_os_name,
     context_locale
-  FROM website.pages
+  FROM "website"."pages" AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -55,7 +55,7 @@ WITH source AS NOT MATERIALIZED (
     context_device_model,
     context_os_name,
     context_locale
-  FROM ios.screens
+  FROM "ios"."screens" AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -208,7 +208,7 @@ SELECT
   source_name
 FROM page_views;
 
-CREATE OR REPLACE TABLE analytics.sessionizer_events AS
+CREATE OR REPLACE TABLE "analytics".sessionizer_events AS
 WITH source AS (
   SELECT
     'web' AS source_name,
@@ -219,7 +219,7 @@ WITH source AS (
     CAST(received_at AS TIMESTAMP) AS received_at,
     CAST(sent_at AS TIMESTAMP) AS sent_at,
     CAST(timestamp AS TIMESTAMP) AS tstamp
-  FROM website.tracks
+  FROM "website"."tracks" AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -238,7 +238,7 @@ WITH source AS (
     CAST(received_at AS TIMESTAMP) AS received_at,
     CAST(sent_at AS TIMESTAMP) AS sent_at,
     CAST(timestamp AS TIMESTAMP) AS tstamp
-  FROM website.identifies
+  FROM "website"."identifies" AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -277,7 +277,7 @@ SELECT
   tstamp
 FROM events;
 
-CREATE OR REPLACE TABLE analytics.segment_web_page_views__rejected AS
+CREATE OR REPLACE TABLE "analytics".segment_web_page_views__rejected AS
 SELECT
   *
 FROM (
@@ -299,7 +299,7 @@ FROM (
       THEN 'timestamp is null'
       ELSE 'received_at is null'
     END AS reject_reason
-  FROM website.pages
+  FROM "website"."pages" AS source
   WHERE
     NOT (
       NOT id IS NULL
@@ -326,7 +326,7 @@ FROM (
       THEN 'timestamp is null'
       ELSE 'received_at is null'
     END AS reject_reason
-  FROM ios.screens
+  FROM "ios"."screens" AS source
   WHERE
     NOT (
       NOT id IS NULL
@@ -353,7 +353,7 @@ FROM (
       THEN 'timestamp is null'
       ELSE 'received_at is null'
     END AS reject_reason
-  FROM website.tracks
+  FROM "website"."tracks" AS source
   WHERE
     NOT (
       NOT id IS NULL
@@ -383,7 +383,7 @@ FROM (
       THEN 'timestamp is null'
       ELSE 'received_at is null'
     END AS reject_reason
-  FROM website.identifies
+  FROM "website"."identifies" AS source
   WHERE
     NOT (
       NOT id IS NULL

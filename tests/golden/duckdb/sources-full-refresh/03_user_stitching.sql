@@ -1,4 +1,4 @@
-CREATE OR REPLACE TABLE analytics.segment_web_user_stitching AS
+CREATE OR REPLACE TABLE "analytics".segment_web_user_stitching AS
 WITH page_views AS NOT MATERIALIZED (
   SELECT
     anonymous_id,
@@ -6,7 +6,7 @@ WITH page_views AS NOT MATERIALIZED (
     tstamp,
     page_view_id,
     source_name
-  FROM analytics.segment_web_page_views
+  FROM "analytics".segment_web_page_views
 ), seen AS (
   SELECT
     anonymous_id,
@@ -32,7 +32,7 @@ WITH page_views AS NOT MATERIALIZED (
     1,
     id,
     user_id
-  FROM analytics.sessionizer_events AS activity
+  FROM "analytics".sessionizer_events AS activity
   WHERE
     kind = 'tracks'
 ), __sz_gaps AS (
@@ -92,7 +92,7 @@ WITH page_views AS NOT MATERIALIZED (
       id,
       2,
       source_name
-    FROM analytics.sessionizer_events
+    FROM "analytics".sessionizer_events
     WHERE
       kind = 'identifies'
   ) AS stitched

@@ -1,8 +1,8 @@
-CREATE OR REPLACE TABLE analytics.segment_web_page_views__sessionized AS
+CREATE OR REPLACE TABLE "analytics".segment_web_page_views__sessionized AS
 WITH page_views AS (
   SELECT
     page_views.*
-  FROM analytics.segment_web_page_views AS page_views
+  FROM "analytics".segment_web_page_views AS page_views
 ), __sz_items AS (
   SELECT
     source_name,
@@ -18,7 +18,7 @@ WITH page_views AS (
     tstamp,
     1,
     id
-  FROM analytics.sessionizer_events AS activity
+  FROM "analytics".sessionizer_events AS activity
   WHERE
     kind = 'tracks'
 ), __sz_gaps AS (

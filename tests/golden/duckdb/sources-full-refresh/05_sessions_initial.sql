@@ -1,8 +1,8 @@
-CREATE OR REPLACE TABLE analytics.segment_web_sessions__initial AS
+CREATE OR REPLACE TABLE "analytics".segment_web_sessions__initial AS
 WITH page_views AS NOT MATERIALIZED (
   SELECT
     *
-  FROM analytics.segment_web_page_views__sessionized
+  FROM "analytics".segment_web_page_views__sessionized
 ), __sz_items AS (
   SELECT
     source_name,
@@ -20,7 +20,7 @@ WITH page_views AS NOT MATERIALIZED (
     1,
     id,
     CAST(NULL AS TEXT)
-  FROM analytics.sessionizer_events AS activity
+  FROM "analytics".sessionizer_events AS activity
   WHERE
     kind = 'tracks'
 ), __sz_gaps AS (

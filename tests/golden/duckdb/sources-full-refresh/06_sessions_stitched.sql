@@ -1,8 +1,8 @@
-CREATE OR REPLACE TABLE analytics.segment_web_sessions__stitched AS
+CREATE OR REPLACE TABLE "analytics".segment_web_sessions__stitched AS
 WITH sessions AS (
   SELECT
     *
-  FROM analytics.segment_web_sessions__initial
+  FROM "analytics".segment_web_sessions__initial
 )
 SELECT
   sessions.session_id,
@@ -37,5 +37,5 @@ SELECT
   COALESCE(user_stitching.user_id, sessions.anonymous_id) AS blended_user_id,
   sessions.source_name
 FROM sessions
-LEFT JOIN analytics.segment_web_user_stitching AS user_stitching
+LEFT JOIN "analytics".segment_web_user_stitching AS user_stitching
   ON user_stitching.anonymous_id = sessions.anonymous_id;

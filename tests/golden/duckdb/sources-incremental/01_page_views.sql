@@ -26,7 +26,7 @@ WITH source AS NOT MATERIALIZED (
     CAST(NULL AS TEXT) AS context_device_model,
     CAST(NULL AS TEXT) AS context_os_name,
     context_locale
-  FROM website.pages
+  FROM "website"."pages" AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -36,14 +36,14 @@ WITH source AS NOT MATERIALIZED (
       (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 0
       ) IS NULL
       OR CAST(received_at AS TIMESTAMP) > (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 0
       ) - INTERVAL '6' HOUR
@@ -73,7 +73,7 @@ WITH source AS NOT MATERIALIZED (
     context_device_model,
     context_os_name,
     context_locale
-  FROM ios.screens
+  FROM "ios"."screens" AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -83,14 +83,14 @@ WITH source AS NOT MATERIALIZED (
       (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 1
       ) IS NULL
       OR CAST(received_at AS TIMESTAMP) > (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 1
       ) - INTERVAL '6' HOUR
@@ -222,7 +222,7 @@ WITH source AS NOT MATERIALIZED (
     sent_at_tstamp,
     tstamp,
     1 AS __sz_is_stored
-  FROM analytics.segment_web_page_views
+  FROM "analytics".segment_web_page_views
   WHERE
     page_view_id IN (
       SELECT
@@ -310,7 +310,7 @@ WITH source AS (
     CAST(received_at AS TIMESTAMP) AS received_at,
     CAST(sent_at AS TIMESTAMP) AS sent_at,
     CAST(timestamp AS TIMESTAMP) AS tstamp
-  FROM website.tracks
+  FROM "website"."tracks" AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -323,14 +323,14 @@ WITH source AS (
       (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 2
       ) IS NULL
       OR CAST(received_at AS TIMESTAMP) > (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 2
       ) - INTERVAL '6' HOUR
@@ -345,7 +345,7 @@ WITH source AS (
     CAST(received_at AS TIMESTAMP) AS received_at,
     CAST(sent_at AS TIMESTAMP) AS sent_at,
     CAST(timestamp AS TIMESTAMP) AS tstamp
-  FROM website.identifies
+  FROM "website"."identifies" AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -355,14 +355,14 @@ WITH source AS (
       (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 3
       ) IS NULL
       OR CAST(received_at AS TIMESTAMP) > (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 3
       ) - INTERVAL '6' HOUR
@@ -398,7 +398,7 @@ WITH source AS (
     sent_at,
     tstamp,
     1 AS __sz_is_stored
-  FROM analytics.sessionizer_events
+  FROM "analytics".sessionizer_events
   WHERE
     id IN (
       SELECT
@@ -462,7 +462,7 @@ JOIN winners
   AND winners.__sz_contender_rank = 1
   AND winners.__sz_is_stored = 0;
 
-INSERT INTO analytics.sessionizer_pending_anonymous_ids (
+INSERT INTO "analytics".sessionizer_pending_anonymous_ids (
   anonymous_id,
   from_tstamp,
   session_from_tstamp,
@@ -501,7 +501,7 @@ WITH changed AS (
   SELECT
     page_views.anonymous_id,
     page_views.tstamp
-  FROM analytics.segment_web_page_views AS page_views
+  FROM "analytics".segment_web_page_views AS page_views
   WHERE
     page_views.anonymous_id IN (
       SELECT
@@ -522,20 +522,20 @@ SELECT
   COALESCE(MAX(sessions.session_start_tstamp), earliest.from_tstamp) AS session_from_tstamp,
   0 AS restitched
 FROM earliest
-LEFT JOIN analytics.segment_web_sessions__initial AS sessions
+LEFT JOIN "analytics".segment_web_sessions__initial AS sessions
   ON sessions.anonymous_id = earliest.anonymous_id
   AND sessions.session_start_tstamp < earliest.from_tstamp
 GROUP BY
   earliest.anonymous_id,
   earliest.from_tstamp;
 
-DELETE FROM analytics.segment_web_page_views USING   sessionizer_batch AS batch
+DELETE FROM "analytics".segment_web_page_views USING   sessionizer_batch AS batch
 WHERE
   segment_web_page_views.page_view_id = batch.page_view_id
   AND segment_web_page_views.source_name = batch.source_name
   AND NOT batch.__sz_replaced_tstamp IS NULL;
 
-INSERT INTO analytics.segment_web_page_views (
+INSERT INTO "analytics".segment_web_page_views (
   page_view_id,
   anonymous_id,
   user_id,
@@ -590,14 +590,14 @@ SELECT
   source_name
 FROM sessionizer_batch;
 
-DELETE FROM analytics.sessionizer_events USING   sessionizer_events_batch AS batch
+DELETE FROM "analytics".sessionizer_events USING   sessionizer_events_batch AS batch
 WHERE
   sessionizer_events.id = batch.id
   AND sessionizer_events.source_name = batch.source_name
   AND sessionizer_events.kind = batch.kind
   AND NOT batch.__sz_replaced_tstamp IS NULL;
 
-INSERT INTO analytics.sessionizer_events (
+INSERT INTO "analytics".sessionizer_events (
   source_name,
   kind,
   id,
@@ -618,7 +618,7 @@ SELECT
   tstamp
 FROM sessionizer_events_batch;
 
-INSERT INTO analytics.segment_web_page_views__rejected (
+INSERT INTO "analytics".segment_web_page_views__rejected (
   source_name,
   kind,
   id,
@@ -650,7 +650,7 @@ FROM (
       THEN 'timestamp is null'
       ELSE 'received_at is null'
     END AS reject_reason
-  FROM website.pages
+  FROM "website"."pages" AS source
   WHERE
     NOT (
       NOT id IS NULL
@@ -662,14 +662,14 @@ FROM (
       (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 0
       ) IS NULL
       OR CAST(received_at AS TIMESTAMP) > (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 0
       ) - INTERVAL '6' HOUR
@@ -693,7 +693,7 @@ FROM (
       THEN 'timestamp is null'
       ELSE 'received_at is null'
     END AS reject_reason
-  FROM ios.screens
+  FROM "ios"."screens" AS source
   WHERE
     NOT (
       NOT id IS NULL
@@ -705,14 +705,14 @@ FROM (
       (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 1
       ) IS NULL
       OR CAST(received_at AS TIMESTAMP) > (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 1
       ) - INTERVAL '6' HOUR
@@ -736,7 +736,7 @@ FROM (
       THEN 'timestamp is null'
       ELSE 'received_at is null'
     END AS reject_reason
-  FROM website.tracks
+  FROM "website"."tracks" AS source
   WHERE
     NOT (
       NOT id IS NULL
@@ -751,14 +751,14 @@ FROM (
       (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 2
       ) IS NULL
       OR CAST(received_at AS TIMESTAMP) > (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 2
       ) - INTERVAL '6' HOUR
@@ -782,7 +782,7 @@ FROM (
       THEN 'timestamp is null'
       ELSE 'received_at is null'
     END AS reject_reason
-  FROM website.identifies
+  FROM "website"."identifies" AS source
   WHERE
     NOT (
       NOT id IS NULL
@@ -794,14 +794,14 @@ FROM (
       (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 3
       ) IS NULL
       OR CAST(received_at AS TIMESTAMP) > (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 3
       ) - INTERVAL '6' HOUR
@@ -818,9 +818,9 @@ SELECT
   sent_at,
   timestamp,
   reject_reason
-FROM analytics.segment_web_page_views__rejected;
+FROM "analytics".segment_web_page_views__rejected;
 
-UPDATE analytics.sessionizer_state SET pending_watermark = (
+UPDATE "analytics".sessionizer_state SET pending_watermark = (
   SELECT
     CASE
       WHEN state.watermark IS NULL OR batch.__sz_newest > state.watermark
@@ -834,7 +834,7 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         THEN CAST(TIMEZONE('UTC', NOW()) AS TIMESTAMP)
         ELSE MAX(CAST(received_at AS TIMESTAMP))
       END AS __sz_newest
-    FROM website.pages
+    FROM "website"."pages" AS source
     WHERE
       NOT id IS NULL
       AND NOT anonymous_id IS NULL
@@ -844,27 +844,27 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         (
           SELECT
             watermark
-          FROM analytics.sessionizer_state
+          FROM "analytics".sessionizer_state
           WHERE
             entry = 0
         ) IS NULL
         OR CAST(received_at AS TIMESTAMP) > (
           SELECT
             watermark
-          FROM analytics.sessionizer_state
+          FROM "analytics".sessionizer_state
           WHERE
             entry = 0
         ) - INTERVAL '6' HOUR
       )
   ) AS batch
-  CROSS JOIN analytics.sessionizer_state AS state
+  CROSS JOIN "analytics".sessionizer_state AS state
   WHERE
     state.entry = 0
 )
 WHERE
   entry = 0;
 
-UPDATE analytics.sessionizer_state SET pending_watermark = (
+UPDATE "analytics".sessionizer_state SET pending_watermark = (
   SELECT
     CASE
       WHEN state.watermark IS NULL OR batch.__sz_newest > state.watermark
@@ -878,7 +878,7 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         THEN CAST(TIMEZONE('UTC', NOW()) AS TIMESTAMP)
         ELSE MAX(CAST(received_at AS TIMESTAMP))
       END AS __sz_newest
-    FROM ios.screens
+    FROM "ios"."screens" AS source
     WHERE
       NOT id IS NULL
       AND NOT anonymous_id IS NULL
@@ -888,27 +888,27 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         (
           SELECT
             watermark
-          FROM analytics.sessionizer_state
+          FROM "analytics".sessionizer_state
           WHERE
             entry = 1
         ) IS NULL
         OR CAST(received_at AS TIMESTAMP) > (
           SELECT
             watermark
-          FROM analytics.sessionizer_state
+          FROM "analytics".sessionizer_state
           WHERE
             entry = 1
         ) - INTERVAL '6' HOUR
       )
   ) AS batch
-  CROSS JOIN analytics.sessionizer_state AS state
+  CROSS JOIN "analytics".sessionizer_state AS state
   WHERE
     state.entry = 1
 )
 WHERE
   entry = 1;
 
-UPDATE analytics.sessionizer_state SET pending_watermark = (
+UPDATE "analytics".sessionizer_state SET pending_watermark = (
   SELECT
     CASE
       WHEN state.watermark IS NULL OR batch.__sz_newest > state.watermark
@@ -922,7 +922,7 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         THEN CAST(TIMEZONE('UTC', NOW()) AS TIMESTAMP)
         ELSE MAX(CAST(received_at AS TIMESTAMP))
       END AS __sz_newest
-    FROM website.tracks
+    FROM "website"."tracks" AS source
     WHERE
       NOT id IS NULL
       AND NOT anonymous_id IS NULL
@@ -935,27 +935,27 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         (
           SELECT
             watermark
-          FROM analytics.sessionizer_state
+          FROM "analytics".sessionizer_state
           WHERE
             entry = 2
         ) IS NULL
         OR CAST(received_at AS TIMESTAMP) > (
           SELECT
             watermark
-          FROM analytics.sessionizer_state
+          FROM "analytics".sessionizer_state
           WHERE
             entry = 2
         ) - INTERVAL '6' HOUR
       )
   ) AS batch
-  CROSS JOIN analytics.sessionizer_state AS state
+  CROSS JOIN "analytics".sessionizer_state AS state
   WHERE
     state.entry = 2
 )
 WHERE
   entry = 2;
 
-UPDATE analytics.sessionizer_state SET pending_watermark = (
+UPDATE "analytics".sessionizer_state SET pending_watermark = (
   SELECT
     CASE
       WHEN state.watermark IS NULL OR batch.__sz_newest > state.watermark
@@ -969,7 +969,7 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         THEN CAST(TIMEZONE('UTC', NOW()) AS TIMESTAMP)
         ELSE MAX(CAST(received_at AS TIMESTAMP))
       END AS __sz_newest
-    FROM website.identifies
+    FROM "website"."identifies" AS source
     WHERE
       NOT id IS NULL
       AND NOT anonymous_id IS NULL
@@ -979,20 +979,20 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         (
           SELECT
             watermark
-          FROM analytics.sessionizer_state
+          FROM "analytics".sessionizer_state
           WHERE
             entry = 3
         ) IS NULL
         OR CAST(received_at AS TIMESTAMP) > (
           SELECT
             watermark
-          FROM analytics.sessionizer_state
+          FROM "analytics".sessionizer_state
           WHERE
             entry = 3
         ) - INTERVAL '6' HOUR
       )
   ) AS batch
-  CROSS JOIN analytics.sessionizer_state AS state
+  CROSS JOIN "analytics".sessionizer_state AS state
   WHERE
     state.entry = 3
 )

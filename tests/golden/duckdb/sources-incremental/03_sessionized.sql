@@ -1,9 +1,9 @@
-DELETE FROM analytics.segment_web_page_views__sessionized USING   analytics.sessionizer_pending_anonymous_ids AS pending
+DELETE FROM "analytics".segment_web_page_views__sessionized USING   "analytics".sessionizer_pending_anonymous_ids AS pending
 WHERE
   segment_web_page_views__sessionized.anonymous_id = pending.anonymous_id
   AND segment_web_page_views__sessionized.tstamp >= pending.from_tstamp;
 
-INSERT INTO analytics.segment_web_page_views__sessionized (
+INSERT INTO "analytics".segment_web_page_views__sessionized (
   page_view_id,
   anonymous_id,
   user_id,
@@ -38,13 +38,13 @@ WITH pending AS (
     MIN(from_tstamp) AS from_tstamp,
     MIN(session_from_tstamp) AS session_from_tstamp,
     MAX(restitched) AS restitched
-  FROM analytics.sessionizer_pending_anonymous_ids
+  FROM "analytics".sessionizer_pending_anonymous_ids
   GROUP BY
     anonymous_id
 ), page_views AS (
   SELECT
     page_views.*
-  FROM analytics.segment_web_page_views AS page_views
+  FROM "analytics".segment_web_page_views AS page_views
   JOIN pending
     ON pending.anonymous_id = page_views.anonymous_id
 ), __sz_items AS (
@@ -62,7 +62,7 @@ WITH pending AS (
     tstamp,
     1,
     id
-  FROM analytics.sessionizer_events AS activity
+  FROM "analytics".sessionizer_events AS activity
   WHERE
     kind = 'tracks' AND anonymous_id IN (
       SELECT

@@ -1,9 +1,9 @@
-DELETE FROM analytics.segment_web_sessions__initial USING   analytics.sessionizer_pending_anonymous_ids AS pending
+DELETE FROM "analytics".segment_web_sessions__initial USING   "analytics".sessionizer_pending_anonymous_ids AS pending
 WHERE
   segment_web_sessions__initial.anonymous_id = pending.anonymous_id
   AND segment_web_sessions__initial.session_start_tstamp >= pending.session_from_tstamp;
 
-INSERT INTO analytics.segment_web_sessions__initial (
+INSERT INTO "analytics".segment_web_sessions__initial (
   session_id,
   anonymous_id,
   session_start_tstamp,
@@ -41,13 +41,13 @@ WITH pending AS (
     MIN(from_tstamp) AS from_tstamp,
     MIN(session_from_tstamp) AS session_from_tstamp,
     MAX(restitched) AS restitched
-  FROM analytics.sessionizer_pending_anonymous_ids
+  FROM "analytics".sessionizer_pending_anonymous_ids
   GROUP BY
     anonymous_id
 ), page_views AS (
   SELECT
     sessionized.*
-  FROM analytics.segment_web_page_views__sessionized AS sessionized
+  FROM "analytics".segment_web_page_views__sessionized AS sessionized
   JOIN pending
     ON pending.anonymous_id = sessionized.anonymous_id
     AND sessionized.tstamp >= pending.session_from_tstamp
@@ -68,7 +68,7 @@ WITH pending AS (
     1,
     id,
     CAST(NULL AS TEXT)
-  FROM analytics.sessionizer_events AS activity
+  FROM "analytics".sessionizer_events AS activity
   WHERE
     kind = 'tracks' AND anonymous_id IN (
       SELECT

@@ -1,9 +1,9 @@
-DELETE FROM analytics.segment_web_sessions USING   analytics.sessionizer_pending_users AS pending
+DELETE FROM "analytics".segment_web_sessions USING   "analytics".sessionizer_pending_users AS pending
 WHERE
   segment_web_sessions.blended_user_id = pending.blended_user_id
   AND segment_web_sessions.session_start_tstamp >= pending.from_tstamp;
 
-INSERT INTO analytics.segment_web_sessions (
+INSERT INTO "analytics".segment_web_sessions (
   session_id,
   anonymous_id,
   session_start_tstamp,
@@ -41,14 +41,14 @@ WITH pending AS (
   SELECT
     blended_user_id,
     MIN(from_tstamp) AS from_tstamp
-  FROM analytics.sessionizer_pending_users
+  FROM "analytics".sessionizer_pending_users
   GROUP BY
     blended_user_id
 ), earlier AS (
   SELECT
     stitched.blended_user_id,
     COUNT(*) AS __sz_sessions
-  FROM analytics.segment_web_sessions__stitched AS stitched
+  FROM "analytics".segment_web_sessions__stitched AS stitched
   JOIN pending
     ON pending.blended_user_id = stitched.blended_user_id
     AND stitched.session_start_tstamp < pending.from_tstamp
@@ -58,7 +58,7 @@ WITH pending AS (
   SELECT
     stitched.*,
     COALESCE(earlier.__sz_sessions, 0) AS __sz_sessions_before
-  FROM analytics.segment_web_sessions__stitched AS stitched
+  FROM "analytics".segment_web_sessions__stitched AS stitched
   JOIN pending
     ON pending.blended_user_id = stitched.blended_user_id
     AND stitched.session_start_tstamp >= pending.from_tstamp

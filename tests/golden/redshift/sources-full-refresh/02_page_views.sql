@@ -1,6 +1,6 @@
-DROP TABLE IF EXISTS analytics.segment_web_page_views__sessionizer_new;
+DROP TABLE IF EXISTS "analytics".segment_web_page_views__sessionizer_new;
 
-CREATE TABLE analytics.segment_web_page_views__sessionizer_new
+CREATE TABLE "analytics".segment_web_page_views__sessionizer_new
 DISTKEY(anonymous_id)
 SORTKEY(tstamp) AS
 WITH source AS (
@@ -28,7 +28,7 @@ WITH source AS (
     CAST(NULL AS VARCHAR(MAX)) AS context_device_model,
     CAST(NULL AS VARCHAR(MAX)) AS context_os_name,
     context_locale
-  FROM website.pages
+  FROM "website"."pages" AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -59,7 +59,7 @@ WITH source AS (
     context_device_model,
     context_os_name,
     context_locale
-  FROM ios.screens
+  FROM "ios"."screens" AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -214,16 +214,16 @@ FROM page_views;
 
 BEGIN;
 
-DROP TABLE IF EXISTS analytics.segment_web_page_views;
+DROP TABLE IF EXISTS "analytics".segment_web_page_views;
 
-ALTER TABLE analytics.segment_web_page_views__sessionizer_new
+ALTER TABLE "analytics".segment_web_page_views__sessionizer_new
 RENAME TO segment_web_page_views;
 
 COMMIT;
 
-DROP TABLE IF EXISTS analytics.sessionizer_events__sessionizer_new;
+DROP TABLE IF EXISTS "analytics".sessionizer_events__sessionizer_new;
 
-CREATE TABLE analytics.sessionizer_events__sessionizer_new AS
+CREATE TABLE "analytics".sessionizer_events__sessionizer_new AS
 WITH source AS (
   SELECT
     'web' AS source_name,
@@ -234,7 +234,7 @@ WITH source AS (
     CAST(received_at AS TIMESTAMP) AS received_at,
     CAST(sent_at AS TIMESTAMP) AS sent_at,
     CAST("timestamp" AS TIMESTAMP) AS tstamp
-  FROM website.tracks
+  FROM "website"."tracks" AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -253,7 +253,7 @@ WITH source AS (
     CAST(received_at AS TIMESTAMP) AS received_at,
     CAST(sent_at AS TIMESTAMP) AS sent_at,
     CAST("timestamp" AS TIMESTAMP) AS tstamp
-  FROM website.identifies
+  FROM "website"."identifies" AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -294,16 +294,16 @@ FROM events;
 
 BEGIN;
 
-DROP TABLE IF EXISTS analytics.sessionizer_events;
+DROP TABLE IF EXISTS "analytics".sessionizer_events;
 
-ALTER TABLE analytics.sessionizer_events__sessionizer_new
+ALTER TABLE "analytics".sessionizer_events__sessionizer_new
 RENAME TO sessionizer_events;
 
 COMMIT;
 
-DROP TABLE IF EXISTS analytics.segment_web_page_views__rejected__sessionizer_new;
+DROP TABLE IF EXISTS "analytics".segment_web_page_views__rejected__sessionizer_new;
 
-CREATE TABLE analytics.segment_web_page_views__rejected__sessionizer_new AS
+CREATE TABLE "analytics".segment_web_page_views__rejected__sessionizer_new AS
 SELECT
   *
 FROM (
@@ -325,7 +325,7 @@ FROM (
       THEN 'timestamp is null'
       ELSE 'received_at is null'
     END AS reject_reason
-  FROM website.pages
+  FROM "website"."pages" AS source
   WHERE
     NOT (
       NOT id IS NULL
@@ -352,7 +352,7 @@ FROM (
       THEN 'timestamp is null'
       ELSE 'received_at is null'
     END AS reject_reason
-  FROM ios.screens
+  FROM "ios"."screens" AS source
   WHERE
     NOT (
       NOT id IS NULL
@@ -379,7 +379,7 @@ FROM (
       THEN 'timestamp is null'
       ELSE 'received_at is null'
     END AS reject_reason
-  FROM website.tracks
+  FROM "website"."tracks" AS source
   WHERE
     NOT (
       NOT id IS NULL
@@ -409,7 +409,7 @@ FROM (
       THEN 'timestamp is null'
       ELSE 'received_at is null'
     END AS reject_reason
-  FROM website.identifies
+  FROM "website"."identifies" AS source
   WHERE
     NOT (
       NOT id IS NULL
@@ -421,9 +421,9 @@ FROM (
 
 BEGIN;
 
-DROP TABLE IF EXISTS analytics.segment_web_page_views__rejected;
+DROP TABLE IF EXISTS "analytics".segment_web_page_views__rejected;
 
-ALTER TABLE analytics.segment_web_page_views__rejected__sessionizer_new
+ALTER TABLE "analytics".segment_web_page_views__rejected__sessionizer_new
 RENAME TO segment_web_page_views__rejected;
 
 COMMIT;

@@ -1,6 +1,6 @@
-DROP TABLE IF EXISTS analytics.segment_web_user_stitching__sessionizer_new;
+DROP TABLE IF EXISTS "analytics".segment_web_user_stitching__sessionizer_new;
 
-CREATE TABLE analytics.segment_web_user_stitching__sessionizer_new
+CREATE TABLE "analytics".segment_web_user_stitching__sessionizer_new
 DISTKEY(anonymous_id)
 SORTKEY(anonymous_id) AS
 WITH page_views AS (
@@ -10,7 +10,7 @@ WITH page_views AS (
     tstamp,
     page_view_id,
     source_name
-  FROM analytics.segment_web_page_views
+  FROM "analytics".segment_web_page_views
 ), seen AS (
   SELECT
     anonymous_id,
@@ -36,7 +36,7 @@ WITH page_views AS (
     1,
     id,
     user_id
-  FROM analytics.sessionizer_events AS activity
+  FROM "analytics".sessionizer_events AS activity
   WHERE
     kind = 'tracks'
 ), __sz_gaps AS (
@@ -96,7 +96,7 @@ WITH page_views AS (
       id,
       2,
       source_name
-    FROM analytics.sessionizer_events
+    FROM "analytics".sessionizer_events
     WHERE
       kind = 'identifies'
   ) AS stitched
@@ -114,9 +114,9 @@ LEFT JOIN identified
 
 BEGIN;
 
-DROP TABLE IF EXISTS analytics.segment_web_user_stitching;
+DROP TABLE IF EXISTS "analytics".segment_web_user_stitching;
 
-ALTER TABLE analytics.segment_web_user_stitching__sessionizer_new
+ALTER TABLE "analytics".segment_web_user_stitching__sessionizer_new
 RENAME TO segment_web_user_stitching;
 
 COMMIT;

@@ -1,12 +1,12 @@
-DROP TABLE IF EXISTS analytics.segment_web_page_views__sessionized__sessionizer_new;
+DROP TABLE IF EXISTS "analytics".segment_web_page_views__sessionized__sessionizer_new;
 
-CREATE TABLE analytics.segment_web_page_views__sessionized__sessionizer_new
+CREATE TABLE "analytics".segment_web_page_views__sessionized__sessionizer_new
 DISTKEY(anonymous_id)
 SORTKEY(tstamp) AS
 WITH page_views AS (
   SELECT
     page_views.*
-  FROM analytics.segment_web_page_views AS page_views
+  FROM "analytics".segment_web_page_views AS page_views
 ), __sz_items AS (
   SELECT
     source_name,
@@ -22,7 +22,7 @@ WITH page_views AS (
     tstamp,
     1,
     id
-  FROM analytics.sessionizer_events AS activity
+  FROM "analytics".sessionizer_events AS activity
   WHERE
     kind = 'tracks'
 ), __sz_gaps AS (
@@ -112,9 +112,9 @@ WHERE
 
 BEGIN;
 
-DROP TABLE IF EXISTS analytics.segment_web_page_views__sessionized;
+DROP TABLE IF EXISTS "analytics".segment_web_page_views__sessionized;
 
-ALTER TABLE analytics.segment_web_page_views__sessionized__sessionizer_new
+ALTER TABLE "analytics".segment_web_page_views__sessionized__sessionizer_new
 RENAME TO segment_web_page_views__sessionized;
 
 COMMIT;

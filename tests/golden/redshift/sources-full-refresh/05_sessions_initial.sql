@@ -1,12 +1,12 @@
-DROP TABLE IF EXISTS analytics.segment_web_sessions__initial__sessionizer_new;
+DROP TABLE IF EXISTS "analytics".segment_web_sessions__initial__sessionizer_new;
 
-CREATE TABLE analytics.segment_web_sessions__initial__sessionizer_new
+CREATE TABLE "analytics".segment_web_sessions__initial__sessionizer_new
 DISTKEY(anonymous_id)
 SORTKEY(session_start_tstamp) AS
 WITH page_views AS (
   SELECT
     *
-  FROM analytics.segment_web_page_views__sessionized
+  FROM "analytics".segment_web_page_views__sessionized
 ), __sz_items AS (
   SELECT
     source_name,
@@ -24,7 +24,7 @@ WITH page_views AS (
     1,
     id,
     CAST(NULL AS VARCHAR(MAX))
-  FROM analytics.sessionizer_events AS activity
+  FROM "analytics".sessionizer_events AS activity
   WHERE
     kind = 'tracks'
 ), __sz_gaps AS (
@@ -189,9 +189,9 @@ LEFT JOIN referrer_mapping
 
 BEGIN;
 
-DROP TABLE IF EXISTS analytics.segment_web_sessions__initial;
+DROP TABLE IF EXISTS "analytics".segment_web_sessions__initial;
 
-ALTER TABLE analytics.segment_web_sessions__initial__sessionizer_new
+ALTER TABLE "analytics".segment_web_sessions__initial__sessionizer_new
 RENAME TO segment_web_sessions__initial;
 
 COMMIT;

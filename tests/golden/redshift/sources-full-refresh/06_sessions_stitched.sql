@@ -1,12 +1,12 @@
-DROP TABLE IF EXISTS analytics.segment_web_sessions__stitched__sessionizer_new;
+DROP TABLE IF EXISTS "analytics".segment_web_sessions__stitched__sessionizer_new;
 
-CREATE TABLE analytics.segment_web_sessions__stitched__sessionizer_new
+CREATE TABLE "analytics".segment_web_sessions__stitched__sessionizer_new
 DISTKEY(blended_user_id)
 SORTKEY(session_start_tstamp) AS
 WITH sessions AS (
   SELECT
     *
-  FROM analytics.segment_web_sessions__initial
+  FROM "analytics".segment_web_sessions__initial
 )
 SELECT
   sessions.session_id,
@@ -41,14 +41,14 @@ SELECT
   COALESCE(user_stitching.user_id, sessions.anonymous_id) AS blended_user_id,
   sessions.source_name
 FROM sessions
-LEFT JOIN analytics.segment_web_user_stitching AS user_stitching
+LEFT JOIN "analytics".segment_web_user_stitching AS user_stitching
   ON user_stitching.anonymous_id = sessions.anonymous_id;
 
 BEGIN;
 
-DROP TABLE IF EXISTS analytics.segment_web_sessions__stitched;
+DROP TABLE IF EXISTS "analytics".segment_web_sessions__stitched;
 
-ALTER TABLE analytics.segment_web_sessions__stitched__sessionizer_new
+ALTER TABLE "analytics".segment_web_sessions__stitched__sessionizer_new
 RENAME TO segment_web_sessions__stitched;
 
 COMMIT;

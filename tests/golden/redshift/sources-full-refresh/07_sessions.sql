@@ -1,13 +1,13 @@
-DROP TABLE IF EXISTS analytics.segment_web_sessions__sessionizer_new;
+DROP TABLE IF EXISTS "analytics".segment_web_sessions__sessionizer_new;
 
-CREATE TABLE analytics.segment_web_sessions__sessionizer_new
+CREATE TABLE "analytics".segment_web_sessions__sessionizer_new
 DISTKEY(blended_user_id)
 SORTKEY(session_start_tstamp) AS
 WITH numbered AS (
   SELECT
     session_id,
     ROW_NUMBER() OVER (PARTITION BY blended_user_id ORDER BY session_start_tstamp, session_id) AS session_number
-  FROM analytics.segment_web_sessions__stitched
+  FROM "analytics".segment_web_sessions__stitched
 )
 SELECT
   sessions.session_id,
@@ -42,15 +42,15 @@ SELECT
   sessions.blended_user_id,
   numbered.session_number,
   sessions.source_name
-FROM analytics.segment_web_sessions__stitched AS sessions
+FROM "analytics".segment_web_sessions__stitched AS sessions
 JOIN numbered
   ON numbered.session_id = sessions.session_id;
 
 BEGIN;
 
-DROP TABLE IF EXISTS analytics.segment_web_sessions;
+DROP TABLE IF EXISTS "analytics".segment_web_sessions;
 
-ALTER TABLE analytics.segment_web_sessions__sessionizer_new
+ALTER TABLE "analytics".segment_web_sessions__sessionizer_new
 RENAME TO segment_web_sessions;
 
 COMMIT;

@@ -1,6 +1,6 @@
-DROP TABLE IF EXISTS analytics.sessionizer_pending_anonymous_ids__sessionizer_new;
+DROP TABLE IF EXISTS "analytics".sessionizer_pending_anonymous_ids__sessionizer_new;
 
-CREATE TABLE analytics.sessionizer_pending_anonymous_ids__sessionizer_new AS
+CREATE TABLE "analytics".sessionizer_pending_anonymous_ids__sessionizer_new AS
 SELECT
   CAST(NULL AS VARCHAR(MAX)) AS anonymous_id,
   CAST(NULL AS TIMESTAMP) AS from_tstamp,
@@ -11,16 +11,16 @@ WHERE
 
 BEGIN;
 
-DROP TABLE IF EXISTS analytics.sessionizer_pending_anonymous_ids;
+DROP TABLE IF EXISTS "analytics".sessionizer_pending_anonymous_ids;
 
-ALTER TABLE analytics.sessionizer_pending_anonymous_ids__sessionizer_new
+ALTER TABLE "analytics".sessionizer_pending_anonymous_ids__sessionizer_new
 RENAME TO sessionizer_pending_anonymous_ids;
 
 COMMIT;
 
-DROP TABLE IF EXISTS analytics.sessionizer_pending_users__sessionizer_new;
+DROP TABLE IF EXISTS "analytics".sessionizer_pending_users__sessionizer_new;
 
-CREATE TABLE analytics.sessionizer_pending_users__sessionizer_new AS
+CREATE TABLE "analytics".sessionizer_pending_users__sessionizer_new AS
 SELECT
   CAST(NULL AS VARCHAR(MAX)) AS blended_user_id,
   CAST(NULL AS TIMESTAMP) AS from_tstamp
@@ -29,16 +29,16 @@ WHERE
 
 BEGIN;
 
-DROP TABLE IF EXISTS analytics.sessionizer_pending_users;
+DROP TABLE IF EXISTS "analytics".sessionizer_pending_users;
 
-ALTER TABLE analytics.sessionizer_pending_users__sessionizer_new
+ALTER TABLE "analytics".sessionizer_pending_users__sessionizer_new
 RENAME TO sessionizer_pending_users;
 
 COMMIT;
 
-DROP TABLE IF EXISTS analytics.sessionizer_state__sessionizer_new;
+DROP TABLE IF EXISTS "analytics".sessionizer_state__sessionizer_new;
 
-CREATE TABLE analytics.sessionizer_state__sessionizer_new AS
+CREATE TABLE "analytics".sessionizer_state__sessionizer_new AS
 SELECT
   '{"inactivity_cutoff": 1200, "incremental_key": "received_at", "pass_through_columns": ["context_locale"], "referrer_mapping": "9d20259975aa8e14", "sources": [{"events": null, "kind": "pages", "name": "web", "table": "website.pages"}, {"events": null, "kind": "screens", "name": "ios", "table": "ios.screens"}, {"events": ["heartbeat"], "kind": "tracks", "name": "web", "table": "website.tracks"}, {"events": null, "kind": "identifies", "name": "web", "table": "website.identifies"}]}' AS settings,
   CASE
@@ -49,7 +49,7 @@ SELECT
   CAST(NULL AS TIMESTAMP) AS pending_watermark,
   GETDATE() AS built_at,
   0 AS entry
-FROM website.pages
+FROM "website"."pages" AS source
 WHERE
   NOT id IS NULL
   AND NOT anonymous_id IS NULL
@@ -66,7 +66,7 @@ SELECT
   CAST(NULL AS TIMESTAMP) AS pending_watermark,
   GETDATE() AS built_at,
   1 AS entry
-FROM ios.screens
+FROM "ios"."screens" AS source
 WHERE
   NOT id IS NULL
   AND NOT anonymous_id IS NULL
@@ -83,7 +83,7 @@ SELECT
   CAST(NULL AS TIMESTAMP) AS pending_watermark,
   GETDATE() AS built_at,
   2 AS entry
-FROM website.tracks
+FROM "website"."tracks" AS source
 WHERE
   NOT id IS NULL
   AND NOT anonymous_id IS NULL
@@ -103,7 +103,7 @@ SELECT
   CAST(NULL AS TIMESTAMP) AS pending_watermark,
   GETDATE() AS built_at,
   3 AS entry
-FROM website.identifies
+FROM "website"."identifies" AS source
 WHERE
   NOT id IS NULL
   AND NOT anonymous_id IS NULL
@@ -112,9 +112,9 @@ WHERE
 
 BEGIN;
 
-DROP TABLE IF EXISTS analytics.sessionizer_state;
+DROP TABLE IF EXISTS "analytics".sessionizer_state;
 
-ALTER TABLE analytics.sessionizer_state__sessionizer_new
+ALTER TABLE "analytics".sessionizer_state__sessionizer_new
 RENAME TO sessionizer_state;
 
 COMMIT;

@@ -26,7 +26,7 @@ WITH source AS (
     CAST(NULL AS VARCHAR(MAX)) AS context_device_model,
     CAST(NULL AS VARCHAR(MAX)) AS context_os_name,
     context_locale
-  FROM website.pages
+  FROM "website"."pages" AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -36,14 +36,14 @@ WITH source AS (
       (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 0
       ) IS NULL
       OR CAST(received_at AS TIMESTAMP) > (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 0
       ) - INTERVAL '6 HOUR'
@@ -73,7 +73,7 @@ WITH source AS (
     context_device_model,
     context_os_name,
     context_locale
-  FROM ios.screens
+  FROM "ios"."screens" AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -83,14 +83,14 @@ WITH source AS (
       (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 1
       ) IS NULL
       OR CAST(received_at AS TIMESTAMP) > (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 1
       ) - INTERVAL '6 HOUR'
@@ -222,7 +222,7 @@ WITH source AS (
     sent_at_tstamp,
     tstamp,
     1 AS __sz_is_stored
-  FROM analytics.segment_web_page_views
+  FROM "analytics".segment_web_page_views
   WHERE
     page_view_id IN (
       SELECT
@@ -312,7 +312,7 @@ WITH source AS (
     CAST(received_at AS TIMESTAMP) AS received_at,
     CAST(sent_at AS TIMESTAMP) AS sent_at,
     CAST("timestamp" AS TIMESTAMP) AS tstamp
-  FROM website.tracks
+  FROM "website"."tracks" AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -325,14 +325,14 @@ WITH source AS (
       (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 2
       ) IS NULL
       OR CAST(received_at AS TIMESTAMP) > (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 2
       ) - INTERVAL '6 HOUR'
@@ -347,7 +347,7 @@ WITH source AS (
     CAST(received_at AS TIMESTAMP) AS received_at,
     CAST(sent_at AS TIMESTAMP) AS sent_at,
     CAST("timestamp" AS TIMESTAMP) AS tstamp
-  FROM website.identifies
+  FROM "website"."identifies" AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -357,14 +357,14 @@ WITH source AS (
       (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 3
       ) IS NULL
       OR CAST(received_at AS TIMESTAMP) > (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 3
       ) - INTERVAL '6 HOUR'
@@ -400,7 +400,7 @@ WITH source AS (
     sent_at,
     tstamp,
     1 AS __sz_is_stored
-  FROM analytics.sessionizer_events
+  FROM "analytics".sessionizer_events
   WHERE
     id IN (
       SELECT
@@ -466,7 +466,7 @@ JOIN winners
 
 BEGIN;
 
-INSERT INTO analytics.sessionizer_pending_anonymous_ids (
+INSERT INTO "analytics".sessionizer_pending_anonymous_ids (
   anonymous_id,
   from_tstamp,
   session_from_tstamp,
@@ -505,7 +505,7 @@ WITH changed AS (
   SELECT
     page_views.anonymous_id,
     page_views.tstamp
-  FROM analytics.segment_web_page_views AS page_views
+  FROM "analytics".segment_web_page_views AS page_views
   WHERE
     page_views.anonymous_id IN (
       SELECT
@@ -526,20 +526,20 @@ SELECT
   COALESCE(MAX(sessions.session_start_tstamp), earliest.from_tstamp) AS session_from_tstamp,
   0 AS restitched
 FROM earliest
-LEFT JOIN analytics.segment_web_sessions__initial AS sessions
+LEFT JOIN "analytics".segment_web_sessions__initial AS sessions
   ON sessions.anonymous_id = earliest.anonymous_id
   AND sessions.session_start_tstamp < earliest.from_tstamp
 GROUP BY
   earliest.anonymous_id,
   earliest.from_tstamp;
 
-DELETE FROM analytics.segment_web_page_views USING   sessionizer_batch AS batch
+DELETE FROM "analytics".segment_web_page_views USING   sessionizer_batch AS batch
 WHERE
   segment_web_page_views.page_view_id = batch.page_view_id
   AND segment_web_page_views.source_name = batch.source_name
   AND NOT batch.__sz_replaced_tstamp IS NULL;
 
-INSERT INTO analytics.segment_web_page_views (
+INSERT INTO "analytics".segment_web_page_views (
   page_view_id,
   anonymous_id,
   user_id,
@@ -594,14 +594,14 @@ SELECT
   source_name
 FROM sessionizer_batch;
 
-DELETE FROM analytics.sessionizer_events USING   sessionizer_events_batch AS batch
+DELETE FROM "analytics".sessionizer_events USING   sessionizer_events_batch AS batch
 WHERE
   sessionizer_events.id = batch.id
   AND sessionizer_events.source_name = batch.source_name
   AND sessionizer_events.kind = batch.kind
   AND NOT batch.__sz_replaced_tstamp IS NULL;
 
-INSERT INTO analytics.sessionizer_events (
+INSERT INTO "analytics".sessionizer_events (
   source_name,
   kind,
   id,
@@ -622,7 +622,7 @@ SELECT
   tstamp
 FROM sessionizer_events_batch;
 
-INSERT INTO analytics.segment_web_page_views__rejected (
+INSERT INTO "analytics".segment_web_page_views__rejected (
   source_name,
   kind,
   id,
@@ -654,7 +654,7 @@ FROM (
       THEN 'timestamp is null'
       ELSE 'received_at is null'
     END AS reject_reason
-  FROM website.pages
+  FROM "website"."pages" AS source
   WHERE
     NOT (
       NOT id IS NULL
@@ -666,14 +666,14 @@ FROM (
       (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 0
       ) IS NULL
       OR CAST(received_at AS TIMESTAMP) > (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 0
       ) - INTERVAL '6 HOUR'
@@ -697,7 +697,7 @@ FROM (
       THEN 'timestamp is null'
       ELSE 'received_at is null'
     END AS reject_reason
-  FROM ios.screens
+  FROM "ios"."screens" AS source
   WHERE
     NOT (
       NOT id IS NULL
@@ -709,14 +709,14 @@ FROM (
       (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 1
       ) IS NULL
       OR CAST(received_at AS TIMESTAMP) > (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 1
       ) - INTERVAL '6 HOUR'
@@ -740,7 +740,7 @@ FROM (
       THEN 'timestamp is null'
       ELSE 'received_at is null'
     END AS reject_reason
-  FROM website.tracks
+  FROM "website"."tracks" AS source
   WHERE
     NOT (
       NOT id IS NULL
@@ -755,14 +755,14 @@ FROM (
       (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 2
       ) IS NULL
       OR CAST(received_at AS TIMESTAMP) > (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 2
       ) - INTERVAL '6 HOUR'
@@ -786,7 +786,7 @@ FROM (
       THEN 'timestamp is null'
       ELSE 'received_at is null'
     END AS reject_reason
-  FROM website.identifies
+  FROM "website"."identifies" AS source
   WHERE
     NOT (
       NOT id IS NULL
@@ -798,14 +798,14 @@ FROM (
       (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 3
       ) IS NULL
       OR CAST(received_at AS TIMESTAMP) > (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "analytics".sessionizer_state
         WHERE
           entry = 3
       ) - INTERVAL '6 HOUR'
@@ -822,9 +822,9 @@ SELECT
   sent_at,
   "timestamp",
   reject_reason
-FROM analytics.segment_web_page_views__rejected;
+FROM "analytics".segment_web_page_views__rejected;
 
-UPDATE analytics.sessionizer_state SET pending_watermark = (
+UPDATE "analytics".sessionizer_state SET pending_watermark = (
   SELECT
     CASE
       WHEN state.watermark IS NULL OR batch.__sz_newest > state.watermark
@@ -838,7 +838,7 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         THEN GETDATE()
         ELSE MAX(CAST(received_at AS TIMESTAMP))
       END AS __sz_newest
-    FROM website.pages
+    FROM "website"."pages" AS source
     WHERE
       NOT id IS NULL
       AND NOT anonymous_id IS NULL
@@ -848,27 +848,27 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         (
           SELECT
             watermark
-          FROM analytics.sessionizer_state
+          FROM "analytics".sessionizer_state
           WHERE
             entry = 0
         ) IS NULL
         OR CAST(received_at AS TIMESTAMP) > (
           SELECT
             watermark
-          FROM analytics.sessionizer_state
+          FROM "analytics".sessionizer_state
           WHERE
             entry = 0
         ) - INTERVAL '6 HOUR'
       )
   ) AS batch
-  CROSS JOIN analytics.sessionizer_state AS state
+  CROSS JOIN "analytics".sessionizer_state AS state
   WHERE
     state.entry = 0
 )
 WHERE
   entry = 0;
 
-UPDATE analytics.sessionizer_state SET pending_watermark = (
+UPDATE "analytics".sessionizer_state SET pending_watermark = (
   SELECT
     CASE
       WHEN state.watermark IS NULL OR batch.__sz_newest > state.watermark
@@ -882,7 +882,7 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         THEN GETDATE()
         ELSE MAX(CAST(received_at AS TIMESTAMP))
       END AS __sz_newest
-    FROM ios.screens
+    FROM "ios"."screens" AS source
     WHERE
       NOT id IS NULL
       AND NOT anonymous_id IS NULL
@@ -892,27 +892,27 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         (
           SELECT
             watermark
-          FROM analytics.sessionizer_state
+          FROM "analytics".sessionizer_state
           WHERE
             entry = 1
         ) IS NULL
         OR CAST(received_at AS TIMESTAMP) > (
           SELECT
             watermark
-          FROM analytics.sessionizer_state
+          FROM "analytics".sessionizer_state
           WHERE
             entry = 1
         ) - INTERVAL '6 HOUR'
       )
   ) AS batch
-  CROSS JOIN analytics.sessionizer_state AS state
+  CROSS JOIN "analytics".sessionizer_state AS state
   WHERE
     state.entry = 1
 )
 WHERE
   entry = 1;
 
-UPDATE analytics.sessionizer_state SET pending_watermark = (
+UPDATE "analytics".sessionizer_state SET pending_watermark = (
   SELECT
     CASE
       WHEN state.watermark IS NULL OR batch.__sz_newest > state.watermark
@@ -926,7 +926,7 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         THEN GETDATE()
         ELSE MAX(CAST(received_at AS TIMESTAMP))
       END AS __sz_newest
-    FROM website.tracks
+    FROM "website"."tracks" AS source
     WHERE
       NOT id IS NULL
       AND NOT anonymous_id IS NULL
@@ -939,27 +939,27 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         (
           SELECT
             watermark
-          FROM analytics.sessionizer_state
+          FROM "analytics".sessionizer_state
           WHERE
             entry = 2
         ) IS NULL
         OR CAST(received_at AS TIMESTAMP) > (
           SELECT
             watermark
-          FROM analytics.sessionizer_state
+          FROM "analytics".sessionizer_state
           WHERE
             entry = 2
         ) - INTERVAL '6 HOUR'
       )
   ) AS batch
-  CROSS JOIN analytics.sessionizer_state AS state
+  CROSS JOIN "analytics".sessionizer_state AS state
   WHERE
     state.entry = 2
 )
 WHERE
   entry = 2;
 
-UPDATE analytics.sessionizer_state SET pending_watermark = (
+UPDATE "analytics".sessionizer_state SET pending_watermark = (
   SELECT
     CASE
       WHEN state.watermark IS NULL OR batch.__sz_newest > state.watermark
@@ -973,7 +973,7 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         THEN GETDATE()
         ELSE MAX(CAST(received_at AS TIMESTAMP))
       END AS __sz_newest
-    FROM website.identifies
+    FROM "website"."identifies" AS source
     WHERE
       NOT id IS NULL
       AND NOT anonymous_id IS NULL
@@ -983,20 +983,20 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         (
           SELECT
             watermark
-          FROM analytics.sessionizer_state
+          FROM "analytics".sessionizer_state
           WHERE
             entry = 3
         ) IS NULL
         OR CAST(received_at AS TIMESTAMP) > (
           SELECT
             watermark
-          FROM analytics.sessionizer_state
+          FROM "analytics".sessionizer_state
           WHERE
             entry = 3
         ) - INTERVAL '6 HOUR'
       )
   ) AS batch
-  CROSS JOIN analytics.sessionizer_state AS state
+  CROSS JOIN "analytics".sessionizer_state AS state
   WHERE
     state.entry = 3
 )

@@ -1,25 +1,25 @@
 BEGIN;
 
-INSERT INTO analytics.sessionizer_pending_anonymous_ids (
+INSERT INTO "analytics".sessionizer_pending_anonymous_ids (
   anonymous_id,
   restitched
 )
 WITH affected AS (
   SELECT DISTINCT
     anonymous_id
-  FROM analytics.sessionizer_pending_anonymous_ids
+  FROM "analytics".sessionizer_pending_anonymous_ids
 ), stored AS (
   SELECT DISTINCT
     stitched.anonymous_id,
     stitched.blended_user_id
-  FROM analytics.segment_web_sessions__stitched AS stitched
+  FROM "analytics".segment_web_sessions__stitched AS stitched
   JOIN affected
     ON affected.anonymous_id = stitched.anonymous_id
 ), stitching AS (
   SELECT
     user_stitching.anonymous_id,
     user_stitching.user_id
-  FROM analytics.segment_web_user_stitching AS user_stitching
+  FROM "analytics".segment_web_user_stitching AS user_stitching
   JOIN affected
     ON affected.anonymous_id = user_stitching.anonymous_id
 )
@@ -32,7 +32,7 @@ LEFT JOIN stitching
 WHERE
   stored.blended_user_id <> COALESCE(stitching.user_id, stored.anonymous_id);
 
-INSERT INTO analytics.sessionizer_pending_users (
+INSERT INTO "analytics".sessionizer_pending_users (
   blended_user_id,
   from_tstamp
 )
@@ -42,14 +42,14 @@ WITH pending AS (
     MIN(from_tstamp) AS from_tstamp,
     MIN(session_from_tstamp) AS session_from_tstamp,
     MAX(restitched) AS restitched
-  FROM analytics.sessionizer_pending_anonymous_ids
+  FROM "analytics".sessionizer_pending_anonymous_ids
   GROUP BY
     anonymous_id
 ), changed AS (
   SELECT
     stored.blended_user_id,
     stored.session_start_tstamp
-  FROM analytics.segment_web_sessions__stitched AS stored
+  FROM "analytics".segment_web_sessions__stitched AS stored
   JOIN pending
     ON pending.anonymous_id = stored.anonymous_id
     AND (
@@ -60,14 +60,14 @@ WITH pending AS (
   SELECT
     COALESCE(user_stitching.user_id, initial.anonymous_id),
     initial.session_start_tstamp
-  FROM analytics.segment_web_sessions__initial AS initial
+  FROM "analytics".segment_web_sessions__initial AS initial
   JOIN pending
     ON pending.anonymous_id = initial.anonymous_id
     AND (
       initial.session_start_tstamp >= pending.session_from_tstamp
       OR pending.restitched = 1
     )
-  LEFT JOIN analytics.segment_web_user_stitching AS user_stitching
+  LEFT JOIN "analytics".segment_web_user_stitching AS user_stitching
     ON user_stitching.anonymous_id = initial.anonymous_id
 )
 SELECT
@@ -77,7 +77,7 @@ FROM changed
 GROUP BY
   blended_user_id;
 
-DELETE FROM analytics.segment_web_sessions__stitched USING   analytics.sessionizer_pending_anonymous_ids AS pending
+DELETE FROM "analytics".segment_web_sessions__stitched USING   "analytics".sessionizer_pending_anonymous_ids AS pending
 WHERE
   segment_web_sessions__stitched.anonymous_id = pending.anonymous_id
   AND (
@@ -85,7 +85,7 @@ WHERE
     OR pending.restitched = 1
   );
 
-INSERT INTO analytics.segment_web_sessions__stitched (
+INSERT INTO "analytics".segment_web_sessions__stitched (
   session_id,
   anonymous_id,
   session_start_tstamp,
@@ -124,13 +124,13 @@ WITH pending AS (
     MIN(from_tstamp) AS from_tstamp,
     MIN(session_from_tstamp) AS session_from_tstamp,
     MAX(restitched) AS restitched
-  FROM analytics.sessionizer_pending_anonymous_ids
+  FROM "analytics".sessionizer_pending_anonymous_ids
   GROUP BY
     anonymous_id
 ), sessions AS (
   SELECT
     initial.*
-  FROM analytics.segment_web_sessions__initial AS initial
+  FROM "analytics".segment_web_sessions__initial AS initial
   JOIN pending
     ON pending.anonymous_id = initial.anonymous_id
     AND (
@@ -171,7 +171,7 @@ SELECT
   COALESCE(user_stitching.user_id, sessions.anonymous_id) AS blended_user_id,
   sessions.source_name
 FROM sessions
-LEFT JOIN analytics.segment_web_user_stitching AS user_stitching
+LEFT JOIN "analytics".segment_web_user_stitching AS user_stitching
   ON user_stitching.anonymous_id = sessions.anonymous_id;
 
 COMMIT;

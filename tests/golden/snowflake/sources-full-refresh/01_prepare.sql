@@ -1,3 +1,3 @@
-CREATE SCHEMA IF NOT EXISTS analytics;
+CREATE SCHEMA IF NOT EXISTS "ANALYTICS";
 
-DROP TABLE IF EXISTS analytics.sessionizer_state;
+DROP TABLE IF EXISTS "ANALYTICS".sessionizer_state;

@@ -1,4 +1,4 @@
-CREATE OR REPLACE TABLE analytics.segment_web_page_views
+CREATE OR REPLACE TABLE "ANALYTICS".segment_web_page_views
 CLUSTER BY (tstamp) AS
 WITH source AS (
   SELECT
@@ -25,7 +25,7 @@ WITH source AS (
     CAST(NULL AS VARCHAR) AS context_device_model,
     CAST(NULL AS VARCHAR) AS context_os_name,
     context_locale
-  FROM website.pages
+  FROM "WEBSITE"."PAGES" AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -56,7 +56,7 @@ WITH source AS (
     context_device_model,
     context_os_name,
     context_locale
-  FROM ios.screens
+  FROM "IOS"."SCREENS" AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -209,7 +209,7 @@ SELECT
   source_name
 FROM page_views;
 
-CREATE OR REPLACE TABLE analytics.sessionizer_events AS
+CREATE OR REPLACE TABLE "ANALYTICS".sessionizer_events AS
 WITH source AS (
   SELECT
     'web' AS source_name,
@@ -220,7 +220,7 @@ WITH source AS (
     CAST(received_at AS TIMESTAMPNTZ) AS received_at,
     CAST(sent_at AS TIMESTAMPNTZ) AS sent_at,
     CAST(timestamp AS TIMESTAMPNTZ) AS tstamp
-  FROM website.tracks
+  FROM "WEBSITE"."TRACKS" AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -239,7 +239,7 @@ WITH source AS (
     CAST(received_at AS TIMESTAMPNTZ) AS received_at,
     CAST(sent_at AS TIMESTAMPNTZ) AS sent_at,
     CAST(timestamp AS TIMESTAMPNTZ) AS tstamp
-  FROM website.identifies
+  FROM "WEBSITE"."IDENTIFIES" AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -278,7 +278,7 @@ SELECT
   tstamp
 FROM events;
 
-CREATE OR REPLACE TABLE analytics.segment_web_page_views__rejected AS
+CREATE OR REPLACE TABLE "ANALYTICS".segment_web_page_views__rejected AS
 SELECT
   *
 FROM (
@@ -300,7 +300,7 @@ FROM (
       THEN 'timestamp is null'
       ELSE 'received_at is null'
     END AS reject_reason
-  FROM website.pages
+  FROM "WEBSITE"."PAGES" AS source
   WHERE
     NOT (
       NOT id IS NULL
@@ -327,7 +327,7 @@ FROM (
       THEN 'timestamp is null'
       ELSE 'received_at is null'
     END AS reject_reason
-  FROM ios.screens
+  FROM "IOS"."SCREENS" AS source
   WHERE
     NOT (
       NOT id IS NULL
@@ -354,7 +354,7 @@ FROM (
       THEN 'timestamp is null'
       ELSE 'received_at is null'
     END AS reject_reason
-  FROM website.tracks
+  FROM "WEBSITE"."TRACKS" AS source
   WHERE
     NOT (
       NOT id IS NULL
@@ -384,7 +384,7 @@ FROM (
       THEN 'timestamp is null'
       ELSE 'received_at is null'
     END AS reject_reason
-  FROM website.identifies
+  FROM "WEBSITE"."IDENTIFIES" AS source
   WHERE
     NOT (
       NOT id IS NULL

@@ -1,4 +1,4 @@
-CREATE OR REPLACE TABLE analytics.segment_web_user_stitching
+CREATE OR REPLACE TABLE "ANALYTICS".segment_web_user_stitching
 CLUSTER BY (anonymous_id) AS
 WITH page_views AS (
   SELECT
@@ -7,7 +7,7 @@ WITH page_views AS (
     tstamp,
     page_view_id,
     source_name
-  FROM analytics.segment_web_page_views
+  FROM "ANALYTICS".segment_web_page_views
 ), seen AS (
   SELECT
     anonymous_id,
@@ -33,7 +33,7 @@ WITH page_views AS (
     1,
     id,
     user_id
-  FROM analytics.sessionizer_events AS activity
+  FROM "ANALYTICS".sessionizer_events AS activity
   WHERE
     kind = 'tracks'
 ), __sz_gaps AS (
@@ -93,7 +93,7 @@ WITH page_views AS (
       id,
       2,
       source_name
-    FROM analytics.sessionizer_events
+    FROM "ANALYTICS".sessionizer_events
     WHERE
       kind = 'identifies'
   ) AS stitched

@@ -1,9 +1,9 @@
-CREATE OR REPLACE TABLE analytics.segment_web_page_views__sessionized
+CREATE OR REPLACE TABLE "ANALYTICS".segment_web_page_views__sessionized
 CLUSTER BY (tstamp) AS
 WITH page_views AS (
   SELECT
     page_views.*
-  FROM analytics.segment_web_page_views AS page_views
+  FROM "ANALYTICS".segment_web_page_views AS page_views
 ), __sz_items AS (
   SELECT
     source_name,
@@ -19,7 +19,7 @@ WITH page_views AS (
     tstamp,
     1,
     id
-  FROM analytics.sessionizer_events AS activity
+  FROM "ANALYTICS".sessionizer_events AS activity
   WHERE
     kind = 'tracks'
 ), __sz_gaps AS (

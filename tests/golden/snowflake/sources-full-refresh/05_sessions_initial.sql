@@ -1,9 +1,9 @@
-CREATE OR REPLACE TABLE analytics.segment_web_sessions__initial
+CREATE OR REPLACE TABLE "ANALYTICS".segment_web_sessions__initial
 CLUSTER BY (session_start_tstamp) AS
 WITH page_views AS (
   SELECT
     *
-  FROM analytics.segment_web_page_views__sessionized
+  FROM "ANALYTICS".segment_web_page_views__sessionized
 ), __sz_items AS (
   SELECT
     source_name,
@@ -21,7 +21,7 @@ WITH page_views AS (
     1,
     id,
     CAST(NULL AS VARCHAR)
-  FROM analytics.sessionizer_events AS activity
+  FROM "ANALYTICS".sessionizer_events AS activity
   WHERE
     kind = 'tracks'
 ), __sz_gaps AS (

@@ -1,9 +1,9 @@
-CREATE OR REPLACE TABLE analytics.segment_web_sessions__stitched
+CREATE OR REPLACE TABLE "ANALYTICS".segment_web_sessions__stitched
 CLUSTER BY (session_start_tstamp) AS
 WITH sessions AS (
   SELECT
     *
-  FROM analytics.segment_web_sessions__initial
+  FROM "ANALYTICS".segment_web_sessions__initial
 )
 SELECT
   sessions.session_id,
@@ -38,5 +38,5 @@ SELECT
   COALESCE(user_stitching.user_id, sessions.anonymous_id) AS blended_user_id,
   sessions.source_name
 FROM sessions
-LEFT JOIN analytics.segment_web_user_stitching AS user_stitching
+LEFT JOIN "ANALYTICS".segment_web_user_stitching AS user_stitching
   ON user_stitching.anonymous_id = sessions.anonymous_id;

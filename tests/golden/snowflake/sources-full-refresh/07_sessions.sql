@@ -1,10 +1,10 @@
-CREATE OR REPLACE TABLE analytics.segment_web_sessions
+CREATE OR REPLACE TABLE "ANALYTICS".segment_web_sessions
 CLUSTER BY (session_start_tstamp) AS
 WITH numbered AS (
   SELECT
     session_id,
     ROW_NUMBER() OVER (PARTITION BY blended_user_id ORDER BY session_start_tstamp, session_id) AS session_number
-  FROM analytics.segment_web_sessions__stitched
+  FROM "ANALYTICS".segment_web_sessions__stitched
 )
 SELECT
   sessions.session_id,
@@ -39,6 +39,6 @@ SELECT
   sessions.blended_user_id,
   numbered.session_number,
   sessions.source_name
-FROM analytics.segment_web_sessions__stitched AS sessions
+FROM "ANALYTICS".segment_web_sessions__stitched AS sessions
 JOIN numbered
   ON numbered.session_id = sessions.session_id;

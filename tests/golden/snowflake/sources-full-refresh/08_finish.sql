@@ -1,4 +1,4 @@
-CREATE OR REPLACE TABLE analytics.sessionizer_pending_anonymous_ids AS
+CREATE OR REPLACE TABLE "ANALYTICS".sessionizer_pending_anonymous_ids AS
 SELECT
   CAST(NULL AS VARCHAR) AS anonymous_id,
   CAST(NULL AS TIMESTAMPNTZ) AS from_tstamp,
@@ -7,14 +7,14 @@ SELECT
 WHERE
   1 = 0;
 
-CREATE OR REPLACE TABLE analytics.sessionizer_pending_users AS
+CREATE OR REPLACE TABLE "ANALYTICS".sessionizer_pending_users AS
 SELECT
   CAST(NULL AS VARCHAR) AS blended_user_id,
   CAST(NULL AS TIMESTAMPNTZ) AS from_tstamp
 WHERE
   1 = 0;
 
-CREATE OR REPLACE TABLE analytics.sessionizer_state AS
+CREATE OR REPLACE TABLE "ANALYTICS".sessionizer_state AS
 SELECT
   '{"inactivity_cutoff": 1200, "incremental_key": "received_at", "pass_through_columns": ["context_locale"], "referrer_mapping": "9d20259975aa8e14", "sources": [{"events": null, "kind": "pages", "name": "web", "table": "website.pages"}, {"events": null, "kind": "screens", "name": "ios", "table": "ios.screens"}, {"events": ["heartbeat"], "kind": "tracks", "name": "web", "table": "website.tracks"}, {"events": null, "kind": "identifies", "name": "web", "table": "website.identifies"}]}' AS settings,
   CASE
@@ -25,7 +25,7 @@ SELECT
   CAST(NULL AS TIMESTAMPNTZ) AS pending_watermark,
   SYSDATE() AS built_at,
   0 AS entry
-FROM website.pages
+FROM "WEBSITE"."PAGES" AS source
 WHERE
   NOT id IS NULL
   AND NOT anonymous_id IS NULL
@@ -42,7 +42,7 @@ SELECT
   CAST(NULL AS TIMESTAMPNTZ) AS pending_watermark,
   SYSDATE() AS built_at,
   1 AS entry
-FROM ios.screens
+FROM "IOS"."SCREENS" AS source
 WHERE
   NOT id IS NULL
   AND NOT anonymous_id IS NULL
@@ -59,7 +59,7 @@ SELECT
   CAST(NULL AS TIMESTAMPNTZ) AS pending_watermark,
   SYSDATE() AS built_at,
   2 AS entry
-FROM website.tracks
+FROM "WEBSITE"."TRACKS" AS source
 WHERE
   NOT id IS NULL
   AND NOT anonymous_id IS NULL
@@ -79,7 +79,7 @@ SELECT
   CAST(NULL AS TIMESTAMPNTZ) AS pending_watermark,
   SYSDATE() AS built_at,
   3 AS entry
-FROM website.identifies
+FROM "WEBSITE"."IDENTIFIES" AS source
 WHERE
   NOT id IS NULL
   AND NOT anonymous_id IS NULL

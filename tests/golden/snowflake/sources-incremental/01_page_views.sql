@@ -24,7 +24,7 @@ WITH source AS (
     CAST(NULL AS VARCHAR) AS context_device_model,
     CAST(NULL AS VARCHAR) AS context_os_name,
     context_locale
-  FROM website.pages
+  FROM "WEBSITE"."PAGES" AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -34,14 +34,14 @@ WITH source AS (
       (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "ANALYTICS".sessionizer_state
         WHERE
           entry = 0
       ) IS NULL
       OR CAST(received_at AS TIMESTAMPNTZ) > (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "ANALYTICS".sessionizer_state
         WHERE
           entry = 0
       ) - INTERVAL '6 HOUR'
@@ -71,7 +71,7 @@ WITH source AS (
     context_device_model,
     context_os_name,
     context_locale
-  FROM ios.screens
+  FROM "IOS"."SCREENS" AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -81,14 +81,14 @@ WITH source AS (
       (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "ANALYTICS".sessionizer_state
         WHERE
           entry = 1
       ) IS NULL
       OR CAST(received_at AS TIMESTAMPNTZ) > (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "ANALYTICS".sessionizer_state
         WHERE
           entry = 1
       ) - INTERVAL '6 HOUR'
@@ -220,7 +220,7 @@ WITH source AS (
     sent_at_tstamp,
     tstamp,
     1 AS __sz_is_stored
-  FROM analytics.segment_web_page_views
+  FROM "ANALYTICS".segment_web_page_views
   WHERE
     page_view_id IN (
       SELECT
@@ -308,7 +308,7 @@ WITH source AS (
     CAST(received_at AS TIMESTAMPNTZ) AS received_at,
     CAST(sent_at AS TIMESTAMPNTZ) AS sent_at,
     CAST(timestamp AS TIMESTAMPNTZ) AS tstamp
-  FROM website.tracks
+  FROM "WEBSITE"."TRACKS" AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -321,14 +321,14 @@ WITH source AS (
       (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "ANALYTICS".sessionizer_state
         WHERE
           entry = 2
       ) IS NULL
       OR CAST(received_at AS TIMESTAMPNTZ) > (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "ANALYTICS".sessionizer_state
         WHERE
           entry = 2
       ) - INTERVAL '6 HOUR'
@@ -343,7 +343,7 @@ WITH source AS (
     CAST(received_at AS TIMESTAMPNTZ) AS received_at,
     CAST(sent_at AS TIMESTAMPNTZ) AS sent_at,
     CAST(timestamp AS TIMESTAMPNTZ) AS tstamp
-  FROM website.identifies
+  FROM "WEBSITE"."IDENTIFIES" AS source
   WHERE
     NOT id IS NULL
     AND NOT anonymous_id IS NULL
@@ -353,14 +353,14 @@ WITH source AS (
       (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "ANALYTICS".sessionizer_state
         WHERE
           entry = 3
       ) IS NULL
       OR CAST(received_at AS TIMESTAMPNTZ) > (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "ANALYTICS".sessionizer_state
         WHERE
           entry = 3
       ) - INTERVAL '6 HOUR'
@@ -396,7 +396,7 @@ WITH source AS (
     sent_at,
     tstamp,
     1 AS __sz_is_stored
-  FROM analytics.sessionizer_events
+  FROM "ANALYTICS".sessionizer_events
   WHERE
     id IN (
       SELECT
@@ -460,7 +460,7 @@ JOIN winners
   AND winners.__sz_contender_rank = 1
   AND winners.__sz_is_stored = 0;
 
-INSERT INTO analytics.sessionizer_pending_anonymous_ids (
+INSERT INTO "ANALYTICS".sessionizer_pending_anonymous_ids (
   anonymous_id,
   from_tstamp,
   session_from_tstamp,
@@ -499,7 +499,7 @@ WITH changed AS (
   SELECT
     page_views.anonymous_id,
     page_views.tstamp
-  FROM analytics.segment_web_page_views AS page_views
+  FROM "ANALYTICS".segment_web_page_views AS page_views
   WHERE
     page_views.anonymous_id IN (
       SELECT
@@ -520,14 +520,14 @@ SELECT
   COALESCE(MAX(sessions.session_start_tstamp), earliest.from_tstamp) AS session_from_tstamp,
   0 AS restitched
 FROM earliest
-LEFT JOIN analytics.segment_web_sessions__initial AS sessions
+LEFT JOIN "ANALYTICS".segment_web_sessions__initial AS sessions
   ON sessions.anonymous_id = earliest.anonymous_id
   AND sessions.session_start_tstamp < earliest.from_tstamp
 GROUP BY
   earliest.anonymous_id,
   earliest.from_tstamp;
 
-MERGE INTO analytics.segment_web_page_views AS target
+MERGE INTO "ANALYTICS".segment_web_page_views AS target
 USING (
   SELECT
     page_view_id,
@@ -639,14 +639,14 @@ WHEN NOT MATCHED THEN INSERT (
 
 BEGIN;
 
-DELETE FROM analytics.sessionizer_events USING   sessionizer_events_batch AS batch
+DELETE FROM "ANALYTICS".sessionizer_events USING   sessionizer_events_batch AS batch
 WHERE
   sessionizer_events.id = batch.id
   AND sessionizer_events.source_name = batch.source_name
   AND sessionizer_events.kind = batch.kind
   AND NOT batch.__sz_replaced_tstamp IS NULL;
 
-INSERT INTO analytics.sessionizer_events (
+INSERT INTO "ANALYTICS".sessionizer_events (
   source_name,
   kind,
   id,
@@ -669,7 +669,7 @@ FROM sessionizer_events_batch;
 
 COMMIT;
 
-INSERT INTO analytics.segment_web_page_views__rejected (
+INSERT INTO "ANALYTICS".segment_web_page_views__rejected (
   source_name,
   kind,
   id,
@@ -701,7 +701,7 @@ FROM (
       THEN 'timestamp is null'
       ELSE 'received_at is null'
     END AS reject_reason
-  FROM website.pages
+  FROM "WEBSITE"."PAGES" AS source
   WHERE
     NOT (
       NOT id IS NULL
@@ -713,14 +713,14 @@ FROM (
       (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "ANALYTICS".sessionizer_state
         WHERE
           entry = 0
       ) IS NULL
       OR CAST(received_at AS TIMESTAMPNTZ) > (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "ANALYTICS".sessionizer_state
         WHERE
           entry = 0
       ) - INTERVAL '6 HOUR'
@@ -744,7 +744,7 @@ FROM (
       THEN 'timestamp is null'
       ELSE 'received_at is null'
     END AS reject_reason
-  FROM ios.screens
+  FROM "IOS"."SCREENS" AS source
   WHERE
     NOT (
       NOT id IS NULL
@@ -756,14 +756,14 @@ FROM (
       (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "ANALYTICS".sessionizer_state
         WHERE
           entry = 1
       ) IS NULL
       OR CAST(received_at AS TIMESTAMPNTZ) > (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "ANALYTICS".sessionizer_state
         WHERE
           entry = 1
       ) - INTERVAL '6 HOUR'
@@ -787,7 +787,7 @@ FROM (
       THEN 'timestamp is null'
       ELSE 'received_at is null'
     END AS reject_reason
-  FROM website.tracks
+  FROM "WEBSITE"."TRACKS" AS source
   WHERE
     NOT (
       NOT id IS NULL
@@ -802,14 +802,14 @@ FROM (
       (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "ANALYTICS".sessionizer_state
         WHERE
           entry = 2
       ) IS NULL
       OR CAST(received_at AS TIMESTAMPNTZ) > (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "ANALYTICS".sessionizer_state
         WHERE
           entry = 2
       ) - INTERVAL '6 HOUR'
@@ -833,7 +833,7 @@ FROM (
       THEN 'timestamp is null'
       ELSE 'received_at is null'
     END AS reject_reason
-  FROM website.identifies
+  FROM "WEBSITE"."IDENTIFIES" AS source
   WHERE
     NOT (
       NOT id IS NULL
@@ -845,14 +845,14 @@ FROM (
       (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "ANALYTICS".sessionizer_state
         WHERE
           entry = 3
       ) IS NULL
       OR CAST(received_at AS TIMESTAMPNTZ) > (
         SELECT
           watermark
-        FROM analytics.sessionizer_state
+        FROM "ANALYTICS".sessionizer_state
         WHERE
           entry = 3
       ) - INTERVAL '6 HOUR'
@@ -869,9 +869,9 @@ SELECT
   sent_at,
   timestamp,
   reject_reason
-FROM analytics.segment_web_page_views__rejected;
+FROM "ANALYTICS".segment_web_page_views__rejected;
 
-UPDATE analytics.sessionizer_state SET pending_watermark = (
+UPDATE "ANALYTICS".sessionizer_state SET pending_watermark = (
   SELECT
     CASE
       WHEN state.watermark IS NULL OR batch.__sz_newest > state.watermark
@@ -885,7 +885,7 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         THEN SYSDATE()
         ELSE MAX(CAST(received_at AS TIMESTAMPNTZ))
       END AS __sz_newest
-    FROM website.pages
+    FROM "WEBSITE"."PAGES" AS source
     WHERE
       NOT id IS NULL
       AND NOT anonymous_id IS NULL
@@ -895,27 +895,27 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         (
           SELECT
             watermark
-          FROM analytics.sessionizer_state
+          FROM "ANALYTICS".sessionizer_state
           WHERE
             entry = 0
         ) IS NULL
         OR CAST(received_at AS TIMESTAMPNTZ) > (
           SELECT
             watermark
-          FROM analytics.sessionizer_state
+          FROM "ANALYTICS".sessionizer_state
           WHERE
             entry = 0
         ) - INTERVAL '6 HOUR'
       )
   ) AS batch
-  CROSS JOIN analytics.sessionizer_state AS state
+  CROSS JOIN "ANALYTICS".sessionizer_state AS state
   WHERE
     state.entry = 0
 )
 WHERE
   entry = 0;
 
-UPDATE analytics.sessionizer_state SET pending_watermark = (
+UPDATE "ANALYTICS".sessionizer_state SET pending_watermark = (
   SELECT
     CASE
       WHEN state.watermark IS NULL OR batch.__sz_newest > state.watermark
@@ -929,7 +929,7 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         THEN SYSDATE()
         ELSE MAX(CAST(received_at AS TIMESTAMPNTZ))
       END AS __sz_newest
-    FROM ios.screens
+    FROM "IOS"."SCREENS" AS source
     WHERE
       NOT id IS NULL
       AND NOT anonymous_id IS NULL
@@ -939,27 +939,27 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         (
           SELECT
             watermark
-          FROM analytics.sessionizer_state
+          FROM "ANALYTICS".sessionizer_state
           WHERE
             entry = 1
         ) IS NULL
         OR CAST(received_at AS TIMESTAMPNTZ) > (
           SELECT
             watermark
-          FROM analytics.sessionizer_state
+          FROM "ANALYTICS".sessionizer_state
           WHERE
             entry = 1
         ) - INTERVAL '6 HOUR'
       )
   ) AS batch
-  CROSS JOIN analytics.sessionizer_state AS state
+  CROSS JOIN "ANALYTICS".sessionizer_state AS state
   WHERE
     state.entry = 1
 )
 WHERE
   entry = 1;
 
-UPDATE analytics.sessionizer_state SET pending_watermark = (
+UPDATE "ANALYTICS".sessionizer_state SET pending_watermark = (
   SELECT
     CASE
       WHEN state.watermark IS NULL OR batch.__sz_newest > state.watermark
@@ -973,7 +973,7 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         THEN SYSDATE()
         ELSE MAX(CAST(received_at AS TIMESTAMPNTZ))
       END AS __sz_newest
-    FROM website.tracks
+    FROM "WEBSITE"."TRACKS" AS source
     WHERE
       NOT id IS NULL
       AND NOT anonymous_id IS NULL
@@ -986,27 +986,27 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         (
           SELECT
             watermark
-          FROM analytics.sessionizer_state
+          FROM "ANALYTICS".sessionizer_state
           WHERE
             entry = 2
         ) IS NULL
         OR CAST(received_at AS TIMESTAMPNTZ) > (
           SELECT
             watermark
-          FROM analytics.sessionizer_state
+          FROM "ANALYTICS".sessionizer_state
           WHERE
             entry = 2
         ) - INTERVAL '6 HOUR'
       )
   ) AS batch
-  CROSS JOIN analytics.sessionizer_state AS state
+  CROSS JOIN "ANALYTICS".sessionizer_state AS state
   WHERE
     state.entry = 2
 )
 WHERE
   entry = 2;
 
-UPDATE analytics.sessionizer_state SET pending_watermark = (
+UPDATE "ANALYTICS".sessionizer_state SET pending_watermark = (
   SELECT
     CASE
       WHEN state.watermark IS NULL OR batch.__sz_newest > state.watermark
@@ -1020,7 +1020,7 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         THEN SYSDATE()
         ELSE MAX(CAST(received_at AS TIMESTAMPNTZ))
       END AS __sz_newest
-    FROM website.identifies
+    FROM "WEBSITE"."IDENTIFIES" AS source
     WHERE
       NOT id IS NULL
       AND NOT anonymous_id IS NULL
@@ -1030,20 +1030,20 @@ UPDATE analytics.sessionizer_state SET pending_watermark = (
         (
           SELECT
             watermark
-          FROM analytics.sessionizer_state
+          FROM "ANALYTICS".sessionizer_state
           WHERE
             entry = 3
         ) IS NULL
         OR CAST(received_at AS TIMESTAMPNTZ) > (
           SELECT
             watermark
-          FROM analytics.sessionizer_state
+          FROM "ANALYTICS".sessionizer_state
           WHERE
             entry = 3
         ) - INTERVAL '6 HOUR'
       )
   ) AS batch
-  CROSS JOIN analytics.sessionizer_state AS state
+  CROSS JOIN "ANALYTICS".sessionizer_state AS state
   WHERE
     state.entry = 3
 )

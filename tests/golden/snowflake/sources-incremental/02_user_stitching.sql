@@ -1,14 +1,14 @@
 BEGIN;
 
-DELETE FROM analytics.segment_web_user_stitching
+DELETE FROM "ANALYTICS".segment_web_user_stitching
 WHERE
   anonymous_id IN (
     SELECT
       anonymous_id
-    FROM analytics.sessionizer_pending_anonymous_ids
+    FROM "ANALYTICS".sessionizer_pending_anonymous_ids
   );
 
-INSERT INTO analytics.segment_web_user_stitching (
+INSERT INTO "ANALYTICS".segment_web_user_stitching (
   anonymous_id,
   user_id,
   first_seen_at,
@@ -21,12 +21,12 @@ WITH page_views AS (
     tstamp,
     page_view_id,
     source_name
-  FROM analytics.segment_web_page_views
+  FROM "ANALYTICS".segment_web_page_views
   WHERE
     anonymous_id IN (
       SELECT
         anonymous_id
-      FROM analytics.sessionizer_pending_anonymous_ids
+      FROM "ANALYTICS".sessionizer_pending_anonymous_ids
     )
 ), seen AS (
   SELECT
@@ -53,13 +53,13 @@ WITH page_views AS (
     1,
     id,
     user_id
-  FROM analytics.sessionizer_events AS activity
+  FROM "ANALYTICS".sessionizer_events AS activity
   WHERE
     kind = 'tracks'
     AND anonymous_id IN (
       SELECT
         anonymous_id
-      FROM analytics.sessionizer_pending_anonymous_ids
+      FROM "ANALYTICS".sessionizer_pending_anonymous_ids
     )
 ), __sz_gaps AS (
   SELECT
@@ -118,13 +118,13 @@ WITH page_views AS (
       id,
       2,
       source_name
-    FROM analytics.sessionizer_events
+    FROM "ANALYTICS".sessionizer_events
     WHERE
       kind = 'identifies'
       AND anonymous_id IN (
         SELECT
           anonymous_id
-        FROM analytics.sessionizer_pending_anonymous_ids
+        FROM "ANALYTICS".sessionizer_pending_anonymous_ids
       )
   ) AS stitched
   WHERE

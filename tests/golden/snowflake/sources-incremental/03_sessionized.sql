@@ -1,4 +1,4 @@
-MERGE INTO analytics.segment_web_page_views__sessionized AS target
+MERGE INTO "ANALYTICS".segment_web_page_views__sessionized AS target
 USING (
   WITH pending AS (
     SELECT
@@ -6,13 +6,13 @@ USING (
       MIN(from_tstamp) AS from_tstamp,
       MIN(session_from_tstamp) AS session_from_tstamp,
       MAX(restitched) AS restitched
-    FROM analytics.sessionizer_pending_anonymous_ids
+    FROM "ANALYTICS".sessionizer_pending_anonymous_ids
     GROUP BY
       anonymous_id
   ), page_views AS (
     SELECT
       page_views.*
-    FROM analytics.segment_web_page_views AS page_views
+    FROM "ANALYTICS".segment_web_page_views AS page_views
     JOIN pending
       ON pending.anonymous_id = page_views.anonymous_id
   ), __sz_items AS (
@@ -30,7 +30,7 @@ USING (
       tstamp,
       1,
       id
-    FROM analytics.sessionizer_events AS activity
+    FROM "ANALYTICS".sessionizer_events AS activity
     WHERE
       kind = 'tracks' AND anonymous_id IN (
         SELECT
