@@ -18,7 +18,7 @@ import sqlglot
 from sqlglot import exp
 
 from sessionizer import plan, sources
-from sessionizer.config import Config
+from sessionizer.config import Config, SourceEntry
 from sessionizer.dialects import CANONICAL, Dialect, drop_table, get_dialect
 from sessionizer.errors import CompileError, ConfigError
 from sessionizer.plan import Mode, Stage
@@ -135,7 +135,9 @@ class Compiler:
         self.listed = config.entries is not None
         # What the rules read: the source, or each entry of a source list, as its reader.
         found = columns if isinstance(columns, tuple) else (columns,) * len(config.entries or (None,))
-        relations = [(e.table, f"source[{i}]", e) for i, e in enumerate(config.entries or ())]
+        relations: list[tuple[str, str, SourceEntry | None]] = [
+            (e.table, f"source[{i}]", e) for i, e in enumerate(config.entries or ())
+        ]
         self.readers = [
             sources.reader(sources.relation(table, dialect, key), sources.wanted(config, entry), seen, dialect)
             for (table, key, entry), seen in zip(
