@@ -232,8 +232,7 @@ class Runner:
         entries = self.config.entries
         labels = [e.table for e in entries] if entries is not None else [str(self.config.source)]
         keys = [f"source[{i}]" for i in range(len(labels))] if entries is not None else ["source"]
-        found = [sources.inspect(wh, sources.relation(label, self.dialect, key), label)
-                 for label, key in zip(labels, keys, strict=True)]  # fmt: skip
+        found = [self.inspect(wh, label, key) for label, key in zip(labels, keys, strict=True)]
         for index, (label, columns) in enumerate(zip(labels, found, strict=True)):
             sources.require(columns, label, sources.required(self.config, None if entries is None else entries[index]))
         if entries is None:
@@ -245,10 +244,20 @@ class Runner:
         for label, reader in zip(labels, self.compiler.readers, strict=True):
             sources.check_timestamps(wh, reader, label, times)
 
+    def inspect(self, wh: Warehouse, label: str, key: str) -> sources.SourceColumns:
+        """What one source holds; a single source that is not there at all says how to go on."""
+        relation = sources.relation(label, self.dialect, key)
+        try:
+            return sources.inspect(wh, relation, label)
+        except SourceError:
+            if self.config.entries is None and self.source_is_absent(wh, relation):
+                raise SourceError(self.no_source_table()) from None
+            raise
+
     def source_is_absent(self, wh: Warehouse, source: exp.Table) -> bool:
         """Whether a source table that could not be read is not there at all (rather than, say,
         not granted), asked of information_schema; unsure (a name with a database) is no."""
-        if is_file_source(self.config.source) or source.catalog:
+        if is_file_source(str(self.config.source)) or source.catalog:
             return False
         try:
             return bool(wh.missing_tables([source]))
