@@ -359,7 +359,7 @@ def _one_transaction(
 
 
 def compile(
-    config: Config, dialect: str | Dialect = "duckdb", mode: Mode | str = Mode.FULL_REFRESH, select: str | None = None,
+    config: Config, dialect: str | Dialect = CANONICAL, mode: Mode | str = Mode.FULL_REFRESH, select: str | None = None,
     columns: SourceColumns | tuple[SourceColumns, ...] | None = None,
 ) -> list[Statement]:  # fmt: skip
     """The statements that build the six tables, in run order; ``columns``: what the source

@@ -42,11 +42,12 @@ def relation(source: str, dialect: Dialect, key: str = "source") -> exp.Table:
         parts = [dialect.identifier(p) for p in source.split(".")]
         return exp.Table(this=parts[-1], db=parts[-2] if len(parts) > 1 else None,
                          catalog=parts[-3] if len(parts) > 2 else None)  # fmt: skip
-    if dialect.name != "duckdb":
-        raise ConfigError(key, f"files are read on DuckDB only; on {dialect.name} give a table name")
-    lowered = source.lower()
-    reader = "read_parquet" if ".parquet" in lowered else "read_json_auto" if ".json" in lowered else "read_csv_auto"
-    return exp.Table(this=exp.Anonymous(this=reader, expressions=[exp.Literal.string(source)]))
+    if not dialect.READS_FILES:
+        from sessionizer.dialects import registry
+
+        readers = ", ".join(d for d, cls in registry().items() if cls.READS_FILES)
+        raise ConfigError(key, f"files are read on {readers} only; on {dialect.name} give a table name")
+    return exp.Table(this=dialect.file_source(source))
 
 
 def wanted(config: Config, entry: SourceEntry | None = None) -> list[tuple[str, str]]:

@@ -17,7 +17,11 @@ dicts whose keys are in the table's column order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import itertools
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -25,7 +29,7 @@ from typing import Any
 
 import duckdb
 
-from sessionizer import Config, Statement, compile
+from sessionizer import Config, compile
 from sessionizer.dialects import WriteStrategy
 from sessionizer.dialects.duckdb import DuckDB
 from sessionizer.plan import REJECTED_TABLE, SOURCE_COLUMNS, STAGES

@@ -19,11 +19,25 @@ from hypothesis import strategies as st
 
 from sessionizer import Config
 from sessionizer.compiler import Compiler
+from sessionizer.dialects.bigquery import BigQuery
 from sessionizer.dialects.duckdb import DuckDB
 from sessionizer.dialects.postgres import Postgres
 from sessionizer.plan import Mode
 from tests import reference
-from tests.helpers import TABLES, DuckDBWithMerge, assert_tables_equal, connect, insert, package_mapping, snapshot
+from tests.emulators.postgres import PostgresEmulator
+from tests.helpers import (
+    TABLES,
+    DuckDBWithMerge,
+    assert_tables_equal,
+    bigquery_on_duckdb,
+    connect,
+    insert,
+    package_mapping,
+    postgres_engine,
+    read_tables,
+    table_columns,
+    using,
+)
 
 EVENT_BASE = datetime(2024, 3, 1)
 LOAD_BASE = datetime(2024, 4, 1)
@@ -90,6 +104,14 @@ def streams(draw: st.DrawFn) -> list[list[dict[str, Any]]]:
             batch.append(draw(page_view(anonymous_ids, ids, load, serial)))
         batches.append(batch)
     return batches
+
+
+def snapshot(con: Any) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
+    """Each table's columns and its rows, sorted, for exact comparison."""
+    return {
+        t: (list(rows[0]) if rows else table_columns(con, t), reference.canonical(rows))
+        for t, rows in read_tables(con).items()
+    }
 
 
 def expected_tables(rows: list[dict[str, Any]]) -> dict[str, Any]:

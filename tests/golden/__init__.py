@@ -67,7 +67,7 @@ def path(dialect: str, mode: str, prefix: str = "") -> Path:
 
 def write_all() -> list[Path]:
     written = []
-    for dialect, mode, prefix in ((d, m, p) for d in DIALECT_NAMES for m in MODES for p in CONFIGS):
+    for dialect, mode, prefix in ((d, m, p) for d in dialect_names() for m in MODES for p in CONFIGS):
         folder = path(dialect, mode, prefix)
         folder.mkdir(parents=True, exist_ok=True)
         for old in folder.glob("*.sql"):
