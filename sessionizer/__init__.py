@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sessionizer.compiler import Kind, Statement, compile
-from sessionizer.config import Config, load_config
+from sessionizer.config import Config, SourceEntry, SourceKind, load_config
 from sessionizer.plan import Mode
 
 if TYPE_CHECKING:
     from sessionizer.runner import RunSummary
 
-__all__ = ["Config", "Kind", "Mode", "Statement", "compile", "load_config", "run"]
+__all__ = ["Config", "Kind", "Mode", "SourceEntry", "SourceKind", "Statement", "compile", "load_config", "run"]
 __version__ = "0.1.0"
 
 

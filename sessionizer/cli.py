@@ -311,6 +311,9 @@ def check_command(**kwargs: Any) -> None:
         click.echo("ok: every valid source row is in the tables")
         return
     oldest = result["oldest_" + config.incremental_key]
+    for entry in result.get("entries", []):
+        if entry["missing"]:
+            click.echo(f"{entry['kind']} {entry['table']} ({entry['name']}): {entry['missing']:,} row(s) missing")
     click.echo(
         f"{result['missing']:,} source row(s) are missing from the tables; the oldest was loaded at {oldest}. "
         f"Run `sessionizer run --full-refresh`, or widen trailing_window (now {config.trailing_window} h)."

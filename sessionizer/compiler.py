@@ -18,7 +18,7 @@ import sqlglot
 from sqlglot import exp
 
 from sessionizer import plan, sources
-from sessionizer.config import Config
+from sessionizer.config import Config, SourceEntry
 from sessionizer.dialects import CANONICAL, Dialect, drop_table, get_dialect
 from sessionizer.errors import CompileError, ConfigError
 from sessionizer.plan import Mode, Stage
@@ -77,9 +77,11 @@ def _bytecode_cache(jinja2: Any) -> Any:
 
 @dataclass(frozen=True)
 class Stored:
-    """The watermark read from the state table; ``value`` None when no row was loaded yet."""
+    """The watermark read from the state table; ``value`` None when no row was loaded yet. With
+    a source list, one per entry, in the list's order."""
 
     value: datetime | None
+    per_entry: tuple[datetime | None, ...] = ()
 
 
 def _timestamp_literal(value: datetime | None) -> str:
@@ -92,11 +94,34 @@ def _identifier(name: str) -> str:
     return exp.to_identifier(name).sql(CANONICAL)
 
 
-class Compiler:
-    """Compiles one config for one dialect; ``columns``: what the source holds, when a runner has
-    looked (else every column is assumed present and without zone)."""
+def _literal(value: str) -> str:
+    return exp.Literal.string(value).sql(CANONICAL)
 
-    def __init__(self, config: Config, dialect: Dialect, columns: SourceColumns | None = None) -> None:
+
+def entry_context(config: Config, readers: list[exp.Expression]) -> list[dict[str, Any]]:
+    """What the templates need of each entry of a source list (none for a single source)."""
+    return [
+        {
+            "index": index,
+            "name": _literal(entry.name),
+            "kind": entry.kind.value,
+            "kind_literal": _literal(entry.kind.value),
+            "relation": reader.sql(CANONICAL),
+            "events": None if entry.events is None else [_literal(e) for e in entry.events],
+            "page_views": entry.kind.makes_page_views,
+        }
+        for index, (entry, reader) in enumerate(zip(config.entries or (), readers, strict=True))
+    ]
+
+
+class Compiler:
+    """Compiles one config for one dialect; ``columns``: what the source holds (with a source
+    list, what each entry holds), when a runner has looked (else every column is assumed present
+    and without zone)."""
+
+    def __init__(
+        self, config: Config, dialect: Dialect, columns: SourceColumns | tuple[SourceColumns, ...] | None = None
+    ) -> None:
         reserved = get_dialect(CANONICAL).reserved_words() | dialect.reserved_words()
         for key, name in config.column_names():
             if name.lower() in reserved:
@@ -107,16 +132,42 @@ class Compiler:
         self.config = config
         self.dialect = dialect
         self.schema = config.schema
-        self.source = sources.reader(sources.relation(config.source, dialect), sources.wanted(config), columns, dialect)
+        self.listed = config.entries is not None
+        # What the rules read: the source, or each entry of a source list, as its reader.
+        found = columns if isinstance(columns, tuple) else (columns,) * len(config.entries or (None,))
+        relations: list[tuple[str, str, SourceEntry | None]] = [
+            (e.table, f"source[{i}]", e) for i, e in enumerate(config.entries or ())
+        ]
+        self.readers = [
+            sources.reader(sources.relation(table, dialect, key), sources.wanted(config, entry), seen, dialect)
+            for (table, key, entry), seen in zip(
+                relations or [(str(config.source), "source", None)], found, strict=True
+            )
+        ]
+        self.source = self.readers[0]
         names = {stage.name: stage.table for stage in plan.STAGES}
         names.update(
             rejected=plan.REJECTED_TABLE, state=plan.STATE_TABLE,
             pending_anonymous_ids=plan.PENDING_ANONYMOUS_IDS, pending_users=plan.PENDING_USERS, lock=plan.LOCK_TABLE,
+            events=plan.EVENTS_TABLE,
         )  # fmt: skip
         self.tables = {key: self.table(name, self.schema) for key, name in names.items()}
         self.tables["batch"] = self.table(plan.BATCH_TABLE, None)
-        self.context = {
-            "source": self.source.sql(CANONICAL),
+        self.tables["events_batch"] = self.table(plan.EVENTS_BATCH_TABLE, None)
+        entries = entry_context(config, self.readers if self.listed else [])
+        self.context: dict[str, Any] = {
+            "source": None if self.listed else self.source.sql(CANONICAL),
+            "listed": self.listed,
+            "entries": entries,
+            "viewed_entries": [e for e in entries if e["page_views"]],
+            "event_entries": [e for e in entries if not e["page_views"]],
+            "page_view_key": list(plan.unique_key(plan.STAGE_BY_NAME["page_views"], config)),
+            "event_columns": plan.EVENT_COLUMNS,
+            "event_key": ["id", "source_name", "kind"],
+            # The rejected rows keep the source's columns; a list's entries share a few of them.
+            "rejected_columns": [
+                _identifier(c) for c in (plan.REJECTED_LIST_COLUMNS if self.listed else plan.source_columns(config))
+            ],
             "rel": {key: table.sql(CANONICAL) for key, table in self.tables.items()},
             # A table's own name, to qualify a DELETE target's columns (Redshift allows no alias).
             "own": {key: table.this.sql(CANONICAL) for key, table in self.tables.items()},
@@ -132,6 +183,7 @@ class Compiler:
             "referrer_mapping": list(config.mapping.rows),
             "settings": json.dumps(config.settings_fingerprint(), sort_keys=True),
             "watermark": None,
+            "watermarks": [None] * len(entries),
         }
 
     def table(self, name: str, schema: str | None) -> exp.Table:
@@ -164,11 +216,14 @@ class Compiler:
         return [(tree, None) for tree in [*self.ensure_schema(), drop_table(self.tables["state"])]]
 
     def full_refresh(self, stage: Stage) -> list[tuple[exp.Expression, str | None]]:
-        out = [
+        out: list[tuple[exp.Expression, str | None]] = [
             (t, stage.table)
             for t in self.dialect.replace_table(self.tables[stage.name], self.query(stage.template, False), stage)
         ]
         if stage.name == "page_views":
+            if self.listed:
+                events = self.dialect.replace_table(self.tables["events"], self.query(plan.EVENTS_TEMPLATE, False))
+                out += [(t, plan.EVENTS_TABLE) for t in events]
             rejected = self.dialect.replace_table(self.tables["rejected"], self.query(plan.REJECTED_TEMPLATE, False))
             out += [(t, plan.REJECTED_TABLE) for t in rejected]
         return out
@@ -203,13 +258,39 @@ class Compiler:
             source = exp.select(*columns).from_(batch.copy())
         delete = self.statement(stage.delete)
         assert isinstance(delete, exp.Delete)
-        write = self.dialect.upsert(self.tables[stage.name], columns, source, stage.unique_key, delete, stage.upsert)
-        body = [(self.statement(name), None) for name in stage.records_before]
+        key = plan.unique_key(stage, self.config)
+        write = self.dialect.upsert(self.tables[stage.name], columns, source, key, delete, stage.upsert)
+        events: list[tuple[exp.Expression, str | None]] = []
+        if stage.staged and self.listed:
+            trees += [(t, None) for t in self.events_batch()]
+            events = [(t, plan.EVENTS_TABLE) for t in self.write_events()]
+            if len(write) == 1:  # the page views' MERGE runs alone; the events' two writes together
+                events = [(exp.Transaction(), None), *events, (exp.Commit(), None)]
+        body: list[tuple[exp.Expression, str | None]] = [
+            (tree, None) for name in stage.records_before for tree in self.records(name)
+        ]
         body += [(t, stage.table) for t in write]
-        body += [(self.statement(name), None) for name in stage.records_after]
+        body += events
+        body += [(tree, None) for name in stage.records_after for tree in self.records(name)]
         if len(write) > 1:
             body = [(exp.Transaction(), None), *body, (exp.Commit(), None)]
         return trees + body
+
+    def records(self, template: str) -> list[exp.Expression]:
+        """A bookkeeping statement; the watermark's once per entry of a source list."""
+        if template == plan.RECORD_WATERMARK_TEMPLATE and self.listed:
+            return [self.statement(template, entry=entry) for entry in self.context["entries"]]
+        return [self.statement(template)]
+
+    def events_batch(self) -> list[exp.Expression]:
+        """A source list's new tracks and identifies rows, staged like the page views' batch."""
+        return self.dialect.create_temp_table(self.tables["events_batch"].name, self.query(plan.EVENTS_TEMPLATE, True))
+
+    def write_events(self) -> list[exp.Expression]:
+        """Stored events an earlier copy replaces go; the batch's rows come in."""
+        delete = self.statement(plan.DELETE_EVENTS_TEMPLATE)
+        rows = exp.select(*plan.EVENT_COLUMNS).from_(self.tables["events_batch"].copy())
+        return [delete, exp.insert(rows, self.tables["events"].copy(), columns=list(plan.EVENT_COLUMNS))]
 
     def finish_incremental(self) -> list[tuple[exp.Expression, str | None]]:
         """Work done: clear the work lists and advance the watermark, together."""
@@ -246,6 +327,8 @@ class Compiler:
         """The plan's statements. ``watermark``: the stored one, when the caller has read it
         (a Stored value, None inside it meaning "nothing loaded yet"), to inline as a literal."""
         self.context["watermark"] = None if watermark is None else _timestamp_literal(watermark.value)
+        if watermark is not None and self.listed:
+            self.context["watermarks"] = [_timestamp_literal(value) for value in watermark.per_entry]
         stages = plan.select_stages(select)
         whole = len(stages) == len(plan.STAGES)
         groups: list[tuple[str, list[tuple[exp.Expression, str | None]]]] = []
@@ -287,7 +370,7 @@ def _one_transaction(
 
 def compile(
     config: Config, dialect: str | Dialect = CANONICAL, mode: Mode | str = Mode.FULL_REFRESH, select: str | None = None,
-    columns: SourceColumns | None = None,
+    columns: SourceColumns | tuple[SourceColumns, ...] | None = None,
 ) -> list[Statement]:  # fmt: skip
     """The statements that build the six tables, in run order; ``columns``: what the source
     holds (see sessionizer.sources), when known.

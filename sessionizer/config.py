@@ -7,6 +7,7 @@ scheduler's config fails loudly instead of sessionizing with a default.
 from __future__ import annotations
 
 import csv
+import enum
 import hashlib
 import json
 import re
@@ -58,6 +59,36 @@ def is_file_source(source: str) -> bool:
     """A source naming files (path, glob or known extension) rather than a table."""
     lowered = source.lower()
     return any(ch in source for ch in "/*?\\") or lowered.endswith(_FILE_SUFFIXES)
+
+
+class SourceKind(enum.Enum):
+    """What a Segment table of a list entry holds (SPEC "Several sources")."""
+
+    PAGES = "pages"
+    SCREENS = "screens"
+    TRACKS = "tracks"
+    IDENTIFIES = "identifies"
+
+    @property
+    def makes_page_views(self) -> bool:
+        return self in (SourceKind.PAGES, SourceKind.SCREENS)
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    """One entry of a ``source`` list: a table (or DuckDB file/glob), its source_name and kind.
+
+    ``events`` (tracks only) names the events that count as activity; None reads every row."""
+
+    table: str
+    name: str
+    kind: SourceKind = SourceKind.PAGES
+    events: tuple[str, ...] | None = None
+
+    def as_setting(self) -> dict[str, Any]:
+        """The entry as the state remembers it: a changed entry refuses an incremental run."""
+        events = None if self.events is None else list(self.events)
+        return {"table": self.table, "name": self.name, "kind": self.kind.value, "events": events}
 
 
 @dataclass(frozen=True)
@@ -122,7 +153,7 @@ def _int_setting(value: object, key: str, minimum: int, allow_product: bool = Fa
 class Config:
     """Validated settings. Build with :meth:`from_mapping` or :func:`load_config`."""
 
-    source: str = DEFAULT_SOURCE
+    source: str | tuple[SourceEntry, ...] = DEFAULT_SOURCE
     target: str | None = None
     schema: str | None = None
     inactivity_cutoff: int = 30 * 60
@@ -130,6 +161,11 @@ class Config:
     pass_through_columns: tuple[str, ...] = ()
     incremental_key: str = "received_at"
     referrer_mapping: str | None = None
+
+    @property
+    def entries(self) -> tuple[SourceEntry, ...] | None:
+        """The entries of a ``source`` list; None for a single source (SPEC: nothing changes)."""
+        return self.source if isinstance(self.source, tuple) else None
 
     @cached_property
     def mapping(self) -> ReferrerMapping:
@@ -182,7 +218,7 @@ class Config:
             "pass_through_columns": list(self.pass_through_columns),
             "incremental_key": self.incremental_key,
             "referrer_mapping": self.mapping.digest,
-        }
+        } | ({"sources": [e.as_setting() for e in self.entries]} if self.entries is not None else {})
 
 
 # Every name the templates add beside source and pass-through columns starts with this, so no
@@ -190,10 +226,71 @@ class Config:
 INTERNAL_PREFIX = "__sz_"
 
 
-def _source(value: object) -> str:
+def _source(value: object) -> str | tuple[SourceEntry, ...]:
+    if isinstance(value, (list, tuple)):
+        return _entries(value)
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError("source", "expected a table name or a file path/glob")
+        raise ConfigError("source", "expected a table name, a file path/glob, or a list of entries")
     return value if is_file_source(value) else validate_table_name(value, "source")
+
+
+_ENTRY_KEYS = ("table", "name", "kind", "events")
+
+
+def _entries(values: list[object] | tuple[object, ...]) -> tuple[SourceEntry, ...]:
+    """A ``source`` list, each entry validated; errors name the entry (``source[2]``)."""
+    entries = tuple(_entry(value, f"source[{index}]") for index, value in enumerate(values))
+    if not entries:
+        raise ConfigError("source", "the list is empty; give at least one pages or screens entry")
+    viewed = {e.name for e in entries if e.kind.makes_page_views}
+    if not viewed:
+        raise ConfigError("source", "the list has no pages or screens entry, so no page views to sessionize")
+    for index, entry in enumerate(entries):
+        if entry.name not in viewed:
+            raise ConfigError(
+                f"source[{index}]",
+                f"{entry.kind.value} entry named {entry.name!r}: no pages or screens entry has that name "
+                f"(names with page views: {', '.join(sorted(viewed))})",
+            )
+        if entries.index(entry) != index:
+            raise ConfigError(f"source[{index}]", f"the same entry as source[{entries.index(entry)}]")
+    return entries
+
+
+def _entry(value: object, key: str) -> SourceEntry:
+    if isinstance(value, SourceEntry):
+        value = {k: v for k, v in value.as_setting().items() if v is not None}
+    if not isinstance(value, dict):
+        raise ConfigError(key, f"expected a mapping with the keys {', '.join(_ENTRY_KEYS)} (table is required)")
+    unknown = sorted(str(k) for k in value if k not in _ENTRY_KEYS)
+    if unknown:
+        raise ConfigError(key, f"unknown key {unknown[0]!r}; allowed: {', '.join(_ENTRY_KEYS)}")
+    table = value.get("table")
+    if not isinstance(table, str) or not table.strip():
+        raise ConfigError(key, "needs table: a table name such as ios.screens, or on DuckDB a file path/glob")
+    if not is_file_source(table):
+        validate_table_name(table, key)
+    kinds = ", ".join(k.value for k in SourceKind)
+    try:
+        kind = SourceKind(value.get("kind", SourceKind.PAGES.value))
+    except ValueError:
+        raise ConfigError(key, f"kind {value.get('kind')!r} is not one of {kinds}") from None
+    if "name" in value:
+        name = value["name"]
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(key, "name: expected the source_name its rows get, such as website or ios")
+    elif is_file_source(table):
+        raise ConfigError(key, f"the file entry {table!r} needs a name (the source_name of its rows)")
+    else:
+        name = table.split(".")[-1]
+    events = value.get("events")
+    if events is not None:
+        if kind is not SourceKind.TRACKS:
+            raise ConfigError(key, f"events is allowed on a tracks entry only, not on {kind.value}")
+        if not isinstance(events, (list, tuple)) or not all(isinstance(e, str) for e in events):
+            raise ConfigError(key, "events: expected a list of event names, e.g. [heartbeat, product_viewed]")
+        events = tuple(events)
+    return SourceEntry(table, name, kind, events)
 
 
 def _text(value: object, key: str, expected: str) -> str | None:

@@ -13,7 +13,7 @@ import dataclasses
 import enum
 from collections.abc import Iterator
 
-from sessionizer.config import Config
+from sessionizer.config import Config, SourceEntry, SourceKind
 
 
 class Mode(enum.Enum):
@@ -36,12 +36,38 @@ SOURCE_COLUMNS: tuple[str, ...] = (
 REQUIRED_COLUMNS: tuple[str, ...] = ("id", "anonymous_id", "timestamp")
 TIMESTAMP_COLUMNS: tuple[str, ...] = ("received_at", "sent_at", "timestamp")
 
+# The columns read from a list entry of each kind (SPEC "Several sources"); a pages entry reads
+# SOURCE_COLUMNS. Tracks and identifies rows are kept as activity/identifies rows.
+COMMON_COLUMNS: tuple[str, ...] = ("id", "anonymous_id", "user_id", "received_at", "sent_at", "timestamp")
+KIND_COLUMNS: dict[SourceKind, tuple[str, ...]] = {
+    SourceKind.PAGES: SOURCE_COLUMNS,
+    SourceKind.SCREENS: (
+        *COMMON_COLUMNS, "name", "context_campaign_source", "context_campaign_medium", "context_campaign_name",
+        "context_campaign_term", "context_campaign_content", "context_ip", "context_user_agent",
+        "context_device_model", "context_os_name",
+    ),
+    SourceKind.TRACKS: (*COMMON_COLUMNS, "event", "event_text"),
+    SourceKind.IDENTIFIES: COMMON_COLUMNS,
+}  # fmt: skip
+# Beyond id, anonymous_id, timestamp and the incremental key, what an entry of a kind must have.
+KIND_REQUIRED: dict[SourceKind, tuple[str, ...]] = {SourceKind.SCREENS: ("name",), SourceKind.TRACKS: ("event",)}
+
 # Bookkeeping tables, beside the six.
 STATE_TABLE = "sessionizer_state"
 PENDING_ANONYMOUS_IDS = "sessionizer_pending_anonymous_ids"
 PENDING_USERS = "sessionizer_pending_users"
 REJECTED_TABLE = "segment_web_page_views__rejected"
 BATCH_TABLE = "sessionizer_batch"
+# With a source list: the deduped tracks (kind 'tracks') and identifies rows, which sessions and
+# stitching read beside the page views, and the scratch table of a run's new ones.
+EVENTS_TABLE = "sessionizer_events"
+EVENTS_BATCH_TABLE = "sessionizer_events_batch"
+EVENT_COLUMNS: tuple[str, ...] = (
+    "source_name", "kind", "id", "anonymous_id", "user_id", "received_at", "sent_at", "tstamp",
+)  # fmt: skip
+REJECTED_LIST_COLUMNS: tuple[str, ...] = (
+    "source_name", "kind", "id", "anonymous_id", "user_id", "received_at", "sent_at", "timestamp",
+)  # fmt: skip
 LOCK_TABLE = "sessionizer_lock"
 
 # The state table's columns (templates/state.sql); a state of an older layout means a full refresh.
@@ -83,11 +109,14 @@ class Stage:
     staged: bool = False
 
 
+# Rendered once per entry of a source list, each entry keeping its own watermark.
+RECORD_WATERMARK_TEMPLATE = "incremental/record_watermark"
+
 STAGES: tuple[Stage, ...] = (
     Stage("page_views", "segment_web_page_views", ("source",), "page_view_id", ("tstamp",), "anonymous_id",
           "stages/page_views", "incremental/delete_page_views", day_key="tstamp", upsert=True, staged=True,
           records_before=("incremental/record_changes",),
-          records_after=("incremental/record_rejected", "incremental/record_watermark")),
+          records_after=("incremental/record_rejected", RECORD_WATERMARK_TEMPLATE)),
     Stage("user_stitching", "segment_web_user_stitching", ("page_views",), "anonymous_id", ("anonymous_id",),
           "anonymous_id", "stages/user_stitching", "incremental/delete_user_stitching"),
     Stage("sessionized", "segment_web_page_views__sessionized", ("page_views",), "page_view_id", ("tstamp",),
@@ -110,6 +139,10 @@ STATE_TEMPLATE = "runner/state"
 SUMMARY_TEMPLATE = "runner/summary"
 CHECK_TEMPLATE = "runner/check"
 NEWEST_LOAD_KEY_TEMPLATE = "runner/newest_load_key"
+# A source list's tracks and identifies rows (EVENTS_TABLE): their query and their replacement.
+EVENTS_TEMPLATE = "stages/events"
+DELETE_EVENTS_TEMPLATE = "incremental/delete_events"
+
 
 STAGE_BY_NAME = {stage.name: stage for stage in STAGES}
 
@@ -143,6 +176,21 @@ def source_columns(config: Config) -> tuple[str, ...]:
 def rejected_columns(config: Config) -> tuple[str, ...]:
     """segment_web_page_views__rejected: the source columns read, and why the row was refused."""
     return (*source_columns(config), "reject_reason")
+
+
+def entry_columns(entry: SourceEntry, config: Config) -> tuple[str, ...]:
+    """The columns read from a list entry: its kind's, the incremental key, and on pages and
+    screens the pass-through ones."""
+    own = KIND_COLUMNS[entry.kind]
+    extra = [config.incremental_key] if config.incremental_key not in own else []
+    passes = config.pass_through_columns if entry.kind.makes_page_views else ()
+    return (*own, *extra, *passes)
+
+
+def unique_key(stage: Stage, config: Config) -> tuple[str, ...]:
+    """A stage's unique key: page view ids are unique per source_name in a source list."""
+    per_source = config.entries is not None and stage.unique_key == "page_view_id"
+    return (stage.unique_key, "source_name") if per_source else (stage.unique_key,)
 
 
 def page_view_columns(config: Config) -> tuple[str, ...]:
@@ -187,8 +235,9 @@ def columns(stage: str, config: Config) -> tuple[str, ...]:
         "sessions_initial": initial,
         "sessions_stitched": (*initial, "blended_user_id"),
         "sessions": (*initial, "blended_user_id", "session_number"),
-    }
-    return table[stage]
+    }[stage]
+    # A source list adds source_name as the last column of every table but user_stitching.
+    return table if config.entries is None or stage == "user_stitching" else (*table, "source_name")
 
 
 def column_clashes(config: Config) -> Iterator[tuple[str, str]]:

@@ -233,26 +233,39 @@ class Runner:
     # -- preflight -----------------------------------------------------------------------------
 
     def check_source(self, wh: Warehouse) -> None:
-        """Look at the source once: it exists, has the columns it must have, and its time
-        columns read as timestamps; names what is wrong before anything is written. The plan is
-        then compiled for what the source holds (missing optional columns, zoned timestamps)."""
-        label = self.config.source
-        relation = sources.relation(label, self.dialect)
+        """Look at the source (each entry of a source list) once: it exists, has the columns it
+        must have, and its time columns read as timestamps; names what is wrong before anything
+        is written. The plan is then compiled for what each source holds (missing optional
+        columns, zoned timestamps)."""
+        entries = self.config.entries
+        labels = [e.table for e in entries] if entries is not None else [str(self.config.source)]
+        keys = [f"source[{i}]" for i in range(len(labels))] if entries is not None else ["source"]
+        found = [self.inspect(wh, label, key) for label, key in zip(labels, keys, strict=True)]
+        for index, (label, columns) in enumerate(zip(labels, found, strict=True)):
+            sources.require(columns, label, sources.required(self.config, None if entries is None else entries[index]))
+        if entries is None:
+            self.compiler = Compiler(self.config, self.dialect, found[0])
+        else:
+            sources.pass_through_somewhere(self.config, found)
+            self.compiler = Compiler(self.config, self.dialect, tuple(found))
+        times = (*plan.TIMESTAMP_COLUMNS, self.config.incremental_key)
+        for label, reader in zip(labels, self.compiler.readers, strict=True):
+            sources.check_timestamps(wh, reader, label, times)
+
+    def inspect(self, wh: Warehouse, label: str, key: str) -> sources.SourceColumns:
+        """What one source holds; a single source that is not there at all says how to go on."""
+        relation = sources.relation(label, self.dialect, key)
         try:
-            columns = sources.inspect(wh, relation, label)
+            return sources.inspect(wh, relation, label)
         except SourceError:
-            if self.source_is_absent(wh, relation):
+            if self.config.entries is None and self.source_is_absent(wh, relation):
                 raise SourceError(self.no_source_table()) from None
             raise
-        sources.require(columns, label, sources.required(self.config))
-        self.compiler = Compiler(self.config, self.dialect, columns)
-        times = (*plan.TIMESTAMP_COLUMNS, self.config.incremental_key)
-        sources.check_timestamps(wh, self.compiler.source, label, times)
 
     def source_is_absent(self, wh: Warehouse, source: exp.Table) -> bool:
         """Whether a source table that could not be read is not there at all (rather than, say,
         not granted), asked of information_schema; unsure (a name with a database) is no."""
-        if is_file_source(self.config.source) or source.catalog:
+        if is_file_source(str(self.config.source)) or source.catalog:
             return False
         try:
             return bool(wh.missing_tables([source]))
@@ -278,6 +291,8 @@ class Runner:
             return Mode.FULL_REFRESH, None
         needed = [self.compiler.tables[k] for k in (*(s.name for s in plan.STAGES), "state", "rejected",
                                                     "pending_anonymous_ids", "pending_users")]  # fmt: skip
+        if self.compiler.listed:
+            needed.append(self.compiler.tables["events"])
         # Bookkeeping of an older layout (a column added since) is rebuilt by a full refresh too.
         layouts = {self.compiler.tables[key].name: [c for c, _ in cols] for key, cols in plan.WORK_LISTS.items()}
         layouts[self.compiler.tables["state"].name] = list(plan.STATE_COLUMNS)
@@ -287,9 +302,10 @@ class Runner:
         query = exp.select("settings", "watermark", exp.column("watermark").is_(exp.null())).from_(
             self.compiler.tables["state"].copy()
         )
-        row = wh.scalar_row(self.dialect.render(query, pretty=False))
-        if row is None:
+        rows = wh.execute(self.dialect.render(query, pretty=False)).fetchall()
+        if not rows:
             return Mode.FULL_REFRESH, None
+        row = rows[0]
         stored = json.loads(row[0])
         wanted = self.config.settings_fingerprint()
         if stored != wanted:
@@ -298,7 +314,13 @@ class Runner:
                 f"the tables were built with other settings ({', '.join(changed)} changed); "
                 "an incremental run would mix two definitions. Run again with --full-refresh."
             )
-        return Mode.INCREMENTAL, Stored(None if row[2] else row[1])
+        if not self.compiler.listed:
+            return Mode.INCREMENTAL, Stored(None if row[2] else row[1])
+        # A source list keeps one state row per entry, each with its own table's watermark.
+        query = query.select("entry").order_by("entry")
+        per_entry = tuple(None if empty else value for _, value, empty, _ in wh.execute(
+            self.dialect.render(query, pretty=False)).fetchall())  # fmt: skip
+        return Mode.INCREMENTAL, Stored(None, per_entry)
 
     # -- running ---------------------------------------------------------------------------------
 
@@ -401,15 +423,28 @@ class Runner:
         return tuple(int(v or 0) for v in row)  # type: ignore[return-value]
 
     def check(self) -> dict[str, Any]:
-        """Source rows the trailing window missed (an anti-join: slow, so on demand)."""
+        """Source rows the trailing window missed (an anti-join: slow, so on demand). With a
+        source list, the same per entry under "entries", and the totals over them."""
         with self.warehouse() as wh:
             self.check_source(wh)
-            with wh.doing("comparing the source with the tables"):
-                if wh.missing_tables([self.compiler.tables["page_views"]]):
-                    raise StateError("there are no tables to check yet; run `sessionizer run` first")
-                row = wh.scalar_row(self.dialect.render(self.compiler.query(plan.CHECK_TEMPLATE, False), pretty=False))
-        assert row is not None
-        missing, oldest_key, oldest_tstamp = row
+            if wh.missing_tables([self.compiler.tables["page_views"]]):
+                raise StateError("there are no tables to check yet; run `sessionizer run` first")
+            query = self.compiler.query(plan.CHECK_TEMPLATE, False)
+            rows = wh.execute(self.dialect.render(query, pretty=False)).fetchall()
+        found = [self._missing(*row[-3:]) for row in rows]
+        if self.config.entries is None:
+            return found[0]
+        entries = [{"table": e.table, "name": e.name, "kind": e.kind.value, **f}
+                   for e, f in zip(self.config.entries, found, strict=True)]  # fmt: skip
+        key = "oldest_" + self.config.incremental_key
+        return {
+            "missing": sum(f["missing"] for f in found),
+            key: min((f[key] for f in found if f[key] is not None), default=None),
+            "oldest_timestamp": min((f["oldest_timestamp"] for f in found if f["oldest_timestamp"]), default=None),
+            "entries": entries,
+        }
+
+    def _missing(self, missing: Any, oldest_key: Any, oldest_tstamp: Any) -> dict[str, Any]:
         return {
             "missing": int(missing or 0),
             "oldest_" + self.config.incremental_key: None if oldest_key is None else str(oldest_key),

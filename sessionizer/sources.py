@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from sessionizer import plan
-from sessionizer.config import Config, is_file_source
+from sessionizer.config import Config, SourceEntry, is_file_source
 from sessionizer.dialects import Dialect
 from sessionizer.errors import ConfigError, SourceError
 
@@ -35,7 +35,7 @@ class SourceColumns:
     zoned: frozenset[str] = frozenset()
 
 
-def relation(source: str, dialect: Dialect) -> exp.Table:
+def relation(source: str, dialect: Dialect, key: str = "source") -> exp.Table:
     """The source as written in a FROM: a table (each dotted part as the warehouse resolves the
     name, see Dialect.identifier), or where the dialect reads files a reader over a path or glob."""
     if not is_file_source(source):
@@ -46,20 +46,38 @@ def relation(source: str, dialect: Dialect) -> exp.Table:
         from sessionizer.dialects import registry
 
         readers = ", ".join(d for d, cls in registry().items() if cls.READS_FILES)
-        raise ConfigError("source", f"files are read on {readers} only; on {dialect.name} give a table name")
+        raise ConfigError(key, f"files are read on {readers} only; on {dialect.name} give a table name")
     return exp.Table(this=dialect.file_source(source))
 
 
-def wanted(config: Config) -> list[tuple[str, str]]:
-    """The source columns the rules read, each with the type its NULL takes when it is missing."""
+def wanted(config: Config, entry: SourceEntry | None = None) -> list[tuple[str, str]]:
+    """The source columns the rules read (of one entry of a source list), each with the type its
+    NULL takes when it is missing."""
     timestamps = {*plan.TIMESTAMP_COLUMNS, config.incremental_key}
-    return [(c, "TIMESTAMP" if c in timestamps else "VARCHAR") for c in plan.source_columns(config)]
+    names = plan.source_columns(config) if entry is None else plan.entry_columns(entry, config)
+    return [(c, "TIMESTAMP" if c in timestamps else "VARCHAR") for c in names]
 
 
-def required(config: Config) -> tuple[str, ...]:
+def required(config: Config, entry: SourceEntry | None = None) -> tuple[str, ...]:
     """Columns a single source must have: a row cannot be sessionized without the first ones, and
-    pass-through columns are asked for by name."""
+    pass-through columns are asked for by name. An entry of a source list needs those of its kind
+    (a screen's name, a track's event); its pass-through columns may be missing (see
+    ``pass_through_somewhere``)."""
+    if entry is not None:
+        return (*plan.REQUIRED_COLUMNS, config.incremental_key, *plan.KIND_REQUIRED.get(entry.kind, ()))
     return (*plan.REQUIRED_COLUMNS, config.incremental_key, *config.pass_through_columns)
+
+
+def pass_through_somewhere(config: Config, found: Sequence[SourceColumns]) -> None:
+    """With a source list, each pass-through column must be in some pages or screens table (it is
+    NULL in the others): else one error naming the column and those tables."""
+    tables = [(e.table, f) for e, f in zip(config.entries or (), found, strict=True) if e.kind.makes_page_views]
+    for column in config.pass_through_columns:
+        if not any(column in f.present for _, f in tables):
+            raise SourceError(
+                f"the pass-through column {column!r} is in none of the pages or screens tables "
+                f"({', '.join(t for t, _ in tables)}); a source list needs it in at least one"
+            )
 
 
 def inspect(wh: Warehouse, source: exp.Table, label: str) -> SourceColumns:

@@ -48,7 +48,7 @@ def collect(runner: Runner) -> dict[str, Any]:
             wh.missing_tables([state_table], {state_table.name: plan.STATE_COLUMNS})
         )
         state = None if state_table.name in missing or older else _state(wh, runner)
-        status["sources"] = [_source(wh, runner, state)]
+        status["sources"] = _sources(wh, runner, state is not None)
     six = [compiler.tables[s.name].name for s in plan.STAGES]
     if all(name in missing for name in six):
         status["problems"].append("no tables yet: run `sessionizer run` first")
@@ -117,10 +117,38 @@ def _state(wh: Warehouse, runner: Runner) -> dict[str, Any] | None:
     }
 
 
-def _source(wh: Warehouse, runner: Runner, state: dict[str, Any] | None) -> dict[str, Any]:
-    """The source's watermark, its newest load key and the lag between them (seconds)."""
-    entry: dict[str, Any] = {"source": runner.config.source, "watermark": state["watermark"] if state else None}
-    query = runner.dialect.render(runner.compiler.statement(plan.NEWEST_LOAD_KEY_TEMPLATE, False), pretty=False)
+def _sources(wh: Warehouse, runner: Runner, stored: bool) -> list[dict[str, Any]]:
+    """Per source (each entry of a source list, which keeps its own watermark): the watermark,
+    the newest load key and the lag between them."""
+    compiler = runner.compiler
+    watermarks = _watermarks(wh, runner) if stored else {}
+    if not compiler.listed:
+        return [_source(wh, runner, str(runner.config.source), watermarks.get(None), None)]
+    return [
+        _source(wh, runner, f"{e.name} ({e.kind.value}: {e.table})", watermarks.get(i), compiler.context["entries"][i])
+        for i, e in enumerate(runner.config.entries or ())
+    ]
+
+
+def _watermarks(wh: Warehouse, runner: Runner) -> dict[int | None, Any]:
+    """The stored watermark of the single source (key None), or of each entry by its index."""
+    listed = runner.compiler.listed
+    keys = [exp.column("entry")] if listed else [exp.null()]
+    query = exp.select(*keys, "watermark", exp.column("watermark").is_(exp.null())).from_(
+        runner.compiler.tables["state"].copy()
+    )
+    rows = wh.execute(wh.dialect.render(query, pretty=False)).fetchall()
+    # "IS NULL" asked apart: fakesnow hands a NULL timestamp back as 1970-01-01.
+    return {None if key is None else int(key): None if is_null else mark for key, mark, is_null in rows}
+
+
+def _source(
+    wh: Warehouse, runner: Runner, label: str, watermark: Any, context: dict[str, Any] | None
+) -> dict[str, Any]:
+    """One source's watermark, its newest load key and the lag between them (seconds)."""
+    entry: dict[str, Any] = {"source": label, "watermark": watermark}
+    tree = runner.compiler.statement(plan.NEWEST_LOAD_KEY_TEMPLATE, False, entry=context)
+    query = runner.dialect.render(tree, pretty=False)
     try:
         row = wh.scalar_row(query)
     except Exception as err:

@@ -560,3 +560,227 @@ def build(
 def canonical(rows: Iterable[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
     """Rows as a sorted list of value tuples, for order-insensitive table comparison."""
     return sorted((tuple(r.values()) for r in rows), key=repr)
+
+
+# --------------------------------------------------------------------------------------------
+# Several sources (SPEC "Several sources: pages, screens, tracks and identifies")
+# --------------------------------------------------------------------------------------------
+
+KINDS = ("pages", "screens", "tracks", "identifies")
+REJECTED_LIST_COLUMNS = (
+    "source_name", "kind", "id", "anonymous_id", "user_id", "received_at", "sent_at", "timestamp", "reject_reason",
+)  # fmt: skip
+# Tie order of one anonymous_id's stitching rows with equal (tstamp, id).
+STITCHING_KIND_ORDER = {"page view": 0, "activity": 1, "identify": 2}
+
+
+def list_columns(pass_through_columns: Sequence[str] = ()) -> dict[str, list[str]]:
+    """Column orders with a source list: source_name last (user_stitching has none)."""
+    cols = columns(pass_through_columns)
+    pv = cols[PAGE_VIEWS]
+    sessions = cols[SESSIONS_INITIAL]
+    return {
+        PAGE_VIEWS: [*pv, "source_name"],
+        USER_STITCHING: cols[USER_STITCHING],
+        PAGE_VIEWS_SESSIONIZED: [*pv, "page_view_number", "session_id", "source_name"],
+        SESSIONS_INITIAL: [*sessions, "source_name"],
+        SESSIONS_STITCHED: [*sessions, "blended_user_id", "source_name"],
+        SESSIONS: [*sessions, "blended_user_id", "session_number", "source_name"],
+        REJECTED: list(REJECTED_LIST_COLUMNS),
+    }
+
+
+def list_session_id(anonymous_id: str, session_number: int, source_name: str) -> str:
+    """generate_surrogate_key(['anonymous_id', 'session_number', 'source_name'])."""
+    return surrogate_key(anonymous_id, session_number, source_name)
+
+
+def screen_device_category(model: str | None, os_name: str | None) -> str:
+    """'iPad' model prefix (case-sensitive) → Tablet; else by OS name, case-insensitive."""
+    if model is not None and model.startswith("iPad"):
+        return "Tablet"
+    os_lower = None if os_name is None else os_name.lower()
+    if os_lower == "ios":
+        return "iPhone"
+    if os_lower == "android":
+        return "Android"
+    return "Uncategorized"
+
+
+def screen_view(row: Row, pass_through_columns: Sequence[str]) -> Row:
+    """A screens row as a page view: title from name, no URL parts, device from the model."""
+    values = page_view({**dict.fromkeys(SOURCE_COLUMNS), **row, "url": None, "path": None, "title": row.get("name"), "search": None,
+                        "referrer": None}, pass_through_columns)  # fmt: skip
+    values["device"] = row.get("context_device_model")
+    values["device_category"] = screen_device_category(row.get("context_device_model"), row.get("context_os_name"))
+    return values
+
+
+def tracked(row: Row, events: Sequence[str] | None) -> bool:
+    """A tracks row is read when events is omitted, or its event/event_text is listed (exactly)."""
+    return events is None or row.get("event") in events or row.get("event_text") in events
+
+
+def read_entry(
+    name: str, kind: str, rows: Iterable[Row], events: Sequence[str] | None, incremental_key: str
+) -> tuple[list[Row], list[Row]]:
+    """(accepted rows tagged with source_name and kind, rejected rows in the list layout)."""
+    assert kind in KINDS and (events is None or kind == "tracks")
+    read = [r for r in rows if kind != "tracks" or tracked(r, events)]
+    accepted, rejected = split_rejected(read, incremental_key)
+    tagged = [{**r, "source_name": name, "kind": kind} for r in accepted]
+    rejects = [{c: {**r, "source_name": name, "kind": kind}.get(c) for c in REJECTED_LIST_COLUMNS} for r in rejected]
+    return tagged, rejects
+
+
+def dedupe_per_source(rows: Iterable[Row]) -> list[Row]:
+    """One row per (source_name, id), by the order of (1)."""
+    winners: dict[tuple[str, str], Row] = {}
+    for row in rows:
+        key = (row["source_name"], row["id"])
+        if key not in winners or dedupe_key(row) < dedupe_key(winners[key]):
+            winners[key] = row
+    return list(winners.values())
+
+
+def stream_order_key(item: Row) -> tuple[datetime, int, bytes]:
+    """Page views and activity together: (tstamp, page views before activity, id)."""
+    return (item["tstamp"], 0 if item["is_page_view"] else 1, binary_text_key(item["id"]))
+
+
+def sessionize_stream(page_views: Sequence[Row], activity: Sequence[Row], inactivity_cutoff: int) -> list[Row]:
+    """One (source_name, anonymous_id): its page views sessionized by the cut rule, and for each
+    session its end (latest page view or kept activity). Returns the sessionized page views,
+    each with a "session_end" key that ``build_list`` strips."""
+    items = [{"tstamp": pv["tstamp"], "is_page_view": True, "id": pv["page_view_id"], "row": pv} for pv in page_views]
+    items += [{"tstamp": a["timestamp"], "is_page_view": False, "id": a["id"], "row": a} for a in activity]
+    items.sort(key=stream_order_key)
+    pieces: list[list[Row]] = []
+    previous: datetime | None = None
+    for item in items:
+        if starts_new_session(previous, item["tstamp"], inactivity_cutoff):
+            pieces.append([])
+        pieces[-1].append(item)
+        previous = item["tstamp"]
+    out: list[Row] = []
+    session_number = 0
+    page_view_number = 0
+    for piece in pieces:
+        views = [i for i, item in enumerate(piece) if item["is_page_view"]]
+        if not views:
+            continue  # a piece with no page view makes no session
+        session_number += 1
+        kept = piece[views[0] :]  # activity before the first page view of its piece is dropped
+        end = max(item["tstamp"] for item in kept)
+        for item in kept:
+            if item["is_page_view"]:
+                page_view_number += 1
+                pv = item["row"]
+                sid = list_session_id(pv["anonymous_id"], session_number, pv["source_name"])
+                out.append({**pv, "page_view_number": page_view_number, "session_id": sid, "session_end": end})
+            else:
+                item["row"]["kept"] = True
+    return out
+
+
+def stitch_list(
+    anonymous_id: str, page_views: Sequence[Row], activity: Sequence[Row], identifies: Sequence[Row]
+) -> Row:
+    """One anonymous_id across sources: last non-NULL user_id over page views, kept activity and
+    identifies by (tstamp, id, kind; source_name last, where SPEC is silent); seen from page views."""
+    rows = [(pv["tstamp"], pv["page_view_id"], "page view", pv["source_name"], pv["user_id"]) for pv in page_views]
+    rows += [
+        (a["timestamp"], a["id"], "activity", a["source_name"], a.get("user_id")) for a in activity if a.get("kept")
+    ]
+    rows += [(i["timestamp"], i["id"], "identify", i["source_name"], i.get("user_id")) for i in identifies]
+    rows.sort(key=lambda r: (r[0], binary_text_key(r[1]), STITCHING_KIND_ORDER[r[2]], binary_text_key(r[3])))
+    user_id = None
+    for *_, value in rows:
+        if value is not None:
+            user_id = value
+    return {
+        "anonymous_id": anonymous_id,
+        "user_id": user_id,
+        "first_seen_at": min(pv["tstamp"] for pv in page_views),
+        "last_seen_at": max(pv["tstamp"] for pv in page_views),
+    }
+
+
+def build_list(
+    entries: Iterable[tuple[str, str, Sequence[str] | None, Iterable[Row]]],
+    *,
+    inactivity_cutoff: int = DEFAULT_INACTIVITY_CUTOFF,
+    pass_through_columns: Sequence[str] = (),
+    referrer_mapping: Mapping[str, tuple[str, str]] | None = None,
+    incremental_key: str = "received_at",
+) -> dict[str, list[Row]]:
+    """Full-refresh result of SPEC for a ``source`` list: ``entries`` are (name, kind, events,
+    rows); the rows of one table may be given by several entries of the same name and kind."""
+    pass_through = tuple(pass_through_columns)
+    check_configuration(pass_through, incremental_key)
+    mapping = referrer_mapping or {}
+    cols = list_columns(pass_through)
+    by_kind: dict[str, list[Row]] = {kind: [] for kind in KINDS}
+    rejected: list[Row] = []
+    for name, kind, events, rows in entries:
+        accepted, rejects = read_entry(name, kind, rows, events, incremental_key)
+        by_kind[kind] += accepted
+        rejected += rejects
+
+    page_views = []
+    for row in dedupe_per_source(by_kind["pages"] + by_kind["screens"]):
+        row = {**dict.fromkeys((*SOURCE_COLUMNS, *pass_through)), **row}  # a column a table lacks is NULL
+        pv = screen_view(row, pass_through) if row["kind"] == "screens" else page_view(row, pass_through)
+        page_views.append({**pv, "source_name": row["source_name"]})
+    activity = [dict(a) for a in dedupe_per_source(by_kind["tracks"])]
+    identifies = dedupe_per_source(by_kind["identifies"])
+
+    visitors: dict[tuple[str, str], tuple[list[Row], list[Row]]] = {}
+    for pv in page_views:
+        visitors.setdefault((pv["source_name"], pv["anonymous_id"]), ([], []))[0].append(pv)
+    for a in activity:
+        if (a["source_name"], a["anonymous_id"]) in visitors:  # no page view: no session to extend
+            visitors[(a["source_name"], a["anonymous_id"])][1].append(a)
+    sessionized: list[Row] = []
+    for views, acts in visitors.values():
+        sessionized += sessionize_stream(views, acts, inactivity_cutoff)
+
+    per_session: dict[str, list[Row]] = {}
+    for pv in sessionized:
+        per_session.setdefault(pv["session_id"], []).append(pv)
+    initial = []
+    for pvs in per_session.values():
+        values = session(pvs, pass_through, mapping)
+        values["session_end_tstamp"] = pvs[0]["session_end"]
+        values["duration_in_s"] = seconds_between(values["session_start_tstamp"], values["session_end_tstamp"])
+        values["duration_in_s_tier"] = duration_tier(values["duration_in_s"])
+        initial.append({**values, "source_name": pvs[0]["source_name"]})
+
+    per_anonymous_id: dict[str, tuple[list[Row], list[Row], list[Row]]] = {}
+    for pv in page_views:
+        per_anonymous_id.setdefault(pv["anonymous_id"], ([], [], []))[0].append(pv)
+    for a in activity:
+        if a["anonymous_id"] in per_anonymous_id:
+            per_anonymous_id[a["anonymous_id"]][1].append(a)
+    for i in identifies:
+        if i["anonymous_id"] in per_anonymous_id:
+            per_anonymous_id[i["anonymous_id"]][2].append(i)
+    stitching = [stitch_list(anon, *parts) for anon, parts in per_anonymous_id.items()]
+    stitched_user = {s["anonymous_id"]: s["user_id"] for s in stitching}
+    stitched = [
+        {**s, "blended_user_id": blended_user_id(s["anonymous_id"], stitched_user[s["anonymous_id"]])} for s in initial
+    ]
+    numbered = number_sessions(stitched)
+
+    def ordered(rows: Iterable[Row], table: str) -> list[Row]:
+        return [{c: r[c] for c in cols[table]} for r in rows]
+
+    return {
+        PAGE_VIEWS: ordered(page_views, PAGE_VIEWS),
+        USER_STITCHING: stitching,
+        PAGE_VIEWS_SESSIONIZED: ordered(sessionized, PAGE_VIEWS_SESSIONIZED),
+        SESSIONS_INITIAL: ordered(initial, SESSIONS_INITIAL),
+        SESSIONS_STITCHED: ordered(stitched, SESSIONS_STITCHED),
+        SESSIONS: ordered(numbered, SESSIONS),
+        REJECTED: rejected,
+    }

@@ -535,3 +535,108 @@ def refuses_changed_settings(warehouse: DbApiWarehouse, rows: int = 40, seed: in
     assert code != 0, output
     assert "--full-refresh" in output and "inactivity_cutoff" in output, output
     return output
+
+
+# --------------------------------------------------------------------------------------------
+# Several sources: web pages, app screens, heartbeat tracks and identifies
+# --------------------------------------------------------------------------------------------
+
+_V = "VARCHAR(1024)"
+_COMMON: tuple[tuple[str, str], ...] = (
+    ("id", _V), ("anonymous_id", _V), ("user_id", _V),
+    ("received_at", "TIMESTAMP"), ("sent_at", "TIMESTAMP"), ("timestamp", "TIMESTAMP"),
+)  # fmt: skip
+# Each source table and its columns, as Segment's loader would have made them.
+SOURCE_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "web_pages": PAGES_COLUMNS,
+    # An app sends no campaign, IP or locale: Segment never made those columns.
+    "app_screens": (*_COMMON, ("name", _V), ("context_user_agent", _V),
+                    ("context_device_model", _V), ("context_os_name", _V)),
+    "web_tracks": (*_COMMON, ("event", _V)),
+    "web_identifies": _COMMON,
+}  # fmt: skip
+
+
+def source_entries(schema: str, prefix: str = "") -> list[dict[str, Any]]:
+    """web + app + heartbeats + identifies, the list the README shows, in ``schema`` (table names
+    start with ``prefix``, so tests sharing a schema do not meet)."""
+    return [
+        {"table": f"{schema}.{prefix}web_pages", "name": "web"},
+        {"table": f"{schema}.{prefix}app_screens", "name": "app", "kind": "screens"},
+        {"table": f"{schema}.{prefix}web_tracks", "name": "web", "kind": "tracks", "events": ["heartbeat"]},
+        {"table": f"{schema}.{prefix}web_identifies", "name": "web", "kind": "identifies"},
+    ]
+
+
+def sources_config(schema: str, prefix: str = "") -> Config:
+    entries = source_entries(schema, prefix)
+    return Config.from_mapping({"source": entries, "pass_through_columns": list(PASS_THROUGH)})
+
+
+def load_sources(warehouse: DbApiWarehouse, schema: str, rows: dict[str, list[Row]], prefix: str = "") -> None:
+    """Create ``schema`` and the source tables when missing, then append ``rows`` (per table)."""
+    q = warehouse.quote
+    warehouse.execute(f"CREATE SCHEMA IF NOT EXISTS {q(schema)}")
+    for table, columns in SOURCE_TABLES.items():
+        relation = f"{q(schema)}.{q(prefix + table)}"
+        typed = ", ".join(f"{q(name)} {kind}" for name, kind in columns)
+        warehouse.execute(f"CREATE TABLE IF NOT EXISTS {relation} ({typed})")
+        values = [tuple(row.get(name) for name, _ in columns) for row in rows.get(table, [])]
+        if values:
+            names = ", ".join(q(name) for name, _ in columns)
+            marks = ", ".join([warehouse.placeholder] * len(columns))
+            warehouse.connection.cursor().executemany(f"INSERT INTO {relation} ({names}) VALUES ({marks})", values)
+
+
+def source_batches(seed: int = 11) -> list[tuple[str, dict[str, list[Row]]]]:
+    """A history for four visitors on web and app, then new rows, a late heartbeat that merges
+    two web sessions, and a late identify; each batch loaded a day after the one before."""
+    rng = random.Random(seed)
+    start = dt.datetime(2024, 3, 1, 9)
+    counter = itertools.count()
+
+    def common(anonymous_id: str | None, at: dt.datetime, loaded: dt.datetime, **values: Any) -> Row:
+        return {"id": f"e{seed}-{next(counter):04d}", "anonymous_id": anonymous_id, "user_id": None,
+                "received_at": loaded, "sent_at": at + dt.timedelta(seconds=1), "timestamp": at, **values}  # fmt: skip
+
+    def web(anonymous_id: str, at: dt.datetime, loaded: dt.datetime) -> Row:
+        return page_row(rng, f"pv{seed}-{next(counter):04d}", anonymous_id, None, at, loaded)
+
+    def screen(anonymous_id: str | None, at: dt.datetime, loaded: dt.datetime) -> Row:
+        device = rng.choice((("iPhone15,2", "iOS"), ("iPad13,1", "iOS"), ("Pixel 8", "Android"), (None, None)))
+        return common(anonymous_id, at, loaded, name=rng.choice(("Home", "Cart", "Ünïcode ☃")),
+                      context_device_model=device[0], context_os_name=device[1], context_locale="en-US")  # fmt: skip
+
+    def beat(anonymous_id: str, at: dt.datetime, loaded: dt.datetime, event: str = "heartbeat") -> Row:
+        return common(anonymous_id, at, loaded, event=event)
+
+    loaded = start + dt.timedelta(days=1)
+    history: dict[str, list[Row]] = {table: [] for table in SOURCE_TABLES}
+    for n in range(4):
+        visitor = f"anon-{n}"
+        at = start + dt.timedelta(minutes=7 * n)
+        for _ in range(6):
+            history["web_pages"].append(web(visitor, at, loaded))
+            history["web_tracks"] += [beat(visitor, at + dt.timedelta(minutes=m), loaded) for m in (20, 45)]
+            history["app_screens"].append(screen(visitor, at + dt.timedelta(minutes=3), loaded))
+            at += dt.timedelta(minutes=rng.choice((10, 30, 60, 180)))
+        history["web_identifies"].append(common(visitor, at, loaded, user_id=f"user-{n % 2}"))
+    history["web_tracks"].append(beat("anon-0", start, loaded, event="scrolled"))  # not read at all
+    history["web_tracks"].append(common(None, start, loaded, event="heartbeat"))  # rejected
+    history["app_screens"].append(screen("anon-1", start, loaded) | {"id": None})  # rejected
+
+    loaded += dt.timedelta(days=1)
+    day = start + dt.timedelta(days=1)
+    new_rows = {"web_pages": [web("anon-0", day, loaded), web("anon-0", day + dt.timedelta(minutes=50), loaded)],
+                "web_tracks": [beat("anon-0", day + dt.timedelta(minutes=80), loaded)],
+                "app_screens": [screen("anon-4", day, loaded)]}  # fmt: skip
+    loaded += dt.timedelta(days=1)
+    # A heartbeat between the two web page views 50 minutes apart: one session instead of two.
+    late = {"web_tracks": [beat("anon-0", day + dt.timedelta(minutes=25), loaded)]}
+    loaded += dt.timedelta(days=1)
+    identify = {"web_identifies": [common("anon-2", start + dt.timedelta(days=2), loaded, user_id="user-late")]}
+    return [("full refresh", history), ("new rows", new_rows), ("late heartbeats", late), ("identifies", identify)]
+
+
+def run_sources(warehouse: DbApiWarehouse, schema: str, full_refresh: bool = False, prefix: str = "") -> RunSummary:
+    return Runner(sources_config(schema, prefix), warehouse.url).run(full_refresh=full_refresh)

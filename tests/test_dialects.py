@@ -18,11 +18,15 @@ from tests import golden
 COMBINATIONS = [(d, m) for d in dialect_names() for m in golden.MODES]
 
 
+@pytest.mark.parametrize("prefix", list(golden.CONFIGS), ids=["single-source", "source-list"])
 @pytest.mark.parametrize(("dialect", "mode"), COMBINATIONS)
-def test_golden_sql(dialect: str, mode: str) -> None:
-    folder = golden.path(dialect, mode)
+def test_golden_sql(dialect: str, mode: str, prefix: str) -> None:
+    folder = golden.path(dialect, mode, prefix)
     expected = {p.name: p.read_text("utf-8") for p in folder.glob("*.sql")}
-    assert golden.render(dialect, mode) == expected, "SQL changed: run `python -m tests.golden` and review the diff"
+    assert expected, f"no golden files in {folder}: run `python -m tests.golden`"
+    assert golden.render(dialect, mode, prefix) == expected, (
+        "SQL changed: run `python -m tests.golden` and review the diff"
+    )
 
 
 def validate_all(canonical: str, write: dict[str, str]) -> None:
@@ -148,7 +152,7 @@ def test_cte_materialization_hint_only_where_understood() -> None:
 def _replace(dialect: str) -> list[str]:
     d = get_dialect(dialect)
     table = exp.table_("segment_web_sessions", db="analytics")
-    query = sqlglot.parse_one("SELECT 1 AS x", read="duckdb")
+    query = exp.select(exp.Literal.number(1).as_("x"))
     return [d.render(t, pretty=False) for t in d.replace_table(table, query, STAGE_BY_NAME["sessions"])]
 
 

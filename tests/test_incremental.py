@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 
 from sessionizer import Config
 from sessionizer.compiler import Compiler
-from sessionizer.dialects import WriteStrategy
 from sessionizer.dialects.bigquery import BigQuery
 from sessionizer.dialects.duckdb import DuckDB
 from sessionizer.dialects.postgres import Postgres
@@ -28,6 +27,8 @@ from tests import reference
 from tests.emulators.postgres import PostgresEmulator
 from tests.helpers import (
     TABLES,
+    DuckDBWithMerge,
+    assert_tables_equal,
     bigquery_on_duckdb,
     connect,
     insert,
@@ -117,23 +118,6 @@ def expected_tables(rows: list[dict[str, Any]]) -> dict[str, Any]:
     built = reference.build(rows, referrer_mapping=package_mapping())
     columns = reference.columns()
     return {t: (columns[t], reference.canonical(built[t])) for t in TABLES}
-
-
-def assert_tables_equal(actual: dict[str, Any], expected: dict[str, Any], when: str) -> None:
-    """Per table: same columns, same rows; the message shows only the rows that differ."""
-    for table, (columns, rows) in expected.items():
-        got_columns, got_rows = actual[table]
-        assert got_columns == columns, f"{when}: {table} columns"
-        missing = [r for r in rows if r not in got_rows]
-        extra = [r for r in got_rows if r not in rows]
-        assert not missing and not extra, f"{when}: {table}\n missing {missing}\n extra {extra}"
-
-
-class DuckDBWithMerge(DuckDB):
-    """DuckDB writing upserts the way the Snowflake dialect does (MERGE), so the property below
-    also proves that write path on real data."""
-
-    WRITE_STRATEGY = WriteStrategy.MERGE
 
 
 PLANS = {

@@ -160,8 +160,8 @@ def test_a_column_of_any_table_is_refused_naming_the_table(stage: plan.Stage) ->
 
 def _keywords_usable_as_column_names() -> list[str]:
     """DuckDB's keywords that are not plainly unreserved: the ones a column name may collide with."""
-    rows = duckdb.sql("SELECT DISTINCT keyword_name FROM duckdb_keywords() WHERE keyword_category <> 'unreserved'")
-    return sorted(name for (name,) in rows.fetchall())
+    query = "SELECT DISTINCT keyword_name FROM duckdb_keywords() WHERE keyword_category <> 'unreserved'"
+    return sorted(name for (name,) in duckdb.connect().execute(query).fetchall())
 
 
 def test_a_keyword_pass_through_column_is_refused_or_works() -> None:

@@ -200,3 +200,22 @@ def test_a_postgres_run_killed_anywhere_leaves_whole_tables_and_does_not_block_t
         run(warehouse, full_refresh=full)
         for table in OUTPUT_TABLES:
             assert table_rows(warehouse, table) == table_rows(duckdb_reference, table), f"{table} after step {number}"
+
+
+def test_a_source_list_runs_end_to_end_like_duckdb(warehouse: DbApiWarehouse, duckdb_reference: DbApiWarehouse) -> None:
+    """Web pages, app screens, heartbeat tracks and identifies from a schema whose name the
+    warehouse reserves (Snowflake's ACCOUNT, Redshift's raw), some lacking optional columns: a
+    full refresh and incremental batches (a late heartbeat, a late identify) give DuckDB's tables."""
+    from tests.scenarios import OUTPUT_TABLES, differences, load_sources, run_sources, source_batches, table_rows
+
+    source_schema, prefix = {"snowflake": "account"}.get(warehouse.name, "raw"), f"{warehouse.schema}_"
+    sessions = []
+    for step, rows in source_batches():
+        for target, schema in ((warehouse, source_schema), (duckdb_reference, "segment")):
+            load_sources(target, schema, rows, prefix)
+            summary = run_sources(target, schema, step == "full refresh", prefix)
+            assert summary.mode == ("full-refresh" if step == "full refresh" else "incremental"), (step, summary)
+        problems = differences(duckdb_reference, warehouse, OUTPUT_TABLES)
+        assert not problems, f"after {step!r}, {warehouse.name} differs from duckdb:\n" + "\n".join(problems)
+        sessions.append(len(table_rows(duckdb_reference, "segment_web_sessions")[1]))
+    assert sessions[2] < sessions[1], f"the late heartbeats merged no sessions: {sessions}"

@@ -153,7 +153,7 @@ class Dialect:
     def now_utc(self) -> exp.Expression:
         return exp.maybe_parse(self.NOW_UTC, dialect=self.sqlglot_dialect)
 
-    def _rewrite(self, tree: exp.Expression) -> exp.Expression:
+    def _rewrite(self, tree: exp.Expr) -> exp.Expr:
         """The nodes this warehouse writes its own way: UTC "now", CTE hints it does not take,
         then its TRANSFORMS."""
         now = self.now_utc()
@@ -173,7 +173,7 @@ class Dialect:
             tree = transform(tree)
         return tree
 
-    def render(self, tree: exp.Expression, pretty: bool = True) -> str:
+    def render(self, tree: exp.Expr, pretty: bool = True) -> str:
         """SQL text of one statement in this dialect; unsupported constructs raise."""
         from sqlglot.errors import ErrorLevel, UnsupportedError
 
@@ -226,7 +226,7 @@ class Dialect:
         return [drop_table(table), self.create_table_as(table.copy(), query, temporary=True)]
 
     def upsert(
-        self, table: exp.Table, columns: Sequence[str], query: exp.Query, unique_key: str,
+        self, table: exp.Table, columns: Sequence[str], query: exp.Query, unique_key: Sequence[str],
         delete: exp.Delete, upsert_safe: bool,
     ) -> list[exp.Expression]:  # fmt: skip
         """Replace the rows ``delete`` selects by ``query``'s rows, in the caller's transaction.
@@ -334,18 +334,20 @@ def engine_words(text: str) -> str:
     return " ".join(line.strip() for line in text.splitlines() if line.strip() and not _POINTER.match(line))
 
 
-def merge(table: exp.Table, columns: Sequence[str], query: exp.Query, key: str) -> exp.Merge:
+def merge(table: exp.Table, columns: Sequence[str], query: exp.Query, key: Sequence[str]) -> exp.Merge:
     """MERGE INTO table USING (query) ON key: update every column when matched, else insert."""
     target, source = "target", "source"
     return exp.Merge(
         this=exp.alias_(table.copy(), target, table=True),
         using=query.subquery(source),
-        on=exp.column(key, target).eq(exp.column(key, source)),
+        on=exp.and_(*(exp.column(k, target).eq(exp.column(k, source)) for k in key)),
         whens=exp.Whens(
             expressions=[
                 exp.When(
                     matched=True,
-                    then=exp.Update(expressions=[exp.column(c).eq(exp.column(c, source)) for c in columns if c != key]),
+                    then=exp.Update(
+                        expressions=[exp.column(c).eq(exp.column(c, source)) for c in columns if c not in key]
+                    ),
                 ),
                 exp.When(
                     matched=False,

@@ -102,7 +102,7 @@ class DuckDB(Dialect):
         self._restore: dict[str, Any] = {}
         for name, value in RUN_SETTINGS.items():
             if name not in target.options:
-                self._restore[name] = con.execute(f"SELECT current_setting('{name}')").fetchone()[0]
+                (self._restore[name],) = con.execute(f"SELECT current_setting('{name}')").fetchall()[0]
                 con.execute(f"SET {name} = {value}")
         return con
 

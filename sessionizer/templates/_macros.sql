@@ -51,16 +51,18 @@ id IS NOT NULL AND anonymous_id IS NOT NULL AND timestamp IS NOT NULL AND {{ key
 {#- The trailing window: rows loaded after the stored watermark minus trailing_window hours. -#}
 {#- A runner that has read the watermark passes it as a literal, so the warehouse can prune the
     source by it (zone maps, micro-partitions); compiled SQL for elsewhere reads the state table. -#}
-{% macro in_window() -%}
-{% if watermark is none -%}
+{% macro in_window(entry=none) -%}
+{%- set mark = watermark if entry is none else watermarks[entry.index] -%}
+{%- set stored = '(SELECT watermark FROM ' ~ rel.state ~ ('' if entry is none else ' WHERE entry = ' ~ entry.index) ~ ')' -%}
+{% if mark is none -%}
 (
-  (SELECT watermark FROM {{ rel.state }}) IS NULL
-  OR CAST({{ key }} AS TIMESTAMP) > (SELECT watermark FROM {{ rel.state }}) - INTERVAL '{{ trailing_window }}' HOUR
+  {{ stored }} IS NULL
+  OR CAST({{ key }} AS TIMESTAMP) > {{ stored }} - INTERVAL '{{ trailing_window }}' HOUR
 )
-{%- elif watermark == "NULL" -%}
+{%- elif mark == "NULL" -%}
 1 = 1
 {%- else -%}
-CAST({{ key }} AS TIMESTAMP) > {{ watermark }} - INTERVAL '{{ trailing_window }}' HOUR
+CAST({{ key }} AS TIMESTAMP) > {{ mark }} - INTERVAL '{{ trailing_window }}' HOUR
 {%- endif %}
 {%- endmacro %}
 
@@ -102,4 +104,125 @@ GROUP BY anonymous_id
 {#- A session's number among its blended user's sessions, oldest first (SPEC.md, segment_web_sessions). -#}
 {% macro session_numbering() -%}
 ROW_NUMBER() OVER (PARTITION BY blended_user_id ORDER BY session_start_tstamp, session_id)
+{%- endmacro %}
+
+{#- A tracks entry reads only the rows whose event or event_text is one of its events (exact,
+    case-sensitive; none for events: []); rows outside them are not read at all. -#}
+{% macro tracked(entry) -%}
+{%- if entry is not none and entry.events is not none %} AND {% if entry.events -%}
+(event IN ({{ entry.events | join(', ') }}) OR event_text IN ({{ entry.events | join(', ') }}))
+{%- else %}1 = 0{% endif %}{% endif %}
+{%- endmacro %}
+
+{#- A screen's device category: by model (an 'iPad' prefix, case-sensitive), then by OS name. -#}
+{% macro screen_device_category(model, os_name) -%}
+CASE
+  WHEN {{ model }} LIKE 'iPad%' THEN 'Tablet'
+  WHEN LOWER({{ os_name }}) = 'ios' THEN 'iPhone'
+  WHEN LOWER({{ os_name }}) = 'android' THEN 'Android'
+  ELSE 'Uncategorized'
+END
+{%- endmacro %}
+
+{#- SPEC "Several sources": the page views of ``page_views`` and the tracks of the same
+    (source_name, anonymous_id) in one stream, ordered by (tstamp, page views first, id) and cut
+    wherever the gap to the previous item exceeds the cutoff. Each item gets its piece and the
+    count of its piece's page views up to it: a page view counting 1 starts a session, and
+    activity counting 0 (before its piece's first page view) is dropped. ``carry``: columns of
+    the page views kept on each item (NULL for activity, except user_id, which activity has). -#}
+{% macro activity_stream(page_views, activity_filter, carry=[]) -%}
+{%- set order = 'PARTITION BY source_name, anonymous_id ORDER BY tstamp, __sz_item_kind, __sz_item_id' %}
+__sz_items AS (
+  SELECT source_name, anonymous_id, tstamp, 0 AS __sz_item_kind, page_view_id AS __sz_item_id
+    {%- for column in carry %}, {{ column }}{% endfor %}
+  FROM {{ page_views }}
+  UNION ALL
+  SELECT source_name, anonymous_id, tstamp, 1, id
+    {%- for column in carry %}, {{ 'user_id' if column == 'user_id' else 'CAST(NULL AS VARCHAR)' }}{% endfor %}
+  FROM {{ rel.events }} AS activity
+  WHERE kind = 'tracks'{{ activity_filter }}
+), __sz_gaps AS (
+  SELECT
+    __sz_items.*,
+    {{ seconds_between('LAG(tstamp) OVER (' ~ order ~ ')', 'tstamp') }} AS __sz_gap
+  FROM __sz_items
+), __sz_pieces AS (
+  SELECT
+    __sz_gaps.*,
+    COUNT(CASE WHEN __sz_gap IS NULL OR __sz_gap > {{ inactivity_cutoff }} THEN 1 END) OVER (
+      {{ order }} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS __sz_piece
+  FROM __sz_gaps
+), stream AS (
+  SELECT
+    __sz_pieces.*,
+    COUNT(CASE WHEN __sz_item_kind = 0 THEN 1 END) OVER (
+      PARTITION BY source_name, anonymous_id, __sz_piece ORDER BY tstamp, __sz_item_kind, __sz_item_id
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS __sz_views_so_far
+  FROM __sz_pieces
+)
+{%- endmacro %}
+
+{#- The new rows of ``new`` against those stored in ``stored_rel`` under the same ``key``: a row
+    already stored changes nothing unless it sorts before the stored one (the dedupe order). The
+    winners are selected with ``columns``, and the stored row each replaces rides along, so later
+    steps need not look it up again. Stored rows are narrowed by the key's first column. -#}
+{% macro replacing(new, stored_rel, key, columns, received_at, sent_at) -%}
+stored AS (
+  SELECT {{ key | join(', ') }}, anonymous_id, {{ received_at }}, {{ sent_at }}, tstamp, 1 AS __sz_is_stored
+  FROM {{ stored_rel }}
+  WHERE {{ key[0] }} IN (SELECT {{ key[0] }} FROM {{ new }})
+), contenders AS (
+  SELECT
+    {{ key | join(', ') }}, {{ received_at }}, {{ sent_at }}, tstamp, 0 AS __sz_is_stored,
+    CAST(NULL AS VARCHAR) AS __sz_stored_anonymous_id, CAST(NULL AS TIMESTAMP) AS __sz_stored_tstamp
+  FROM {{ new }}
+  UNION ALL
+  SELECT {{ key | join(', ') }}, {{ received_at }}, {{ sent_at }}, tstamp, __sz_is_stored, anonymous_id, tstamp FROM stored
+), winners AS (
+  SELECT
+    {{ key | join(', ') }},
+    __sz_is_stored,
+    ROW_NUMBER() OVER (
+      PARTITION BY {{ key | join(', ') }}
+      ORDER BY {{ dedupe_order(received_at, sent_at, 'tstamp') }}, __sz_is_stored DESC
+    ) AS __sz_contender_rank,
+    MAX(__sz_stored_anonymous_id) OVER (PARTITION BY {{ key | join(', ') }}) AS __sz_replaced_anonymous_id,
+    MAX(__sz_stored_tstamp) OVER (PARTITION BY {{ key | join(', ') }}) AS __sz_replaced_tstamp
+  FROM contenders
+)
+SELECT
+  {% for column in columns %}{{ new }}.{{ column }},
+  {% endfor -%}
+  winners.__sz_replaced_anonymous_id,
+  winners.__sz_replaced_tstamp
+FROM {{ new }}
+JOIN winners
+  ON {% for column in key %}winners.{{ column }} = {{ new }}.{{ column }} AND {% endfor %}winners.__sz_contender_rank = 1 AND winners.__sz_is_stored = 0
+{%- endmacro %}
+
+{#- Stored rows an earlier copy in ``batch`` replaces (most batches replace none), matched on
+    the whole key; a DELETE target's columns are qualified by its own name (Redshift). -#}
+{% macro delete_replaced(table, own_name, batch, key) -%}
+DELETE FROM {{ table }}
+USING {{ batch }} AS batch
+WHERE {% for column in key %}{{ own_name }}.{{ column }} = batch.{{ column }} AND {% endfor %}batch.__sz_replaced_tstamp IS NOT NULL
+{%- endmacro %}
+
+{#- The columns every Segment table has, typed as the rules read them; with a source list, led
+    by the entry's source_name and kind. -#}
+{% macro segment_columns(tstamp='timestamp') -%}
+CAST(id AS VARCHAR) AS id,
+    CAST(anonymous_id AS VARCHAR) AS anonymous_id,
+    CAST(user_id AS VARCHAR) AS user_id,
+    CAST(received_at AS TIMESTAMP) AS received_at,
+    CAST(sent_at AS TIMESTAMP) AS sent_at,
+    CAST(timestamp AS TIMESTAMP) AS {{ tstamp }}
+{%- endmacro %}
+
+{% macro entry_columns(entry, tstamp='timestamp') -%}
+{{ entry.name }} AS source_name,
+    {{ entry.kind_literal }} AS kind,
+    {{ segment_columns(tstamp) }}
 {%- endmacro %}

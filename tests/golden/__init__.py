@@ -28,28 +28,51 @@ def golden_config() -> Config:
     )
 
 
-def render(dialect: str, mode: str) -> dict[str, str]:
+def sources_config() -> Config:
+    """A source list: web pages and app screens, heartbeat tracks, identifies (SPEC "Several
+    sources"), with the same settings as ``golden_config``."""
+    return Config.from_mapping(
+        {
+            "source": [
+                {"table": "website.pages", "name": "web"},
+                {"table": "ios.screens", "name": "ios", "kind": "screens"},
+                {"table": "website.tracks", "name": "web", "kind": "tracks", "events": ["heartbeat"]},
+                {"table": "website.identifies", "name": "web", "kind": "identifies"},
+            ],
+            "schema": "analytics",
+            "inactivity_cutoff": 1200,
+            "trailing_window": 6,
+            "pass_through_columns": ["context_locale"],
+            "referrer_mapping": str(HERE / "referrer_mapping.csv"),
+        }
+    )
+
+
+# Folder name prefix → config: the single source, and a source list.
+CONFIGS = {"": golden_config, "sources-": sources_config}
+
+
+def render(dialect: str, mode: str, prefix: str = "") -> dict[str, str]:
     """File name → content, one file per stage in run order (a stage's statements are contiguous)."""
-    statements = compile(golden_config(), dialect, mode)
+    statements = compile(CONFIGS[prefix](), dialect, mode)
     return {
         f"{order:02d}_{stage}.sql": "\n".join(f"{s.sql};\n" for s in group)
         for order, (stage, group) in enumerate(groupby(statements, key=lambda s: s.stage), start=1)
     }
 
 
-def path(dialect: str, mode: str) -> Path:
-    return HERE / dialect / mode
+def path(dialect: str, mode: str, prefix: str = "") -> Path:
+    return HERE / dialect / f"{prefix}{mode}"
 
 
 def write_all() -> list[Path]:
     written = []
-    for dialect in dialect_names():
-        for mode in MODES:
-            folder = path(dialect, mode)
-            folder.mkdir(parents=True, exist_ok=True)
-            for old in folder.glob("*.sql"):
-                old.unlink()
-            for name, content in render(dialect, mode).items():
-                (folder / name).write_text(content, "utf-8")
-                written.append(folder / name)
+    for dialect, mode, prefix in ((d, m, p) for d in dialect_names() for m in MODES for p in CONFIGS):
+        folder = path(dialect, mode, prefix)
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.sql"):
+            old.unlink()
+        for name, content in render(dialect, mode, prefix).items():
+            (folder / name).write_text(content, "utf-8")
+            written.append(folder / name)
     return written

@@ -6,8 +6,22 @@ WITH changed AS (
   SELECT anonymous_id, tstamp FROM {{ rel.batch }}
   UNION ALL
   SELECT __sz_replaced_anonymous_id, __sz_replaced_tstamp FROM {{ rel.batch }} WHERE __sz_replaced_tstamp IS NOT NULL
+{%- if listed %}
+  UNION ALL
+  SELECT anonymous_id, tstamp FROM {{ rel.events_batch }}
+  UNION ALL
+  SELECT __sz_replaced_anonymous_id, __sz_replaced_tstamp FROM {{ rel.events_batch }} WHERE __sz_replaced_tstamp IS NOT NULL
+), whole AS (
+  {#- A source list recomputes each touched visitor whole, from its first stored page view: the
+      cut rule reads activity on both sides of any change. #}
+  SELECT anonymous_id, tstamp FROM changed
+  UNION ALL
+  SELECT page_views.anonymous_id, page_views.tstamp
+  FROM {{ rel.page_views }} AS page_views
+  WHERE page_views.anonymous_id IN (SELECT anonymous_id FROM changed)
+{%- endif %}
 ), earliest AS (
-  SELECT anonymous_id, MIN(tstamp) AS from_tstamp FROM changed GROUP BY anonymous_id
+  SELECT anonymous_id, MIN(tstamp) AS from_tstamp FROM {{ 'whole' if listed else 'changed' }} GROUP BY anonymous_id
 )
 SELECT
   earliest.anonymous_id,

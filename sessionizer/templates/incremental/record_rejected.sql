@@ -1,2 +1,2 @@
-INSERT INTO {{ rel.rejected }} ({{ source_columns | join(', ') }}, reject_reason)
+INSERT INTO {{ rel.rejected }} ({{ rejected_columns | join(', ') }}, reject_reason)
 {% include "stages/rejected.sql" %}

@@ -1,15 +1,41 @@
-{% from "_macros.sql" import url_host, referrer_host, gclid, device, device_category, is_valid, in_window, dedupe_order with context %}
+{% from "_macros.sql" import url_host, referrer_host, gclid, device, device_category, screen_device_category, is_valid, in_window, dedupe_order, replacing, segment_columns, entry_columns with context %}
 {#- NOT MATERIALIZED: each reader below scans the source itself, reading only the columns it
     needs, instead of writing every wide row to a temporary copy first (half of this stage at 10M
     rows). Warehouses without the hint drop it (see Dialect.CTE_HINTS). #}
 WITH source AS NOT MATERIALIZED (
+{%- if listed %}
+  {#- A source list: its pages and screens entries in one shape (a screen has no URL parts). #}
+{%- for entry in viewed_entries %}
+  {% if not loop.first %}UNION ALL
+  {% endif -%}
   SELECT
-    CAST(id AS VARCHAR) AS id,
-    CAST(anonymous_id AS VARCHAR) AS anonymous_id,
-    CAST(user_id AS VARCHAR) AS user_id,
-    CAST(received_at AS TIMESTAMP) AS received_at,
-    CAST(sent_at AS TIMESTAMP) AS sent_at,
-    CAST(timestamp AS TIMESTAMP) AS timestamp,
+    {{ entry_columns(entry) }},
+    {%- if entry.kind == 'pages' %}
+    url, path, title, search, referrer,
+    {%- else %}
+    CAST(NULL AS VARCHAR) AS url, CAST(NULL AS VARCHAR) AS path, CAST(name AS VARCHAR) AS title,
+    CAST(NULL AS VARCHAR) AS search, CAST(NULL AS VARCHAR) AS referrer,
+    {%- endif %}
+    context_campaign_source, context_campaign_medium, context_campaign_name,
+    context_campaign_term, context_campaign_content, context_ip, context_user_agent,
+    {%- if entry.kind == 'pages' %}
+    CAST(NULL AS VARCHAR) AS context_device_model, CAST(NULL AS VARCHAR) AS context_os_name
+    {%- else %}
+    context_device_model, context_os_name
+    {%- endif %}
+    {%- for column in pass_through %}, {{ column }}{% endfor %}
+  FROM {{ entry.relation }} AS source
+  WHERE {{ is_valid() }}{% if incremental %} AND {{ in_window(entry) }}{% endif %}
+{%- endfor %}
+), ranked AS (
+  {#- Ids are unique per source_name: a pages and a screens entry of one name dedupe together. #}
+  SELECT
+    source.*,
+    ROW_NUMBER() OVER (PARTITION BY source.source_name, source.id ORDER BY {{ dedupe_order('source.received_at', 'source.sent_at', 'source.timestamp') }}) AS __sz_dedupe_rank
+  FROM source
+{%- else %}
+  SELECT
+    {{ segment_columns() }},
     url, path, title, search, referrer,
     context_campaign_source, context_campaign_medium, context_campaign_name,
     context_campaign_term, context_campaign_content, context_ip, context_user_agent
@@ -30,6 +56,7 @@ WITH source AS NOT MATERIALIZED (
     ROW_NUMBER() OVER (PARTITION BY source.id ORDER BY {{ dedupe_order('source.received_at', 'source.sent_at', 'source.timestamp') }}) AS __sz_dedupe_rank
   FROM source
   WHERE id IN (SELECT id FROM duplicated)
+{%- endif %}
 ), parsed AS (
   SELECT
     id AS page_view_id,
@@ -53,50 +80,33 @@ WITH source AS NOT MATERIALIZED (
     {{ gclid('url') }} AS gclid,
     context_ip AS ip,
     context_user_agent AS user_agent,
+    {%- if listed %}
+    CASE WHEN kind = 'screens' THEN context_device_model ELSE {{ device('context_user_agent') }} END AS device
+    {%- else %}
     {{ device('context_user_agent') }} AS device
+    {%- endif %}
     {%- for column in pass_through %},
     {{ column }}{% endfor %}
+    {%- if listed %},
+    kind, context_device_model, context_os_name, source_name
+    {%- endif %}
   FROM ranked
   WHERE __sz_dedupe_rank = 1
 ), page_views AS (
   SELECT
-    {{ columns.page_views[:-1] | join(', ') }},
+    {{ columns.page_views[:(-2 if listed else -1)] | join(', ') }},
+    {%- if listed %}
+    CASE
+      WHEN kind = 'screens' THEN {{ screen_device_category('context_device_model', 'context_os_name') }}
+      ELSE {{ device_category('device') }}
+    END AS device_category,
+    source_name
+    {%- else %}
     {{ device_category('device') }} AS device_category
+    {%- endif %}
   FROM parsed
 )
-{%- if incremental %}, stored AS (
-  {#- A row already stored changes nothing unless it sorts before the stored one. #}
-  SELECT page_view_id, anonymous_id, received_at_tstamp, sent_at_tstamp, tstamp, 1 AS __sz_is_stored
-  FROM {{ rel.page_views }}
-  WHERE page_view_id IN (SELECT page_view_id FROM page_views)
-), contenders AS (
-  SELECT
-    page_view_id, received_at_tstamp, sent_at_tstamp, tstamp, 0 AS __sz_is_stored,
-    CAST(NULL AS VARCHAR) AS __sz_stored_anonymous_id, CAST(NULL AS TIMESTAMP) AS __sz_stored_tstamp
-  FROM page_views
-  UNION ALL
-  SELECT page_view_id, received_at_tstamp, sent_at_tstamp, tstamp, __sz_is_stored, anonymous_id, tstamp FROM stored
-), winners AS (
-  {#- The stored row a winner replaces rides along, so later steps need not look it up again. #}
-  SELECT
-    page_view_id,
-    __sz_is_stored,
-    ROW_NUMBER() OVER (
-      PARTITION BY page_view_id
-      ORDER BY {{ dedupe_order('received_at_tstamp', 'sent_at_tstamp', 'tstamp') }}, __sz_is_stored DESC
-    ) AS __sz_contender_rank,
-    MAX(__sz_stored_anonymous_id) OVER (PARTITION BY page_view_id) AS __sz_replaced_anonymous_id,
-    MAX(__sz_stored_tstamp) OVER (PARTITION BY page_view_id) AS __sz_replaced_tstamp
-  FROM contenders
-)
-SELECT
-  {% for column in columns.page_views %}page_views.{{ column }},
-  {% endfor -%}
-  winners.__sz_replaced_anonymous_id,
-  winners.__sz_replaced_tstamp
-FROM page_views
-JOIN winners
-  ON winners.page_view_id = page_views.page_view_id AND winners.__sz_contender_rank = 1 AND winners.__sz_is_stored = 0
+{%- if incremental %}, {{ replacing('page_views', rel.page_views, page_view_key, columns.page_views, 'received_at_tstamp', 'sent_at_tstamp') }}
 {%- else %}
 SELECT {{ columns.page_views | join(', ') }} FROM page_views
 {%- endif %}

@@ -1,16 +1,35 @@
-{% from "_macros.sql" import is_valid, in_window with context %}
-{#- Rows the rules cannot sessionize, kept with the reason (SPEC.md "Input"). #}
-SELECT
-  {{ source_columns | join(', ') }},
+{% from "_macros.sql" import is_valid, in_window, tracked, entry_columns with context %}
+{#- Rows the rules cannot sessionize, kept with the reason (SPEC.md "Input"); with a source list,
+    those of every entry, in the columns the entries share (a tracks row outside the entry's
+    events is not read at all). #}
+{%- macro reason() %}
   CASE
     WHEN id IS NULL THEN 'id is null'
     WHEN anonymous_id IS NULL THEN 'anonymous_id is null'
     WHEN timestamp IS NULL THEN 'timestamp is null'
     ELSE '{{ key_name }} is null'
   END AS reject_reason
+{%- endmacro %}
+{%- if listed %}
+SELECT * FROM (
+{%- for entry in entries %}
+  {% if not loop.first %}UNION ALL
+  {% endif -%}
+  SELECT
+    {{ entry_columns(entry) }},
+    {{- reason() }}
+  FROM {{ entry.relation }} AS source
+  WHERE NOT ({{ is_valid() }}){{ tracked(entry) }}{% if incremental %} AND {{ in_window(entry) }}{% endif %}
+{%- endfor %}
+) AS rejected
+{%- else %}
+SELECT
+  {{ rejected_columns | join(', ') }},
+  {{- reason() }}
 FROM {{ source }} AS source
 WHERE NOT ({{ is_valid() }}){% if incremental %} AND {{ in_window() }}{% endif %}
+{%- endif %}
 {%- if incremental %}
 EXCEPT
-SELECT {{ source_columns | join(', ') }}, reject_reason FROM {{ rel.rejected }}
+SELECT {{ rejected_columns | join(', ') }}, reject_reason FROM {{ rel.rejected }}
 {%- endif %}

@@ -1,4 +1,39 @@
-{% from "_macros.sql" import seconds_between, surrogate_key, pending_visitors with context %}
+{% from "_macros.sql" import seconds_between, surrogate_key, pending_visitors, activity_stream with context %}
+{%- if listed %}
+{#- A source list (SPEC "Several sources"): each affected visitor is renumbered whole, its page
+    views cut together with its activity in one stream per (source_name, anonymous_id). #}
+{%- set order = 'PARTITION BY source_name, anonymous_id ORDER BY tstamp, __sz_item_kind, __sz_item_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW' %}
+WITH
+{%- if incremental %} pending AS (
+  {{ pending_visitors() }}
+),
+{%- endif %} page_views AS (
+  SELECT page_views.*
+  FROM {{ rel.page_views }} AS page_views
+  {%- if incremental %}
+  JOIN pending ON pending.anonymous_id = page_views.anonymous_id
+  {%- endif %}
+), {{ activity_stream('page_views', ' AND anonymous_id IN (SELECT anonymous_id FROM pending)' if incremental else '') }}, sessions AS (
+  SELECT
+    __sz_item_id AS page_view_id,
+    source_name,
+    anonymous_id,
+    __sz_item_kind,
+    COUNT(CASE WHEN __sz_item_kind = 0 THEN 1 END) OVER ({{ order }}) AS page_view_number,
+    {#- A page view that is the first of its piece starts a session. #}
+    COUNT(CASE WHEN __sz_item_kind = 0 AND __sz_views_so_far = 1 THEN 1 END) OVER ({{ order }}) AS session_number
+  FROM stream
+)
+SELECT
+  {% for column in columns.page_views[:-1] %}page_views.{{ column }},
+  {% endfor -%}
+  sessions.page_view_number,
+  {{ surrogate_key(['sessions.anonymous_id', 'sessions.session_number', 'sessions.source_name']) }} AS session_id,
+  page_views.source_name
+FROM sessions
+JOIN page_views ON page_views.page_view_id = sessions.page_view_id AND page_views.source_name = sessions.source_name
+WHERE sessions.__sz_item_kind = 0
+{%- else %}
 WITH
 {%- if incremental %} pending AS (
   {{ pending_visitors() }}
@@ -59,3 +94,4 @@ SELECT
   {{ surrogate_key(['sessions.anonymous_id', 'sessions.session_number']) }} AS session_id
 FROM sessions
 JOIN page_views ON page_views.page_view_id = sessions.page_view_id
+{%- endif %}

@@ -6,8 +6,10 @@ WITH numbered AS (
   FROM {{ rel.sessions_stitched }}
 )
 SELECT
-  {% for column in columns.sessions_stitched %}sessions.{{ column }},
+  {% for column in columns.sessions_stitched[:(-1 if listed else none)] %}sessions.{{ column }},
   {% endfor -%}
   numbered.session_number
+  {%- if listed %},
+  sessions.source_name{% endif %}
 FROM {{ rel.sessions_stitched }} AS sessions
 JOIN numbered ON numbered.session_id = sessions.session_id

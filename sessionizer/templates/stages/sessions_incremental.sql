@@ -19,6 +19,8 @@ WITH pending AS (
   LEFT JOIN earlier ON earlier.blended_user_id = stitched.blended_user_id
 )
 SELECT
-  {{ columns.sessions_stitched | join(', ') }},
+  {{ columns.sessions_stitched[:(-1 if listed else none)] | join(', ') }},
   __sz_sessions_before + {{ session_numbering() }} AS session_number
+  {%- if listed %},
+  source_name{% endif %}
 FROM sessions

@@ -1,4 +1,4 @@
-{% from "_macros.sql" import seconds_between, pending_visitors with context %}
+{% from "_macros.sql" import seconds_between, pending_visitors, activity_stream with context %}
 WITH
 {%- if incremental %} pending AS (
   {{ pending_visitors() }}
@@ -13,17 +13,28 @@ WITH
   {#- Read three times, each reader taking only its columns: scanned, never copied. #}
   SELECT * FROM {{ rel.sessionized }}
 ),
+{%- endif %}
+{%- if listed %}
+{#- A source list: a session ends with the latest of its page views and kept activity (the
+    activity after a page view of its piece). #}
+{{ activity_stream('page_views', ' AND anonymous_id IN (SELECT anonymous_id FROM pending)' if incremental else '', ['session_id']) }}, ends AS (
+  SELECT MAX(session_id) AS session_id, MAX(tstamp) AS session_end_tstamp
+  FROM stream
+  WHERE __sz_item_kind = 0 OR __sz_views_so_far > 0
+  GROUP BY source_name, anonymous_id, __sz_piece
+),
 {%- endif %} bounds AS (
   SELECT
     session_id,
-    anonymous_id,
+    anonymous_id,{% if listed %}
+    source_name,{% endif %}
     MIN(tstamp) AS session_start_tstamp,
     MAX(tstamp) AS session_end_tstamp,
     COUNT(*) AS page_views,
     MIN(page_view_number) AS __sz_first_number,
     MAX(page_view_number) AS __sz_last_number
   FROM page_views
-  GROUP BY session_id, anonymous_id
+  GROUP BY session_id, anonymous_id{% if listed %}, source_name{% endif %}
 ), referrer_mapping AS (
 {%- if referrer_mapping %}
   SELECT * FROM (VALUES
@@ -40,7 +51,7 @@ WITH
     bounds.session_id,
     bounds.anonymous_id,
     bounds.session_start_tstamp,
-    bounds.session_end_tstamp,
+    {{ 'ends' if listed else 'bounds' }}.session_end_tstamp,
     bounds.page_views,
     {%- for name, column in first_columns %}
     first_view.{{ column }} AS {{ name }},
@@ -52,15 +63,23 @@ WITH
     first_view.{{ column }} AS first_{{ column }},
     last_view.{{ column }} AS last_{{ column }},
     {%- endfor %}
-    {{ seconds_between('bounds.session_start_tstamp', 'bounds.session_end_tstamp') }} AS duration_in_s
+    {{ seconds_between('bounds.session_start_tstamp', ('ends' if listed else 'bounds') ~ '.session_end_tstamp') }} AS duration_in_s
+    {%- if listed %},
+    bounds.source_name
+    {%- endif %}
   FROM bounds
+  {%- if listed %}
+  JOIN ends ON ends.session_id = bounds.session_id
+  {%- endif %}
   JOIN page_views AS first_view
     ON first_view.anonymous_id = bounds.anonymous_id AND first_view.page_view_number = bounds.__sz_first_number
+    {%- if listed %} AND first_view.source_name = bounds.source_name{% endif %}
   JOIN page_views AS last_view
     ON last_view.anonymous_id = bounds.anonymous_id AND last_view.page_view_number = bounds.__sz_last_number
+    {%- if listed %} AND last_view.source_name = bounds.source_name{% endif %}
 )
 SELECT
-  {% for column in columns.sessions_initial[:-3] %}sessions.{{ column }},
+  {% for column in columns.sessions_initial[:(-4 if listed else -3)] %}sessions.{{ column }},
   {% endfor -%}
   CASE
     WHEN sessions.duration_in_s BETWEEN 0 AND 9 THEN '0s to 9s'
@@ -70,6 +89,9 @@ SELECT
   END AS duration_in_s_tier,
   referrer_mapping.medium AS referrer_medium,
   referrer_mapping.source AS referrer_source
+  {%- if listed %},
+  sessions.source_name
+  {%- endif %}
 FROM sessions
 LEFT JOIN referrer_mapping
   ON referrer_mapping.host = sessions.referrer_host

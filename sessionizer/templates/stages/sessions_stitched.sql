@@ -15,9 +15,11 @@ WITH
 )
 {%- endif %}
 SELECT
-  {% for column in columns.sessions_initial %}sessions.{{ column }},
+  {% for column in columns.sessions_initial[:(-1 if listed else none)] %}sessions.{{ column }},
   {% endfor -%}
   COALESCE(user_stitching.user_id, sessions.anonymous_id) AS blended_user_id
+  {%- if listed %},
+  sessions.source_name{% endif %}
 FROM sessions
 LEFT JOIN {{ rel.user_stitching }} AS user_stitching
   ON user_stitching.anonymous_id = sessions.anonymous_id

@@ -25,7 +25,11 @@ SELECT
     ELSE MAX(CAST(received_at AS DATETIME))
   END AS watermark,
   CAST(NULL AS DATETIME) AS pending_watermark,
-  CURRENT_DATETIME('UTC') AS built_at
+  CURRENT_DATETIME('UTC') AS built_at,
+  CAST(NULL AS DATETIME) AS last_run_at,
+  CAST(NULL AS STRING) AS last_run_mode,
+  CAST(NULL AS FLOAT64) AS last_run_seconds,
+  CAST(NULL AS INT64) AS last_run_rows_written
 FROM `segment`.`pages` AS source
 WHERE
   NOT id IS NULL

@@ -47,7 +47,11 @@ SELECT
     ELSE MAX(CAST(received_at AS TIMESTAMP))
   END AS watermark,
   CAST(NULL AS TIMESTAMP) AS pending_watermark,
-  CAST(CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS TIMESTAMP) AS built_at
+  CAST(CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS TIMESTAMP) AS built_at,
+  CAST(NULL AS TIMESTAMP) AS last_run_at,
+  CAST(NULL AS TEXT) AS last_run_mode,
+  CAST(NULL AS DOUBLE PRECISION) AS last_run_seconds,
+  CAST(NULL AS BIGINT) AS last_run_rows_written
 FROM "segment"."pages" AS source
 WHERE
   NOT id IS NULL

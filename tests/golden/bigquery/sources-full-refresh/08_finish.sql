@@ -1,0 +1,105 @@
+CREATE OR REPLACE TABLE `analytics`.sessionizer_pending_anonymous_ids AS
+SELECT
+  CAST(NULL AS STRING) AS anonymous_id,
+  CAST(NULL AS DATETIME) AS from_tstamp,
+  CAST(NULL AS DATETIME) AS session_from_tstamp,
+  CAST(NULL AS INT64) AS restitched
+FROM UNNEST([1])
+WHERE
+  1 = 0;
+
+CREATE OR REPLACE TABLE `analytics`.sessionizer_pending_users AS
+SELECT
+  CAST(NULL AS STRING) AS blended_user_id,
+  CAST(NULL AS DATETIME) AS from_tstamp
+FROM UNNEST([1])
+WHERE
+  1 = 0;
+
+CREATE OR REPLACE TABLE `analytics`.sessionizer_state AS
+SELECT
+  '{"inactivity_cutoff": 1200, "incremental_key": "received_at", "pass_through_columns": ["context_locale"], "referrer_mapping": "9d20259975aa8e14", "sources": [{"events": null, "kind": "pages", "name": "web", "table": "website.pages"}, {"events": null, "kind": "screens", "name": "ios", "table": "ios.screens"}, {"events": ["heartbeat"], "kind": "tracks", "name": "web", "table": "website.tracks"}, {"events": null, "kind": "identifies", "name": "web", "table": "website.identifies"}]}' AS settings,
+  CASE
+    WHEN MAX(CAST(received_at AS DATETIME)) > CURRENT_DATETIME('UTC')
+    THEN CURRENT_DATETIME('UTC')
+    ELSE MAX(CAST(received_at AS DATETIME))
+  END AS watermark,
+  CAST(NULL AS DATETIME) AS pending_watermark,
+  CURRENT_DATETIME('UTC') AS built_at,
+  CAST(NULL AS DATETIME) AS last_run_at,
+  CAST(NULL AS STRING) AS last_run_mode,
+  CAST(NULL AS FLOAT64) AS last_run_seconds,
+  CAST(NULL AS INT64) AS last_run_rows_written,
+  0 AS entry
+FROM `website`.`pages` AS source
+WHERE
+  NOT id IS NULL
+  AND NOT anonymous_id IS NULL
+  AND NOT timestamp IS NULL
+  AND NOT received_at IS NULL
+UNION ALL
+SELECT
+  '{"inactivity_cutoff": 1200, "incremental_key": "received_at", "pass_through_columns": ["context_locale"], "referrer_mapping": "9d20259975aa8e14", "sources": [{"events": null, "kind": "pages", "name": "web", "table": "website.pages"}, {"events": null, "kind": "screens", "name": "ios", "table": "ios.screens"}, {"events": ["heartbeat"], "kind": "tracks", "name": "web", "table": "website.tracks"}, {"events": null, "kind": "identifies", "name": "web", "table": "website.identifies"}]}' AS settings,
+  CASE
+    WHEN MAX(CAST(received_at AS DATETIME)) > CURRENT_DATETIME('UTC')
+    THEN CURRENT_DATETIME('UTC')
+    ELSE MAX(CAST(received_at AS DATETIME))
+  END AS watermark,
+  CAST(NULL AS DATETIME) AS pending_watermark,
+  CURRENT_DATETIME('UTC') AS built_at,
+  CAST(NULL AS DATETIME) AS last_run_at,
+  CAST(NULL AS STRING) AS last_run_mode,
+  CAST(NULL AS FLOAT64) AS last_run_seconds,
+  CAST(NULL AS INT64) AS last_run_rows_written,
+  1 AS entry
+FROM `ios`.`screens` AS source
+WHERE
+  NOT id IS NULL
+  AND NOT anonymous_id IS NULL
+  AND NOT timestamp IS NULL
+  AND NOT received_at IS NULL
+UNION ALL
+SELECT
+  '{"inactivity_cutoff": 1200, "incremental_key": "received_at", "pass_through_columns": ["context_locale"], "referrer_mapping": "9d20259975aa8e14", "sources": [{"events": null, "kind": "pages", "name": "web", "table": "website.pages"}, {"events": null, "kind": "screens", "name": "ios", "table": "ios.screens"}, {"events": ["heartbeat"], "kind": "tracks", "name": "web", "table": "website.tracks"}, {"events": null, "kind": "identifies", "name": "web", "table": "website.identifies"}]}' AS settings,
+  CASE
+    WHEN MAX(CAST(received_at AS DATETIME)) > CURRENT_DATETIME('UTC')
+    THEN CURRENT_DATETIME('UTC')
+    ELSE MAX(CAST(received_at AS DATETIME))
+  END AS watermark,
+  CAST(NULL AS DATETIME) AS pending_watermark,
+  CURRENT_DATETIME('UTC') AS built_at,
+  CAST(NULL AS DATETIME) AS last_run_at,
+  CAST(NULL AS STRING) AS last_run_mode,
+  CAST(NULL AS FLOAT64) AS last_run_seconds,
+  CAST(NULL AS INT64) AS last_run_rows_written,
+  2 AS entry
+FROM `website`.`tracks` AS source
+WHERE
+  NOT id IS NULL
+  AND NOT anonymous_id IS NULL
+  AND NOT timestamp IS NULL
+  AND NOT received_at IS NULL
+  AND (
+    event IN ('heartbeat') OR event_text IN ('heartbeat')
+  )
+UNION ALL
+SELECT
+  '{"inactivity_cutoff": 1200, "incremental_key": "received_at", "pass_through_columns": ["context_locale"], "referrer_mapping": "9d20259975aa8e14", "sources": [{"events": null, "kind": "pages", "name": "web", "table": "website.pages"}, {"events": null, "kind": "screens", "name": "ios", "table": "ios.screens"}, {"events": ["heartbeat"], "kind": "tracks", "name": "web", "table": "website.tracks"}, {"events": null, "kind": "identifies", "name": "web", "table": "website.identifies"}]}' AS settings,
+  CASE
+    WHEN MAX(CAST(received_at AS DATETIME)) > CURRENT_DATETIME('UTC')
+    THEN CURRENT_DATETIME('UTC')
+    ELSE MAX(CAST(received_at AS DATETIME))
+  END AS watermark,
+  CAST(NULL AS DATETIME) AS pending_watermark,
+  CURRENT_DATETIME('UTC') AS built_at,
+  CAST(NULL AS DATETIME) AS last_run_at,
+  CAST(NULL AS STRING) AS last_run_mode,
+  CAST(NULL AS FLOAT64) AS last_run_seconds,
+  CAST(NULL AS INT64) AS last_run_rows_written,
+  3 AS entry
+FROM `website`.`identifies` AS source
+WHERE
+  NOT id IS NULL
+  AND NOT anonymous_id IS NULL
+  AND NOT timestamp IS NULL
+  AND NOT received_at IS NULL;

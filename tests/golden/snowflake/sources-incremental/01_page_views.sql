@@ -1,0 +1,1051 @@
+CREATE OR REPLACE TEMPORARY TABLE sessionizer_batch AS
+WITH source AS (
+  SELECT
+    'web' AS source_name,
+    'pages' AS kind,
+    CAST(id AS VARCHAR) AS id,
+    CAST(anonymous_id AS VARCHAR) AS anonymous_id,
+    CAST(user_id AS VARCHAR) AS user_id,
+    CAST(received_at AS TIMESTAMPNTZ) AS received_at,
+    CAST(sent_at AS TIMESTAMPNTZ) AS sent_at,
+    CAST(timestamp AS TIMESTAMPNTZ) AS timestamp,
+    url,
+    path,
+    title,
+    search,
+    referrer,
+    context_campaign_source,
+    context_campaign_medium,
+    context_campaign_name,
+    context_campaign_term,
+    context_campaign_content,
+    context_ip,
+    context_user_agent,
+    CAST(NULL AS VARCHAR) AS context_device_model,
+    CAST(NULL AS VARCHAR) AS context_os_name,
+    context_locale
+  FROM "WEBSITE"."PAGES" AS source
+  WHERE
+    NOT id IS NULL
+    AND NOT anonymous_id IS NULL
+    AND NOT timestamp IS NULL
+    AND NOT received_at IS NULL
+    AND (
+      (
+        SELECT
+          watermark
+        FROM "ANALYTICS".sessionizer_state
+        WHERE
+          entry = 0
+      ) IS NULL
+      OR CAST(received_at AS TIMESTAMPNTZ) > (
+        SELECT
+          watermark
+        FROM "ANALYTICS".sessionizer_state
+        WHERE
+          entry = 0
+      ) - INTERVAL '6 HOUR'
+    )
+  UNION ALL
+  SELECT
+    'ios' AS source_name,
+    'screens' AS kind,
+    CAST(id AS VARCHAR) AS id,
+    CAST(anonymous_id AS VARCHAR) AS anonymous_id,
+    CAST(user_id AS VARCHAR) AS user_id,
+    CAST(received_at AS TIMESTAMPNTZ) AS received_at,
+    CAST(sent_at AS TIMESTAMPNTZ) AS sent_at,
+    CAST(timestamp AS TIMESTAMPNTZ) AS timestamp,
+    CAST(NULL AS VARCHAR) AS url,
+    CAST(NULL AS VARCHAR) AS path,
+    CAST(name AS VARCHAR) AS title,
+    CAST(NULL AS VARCHAR) AS search,
+    CAST(NULL AS VARCHAR) AS referrer,
+    context_campaign_source,
+    context_campaign_medium,
+    context_campaign_name,
+    context_campaign_term,
+    context_campaign_content,
+    context_ip,
+    context_user_agent,
+    context_device_model,
+    context_os_name,
+    context_locale
+  FROM "IOS"."SCREENS" AS source
+  WHERE
+    NOT id IS NULL
+    AND NOT anonymous_id IS NULL
+    AND NOT timestamp IS NULL
+    AND NOT received_at IS NULL
+    AND (
+      (
+        SELECT
+          watermark
+        FROM "ANALYTICS".sessionizer_state
+        WHERE
+          entry = 1
+      ) IS NULL
+      OR CAST(received_at AS TIMESTAMPNTZ) > (
+        SELECT
+          watermark
+        FROM "ANALYTICS".sessionizer_state
+        WHERE
+          entry = 1
+      ) - INTERVAL '6 HOUR'
+    )
+), ranked AS (
+  SELECT
+    source.*,
+    ROW_NUMBER() OVER (
+      PARTITION BY source.source_name, source.id
+      ORDER BY source.received_at ASC, source.sent_at ASC, source.timestamp ASC
+    ) AS __sz_dedupe_rank
+  FROM source
+), parsed AS (
+  SELECT
+    id AS page_view_id,
+    anonymous_id,
+    user_id,
+    received_at AS received_at_tstamp,
+    sent_at AS sent_at_tstamp,
+    timestamp AS tstamp,
+    url AS page_url,
+    SPLIT_PART(
+      SPLIT_PART(
+        REPLACE(REPLACE(REPLACE(url, 'android-app://', ''), 'http://', ''), 'https://', ''),
+        '/',
+        1
+      ),
+      '?',
+      1
+    ) AS page_url_host,
+    path AS page_url_path,
+    title AS page_title,
+    search AS page_url_query,
+    referrer,
+    REPLACE(
+      SPLIT_PART(
+        SPLIT_PART(
+          REPLACE(REPLACE(REPLACE(referrer, 'android-app://', ''), 'http://', ''), 'https://', ''),
+          '/',
+          1
+        ),
+        '?',
+        1
+      ),
+      'www.',
+      ''
+    ) AS referrer_host,
+    context_campaign_source AS utm_source,
+    context_campaign_medium AS utm_medium,
+    context_campaign_name AS utm_campaign,
+    context_campaign_term AS utm_term,
+    context_campaign_content AS utm_content,
+    NULLIF(SPLIT_PART(SPLIT_PART(url, 'gclid=', 2), '&', 1), '') AS gclid,
+    context_ip AS ip,
+    context_user_agent AS user_agent,
+    CASE
+      WHEN kind = 'screens'
+      THEN context_device_model
+      ELSE CASE
+        WHEN LOWER(context_user_agent) LIKE '%android%'
+        THEN 'Android'
+        ELSE REPLACE(SPLIT_PART(SPLIT_PART(context_user_agent, '(', 2), ' ', 1), ';', '')
+      END
+    END AS device,
+    context_locale,
+    kind,
+    context_device_model,
+    context_os_name,
+    source_name
+  FROM ranked
+  WHERE
+    __sz_dedupe_rank = 1
+), page_views AS (
+  SELECT
+    page_view_id,
+    anonymous_id,
+    user_id,
+    received_at_tstamp,
+    sent_at_tstamp,
+    tstamp,
+    page_url,
+    page_url_host,
+    page_url_path,
+    page_title,
+    page_url_query,
+    referrer,
+    referrer_host,
+    utm_source,
+    utm_medium,
+    utm_campaign,
+    utm_term,
+    utm_content,
+    gclid,
+    ip,
+    user_agent,
+    device,
+    context_locale,
+    CASE
+      WHEN kind = 'screens'
+      THEN CASE
+        WHEN context_device_model LIKE 'iPad%'
+        THEN 'Tablet'
+        WHEN LOWER(context_os_name) = 'ios'
+        THEN 'iPhone'
+        WHEN LOWER(context_os_name) = 'android'
+        THEN 'Android'
+        ELSE 'Uncategorized'
+      END
+      ELSE CASE
+        WHEN device = 'iPhone'
+        THEN 'iPhone'
+        WHEN device = 'Android'
+        THEN 'Android'
+        WHEN device IN ('iPad', 'iPod')
+        THEN 'Tablet'
+        WHEN device IN ('Windows', 'Macintosh', 'X11')
+        THEN 'Desktop'
+        ELSE 'Uncategorized'
+      END
+    END AS device_category,
+    source_name
+  FROM parsed
+), stored AS (
+  SELECT
+    page_view_id,
+    source_name,
+    anonymous_id,
+    received_at_tstamp,
+    sent_at_tstamp,
+    tstamp,
+    1 AS __sz_is_stored
+  FROM "ANALYTICS".segment_web_page_views
+  WHERE
+    page_view_id IN (
+      SELECT
+        page_view_id
+      FROM page_views
+    )
+), contenders AS (
+  SELECT
+    page_view_id,
+    source_name,
+    received_at_tstamp,
+    sent_at_tstamp,
+    tstamp,
+    0 AS __sz_is_stored,
+    CAST(NULL AS VARCHAR) AS __sz_stored_anonymous_id,
+    CAST(NULL AS TIMESTAMPNTZ) AS __sz_stored_tstamp
+  FROM page_views
+  UNION ALL
+  SELECT
+    page_view_id,
+    source_name,
+    received_at_tstamp,
+    sent_at_tstamp,
+    tstamp,
+    __sz_is_stored,
+    anonymous_id,
+    tstamp
+  FROM stored
+), winners AS (
+  SELECT
+    page_view_id,
+    source_name,
+    __sz_is_stored,
+    ROW_NUMBER() OVER (
+      PARTITION BY page_view_id, source_name
+      ORDER BY received_at_tstamp ASC, sent_at_tstamp ASC, tstamp ASC, __sz_is_stored DESC NULLS LAST
+    ) AS __sz_contender_rank,
+    MAX(__sz_stored_anonymous_id) OVER (PARTITION BY page_view_id, source_name) AS __sz_replaced_anonymous_id,
+    MAX(__sz_stored_tstamp) OVER (PARTITION BY page_view_id, source_name) AS __sz_replaced_tstamp
+  FROM contenders
+)
+SELECT
+  page_views.page_view_id,
+  page_views.anonymous_id,
+  page_views.user_id,
+  page_views.received_at_tstamp,
+  page_views.sent_at_tstamp,
+  page_views.tstamp,
+  page_views.page_url,
+  page_views.page_url_host,
+  page_views.page_url_path,
+  page_views.page_title,
+  page_views.page_url_query,
+  page_views.referrer,
+  page_views.referrer_host,
+  page_views.utm_source,
+  page_views.utm_medium,
+  page_views.utm_campaign,
+  page_views.utm_term,
+  page_views.utm_content,
+  page_views.gclid,
+  page_views.ip,
+  page_views.user_agent,
+  page_views.device,
+  page_views.context_locale,
+  page_views.device_category,
+  page_views.source_name,
+  winners.__sz_replaced_anonymous_id,
+  winners.__sz_replaced_tstamp
+FROM page_views
+JOIN winners
+  ON winners.page_view_id = page_views.page_view_id
+  AND winners.source_name = page_views.source_name
+  AND winners.__sz_contender_rank = 1
+  AND winners.__sz_is_stored = 0;
+
+CREATE OR REPLACE TEMPORARY TABLE sessionizer_events_batch AS
+WITH source AS (
+  SELECT
+    'web' AS source_name,
+    'tracks' AS kind,
+    CAST(id AS VARCHAR) AS id,
+    CAST(anonymous_id AS VARCHAR) AS anonymous_id,
+    CAST(user_id AS VARCHAR) AS user_id,
+    CAST(received_at AS TIMESTAMPNTZ) AS received_at,
+    CAST(sent_at AS TIMESTAMPNTZ) AS sent_at,
+    CAST(timestamp AS TIMESTAMPNTZ) AS tstamp
+  FROM "WEBSITE"."TRACKS" AS source
+  WHERE
+    NOT id IS NULL
+    AND NOT anonymous_id IS NULL
+    AND NOT timestamp IS NULL
+    AND NOT received_at IS NULL
+    AND (
+      event IN ('heartbeat') OR event_text IN ('heartbeat')
+    )
+    AND (
+      (
+        SELECT
+          watermark
+        FROM "ANALYTICS".sessionizer_state
+        WHERE
+          entry = 2
+      ) IS NULL
+      OR CAST(received_at AS TIMESTAMPNTZ) > (
+        SELECT
+          watermark
+        FROM "ANALYTICS".sessionizer_state
+        WHERE
+          entry = 2
+      ) - INTERVAL '6 HOUR'
+    )
+  UNION ALL
+  SELECT
+    'web' AS source_name,
+    'identifies' AS kind,
+    CAST(id AS VARCHAR) AS id,
+    CAST(anonymous_id AS VARCHAR) AS anonymous_id,
+    CAST(user_id AS VARCHAR) AS user_id,
+    CAST(received_at AS TIMESTAMPNTZ) AS received_at,
+    CAST(sent_at AS TIMESTAMPNTZ) AS sent_at,
+    CAST(timestamp AS TIMESTAMPNTZ) AS tstamp
+  FROM "WEBSITE"."IDENTIFIES" AS source
+  WHERE
+    NOT id IS NULL
+    AND NOT anonymous_id IS NULL
+    AND NOT timestamp IS NULL
+    AND NOT received_at IS NULL
+    AND (
+      (
+        SELECT
+          watermark
+        FROM "ANALYTICS".sessionizer_state
+        WHERE
+          entry = 3
+      ) IS NULL
+      OR CAST(received_at AS TIMESTAMPNTZ) > (
+        SELECT
+          watermark
+        FROM "ANALYTICS".sessionizer_state
+        WHERE
+          entry = 3
+      ) - INTERVAL '6 HOUR'
+    )
+), ranked AS (
+  SELECT
+    source.*,
+    ROW_NUMBER() OVER (
+      PARTITION BY source.id, source.source_name, source.kind
+      ORDER BY source.received_at ASC, source.sent_at ASC, source.tstamp ASC
+    ) AS __sz_dedupe_rank
+  FROM source
+), events AS (
+  SELECT
+    source_name,
+    kind,
+    id,
+    anonymous_id,
+    user_id,
+    received_at,
+    sent_at,
+    tstamp
+  FROM ranked
+  WHERE
+    __sz_dedupe_rank = 1
+), stored AS (
+  SELECT
+    id,
+    source_name,
+    kind,
+    anonymous_id,
+    received_at,
+    sent_at,
+    tstamp,
+    1 AS __sz_is_stored
+  FROM "ANALYTICS".sessionizer_events
+  WHERE
+    id IN (
+      SELECT
+        id
+      FROM events
+    )
+), contenders AS (
+  SELECT
+    id,
+    source_name,
+    kind,
+    received_at,
+    sent_at,
+    tstamp,
+    0 AS __sz_is_stored,
+    CAST(NULL AS VARCHAR) AS __sz_stored_anonymous_id,
+    CAST(NULL AS TIMESTAMPNTZ) AS __sz_stored_tstamp
+  FROM events
+  UNION ALL
+  SELECT
+    id,
+    source_name,
+    kind,
+    received_at,
+    sent_at,
+    tstamp,
+    __sz_is_stored,
+    anonymous_id,
+    tstamp
+  FROM stored
+), winners AS (
+  SELECT
+    id,
+    source_name,
+    kind,
+    __sz_is_stored,
+    ROW_NUMBER() OVER (
+      PARTITION BY id, source_name, kind
+      ORDER BY received_at ASC, sent_at ASC, tstamp ASC, __sz_is_stored DESC NULLS LAST
+    ) AS __sz_contender_rank,
+    MAX(__sz_stored_anonymous_id) OVER (PARTITION BY id, source_name, kind) AS __sz_replaced_anonymous_id,
+    MAX(__sz_stored_tstamp) OVER (PARTITION BY id, source_name, kind) AS __sz_replaced_tstamp
+  FROM contenders
+)
+SELECT
+  events.source_name,
+  events.kind,
+  events.id,
+  events.anonymous_id,
+  events.user_id,
+  events.received_at,
+  events.sent_at,
+  events.tstamp,
+  winners.__sz_replaced_anonymous_id,
+  winners.__sz_replaced_tstamp
+FROM events
+JOIN winners
+  ON winners.id = events.id
+  AND winners.source_name = events.source_name
+  AND winners.kind = events.kind
+  AND winners.__sz_contender_rank = 1
+  AND winners.__sz_is_stored = 0;
+
+INSERT INTO "ANALYTICS".sessionizer_pending_anonymous_ids (
+  anonymous_id,
+  from_tstamp,
+  session_from_tstamp,
+  restitched
+)
+WITH changed AS (
+  SELECT
+    anonymous_id,
+    tstamp
+  FROM sessionizer_batch
+  UNION ALL
+  SELECT
+    __sz_replaced_anonymous_id,
+    __sz_replaced_tstamp
+  FROM sessionizer_batch
+  WHERE
+    NOT __sz_replaced_tstamp IS NULL
+  UNION ALL
+  SELECT
+    anonymous_id,
+    tstamp
+  FROM sessionizer_events_batch
+  UNION ALL
+  SELECT
+    __sz_replaced_anonymous_id,
+    __sz_replaced_tstamp
+  FROM sessionizer_events_batch
+  WHERE
+    NOT __sz_replaced_tstamp IS NULL
+), whole AS (
+  SELECT
+    anonymous_id,
+    tstamp
+  FROM changed
+  UNION ALL
+  SELECT
+    page_views.anonymous_id,
+    page_views.tstamp
+  FROM "ANALYTICS".segment_web_page_views AS page_views
+  WHERE
+    page_views.anonymous_id IN (
+      SELECT
+        anonymous_id
+      FROM changed
+    )
+), earliest AS (
+  SELECT
+    anonymous_id,
+    MIN(tstamp) AS from_tstamp
+  FROM whole
+  GROUP BY
+    anonymous_id
+)
+SELECT
+  earliest.anonymous_id,
+  earliest.from_tstamp,
+  COALESCE(MAX(sessions.session_start_tstamp), earliest.from_tstamp) AS session_from_tstamp,
+  0 AS restitched
+FROM earliest
+LEFT JOIN "ANALYTICS".segment_web_sessions__initial AS sessions
+  ON sessions.anonymous_id = earliest.anonymous_id
+  AND sessions.session_start_tstamp < earliest.from_tstamp
+GROUP BY
+  earliest.anonymous_id,
+  earliest.from_tstamp;
+
+MERGE INTO "ANALYTICS".segment_web_page_views AS target
+USING (
+  SELECT
+    page_view_id,
+    anonymous_id,
+    user_id,
+    received_at_tstamp,
+    sent_at_tstamp,
+    tstamp,
+    page_url,
+    page_url_host,
+    page_url_path,
+    page_title,
+    page_url_query,
+    referrer,
+    referrer_host,
+    utm_source,
+    utm_medium,
+    utm_campaign,
+    utm_term,
+    utm_content,
+    gclid,
+    ip,
+    user_agent,
+    device,
+    context_locale,
+    device_category,
+    source_name
+  FROM sessionizer_batch
+) AS source
+ON target.page_view_id = source.page_view_id
+AND target.source_name = source.source_name
+WHEN MATCHED THEN UPDATE SET
+  anonymous_id = source.anonymous_id,
+  user_id = source.user_id,
+  received_at_tstamp = source.received_at_tstamp,
+  sent_at_tstamp = source.sent_at_tstamp,
+  tstamp = source.tstamp,
+  page_url = source.page_url,
+  page_url_host = source.page_url_host,
+  page_url_path = source.page_url_path,
+  page_title = source.page_title,
+  page_url_query = source.page_url_query,
+  referrer = source.referrer,
+  referrer_host = source.referrer_host,
+  utm_source = source.utm_source,
+  utm_medium = source.utm_medium,
+  utm_campaign = source.utm_campaign,
+  utm_term = source.utm_term,
+  utm_content = source.utm_content,
+  gclid = source.gclid,
+  ip = source.ip,
+  user_agent = source.user_agent,
+  device = source.device,
+  context_locale = source.context_locale,
+  device_category = source.device_category
+WHEN NOT MATCHED THEN INSERT (
+  page_view_id,
+  anonymous_id,
+  user_id,
+  received_at_tstamp,
+  sent_at_tstamp,
+  tstamp,
+  page_url,
+  page_url_host,
+  page_url_path,
+  page_title,
+  page_url_query,
+  referrer,
+  referrer_host,
+  utm_source,
+  utm_medium,
+  utm_campaign,
+  utm_term,
+  utm_content,
+  gclid,
+  ip,
+  user_agent,
+  device,
+  context_locale,
+  device_category,
+  source_name
+) VALUES (
+  source.page_view_id,
+  source.anonymous_id,
+  source.user_id,
+  source.received_at_tstamp,
+  source.sent_at_tstamp,
+  source.tstamp,
+  source.page_url,
+  source.page_url_host,
+  source.page_url_path,
+  source.page_title,
+  source.page_url_query,
+  source.referrer,
+  source.referrer_host,
+  source.utm_source,
+  source.utm_medium,
+  source.utm_campaign,
+  source.utm_term,
+  source.utm_content,
+  source.gclid,
+  source.ip,
+  source.user_agent,
+  source.device,
+  source.context_locale,
+  source.device_category,
+  source.source_name
+);
+
+BEGIN;
+
+DELETE FROM "ANALYTICS".sessionizer_events USING   sessionizer_events_batch AS batch
+WHERE
+  sessionizer_events.id = batch.id
+  AND sessionizer_events.source_name = batch.source_name
+  AND sessionizer_events.kind = batch.kind
+  AND NOT batch.__sz_replaced_tstamp IS NULL;
+
+INSERT INTO "ANALYTICS".sessionizer_events (
+  source_name,
+  kind,
+  id,
+  anonymous_id,
+  user_id,
+  received_at,
+  sent_at,
+  tstamp
+)
+SELECT
+  source_name,
+  kind,
+  id,
+  anonymous_id,
+  user_id,
+  received_at,
+  sent_at,
+  tstamp
+FROM sessionizer_events_batch;
+
+COMMIT;
+
+INSERT INTO "ANALYTICS".segment_web_page_views__rejected (
+  source_name,
+  kind,
+  id,
+  anonymous_id,
+  user_id,
+  received_at,
+  sent_at,
+  timestamp,
+  reject_reason
+)
+SELECT
+  *
+FROM (
+  SELECT
+    'web' AS source_name,
+    'pages' AS kind,
+    CAST(id AS VARCHAR) AS id,
+    CAST(anonymous_id AS VARCHAR) AS anonymous_id,
+    CAST(user_id AS VARCHAR) AS user_id,
+    CAST(received_at AS TIMESTAMPNTZ) AS received_at,
+    CAST(sent_at AS TIMESTAMPNTZ) AS sent_at,
+    CAST(timestamp AS TIMESTAMPNTZ) AS timestamp,
+    CASE
+      WHEN id IS NULL
+      THEN 'id is null'
+      WHEN anonymous_id IS NULL
+      THEN 'anonymous_id is null'
+      WHEN timestamp IS NULL
+      THEN 'timestamp is null'
+      ELSE 'received_at is null'
+    END AS reject_reason
+  FROM "WEBSITE"."PAGES" AS source
+  WHERE
+    NOT (
+      NOT id IS NULL
+      AND NOT anonymous_id IS NULL
+      AND NOT timestamp IS NULL
+      AND NOT received_at IS NULL
+    )
+    AND (
+      (
+        SELECT
+          watermark
+        FROM "ANALYTICS".sessionizer_state
+        WHERE
+          entry = 0
+      ) IS NULL
+      OR CAST(received_at AS TIMESTAMPNTZ) > (
+        SELECT
+          watermark
+        FROM "ANALYTICS".sessionizer_state
+        WHERE
+          entry = 0
+      ) - INTERVAL '6 HOUR'
+    )
+  UNION ALL
+  SELECT
+    'ios' AS source_name,
+    'screens' AS kind,
+    CAST(id AS VARCHAR) AS id,
+    CAST(anonymous_id AS VARCHAR) AS anonymous_id,
+    CAST(user_id AS VARCHAR) AS user_id,
+    CAST(received_at AS TIMESTAMPNTZ) AS received_at,
+    CAST(sent_at AS TIMESTAMPNTZ) AS sent_at,
+    CAST(timestamp AS TIMESTAMPNTZ) AS timestamp,
+    CASE
+      WHEN id IS NULL
+      THEN 'id is null'
+      WHEN anonymous_id IS NULL
+      THEN 'anonymous_id is null'
+      WHEN timestamp IS NULL
+      THEN 'timestamp is null'
+      ELSE 'received_at is null'
+    END AS reject_reason
+  FROM "IOS"."SCREENS" AS source
+  WHERE
+    NOT (
+      NOT id IS NULL
+      AND NOT anonymous_id IS NULL
+      AND NOT timestamp IS NULL
+      AND NOT received_at IS NULL
+    )
+    AND (
+      (
+        SELECT
+          watermark
+        FROM "ANALYTICS".sessionizer_state
+        WHERE
+          entry = 1
+      ) IS NULL
+      OR CAST(received_at AS TIMESTAMPNTZ) > (
+        SELECT
+          watermark
+        FROM "ANALYTICS".sessionizer_state
+        WHERE
+          entry = 1
+      ) - INTERVAL '6 HOUR'
+    )
+  UNION ALL
+  SELECT
+    'web' AS source_name,
+    'tracks' AS kind,
+    CAST(id AS VARCHAR) AS id,
+    CAST(anonymous_id AS VARCHAR) AS anonymous_id,
+    CAST(user_id AS VARCHAR) AS user_id,
+    CAST(received_at AS TIMESTAMPNTZ) AS received_at,
+    CAST(sent_at AS TIMESTAMPNTZ) AS sent_at,
+    CAST(timestamp AS TIMESTAMPNTZ) AS timestamp,
+    CASE
+      WHEN id IS NULL
+      THEN 'id is null'
+      WHEN anonymous_id IS NULL
+      THEN 'anonymous_id is null'
+      WHEN timestamp IS NULL
+      THEN 'timestamp is null'
+      ELSE 'received_at is null'
+    END AS reject_reason
+  FROM "WEBSITE"."TRACKS" AS source
+  WHERE
+    NOT (
+      NOT id IS NULL
+      AND NOT anonymous_id IS NULL
+      AND NOT timestamp IS NULL
+      AND NOT received_at IS NULL
+    )
+    AND (
+      event IN ('heartbeat') OR event_text IN ('heartbeat')
+    )
+    AND (
+      (
+        SELECT
+          watermark
+        FROM "ANALYTICS".sessionizer_state
+        WHERE
+          entry = 2
+      ) IS NULL
+      OR CAST(received_at AS TIMESTAMPNTZ) > (
+        SELECT
+          watermark
+        FROM "ANALYTICS".sessionizer_state
+        WHERE
+          entry = 2
+      ) - INTERVAL '6 HOUR'
+    )
+  UNION ALL
+  SELECT
+    'web' AS source_name,
+    'identifies' AS kind,
+    CAST(id AS VARCHAR) AS id,
+    CAST(anonymous_id AS VARCHAR) AS anonymous_id,
+    CAST(user_id AS VARCHAR) AS user_id,
+    CAST(received_at AS TIMESTAMPNTZ) AS received_at,
+    CAST(sent_at AS TIMESTAMPNTZ) AS sent_at,
+    CAST(timestamp AS TIMESTAMPNTZ) AS timestamp,
+    CASE
+      WHEN id IS NULL
+      THEN 'id is null'
+      WHEN anonymous_id IS NULL
+      THEN 'anonymous_id is null'
+      WHEN timestamp IS NULL
+      THEN 'timestamp is null'
+      ELSE 'received_at is null'
+    END AS reject_reason
+  FROM "WEBSITE"."IDENTIFIES" AS source
+  WHERE
+    NOT (
+      NOT id IS NULL
+      AND NOT anonymous_id IS NULL
+      AND NOT timestamp IS NULL
+      AND NOT received_at IS NULL
+    )
+    AND (
+      (
+        SELECT
+          watermark
+        FROM "ANALYTICS".sessionizer_state
+        WHERE
+          entry = 3
+      ) IS NULL
+      OR CAST(received_at AS TIMESTAMPNTZ) > (
+        SELECT
+          watermark
+        FROM "ANALYTICS".sessionizer_state
+        WHERE
+          entry = 3
+      ) - INTERVAL '6 HOUR'
+    )
+) AS rejected
+EXCEPT
+SELECT
+  source_name,
+  kind,
+  id,
+  anonymous_id,
+  user_id,
+  received_at,
+  sent_at,
+  timestamp,
+  reject_reason
+FROM "ANALYTICS".segment_web_page_views__rejected;
+
+UPDATE "ANALYTICS".sessionizer_state SET pending_watermark = (
+  SELECT
+    CASE
+      WHEN state.watermark IS NULL OR batch.__sz_newest > state.watermark
+      THEN batch.__sz_newest
+      ELSE state.watermark
+    END
+  FROM (
+    SELECT
+      CASE
+        WHEN MAX(CAST(received_at AS TIMESTAMPNTZ)) > SYSDATE()
+        THEN SYSDATE()
+        ELSE MAX(CAST(received_at AS TIMESTAMPNTZ))
+      END AS __sz_newest
+    FROM "WEBSITE"."PAGES" AS source
+    WHERE
+      NOT id IS NULL
+      AND NOT anonymous_id IS NULL
+      AND NOT timestamp IS NULL
+      AND NOT received_at IS NULL
+      AND (
+        (
+          SELECT
+            watermark
+          FROM "ANALYTICS".sessionizer_state
+          WHERE
+            entry = 0
+        ) IS NULL
+        OR CAST(received_at AS TIMESTAMPNTZ) > (
+          SELECT
+            watermark
+          FROM "ANALYTICS".sessionizer_state
+          WHERE
+            entry = 0
+        ) - INTERVAL '6 HOUR'
+      )
+  ) AS batch
+  CROSS JOIN "ANALYTICS".sessionizer_state AS state
+  WHERE
+    state.entry = 0
+)
+WHERE
+  entry = 0;
+
+UPDATE "ANALYTICS".sessionizer_state SET pending_watermark = (
+  SELECT
+    CASE
+      WHEN state.watermark IS NULL OR batch.__sz_newest > state.watermark
+      THEN batch.__sz_newest
+      ELSE state.watermark
+    END
+  FROM (
+    SELECT
+      CASE
+        WHEN MAX(CAST(received_at AS TIMESTAMPNTZ)) > SYSDATE()
+        THEN SYSDATE()
+        ELSE MAX(CAST(received_at AS TIMESTAMPNTZ))
+      END AS __sz_newest
+    FROM "IOS"."SCREENS" AS source
+    WHERE
+      NOT id IS NULL
+      AND NOT anonymous_id IS NULL
+      AND NOT timestamp IS NULL
+      AND NOT received_at IS NULL
+      AND (
+        (
+          SELECT
+            watermark
+          FROM "ANALYTICS".sessionizer_state
+          WHERE
+            entry = 1
+        ) IS NULL
+        OR CAST(received_at AS TIMESTAMPNTZ) > (
+          SELECT
+            watermark
+          FROM "ANALYTICS".sessionizer_state
+          WHERE
+            entry = 1
+        ) - INTERVAL '6 HOUR'
+      )
+  ) AS batch
+  CROSS JOIN "ANALYTICS".sessionizer_state AS state
+  WHERE
+    state.entry = 1
+)
+WHERE
+  entry = 1;
+
+UPDATE "ANALYTICS".sessionizer_state SET pending_watermark = (
+  SELECT
+    CASE
+      WHEN state.watermark IS NULL OR batch.__sz_newest > state.watermark
+      THEN batch.__sz_newest
+      ELSE state.watermark
+    END
+  FROM (
+    SELECT
+      CASE
+        WHEN MAX(CAST(received_at AS TIMESTAMPNTZ)) > SYSDATE()
+        THEN SYSDATE()
+        ELSE MAX(CAST(received_at AS TIMESTAMPNTZ))
+      END AS __sz_newest
+    FROM "WEBSITE"."TRACKS" AS source
+    WHERE
+      NOT id IS NULL
+      AND NOT anonymous_id IS NULL
+      AND NOT timestamp IS NULL
+      AND NOT received_at IS NULL
+      AND (
+        event IN ('heartbeat') OR event_text IN ('heartbeat')
+      )
+      AND (
+        (
+          SELECT
+            watermark
+          FROM "ANALYTICS".sessionizer_state
+          WHERE
+            entry = 2
+        ) IS NULL
+        OR CAST(received_at AS TIMESTAMPNTZ) > (
+          SELECT
+            watermark
+          FROM "ANALYTICS".sessionizer_state
+          WHERE
+            entry = 2
+        ) - INTERVAL '6 HOUR'
+      )
+  ) AS batch
+  CROSS JOIN "ANALYTICS".sessionizer_state AS state
+  WHERE
+    state.entry = 2
+)
+WHERE
+  entry = 2;
+
+UPDATE "ANALYTICS".sessionizer_state SET pending_watermark = (
+  SELECT
+    CASE
+      WHEN state.watermark IS NULL OR batch.__sz_newest > state.watermark
+      THEN batch.__sz_newest
+      ELSE state.watermark
+    END
+  FROM (
+    SELECT
+      CASE
+        WHEN MAX(CAST(received_at AS TIMESTAMPNTZ)) > SYSDATE()
+        THEN SYSDATE()
+        ELSE MAX(CAST(received_at AS TIMESTAMPNTZ))
+      END AS __sz_newest
+    FROM "WEBSITE"."IDENTIFIES" AS source
+    WHERE
+      NOT id IS NULL
+      AND NOT anonymous_id IS NULL
+      AND NOT timestamp IS NULL
+      AND NOT received_at IS NULL
+      AND (
+        (
+          SELECT
+            watermark
+          FROM "ANALYTICS".sessionizer_state
+          WHERE
+            entry = 3
+        ) IS NULL
+        OR CAST(received_at AS TIMESTAMPNTZ) > (
+          SELECT
+            watermark
+          FROM "ANALYTICS".sessionizer_state
+          WHERE
+            entry = 3
+        ) - INTERVAL '6 HOUR'
+      )
+  ) AS batch
+  CROSS JOIN "ANALYTICS".sessionizer_state AS state
+  WHERE
+    state.entry = 3
+)
+WHERE
+  entry = 3;

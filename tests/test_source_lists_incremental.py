@@ -1,0 +1,151 @@
+"""Incremental runs over a ``source`` list give exactly what SPEC's reference gives.
+
+Random mixes of web pages, app screens, tracks (with and without an events filter) and
+identifies for a few visitors present in both sources arrive in random batches, late and
+duplicated; after EVERY run all six tables and the rejected rows equal tests.reference.build_list
+over the rows so far, on the delete+insert and the MERGE paths, and the last state equals a real
+full refresh. Each example runs several plans of thirty-odd statements, so the default
+profile draws a few dozen (ci-long: hundreds).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sessionizer import Config
+from sessionizer.compiler import Compiler
+from sessionizer.dialects.duckdb import DuckDB
+from sessionizer.plan import Mode
+from tests import reference
+from tests.helpers import (
+    TABLES,
+    DuckDBWithMerge,
+    assert_tables_equal,
+    connect_sources,
+    insert_into,
+    package_mapping,
+    snapshot,
+    sources,
+)
+
+EVENT_BASE = datetime(2024, 3, 1)
+LOAD_BASE = datetime(2024, 4, 1)
+
+WEB_PAGES = {"table": "web_pages", "name": "web"}
+APP_SCREENS = {"table": "app_screens", "name": "app", "kind": "screens"}
+CONFIGS: tuple[Config, ...] = (
+    sources(WEB_PAGES, APP_SCREENS,
+            {"table": "web_tracks", "name": "web", "kind": "tracks", "events": ["heartbeat"]},
+            {"table": "app_tracks", "name": "app", "kind": "tracks"},
+            {"table": "web_identifies", "name": "web", "kind": "identifies"}),
+    # a pages and a screens table of one name, deduped together
+    sources(WEB_PAGES, {"table": "web_screens", "name": "web", "kind": "screens"},
+            {"table": "web_tracks", "name": "web", "kind": "tracks"},
+            {"table": "app_pages", "name": "app"},
+            {"table": "app_identifies", "name": "app", "kind": "identifies"}),
+)  # fmt: skip
+
+
+def plans(config: Config, strategy: str) -> dict[Mode, list[str]]:
+    dialect = DuckDB() if strategy == "delete+insert" else DuckDBWithMerge()
+    return {mode: [s.sql for s in Compiler(config, dialect).compile(mode)] for mode in Mode}
+
+
+PLANS = {(c, s): plans(c, s) for c in CONFIGS for s in ("delete+insert", "merge")}
+
+
+@st.composite
+def row(
+    draw: st.DrawFn, kind: str, source_name: str, anonymous_ids: list[str], load: datetime, serial: int
+) -> dict[str, Any]:
+    """One row; event times on a 15-minute grid with sub-second shifts (exact-cutoff gaps), ids
+    from a small pool per source_name and family, so duplicates and pages/screens collisions occur."""
+    grid = draw(st.integers(0, 40)) * 900
+    shift = draw(st.sampled_from([0, 0, 0.1, 0.9, 1, 899.9]))
+    received_at = load - timedelta(seconds=draw(st.integers(0, 9000)), microseconds=serial)
+    family = {"pages": "v", "screens": "v", "tracks": "t", "identifies": "i"}[kind]
+    values = {
+        "id": draw(st.one_of(st.just(None), st.integers(0, 12).map(lambda n: f"{source_name}-{family}{n}")))
+        if draw(st.integers(0, 20)) == 0
+        else f"{source_name}-{family}{draw(st.integers(0, 12))}",
+        "anonymous_id": draw(st.sampled_from(anonymous_ids)),
+        "user_id": draw(st.sampled_from([None, None, "u1", "u2"])),
+        "received_at": received_at,
+        "sent_at": draw(st.one_of(st.none(), st.just(received_at - timedelta(seconds=2)))),
+        "timestamp": EVENT_BASE + timedelta(seconds=grid + shift),
+        "url": draw(st.sampled_from(["https://www.shop.com/p?gclid=x", "http://shop.com/", None])),
+        "title": "t",
+        "name": draw(st.sampled_from(["Home", None])),
+        "context_device_model": draw(st.sampled_from(["iPad8,1", "iPhone15,2", "Pixel 8", None])),
+        "context_os_name": draw(st.sampled_from(["iOS", "android", None])),
+        "context_user_agent": draw(st.sampled_from(["Mozilla/5.0 (iPhone; CPU)", None])),
+        "event": draw(st.sampled_from(["heartbeat", "heartbeat", "scrolled", None])),
+        "event_text": draw(st.sampled_from([None, "heartbeat"])),
+    }
+    return values
+
+
+Stream = tuple[Config, list[list[tuple[str, dict[str, Any]]]]]
+
+
+@st.composite
+def streams(draw: st.DrawFn) -> Stream:
+    config = draw(st.sampled_from(CONFIGS))
+    assert config.entries is not None
+    anonymous_ids = [f"a{i}" for i in range(draw(st.integers(1, 3)))]
+    load = LOAD_BASE
+    batches: list[list[tuple[str, dict[str, Any]]]] = []
+    serial = 0
+    for _ in range(draw(st.integers(2, 5))):
+        load += timedelta(hours=draw(st.integers(0, 48)), seconds=draw(st.integers(1, 3599)))
+        batch = []
+        for _ in range(draw(st.integers(1, 10))):
+            serial += 1
+            entry = draw(st.sampled_from(config.entries))
+            batch.append((entry.table, draw(row(entry.kind.value, entry.name, anonymous_ids, load, serial))))
+        batches.append(batch)
+    return config, batches
+
+
+def expected(config: Config, rows: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    assert config.entries is not None
+    columns = reference.list_columns()
+    entries = [(e.name, e.kind.value, e.events, [r for t, r in rows if t == e.table]) for e in config.entries]
+    built = reference.build_list(entries, referrer_mapping=package_mapping())
+    return {t: (columns[t], reference.canonical(built[t])) for t in TABLES}
+
+
+def check(config: Config, batches: list[list[tuple[str, dict[str, Any]]]], strategy: str) -> None:
+    plan = PLANS[(config, strategy)]
+    con = connect_sources(config)
+    seen: list[tuple[str, dict[str, Any]]] = []
+    for number, batch in enumerate(batches):
+        for table, values in batch:
+            insert_into(con, table, [values])
+        seen += batch
+        for sql in plan[Mode.FULL_REFRESH if number == 0 else Mode.INCREMENTAL]:
+            con.execute(sql)
+        assert_tables_equal(snapshot(con), expected(config, seen), f"{strategy}: after batch {number}")
+    incremental = snapshot(con)
+    for sql in plan[Mode.FULL_REFRESH]:
+        con.execute(sql)
+    assert_tables_equal(snapshot(con), incremental, f"{strategy}: full refresh after the last batch")
+    con.close()
+
+
+@settings(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow],
+          max_examples=max(1, settings().max_examples // 8))  # fmt: skip
+@given(stream=streams())
+def test_every_incremental_run_over_a_source_list_equals_the_reference(stream: Stream) -> None:
+    check(stream[0], stream[1], "delete+insert")
+
+
+@settings(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow],
+          max_examples=max(1, settings().max_examples // 16))  # fmt: skip
+@given(stream=streams())
+def test_every_incremental_run_over_a_source_list_with_merge_upserts(stream: Stream) -> None:
+    check(stream[0], stream[1], "merge")
