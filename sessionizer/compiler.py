@@ -194,9 +194,11 @@ class Compiler:
         """Render a template and parse it, as one statement, in the canonical dialect."""
         sql = _environment().get_template(f"{template}.sql").render(**self.context, **extra, incremental=incremental)
         try:
-            return sqlglot.parse_one(sql, read=CANONICAL)
+            tree = sqlglot.parse_one(sql, read=CANONICAL)
         except sqlglot.errors.ParseError as err:  # a bug in a template, not in user input
             raise CompileError(f"template {template}.sql does not parse: {err}") from None
+        assert isinstance(tree, exp.Expression), template
+        return tree
 
     def query(self, template: str, incremental: bool, **extra: Any) -> exp.Query:
         tree = self.statement(template, incremental, **extra)
@@ -233,9 +235,8 @@ class Compiler:
         trees: list[exp.Expression] = []
         for key, columns in plan.WORK_LISTS.items():
             typed = ", ".join(f"CAST(NULL AS {kind}) AS {name}" for name, kind in columns)
-            trees += self.dialect.replace_table(
-                self.tables[key], sqlglot.parse_one(f"SELECT {typed} WHERE 1 = 0", read=CANONICAL)
-            )
+            empty = sqlglot.parse_one(f"SELECT {typed} WHERE 1 = 0", read=CANONICAL, into=exp.Select)
+            trees += self.dialect.replace_table(self.tables[key], empty)
         trees += self.dialect.replace_table(self.tables["state"], self.query(plan.STATE_TEMPLATE, False))
         return [(t, None) for t in trees]
 

@@ -80,7 +80,7 @@ def run_demo(rows: int, seed: int, target: str, echo: Callable[[str], Any] = pri
     try:
         overview_cursor = con.execute(OVERVIEW_SQL)
         names = [d[0] for d in overview_cursor.description]
-        overview = dict(zip(names, overview_cursor.fetchone(), strict=True))
+        overview = dict(zip(names, overview_cursor.fetchall()[0], strict=True))
         mediums = con.execute(MEDIUMS_SQL).fetchall()
     finally:
         con.close()

@@ -102,7 +102,7 @@ class Warehouse:
         schemas = {t.db for t in tables}
         assert len(schemas) == 1, schemas
         db = schemas.pop()
-        schema: exp.Expression = exp.Literal.string(db.lower()) if db else exp.func("LOWER", exp.func("CURRENT_SCHEMA"))
+        schema: exp.Expr = exp.Literal.string(db.lower()) if db else exp.func("LOWER", exp.func("CURRENT_SCHEMA"))
         names = [exp.Literal.string(t.name.lower()) for t in tables]
         query = (
             exp.select(exp.func("LOWER", exp.column("table_name")), exp.func("LOWER", exp.column("column_name")))
