@@ -62,7 +62,7 @@ def is_file_source(source: str) -> bool:
 
 
 class SourceKind(enum.Enum):
-    """What a Segment table of a list entry holds (SPEC "Several sources")."""
+    """What a Segment table of a list entry holds (docs/reference.md "Several sources")."""
 
     PAGES = "pages"
     SCREENS = "screens"
@@ -164,7 +164,7 @@ class Config:
 
     @property
     def entries(self) -> tuple[SourceEntry, ...] | None:
-        """The entries of a ``source`` list; None for a single source (SPEC: nothing changes)."""
+        """The entries of a ``source`` list; None for a single source (docs/reference.md: nothing changes)."""
         return self.source if isinstance(self.source, tuple) else None
 
     @cached_property

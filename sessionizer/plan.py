@@ -23,7 +23,7 @@ class Mode(enum.Enum):
     INCREMENTAL = "incremental"
 
 
-# Source columns the rules read (SPEC.md "Input"); the incremental key and pass-through
+# Source columns the rules read (docs/reference.md "Input"); the incremental key and pass-through
 # columns are added per config.
 SOURCE_COLUMNS: tuple[str, ...] = (
     "id", "anonymous_id", "user_id", "received_at", "sent_at", "timestamp", "url", "path",
@@ -36,7 +36,7 @@ SOURCE_COLUMNS: tuple[str, ...] = (
 REQUIRED_COLUMNS: tuple[str, ...] = ("id", "anonymous_id", "timestamp")
 TIMESTAMP_COLUMNS: tuple[str, ...] = ("received_at", "sent_at", "timestamp")
 
-# The columns read from a list entry of each kind (SPEC "Several sources"); a pages entry reads
+# The columns read from a list entry of each kind (docs/reference.md "Several sources"); a pages entry reads
 # SOURCE_COLUMNS. Tracks and identifies rows are kept as activity/identifies rows.
 COMMON_COLUMNS: tuple[str, ...] = ("id", "anonymous_id", "user_id", "received_at", "sent_at", "timestamp")
 KIND_COLUMNS: dict[SourceKind, tuple[str, ...]] = {

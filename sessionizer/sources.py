@@ -5,7 +5,7 @@ carry a zone (TIMESTAMPTZ, Snowflake TIMESTAMP_TZ/LTZ, a Parquet timestamp adjus
 runner asks the warehouse once which columns a source has (a zero-row SELECT through the target
 connection); the compiler then reads the source through a projection that gives each missing
 optional column as a typed NULL and each zoned column as UTC without zone, so the templates see
-Segment's columns exactly as SPEC "Input" and "Time" state them. Without a connection (`compile`)
+Segment's columns exactly as docs/reference.md "Input" and "Time" state them. Without a connection (`compile`)
 every column is assumed present and without zone, and the source is read as it is.
 """
 

@@ -56,7 +56,7 @@ def every_row_named(tree: exp.Expression) -> exp.Expression:
 
 
 def seconds_between_truncated(tree: exp.Expression) -> exp.Expression:
-    """Seconds between two timestamps as SPEC's Time rule counts them (second boundaries crossed):
+    """Seconds between two timestamps as the Time rule of docs/reference.md counts them (second boundaries crossed):
     the difference of both truncated to whole seconds, for warehouses whose difference of
     timestamps is elapsed time (0.9 s to 1.1 s is 1 boundary, 0.2 s elapsed)."""
 

@@ -1,4 +1,4 @@
-{#- The parsing rules of SPEC.md, written once in DuckDB SQL; sqlglot renders them per dialect. -#}
+{#- The parsing rules of docs/reference.md, written once in DuckDB SQL; sqlglot renders them per dialect. -#}
 
 {% macro url_host(column) -%}
 SPLIT_PART(SPLIT_PART(REPLACE(REPLACE(REPLACE({{ column }}, 'android-app://', ''), 'http://', ''), 'https://', ''), '/', 1), '?', 1)
@@ -38,12 +38,12 @@ COALESCE(CAST({{ column }} AS VARCHAR), '_dbt_utils_surrogate_key_null_'){% if n
 )
 {%- endmacro %}
 
-{#- Seconds between two timestamps, counted as second boundaries crossed (SPEC.md "Time"). -#}
+{#- Seconds between two timestamps, counted as second boundaries crossed (docs/reference.md "Time"). -#}
 {% macro seconds_between(start, end) -%}
 DATE_DIFF('second', {{ start }}, {{ end }})
 {%- endmacro %}
 
-{#- Rows of the source the rules can sessionize (SPEC.md "Input"). -#}
+{#- Rows of the source the rules can sessionize (docs/reference.md "Input"). -#}
 {% macro is_valid() -%}
 id IS NOT NULL AND anonymous_id IS NOT NULL AND timestamp IS NOT NULL AND {{ key }} IS NOT NULL
 {%- endmacro %}
@@ -70,7 +70,7 @@ CAST({{ key }} AS TIMESTAMP) > {{ mark }} - INTERVAL '{{ trailing_window }}' HOU
 {% if incremental %}WHERE {{ column }} IN (SELECT {{ column }} FROM {{ pending }}){% endif %}
 {%- endmacro %}
 
-{#- The dedupe order of SPEC.md (1): earliest received_at, then sent_at, then timestamp. -#}
+{#- The dedupe order of docs/reference.md, table 1: earliest received_at, then sent_at, then timestamp. -#}
 {% macro dedupe_order(received_at, sent_at, tstamp) -%}
 {{ received_at }} ASC NULLS LAST, {{ sent_at }} ASC NULLS LAST, {{ tstamp }} ASC NULLS LAST
 {%- endmacro %}
@@ -101,7 +101,7 @@ GROUP BY anonymous_id
 ({{ sessions }}.session_start_tstamp >= pending.session_from_tstamp OR pending.restitched = 1)
 {%- endmacro %}
 
-{#- A session's number among its blended user's sessions, oldest first (SPEC.md, segment_web_sessions). -#}
+{#- A session's number among its blended user's sessions, oldest first (docs/reference.md, segment_web_sessions). -#}
 {% macro session_numbering() -%}
 ROW_NUMBER() OVER (PARTITION BY blended_user_id ORDER BY session_start_tstamp, session_id)
 {%- endmacro %}
@@ -124,7 +124,7 @@ CASE
 END
 {%- endmacro %}
 
-{#- SPEC "Several sources": the page views of ``page_views`` and the tracks of the same
+{#- docs/reference.md "Several sources": the page views of ``page_views`` and the tracks of the same
     (source_name, anonymous_id) in one stream, ordered by (tstamp, page views first, id) and cut
     wherever the gap to the previous item exceeds the cutoff. Each item gets its piece and the
     count of its piece's page views up to it: a page view counting 1 starts a session, and

@@ -1,5 +1,5 @@
 {% from "_macros.sql" import is_valid, in_window, dedupe_order, tracked, replacing, entry_columns with context %}
-{#- A source list's tracks and identifies rows (SPEC "Several sources"), deduped per (kind,
+{#- A source list's tracks and identifies rows (docs/reference.md "Several sources"), deduped per (kind,
     source_name, id) in the order of page views: tracks are activity that keeps sessions open,
     identifies feed user stitching. A run's new rows replace stored ones as page views do. #}
 WITH source AS (

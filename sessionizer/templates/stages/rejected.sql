@@ -1,5 +1,5 @@
 {% from "_macros.sql" import is_valid, in_window, tracked, entry_columns with context %}
-{#- Rows the rules cannot sessionize, kept with the reason (SPEC.md "Input"); with a source list,
+{#- Rows the rules cannot sessionize, kept with the reason (docs/reference.md "Input"); with a source list,
     those of every entry, in the columns the entries share (a tracks row outside the entry's
     events is not read at all). #}
 {%- macro reason() %}

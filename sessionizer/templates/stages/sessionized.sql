@@ -1,6 +1,6 @@
 {% from "_macros.sql" import seconds_between, surrogate_key, pending_visitors, activity_stream with context %}
 {%- if listed %}
-{#- A source list (SPEC "Several sources"): each affected visitor is renumbered whole, its page
+{#- A source list (docs/reference.md "Several sources"): each affected visitor is renumbered whole, its page
     views cut together with its activity in one stream per (source_name, anonymous_id). #}
 {%- set order = 'PARTITION BY source_name, anonymous_id ORDER BY tstamp, __sz_item_kind, __sz_item_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW' %}
 WITH
