@@ -316,11 +316,17 @@ class Runner:
             )
         if not self.compiler.listed:
             return Mode.INCREMENTAL, Stored(None if row[2] else row[1])
-        # A source list keeps one state row per entry, each with its own table's watermark.
-        query = query.select("entry").order_by("entry")
-        per_entry = tuple(None if empty else value for _, value, empty, _ in wh.execute(
-            self.dialect.render(query, pretty=False)).fetchall())  # fmt: skip
-        return Mode.INCREMENTAL, Stored(None, per_entry)
+        marks = self.stored_watermarks(wh)
+        return Mode.INCREMENTAL, Stored(None, tuple(marks[i] for i in range(len(marks))))
+
+    def stored_watermarks(self, wh: Warehouse) -> dict[int | None, Any]:
+        """The stored watermark of the single source (key None), or of each entry of a source
+        list by its index (a list keeps one state row per entry, each with its own table's)."""
+        keys = [exp.column("entry")] if self.compiler.listed else [exp.null()]
+        # "IS NULL" asked apart: fakesnow hands a NULL timestamp back as 1970-01-01.
+        query = exp.select(*keys, "watermark", exp.column("watermark").is_(exp.null()))
+        rows = wh.execute(self.dialect.render(query.from_(self.compiler.tables["state"].copy()), pretty=False))
+        return {None if key is None else int(key): None if empty else mark for key, mark, empty in rows.fetchall()}
 
     # -- running ---------------------------------------------------------------------------------
 

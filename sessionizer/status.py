@@ -121,25 +121,13 @@ def _sources(wh: Warehouse, runner: Runner, stored: bool) -> list[dict[str, Any]
     """Per source (each entry of a source list, which keeps its own watermark): the watermark,
     the newest load key and the lag between them."""
     compiler = runner.compiler
-    watermarks = _watermarks(wh, runner) if stored else {}
+    watermarks = runner.stored_watermarks(wh) if stored else {}
     if not compiler.listed:
         return [_source(wh, runner, str(runner.config.source), watermarks.get(None), None)]
     return [
         _source(wh, runner, f"{e.name} ({e.kind.value}: {e.table})", watermarks.get(i), compiler.context["entries"][i])
         for i, e in enumerate(runner.config.entries or ())
     ]
-
-
-def _watermarks(wh: Warehouse, runner: Runner) -> dict[int | None, Any]:
-    """The stored watermark of the single source (key None), or of each entry by its index."""
-    listed = runner.compiler.listed
-    keys = [exp.column("entry")] if listed else [exp.null()]
-    query = exp.select(*keys, "watermark", exp.column("watermark").is_(exp.null())).from_(
-        runner.compiler.tables["state"].copy()
-    )
-    rows = wh.execute(wh.dialect.render(query, pretty=False)).fetchall()
-    # "IS NULL" asked apart: fakesnow hands a NULL timestamp back as 1970-01-01.
-    return {None if key is None else int(key): None if is_null else mark for key, mark, is_null in rows}
 
 
 def _source(
