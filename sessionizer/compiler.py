@@ -154,6 +154,7 @@ class Compiler:
         self.tables = {key: self.table(name, self.schema) for key, name in names.items()}
         self.tables["batch"] = self.table(plan.BATCH_TABLE, None)
         self.tables["events_batch"] = self.table(plan.EVENTS_BATCH_TABLE, None)
+        self.tables["stitching_batch"] = self.table(plan.STITCHING_BATCH_TABLE, None)
         entries = entry_context(config, self.readers if self.listed else [])
         self.context: dict[str, Any] = {
             "source": None if self.listed else self.source.sql(CANONICAL),
@@ -168,6 +169,7 @@ class Compiler:
             "rejected_columns": [
                 _identifier(c) for c in (plan.REJECTED_LIST_COLUMNS if self.listed else plan.source_columns(config))
             ],
+            "pending_columns": [name for name, _ in plan.WORK_LISTS["pending_anonymous_ids"]],
             "rel": {key: table.sql(CANONICAL) for key, table in self.tables.items()},
             # A table's own name, to qualify a DELETE target's columns (Redshift allows no alias).
             "own": {key: table.this.sql(CANONICAL) for key, table in self.tables.items()},
@@ -190,15 +192,21 @@ class Compiler:
         """One of our tables, in the user's schema as the warehouse resolves its name."""
         return exp.table_(exp.to_identifier(name), db=self.dialect.identifier(schema) if schema else None)
 
-    def statement(self, template: str, incremental: bool = True, **extra: Any) -> exp.Expression:
-        """Render a template and parse it, as one statement, in the canonical dialect."""
+    def statements(self, template: str, incremental: bool = True, **extra: Any) -> list[exp.Expression]:
+        """Render a template and parse its statements (separated by ``;``) in the canonical dialect."""
         sql = _environment().get_template(f"{template}.sql").render(**self.context, **extra, incremental=incremental)
         try:
-            tree = sqlglot.parse_one(sql, read=CANONICAL)
+            trees = [tree for tree in sqlglot.parse(sql, read=CANONICAL) if tree is not None]
         except sqlglot.errors.ParseError as err:  # a bug in a template, not in user input
             raise CompileError(f"template {template}.sql does not parse: {err}") from None
-        assert isinstance(tree, exp.Expression), template
-        return tree
+        assert trees and all(isinstance(tree, exp.Expression) for tree in trees), template
+        return trees
+
+    def statement(self, template: str, incremental: bool = True, **extra: Any) -> exp.Expression:
+        """Render a template holding one statement and parse it."""
+        trees = self.statements(template, incremental, **extra)
+        assert len(trees) == 1, template
+        return trees[0]
 
     def query(self, template: str, incremental: bool, **extra: Any) -> exp.Query:
         tree = self.statement(template, incremental, **extra)
@@ -254,15 +262,15 @@ class Compiler:
         trees: list[tuple[exp.Expression, str | None]] = []
         source = self.query(stage.incremental_template or stage.template, True)
         if stage.staged:
-            batch = self.tables["batch"]
+            batch = self.tables[stage.staged]
             trees += [(t, None) for t in self.dialect.create_temp_table(batch.name, source)]
             source = exp.select(*columns).from_(batch.copy())
-        delete = self.statement(stage.delete)
-        assert isinstance(delete, exp.Delete)
+        deletes = self.statements(stage.delete)
+        assert all(isinstance(delete, exp.Delete) for delete in deletes), stage.delete
         key = plan.unique_key(stage, self.config)
-        write = self.dialect.upsert(self.tables[stage.name], columns, source, key, delete, stage.upsert)
+        write = self.dialect.upsert(self.tables[stage.name], columns, source, key, deletes, stage.upsert)  # type: ignore[arg-type]
         events: list[tuple[exp.Expression, str | None]] = []
-        if stage.staged and self.listed:
+        if stage.name == "page_views" and self.listed:
             trees += [(t, None) for t in self.events_batch()]
             events = [(t, plan.EVENTS_TABLE) for t in self.write_events()]
             if len(write) == 1:  # the page views' MERGE runs alone; the events' two writes together

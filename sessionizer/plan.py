@@ -58,6 +58,9 @@ PENDING_ANONYMOUS_IDS = "sessionizer_pending_anonymous_ids"
 PENDING_USERS = "sessionizer_pending_users"
 REJECTED_TABLE = "segment_web_page_views__rejected"
 BATCH_TABLE = "sessionizer_batch"
+# The recomputed user stitching rows of an incremental run, before they replace the stored ones
+# (the recomputation reads those).
+STITCHING_BATCH_TABLE = "sessionizer_stitching_batch"
 # With a source list: the deduped tracks (kind 'tracks') and identifies rows, which sessions and
 # stitching read beside the page views, and the scratch table of a run's new ones.
 EVENTS_TABLE = "sessionizer_events"
@@ -80,7 +83,9 @@ STATE_COLUMNS: tuple[str, ...] = (
 WORK_LISTS: dict[str, tuple[tuple[str, str], ...]] = {
     "pending_anonymous_ids": (
         ("anonymous_id", "VARCHAR"), ("from_tstamp", "TIMESTAMP"),
-        ("session_from_tstamp", "TIMESTAMP"), ("restitched", "INTEGER"),
+        ("session_from_tstamp", "TIMESTAMP"), ("restitched", "INTEGER"), ("replaced", "INTEGER"),
+        ("numbered_before", "BIGINT"), ("sessions_before", "BIGINT"), ("previous_tstamp", "TIMESTAMP"),
+        ("restitched_from", "TIMESTAMP"),
     ),
     "pending_users": (("blended_user_id", "VARCHAR"), ("from_tstamp", "TIMESTAMP")),
 }  # fmt: skip
@@ -105,8 +110,9 @@ class Stage:
     # after its own write.
     records_before: tuple[str, ...] = ()
     records_after: tuple[str, ...] = ()
-    # The incremental query is staged in a scratch table first (it is read more than once).
-    staged: bool = False
+    # The incremental query is staged first in this scratch table (a key of the compiler's tables):
+    # it is read more than once, or it reads the rows its write replaces.
+    staged: str | None = None
 
 
 # Rendered once per entry of a source list, each entry keeping its own watermark.
@@ -114,11 +120,12 @@ RECORD_WATERMARK_TEMPLATE = "incremental/record_watermark"
 
 STAGES: tuple[Stage, ...] = (
     Stage("page_views", "segment_web_page_views", ("source",), "page_view_id", ("tstamp",), "anonymous_id",
-          "stages/page_views", "incremental/delete_page_views", day_key="tstamp", upsert=True, staged=True,
+          "stages/page_views", "incremental/delete_page_views", day_key="tstamp", upsert=True, staged="batch",
           records_before=("incremental/record_changes",),
           records_after=("incremental/record_rejected", RECORD_WATERMARK_TEMPLATE)),
     Stage("user_stitching", "segment_web_user_stitching", ("page_views",), "anonymous_id", ("anonymous_id",),
-          "anonymous_id", "stages/user_stitching", "incremental/delete_user_stitching"),
+          "anonymous_id", "stages/user_stitching", "incremental/delete_user_stitching", staged="stitching_batch",
+          records_before=("incremental/record_restitched",)),
     Stage("sessionized", "segment_web_page_views__sessionized", ("page_views",), "page_view_id", ("tstamp",),
           "anonymous_id", "stages/sessionized", "incremental/delete_sessionized", day_key="tstamp", upsert=True),
     Stage("sessions_initial", "segment_web_sessions__initial", ("sessionized",), "session_id",
@@ -127,7 +134,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("sessions_stitched", "segment_web_sessions__stitched", ("sessions_initial", "user_stitching"), "session_id",
           ("session_start_tstamp",), "blended_user_id", "stages/sessions_stitched",
           "incremental/delete_sessions_stitched", day_key="session_start_tstamp",
-          records_before=("incremental/record_restitched", "incremental/record_users")),
+          records_before=("incremental/record_users",)),
     Stage("sessions", "segment_web_sessions", ("sessions_stitched",), "session_id", ("session_start_tstamp",),
           "blended_user_id", "stages/sessions", "incremental/delete_sessions",
           incremental_template="stages/sessions_incremental", day_key="session_start_tstamp"),

@@ -94,6 +94,10 @@ class Dialect:
     CTE_HINTS: ClassVar[bool] = True
     # Words the warehouse reserves beyond those sqlglot's generator already knows to quote.
     RESERVED_WORDS: ClassVar[frozenset[str]] = frozenset()
+    # Whether a table is written in the order of its time column (Stage.day_key): where the
+    # warehouse keeps min/max per block (DuckDB's zone maps) and has no sort key or clustering
+    # to do it, an incremental run's time-bounded reads then skip the old blocks.
+    WRITES_IN_TIME_ORDER: ClassVar[bool] = False
     # Statement shapes this warehouse writes its own way: pure tree rewrites, applied in order
     # before rendering (see transforms.py).
     TRANSFORMS: ClassVar[tuple[Transform, ...]] = ()
@@ -193,6 +197,9 @@ class Dialect:
         properties: list[exp.Expression] = [exp.TemporaryProperty()] if temporary else []
         if stage is not None and not temporary:
             properties += self.table_properties(stage)
+            if self.WRITES_IN_TIME_ORDER and stage.day_key:
+                order = exp.Ordered(this=exp.column(stage.day_key), nulls_first=False)
+                query = exp.select("*").from_(query.subquery("ordered")).order_by(order)
         return exp.Create(
             this=table,
             kind="TABLE",
@@ -227,16 +234,16 @@ class Dialect:
 
     def upsert(
         self, table: exp.Table, columns: Sequence[str], query: exp.Query, unique_key: Sequence[str],
-        delete: exp.Delete, upsert_safe: bool,
+        deletes: Sequence[exp.Delete], upsert_safe: bool,
     ) -> list[exp.Expression]:  # fmt: skip
-        """Replace the rows ``delete`` selects by ``query``'s rows, in the caller's transaction.
+        """Replace the rows ``deletes`` select by ``query``'s rows, in the caller's transaction.
 
         MERGE on the unique key where rows are never removed (the recomputed rows cover every
         row the delete would remove); otherwise delete, then insert the recomputation.
         """
         if upsert_safe and self.WRITE_STRATEGY is WriteStrategy.MERGE:
             return [merge(table, columns, query, unique_key)]
-        return [delete, exp.insert(query, table.copy(), columns=list(columns))]
+        return [*deletes, exp.insert(query, table.copy(), columns=list(columns))]
 
     # -- targets and connecting --------------------------------------------------------------------
 

@@ -82,23 +82,55 @@ CASE WHEN {{ value }} > CURRENT_TIMESTAMP THEN CURRENT_TIMESTAMP ELSE {{ value }
 {%- endmacro %}
 
 {#- The affected visitors of this run (and of any run that stopped before finishing): where each
-    one's page views may have changed (from_tstamp), the start of the session that holds the last
-    unchanged page view (session_from_tstamp), and whether its blended user changed. -#}
+    one's page views may have changed (from_tstamp), where its recomputation starts
+    (session_from_tstamp) with what comes before it (numbered_before, sessions_before,
+    previous_tstamp: from the row that starts earliest, as each row describes the unchanged
+    history before its own start), whether a stored page view of it was replaced, and whether
+    its blended user changed. -#}
 {% macro pending_visitors() -%}
 SELECT
   anonymous_id,
   MIN(from_tstamp) AS from_tstamp,
   MIN(session_from_tstamp) AS session_from_tstamp,
-  MAX(restitched) AS restitched
-FROM {{ rel.pending_anonymous_ids }}
+  MAX(restitched) AS restitched,
+  MAX(replaced) AS replaced,
+  MAX(CASE WHEN __sz_first = 1 THEN numbered_before END) AS numbered_before,
+  MAX(CASE WHEN __sz_first = 1 THEN sessions_before END) AS sessions_before,
+  MAX(CASE WHEN __sz_first = 1 THEN previous_tstamp END) AS previous_tstamp,
+  MIN(restitched_from) AS restitched_from
+FROM (
+  SELECT
+    recorded.*,
+    ROW_NUMBER() OVER (PARTITION BY anonymous_id ORDER BY session_from_tstamp ASC NULLS LAST) AS __sz_first
+  FROM {{ rel.pending_anonymous_ids }} AS recorded
+) AS recorded
 GROUP BY anonymous_id
 {%- endmacro %}
 
-{#- The sessions of a pending visitor that sessions_stitched replaces: those recomputed (from the
-    one holding its last unchanged page view on), and all of them when its blended user changed.
-    Deleting, rebuilding and renumbering must all mean the same rows. -#}
-{% macro replaced_in_stitched(sessions) -%}
-({{ sessions }}.session_start_tstamp >= pending.session_from_tstamp OR pending.restitched = 1)
+{#- The lowest start of the pending visitors' recomputations: a bound every read of a time-ordered
+    table carries beside its per-visitor condition, so old blocks are skipped. -#}
+{% macro recomputed_since(column, bound='session_from_tstamp') -%}
+{{ column }} >= (SELECT MIN({{ bound }}) FROM {{ rel.pending_anonymous_ids }})
+{%- endmacro %}
+
+{#- The sessions of the pending visitors that sessions_stitched replaces, read from ``table``: those
+    recomputed (from where each visitor's recomputation starts: newest blocks only), and the
+    earlier ones of a visitor whose blended user changed (from its first page view on; none read
+    when no blended user changed). Deleting, rebuilding and renumbering must all mean the same rows. -#}
+{% macro replaced_sessions(table, columns) -%}
+SELECT {{ columns }}
+FROM {{ table }} AS sessions
+JOIN pending
+  ON pending.anonymous_id = sessions.anonymous_id AND sessions.session_start_tstamp >= pending.session_from_tstamp
+WHERE {{ recomputed_since('sessions.session_start_tstamp') }}
+UNION ALL
+SELECT {{ columns }}
+FROM {{ table }} AS sessions
+JOIN pending
+  ON pending.anonymous_id = sessions.anonymous_id AND pending.restitched = 1
+  AND sessions.session_start_tstamp < pending.session_from_tstamp
+  AND sessions.session_start_tstamp >= pending.restitched_from
+WHERE {{ recomputed_since('sessions.session_start_tstamp', 'restitched_from') }}
 {%- endmacro %}
 
 {#- A session's number among its blended user's sessions, oldest first (docs/reference.md, segment_web_sessions). -#}

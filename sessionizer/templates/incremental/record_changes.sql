@@ -1,34 +1,72 @@
+{% from "_macros.sql" import seconds_between %}
 {#- Visitors the batch touches: its own and those whose stored page view it replaces, each with
-    the earliest changed timestamp. Page views before it keep their numbers and sessions; the
-    session holding the last of them may grow, so sessions are recomputed from its start. #}
-INSERT INTO {{ rel.pending_anonymous_ids }} (anonymous_id, from_tstamp, session_from_tstamp, restitched)
+    the earliest changed timestamp (from_tstamp) and where its recomputation starts
+    (session_from_tstamp). Everything before that is unchanged, so its numbering is carried over
+    from the stored sessions (the manifest: each holds its start, end and page view count)
+    instead of being read again: numbered_before page views, sessions_before sessions, the last
+    page view before at previous_tstamp. The last stored session starting before the change is
+    recomputed only if the change can extend it (no more than the cutoff after its end). #}
+INSERT INTO {{ rel.pending_anonymous_ids }} ({{ pending_columns | join(', ') }})
 WITH changed AS (
-  SELECT anonymous_id, tstamp FROM {{ rel.batch }}
+  SELECT anonymous_id, tstamp, 0 AS __sz_replaced FROM {{ rel.batch }}
   UNION ALL
-  SELECT __sz_replaced_anonymous_id, __sz_replaced_tstamp FROM {{ rel.batch }} WHERE __sz_replaced_tstamp IS NOT NULL
+  SELECT __sz_replaced_anonymous_id, __sz_replaced_tstamp, 1 FROM {{ rel.batch }} WHERE __sz_replaced_tstamp IS NOT NULL
 {%- if listed %}
   UNION ALL
-  SELECT anonymous_id, tstamp FROM {{ rel.events_batch }}
+  SELECT anonymous_id, tstamp, 0 FROM {{ rel.events_batch }}
   UNION ALL
-  SELECT __sz_replaced_anonymous_id, __sz_replaced_tstamp FROM {{ rel.events_batch }} WHERE __sz_replaced_tstamp IS NOT NULL
+  SELECT __sz_replaced_anonymous_id, __sz_replaced_tstamp, 1 FROM {{ rel.events_batch }} WHERE __sz_replaced_tstamp IS NOT NULL
 ), whole AS (
   {#- A source list recomputes each touched visitor whole, from its first stored page view: the
       cut rule reads activity on both sides of any change. #}
-  SELECT anonymous_id, tstamp FROM changed
+  SELECT anonymous_id, tstamp, __sz_replaced FROM changed
   UNION ALL
-  SELECT page_views.anonymous_id, page_views.tstamp
+  SELECT page_views.anonymous_id, page_views.tstamp, 0
   FROM {{ rel.page_views }} AS page_views
   WHERE page_views.anonymous_id IN (SELECT anonymous_id FROM changed)
-{%- endif %}
 ), earliest AS (
-  SELECT anonymous_id, MIN(tstamp) AS from_tstamp FROM {{ 'whole' if listed else 'changed' }} GROUP BY anonymous_id
+  SELECT anonymous_id, MIN(tstamp) AS from_tstamp, MAX(__sz_replaced) AS replaced FROM whole GROUP BY anonymous_id
+)
+SELECT anonymous_id, from_tstamp, from_tstamp, 0, replaced, 0, 0, CAST(NULL AS TIMESTAMP), CAST(NULL AS TIMESTAMP)
+FROM earliest
+{%- else %}
+), earliest AS (
+  SELECT anonymous_id, MIN(tstamp) AS from_tstamp, MAX(__sz_replaced) AS replaced FROM changed GROUP BY anonymous_id
+), before AS (
+  {#- The stored sessions starting before the change, latest first, with running totals. #}
+  SELECT
+    sessions.anonymous_id,
+    sessions.session_start_tstamp,
+    sessions.session_end_tstamp,
+    sessions.page_views,
+    ROW_NUMBER() OVER (PARTITION BY sessions.anonymous_id ORDER BY sessions.session_start_tstamp DESC) AS __sz_recency,
+    COUNT(*) OVER (PARTITION BY sessions.anonymous_id) AS __sz_sessions,
+    SUM(sessions.page_views) OVER (PARTITION BY sessions.anonymous_id) AS __sz_views_total
+  FROM {{ rel.sessions_initial }} AS sessions
+  JOIN earliest
+    ON earliest.anonymous_id = sessions.anonymous_id AND sessions.session_start_tstamp < earliest.from_tstamp
+), latest AS (
+  {#- The last session before the change, whether the change can reach it, and the one before it. #}
+  SELECT
+    last_session.*,
+    earlier.session_end_tstamp AS __sz_earlier_end,
+    {{ seconds_between('last_session.session_end_tstamp', 'earliest.from_tstamp') }} > {{ inactivity_cutoff }} AS __sz_closed
+  FROM before AS last_session
+  JOIN earliest ON earliest.anonymous_id = last_session.anonymous_id
+  LEFT JOIN before AS earlier
+    ON earlier.anonymous_id = last_session.anonymous_id AND earlier.__sz_recency = 2
+  WHERE last_session.__sz_recency = 1
 )
 SELECT
   earliest.anonymous_id,
   earliest.from_tstamp,
-  COALESCE(MAX(sessions.session_start_tstamp), earliest.from_tstamp) AS session_from_tstamp,
-  0 AS restitched
+  CASE WHEN latest.__sz_closed OR latest.anonymous_id IS NULL THEN earliest.from_tstamp ELSE latest.session_start_tstamp END,
+  0,
+  earliest.replaced,
+  CASE WHEN latest.__sz_closed THEN latest.__sz_views_total ELSE COALESCE(latest.__sz_views_total - latest.page_views, 0) END,
+  CASE WHEN latest.__sz_closed THEN latest.__sz_sessions ELSE COALESCE(latest.__sz_sessions - 1, 0) END,
+  CASE WHEN latest.__sz_closed THEN latest.session_end_tstamp ELSE latest.__sz_earlier_end END,
+  CAST(NULL AS TIMESTAMP)
 FROM earliest
-LEFT JOIN {{ rel.sessions_initial }} AS sessions
-  ON sessions.anonymous_id = earliest.anonymous_id AND sessions.session_start_tstamp < earliest.from_tstamp
-GROUP BY earliest.anonymous_id, earliest.from_tstamp
+LEFT JOIN latest ON latest.anonymous_id = earliest.anonymous_id
+{%- endif %}

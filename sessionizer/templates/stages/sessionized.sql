@@ -1,4 +1,4 @@
-{% from "_macros.sql" import seconds_between, surrogate_key, pending_visitors, activity_stream with context %}
+{% from "_macros.sql" import seconds_between, surrogate_key, pending_visitors, recomputed_since, activity_stream with context %}
 {%- if listed %}
 {#- A source list (docs/reference.md "Several sources"): each affected visitor is renumbered whole, its page
     views cut together with its activity in one stream per (source_name, anonymous_id). #}
@@ -37,29 +37,18 @@ WHERE sessions.__sz_item_kind = 0
 WITH
 {%- if incremental %} pending AS (
   {{ pending_visitors() }}
-), anchor AS (
-  {#- The last unchanged page view of each affected visitor: numbering goes on from it. #}
-  SELECT sessionized.anonymous_id, MAX(sessionized.page_view_number) AS page_view_number, MAX(sessionized.tstamp) AS tstamp
-  FROM {{ rel.sessionized }} AS sessionized
-  JOIN pending ON pending.anonymous_id = sessionized.anonymous_id AND sessionized.tstamp < pending.from_tstamp
-  GROUP BY sessionized.anonymous_id
-), earlier_sessions AS (
-  {#- Sessions that start before the change; their number is unaffected by it. #}
-  SELECT sessions.anonymous_id, COUNT(*) AS __sz_sessions
-  FROM {{ rel.sessions_initial }} AS sessions
-  JOIN pending ON pending.anonymous_id = sessions.anonymous_id AND sessions.session_start_tstamp < pending.from_tstamp
-  GROUP BY sessions.anonymous_id
 ), page_views AS (
+  {#- Each affected visitor's page views from where its recomputation starts; what comes before
+      (numbered page views, sessions, the last page view's time) was recorded with the change. #}
   SELECT
     {% for column in columns.page_views %}page_views.{{ column }},
     {% endfor -%}
-    COALESCE(anchor.page_view_number, 0) AS __sz_numbered_before,
-    anchor.tstamp AS __sz_previous_tstamp,
-    COALESCE(earlier_sessions.__sz_sessions, 0) AS __sz_sessions_before
+    pending.numbered_before AS __sz_numbered_before,
+    pending.previous_tstamp AS __sz_previous_tstamp,
+    pending.sessions_before AS __sz_sessions_before
   FROM {{ rel.page_views }} AS page_views
-  JOIN pending ON pending.anonymous_id = page_views.anonymous_id AND page_views.tstamp >= pending.from_tstamp
-  LEFT JOIN anchor ON anchor.anonymous_id = page_views.anonymous_id
-  LEFT JOIN earlier_sessions ON earlier_sessions.anonymous_id = page_views.anonymous_id
+  JOIN pending ON pending.anonymous_id = page_views.anonymous_id AND page_views.tstamp >= pending.session_from_tstamp
+  WHERE {{ recomputed_since('page_views.tstamp') }}
 ),
 {%- else %} page_views AS NOT MATERIALIZED (
   {#- Read twice, narrow by the windows and whole by the join back: scanned, never copied. #}

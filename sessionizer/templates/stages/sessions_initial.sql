@@ -1,13 +1,14 @@
-{% from "_macros.sql" import seconds_between, pending_visitors, activity_stream with context %}
+{% from "_macros.sql" import seconds_between, pending_visitors, recomputed_since, activity_stream with context %}
 WITH
 {%- if incremental %} pending AS (
   {{ pending_visitors() }}
 ), page_views AS (
-  {#- Whole sessions, from the one holding each visitor's last unchanged page view. #}
+  {#- Whole sessions, from where each visitor's recomputation starts (the newest blocks only). #}
   SELECT sessionized.*
   FROM {{ rel.sessionized }} AS sessionized
   JOIN pending
     ON pending.anonymous_id = sessionized.anonymous_id AND sessionized.tstamp >= pending.session_from_tstamp
+  WHERE {{ recomputed_since('sessionized.tstamp') }}
 ),
 {%- else %} page_views AS NOT MATERIALIZED (
   {#- Read three times, each reader taking only its columns: scanned, never copied. #}

@@ -1,14 +1,10 @@
-{% from "_macros.sql" import pending_visitors, replaced_in_stitched with context %}
+{% from "_macros.sql" import pending_visitors, recomputed_since, replaced_sessions with context %}
 WITH
 {%- if incremental %} pending AS (
   {{ pending_visitors() }}
 ), sessions AS (
   {#- Recomputed sessions, and every session of a visitor whose blended user changed. #}
-  SELECT initial.*
-  FROM {{ rel.sessions_initial }} AS initial
-  JOIN pending
-    ON pending.anonymous_id = initial.anonymous_id
-    AND {{ replaced_in_stitched('initial') }}
+  {{ replaced_sessions(rel.sessions_initial, 'sessions.*') }}
 )
 {%- else %} sessions AS (
   SELECT * FROM {{ rel.sessions_initial }}

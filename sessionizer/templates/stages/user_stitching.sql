@@ -1,10 +1,30 @@
-{% from "_macros.sql" import only_affected, activity_stream with context %}
+{% from "_macros.sql" import only_affected, pending_visitors, recomputed_since, activity_stream with context %}
+{%- set carried = incremental and not listed %}
 {#- Read twice. A full refresh scans the table for each reader rather than copying every page
-    view first (a third faster at 10M); an increment's few rows are worth keeping. #}
-WITH page_views AS {% if not incremental %}NOT MATERIALIZED {% endif %}(
+    view first (a third faster at 10M); an increment's few rows are worth keeping. An increment of
+    a single source reads only each affected visitor's page views from where its recomputation
+    starts, and carries over what its stored row says of the unchanged ones before (the whole
+    history only of a visitor a stored page view of which was replaced, as the stored row may
+    describe that page view). #}
+WITH {% if carried %}pending AS (
+  {{ pending_visitors() }}
+), {% endif %}page_views AS {% if not incremental %}NOT MATERIALIZED {% endif %}(
+{%- if carried %}
+  SELECT page_views.anonymous_id, page_views.user_id, page_views.tstamp, page_views.page_view_id
+  FROM {{ rel.page_views }} AS page_views
+  JOIN pending
+    ON pending.anonymous_id = page_views.anonymous_id AND page_views.tstamp >= pending.session_from_tstamp
+    AND pending.replaced = 0
+  WHERE {{ recomputed_since('page_views.tstamp') }}
+  UNION ALL
+  SELECT page_views.anonymous_id, page_views.user_id, page_views.tstamp, page_views.page_view_id
+  FROM {{ rel.page_views }} AS page_views
+  JOIN pending ON pending.anonymous_id = page_views.anonymous_id AND pending.replaced = 1
+{%- else %}
   SELECT anonymous_id, user_id, tstamp, page_view_id{% if listed %}, source_name{% endif %}
   FROM {{ rel.page_views }}
   {{ only_affected('anonymous_id', rel.pending_anonymous_ids) }}
+{%- endif %}
 ), seen AS (
   SELECT anonymous_id, MIN(tstamp) AS first_seen_at, MAX(tstamp) AS last_seen_at
   FROM page_views
@@ -42,7 +62,24 @@ WITH page_views AS {% if not incremental %}NOT MATERIALIZED {% endif %}(
   WHERE user_id IS NOT NULL
 {%- endif %}
 )
+{%- if carried %}
+SELECT
+  pending.anonymous_id,
+  CASE WHEN pending.replaced = 1 THEN identified.user_id ELSE COALESCE(identified.user_id, stored.user_id) END AS user_id,
+  CASE
+    WHEN pending.replaced = 1 THEN seen.first_seen_at
+    WHEN stored.first_seen_at < pending.session_from_tstamp THEN stored.first_seen_at
+    ELSE seen.first_seen_at
+  END AS first_seen_at,
+  COALESCE(seen.last_seen_at, CASE WHEN pending.replaced = 0 THEN pending.previous_tstamp END) AS last_seen_at
+FROM pending
+LEFT JOIN seen ON seen.anonymous_id = pending.anonymous_id
+LEFT JOIN identified ON identified.anonymous_id = pending.anonymous_id AND identified.__sz_recency = 1
+LEFT JOIN {{ rel.user_stitching }} AS stored ON stored.anonymous_id = pending.anonymous_id
+WHERE seen.anonymous_id IS NOT NULL OR (pending.replaced = 0 AND stored.first_seen_at < pending.session_from_tstamp)
+{%- else %}
 SELECT seen.anonymous_id, identified.user_id, seen.first_seen_at, seen.last_seen_at
 FROM seen
 LEFT JOIN identified
   ON identified.anonymous_id = seen.anonymous_id AND identified.__sz_recency = 1
+{%- endif %}

@@ -3,7 +3,12 @@ SELECT
   CAST(NULL AS STRING) AS anonymous_id,
   CAST(NULL AS DATETIME) AS from_tstamp,
   CAST(NULL AS DATETIME) AS session_from_tstamp,
-  CAST(NULL AS INT64) AS restitched
+  CAST(NULL AS INT64) AS restitched,
+  CAST(NULL AS INT64) AS replaced,
+  CAST(NULL AS INT64) AS numbered_before,
+  CAST(NULL AS INT64) AS sessions_before,
+  CAST(NULL AS DATETIME) AS previous_tstamp,
+  CAST(NULL AS DATETIME) AS restitched_from
 FROM UNNEST([1])
 WHERE
   1 = 0;

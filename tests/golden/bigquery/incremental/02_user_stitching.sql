@@ -1,32 +1,49 @@
-BEGIN TRANSACTION;
-
-DELETE FROM `analytics`.segment_web_user_stitching
-WHERE
-  anonymous_id IN (
-    SELECT
-      anonymous_id
-    FROM `analytics`.sessionizer_pending_anonymous_ids
-  );
-
-INSERT INTO `analytics`.segment_web_user_stitching (
-  anonymous_id,
-  user_id,
-  first_seen_at,
-  last_seen_at
-)
-WITH page_views AS (
+CREATE OR REPLACE TEMPORARY TABLE sessionizer_stitching_batch AS
+WITH pending AS (
   SELECT
     anonymous_id,
-    user_id,
-    tstamp,
-    page_view_id
-  FROM `analytics`.segment_web_page_views
+    MIN(from_tstamp) AS from_tstamp,
+    MIN(session_from_tstamp) AS session_from_tstamp,
+    MAX(restitched) AS restitched,
+    MAX(replaced) AS replaced,
+    MAX(CASE WHEN __sz_first = 1 THEN numbered_before END) AS numbered_before,
+    MAX(CASE WHEN __sz_first = 1 THEN sessions_before END) AS sessions_before,
+    MAX(CASE WHEN __sz_first = 1 THEN previous_tstamp END) AS previous_tstamp,
+    MIN(restitched_from) AS restitched_from
+  FROM (
+    SELECT
+      recorded.*,
+      ROW_NUMBER() OVER (PARTITION BY anonymous_id ORDER BY session_from_tstamp ASC NULLS LAST) AS __sz_first
+    FROM `analytics`.sessionizer_pending_anonymous_ids AS recorded
+  ) AS recorded
+  GROUP BY
+    anonymous_id
+), page_views AS (
+  SELECT
+    page_views.anonymous_id,
+    page_views.user_id,
+    page_views.tstamp,
+    page_views.page_view_id
+  FROM `analytics`.segment_web_page_views AS page_views
+  JOIN pending
+    ON pending.anonymous_id = page_views.anonymous_id
+    AND page_views.tstamp >= pending.session_from_tstamp
+    AND pending.replaced = 0
   WHERE
-    anonymous_id IN (
+    page_views.tstamp >= (
       SELECT
-        anonymous_id
+        MIN(session_from_tstamp)
       FROM `analytics`.sessionizer_pending_anonymous_ids
     )
+  UNION ALL
+  SELECT
+    page_views.anonymous_id,
+    page_views.user_id,
+    page_views.tstamp,
+    page_views.page_view_id
+  FROM `analytics`.segment_web_page_views AS page_views
+  JOIN pending
+    ON pending.anonymous_id = page_views.anonymous_id AND pending.replaced = 1
 ), seen AS (
   SELECT
     anonymous_id,
@@ -45,12 +62,69 @@ WITH page_views AS (
     NOT user_id IS NULL
 )
 SELECT
-  seen.anonymous_id,
-  identified.user_id,
-  seen.first_seen_at,
-  seen.last_seen_at
-FROM seen
+  pending.anonymous_id,
+  CASE
+    WHEN pending.replaced = 1
+    THEN identified.user_id
+    ELSE COALESCE(identified.user_id, stored.user_id)
+  END AS user_id,
+  CASE
+    WHEN pending.replaced = 1
+    THEN seen.first_seen_at
+    WHEN stored.first_seen_at < pending.session_from_tstamp
+    THEN stored.first_seen_at
+    ELSE seen.first_seen_at
+  END AS first_seen_at,
+  COALESCE(seen.last_seen_at, CASE WHEN pending.replaced = 0 THEN pending.previous_tstamp END) AS last_seen_at
+FROM pending
+LEFT JOIN seen
+  ON seen.anonymous_id = pending.anonymous_id
 LEFT JOIN identified
-  ON identified.anonymous_id = seen.anonymous_id AND identified.__sz_recency = 1;
+  ON identified.anonymous_id = pending.anonymous_id AND identified.__sz_recency = 1
+LEFT JOIN `analytics`.segment_web_user_stitching AS stored
+  ON stored.anonymous_id = pending.anonymous_id
+WHERE
+  NOT seen.anonymous_id IS NULL
+  OR (
+    pending.replaced = 0 AND stored.first_seen_at < pending.session_from_tstamp
+  );
+
+BEGIN TRANSACTION;
+
+INSERT INTO `analytics`.sessionizer_pending_anonymous_ids (
+  anonymous_id,
+  restitched,
+  restitched_from
+)
+SELECT
+  stored.anonymous_id,
+  1,
+  stored.first_seen_at
+FROM `analytics`.segment_web_user_stitching AS stored
+JOIN sessionizer_stitching_batch AS recomputed
+  ON recomputed.anonymous_id = stored.anonymous_id
+WHERE
+  COALESCE(stored.user_id, stored.anonymous_id) <> COALESCE(recomputed.user_id, recomputed.anonymous_id);
+
+DELETE FROM `analytics`.segment_web_user_stitching
+WHERE
+  anonymous_id IN (
+    SELECT
+      anonymous_id
+    FROM `analytics`.sessionizer_pending_anonymous_ids
+  );
+
+INSERT INTO `analytics`.segment_web_user_stitching (
+  anonymous_id,
+  user_id,
+  first_seen_at,
+  last_seen_at
+)
+SELECT
+  anonymous_id,
+  user_id,
+  first_seen_at,
+  last_seen_at
+FROM sessionizer_stitching_batch;
 
 COMMIT TRANSACTION;

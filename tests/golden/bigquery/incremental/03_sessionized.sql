@@ -5,31 +5,20 @@ USING (
       anonymous_id,
       MIN(from_tstamp) AS from_tstamp,
       MIN(session_from_tstamp) AS session_from_tstamp,
-      MAX(restitched) AS restitched
-    FROM `analytics`.sessionizer_pending_anonymous_ids
+      MAX(restitched) AS restitched,
+      MAX(replaced) AS replaced,
+      MAX(CASE WHEN __sz_first = 1 THEN numbered_before END) AS numbered_before,
+      MAX(CASE WHEN __sz_first = 1 THEN sessions_before END) AS sessions_before,
+      MAX(CASE WHEN __sz_first = 1 THEN previous_tstamp END) AS previous_tstamp,
+      MIN(restitched_from) AS restitched_from
+    FROM (
+      SELECT
+        recorded.*,
+        ROW_NUMBER() OVER (PARTITION BY anonymous_id ORDER BY session_from_tstamp ASC NULLS LAST) AS __sz_first
+      FROM `analytics`.sessionizer_pending_anonymous_ids AS recorded
+    ) AS recorded
     GROUP BY
       anonymous_id
-  ), anchor AS (
-    SELECT
-      sessionized.anonymous_id,
-      MAX(sessionized.page_view_number) AS page_view_number,
-      MAX(sessionized.tstamp) AS tstamp
-    FROM `analytics`.segment_web_page_views__sessionized AS sessionized
-    JOIN pending
-      ON pending.anonymous_id = sessionized.anonymous_id
-      AND sessionized.tstamp < pending.from_tstamp
-    GROUP BY
-      sessionized.anonymous_id
-  ), earlier_sessions AS (
-    SELECT
-      sessions.anonymous_id,
-      COUNT(*) AS __sz_sessions
-    FROM `analytics`.segment_web_sessions__initial AS sessions
-    JOIN pending
-      ON pending.anonymous_id = sessions.anonymous_id
-      AND sessions.session_start_tstamp < pending.from_tstamp
-    GROUP BY
-      sessions.anonymous_id
   ), page_views AS (
     SELECT
       page_views.page_view_id,
@@ -56,17 +45,19 @@ USING (
       page_views.device,
       page_views.context_locale,
       page_views.device_category,
-      COALESCE(anchor.page_view_number, 0) AS __sz_numbered_before,
-      anchor.tstamp AS __sz_previous_tstamp,
-      COALESCE(earlier_sessions.__sz_sessions, 0) AS __sz_sessions_before
+      pending.numbered_before AS __sz_numbered_before,
+      pending.previous_tstamp AS __sz_previous_tstamp,
+      pending.sessions_before AS __sz_sessions_before
     FROM `analytics`.segment_web_page_views AS page_views
     JOIN pending
       ON pending.anonymous_id = page_views.anonymous_id
-      AND page_views.tstamp >= pending.from_tstamp
-    LEFT JOIN anchor
-      ON anchor.anonymous_id = page_views.anonymous_id
-    LEFT JOIN earlier_sessions
-      ON earlier_sessions.anonymous_id = page_views.anonymous_id
+      AND page_views.tstamp >= pending.session_from_tstamp
+    WHERE
+      page_views.tstamp >= (
+        SELECT
+          MIN(session_from_tstamp)
+        FROM `analytics`.sessionizer_pending_anonymous_ids
+      )
   ), numbered AS (
     SELECT
       page_view_id,

@@ -466,41 +466,52 @@ INSERT INTO "analytics".sessionizer_pending_anonymous_ids (
   anonymous_id,
   from_tstamp,
   session_from_tstamp,
-  restitched
+  restitched,
+  replaced,
+  numbered_before,
+  sessions_before,
+  previous_tstamp,
+  restitched_from
 )
 WITH changed AS (
   SELECT
     anonymous_id,
-    tstamp
+    tstamp,
+    0 AS __sz_replaced
   FROM sessionizer_batch
   UNION ALL
   SELECT
     __sz_replaced_anonymous_id,
-    __sz_replaced_tstamp
+    __sz_replaced_tstamp,
+    1
   FROM sessionizer_batch
   WHERE
     NOT __sz_replaced_tstamp IS NULL
   UNION ALL
   SELECT
     anonymous_id,
-    tstamp
+    tstamp,
+    0
   FROM sessionizer_events_batch
   UNION ALL
   SELECT
     __sz_replaced_anonymous_id,
-    __sz_replaced_tstamp
+    __sz_replaced_tstamp,
+    1
   FROM sessionizer_events_batch
   WHERE
     NOT __sz_replaced_tstamp IS NULL
 ), whole AS (
   SELECT
     anonymous_id,
-    tstamp
+    tstamp,
+    __sz_replaced
   FROM changed
   UNION ALL
   SELECT
     page_views.anonymous_id,
-    page_views.tstamp
+    page_views.tstamp,
+    0
   FROM "analytics".segment_web_page_views AS page_views
   WHERE
     page_views.anonymous_id IN (
@@ -511,23 +522,23 @@ WITH changed AS (
 ), earliest AS (
   SELECT
     anonymous_id,
-    MIN(tstamp) AS from_tstamp
+    MIN(tstamp) AS from_tstamp,
+    MAX(__sz_replaced) AS replaced
   FROM whole
   GROUP BY
     anonymous_id
 )
 SELECT
-  earliest.anonymous_id,
-  earliest.from_tstamp,
-  COALESCE(MAX(sessions.session_start_tstamp), earliest.from_tstamp) AS session_from_tstamp,
-  0 AS restitched
-FROM earliest
-LEFT JOIN "analytics".segment_web_sessions__initial AS sessions
-  ON sessions.anonymous_id = earliest.anonymous_id
-  AND sessions.session_start_tstamp < earliest.from_tstamp
-GROUP BY
-  earliest.anonymous_id,
-  earliest.from_tstamp;
+  anonymous_id,
+  from_tstamp,
+  from_tstamp,
+  0,
+  replaced,
+  0,
+  0,
+  CAST(NULL AS TIMESTAMP),
+  CAST(NULL AS TIMESTAMP)
+FROM earliest;
 
 DELETE FROM "analytics".segment_web_page_views USING   sessionizer_batch AS batch
 WHERE

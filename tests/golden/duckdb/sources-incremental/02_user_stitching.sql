@@ -1,17 +1,4 @@
-DELETE FROM "analytics".segment_web_user_stitching
-WHERE
-  anonymous_id IN (
-    SELECT
-      anonymous_id
-    FROM "analytics".sessionizer_pending_anonymous_ids
-  );
-
-INSERT INTO "analytics".segment_web_user_stitching (
-  anonymous_id,
-  user_id,
-  first_seen_at,
-  last_seen_at
-)
+CREATE OR REPLACE TEMPORARY TABLE sessionizer_stitching_batch AS
 WITH page_views AS (
   SELECT
     anonymous_id,
@@ -136,3 +123,39 @@ SELECT
 FROM seen
 LEFT JOIN identified
   ON identified.anonymous_id = seen.anonymous_id AND identified.__sz_recency = 1;
+
+INSERT INTO "analytics".sessionizer_pending_anonymous_ids (
+  anonymous_id,
+  restitched,
+  restitched_from
+)
+SELECT
+  stored.anonymous_id,
+  1,
+  stored.first_seen_at
+FROM "analytics".segment_web_user_stitching AS stored
+JOIN sessionizer_stitching_batch AS recomputed
+  ON recomputed.anonymous_id = stored.anonymous_id
+WHERE
+  COALESCE(stored.user_id, stored.anonymous_id) <> COALESCE(recomputed.user_id, recomputed.anonymous_id);
+
+DELETE FROM "analytics".segment_web_user_stitching
+WHERE
+  anonymous_id IN (
+    SELECT
+      anonymous_id
+    FROM "analytics".sessionizer_pending_anonymous_ids
+  );
+
+INSERT INTO "analytics".segment_web_user_stitching (
+  anonymous_id,
+  user_id,
+  first_seen_at,
+  last_seen_at
+)
+SELECT
+  anonymous_id,
+  user_id,
+  first_seen_at,
+  last_seen_at
+FROM sessionizer_stitching_batch;

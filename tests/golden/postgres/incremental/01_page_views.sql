@@ -248,40 +248,93 @@ INSERT INTO "analytics".sessionizer_pending_anonymous_ids (
   anonymous_id,
   from_tstamp,
   session_from_tstamp,
-  restitched
+  restitched,
+  replaced,
+  numbered_before,
+  sessions_before,
+  previous_tstamp,
+  restitched_from
 )
 WITH changed AS (
   SELECT
     anonymous_id,
-    tstamp
+    tstamp,
+    0 AS __sz_replaced
   FROM sessionizer_batch
   UNION ALL
   SELECT
     __sz_replaced_anonymous_id,
-    __sz_replaced_tstamp
+    __sz_replaced_tstamp,
+    1
   FROM sessionizer_batch
   WHERE
     NOT __sz_replaced_tstamp IS NULL
 ), earliest AS (
   SELECT
     anonymous_id,
-    MIN(tstamp) AS from_tstamp
+    MIN(tstamp) AS from_tstamp,
+    MAX(__sz_replaced) AS replaced
   FROM changed
   GROUP BY
     anonymous_id
+), before AS (
+  SELECT
+    sessions.anonymous_id,
+    sessions.session_start_tstamp,
+    sessions.session_end_tstamp,
+    sessions.page_views,
+    ROW_NUMBER() OVER (
+      PARTITION BY sessions.anonymous_id
+      ORDER BY sessions.session_start_tstamp DESC NULLS LAST
+    ) AS __sz_recency,
+    COUNT(*) OVER (PARTITION BY sessions.anonymous_id) AS __sz_sessions,
+    SUM(sessions.page_views) OVER (PARTITION BY sessions.anonymous_id) AS __sz_views_total
+  FROM "analytics".segment_web_sessions__initial AS sessions
+  JOIN earliest
+    ON earliest.anonymous_id = sessions.anonymous_id
+    AND sessions.session_start_tstamp < earliest.from_tstamp
+), latest AS (
+  SELECT
+    last_session.*,
+    earlier.session_end_tstamp AS __sz_earlier_end,
+    CAST(EXTRACT(epoch FROM CAST(DATE_TRUNC('SECOND', earliest.from_tstamp) AS TIMESTAMP) - CAST(DATE_TRUNC('SECOND', last_session.session_end_tstamp) AS TIMESTAMP)) AS BIGINT) > 1200 AS __sz_closed
+  FROM before AS last_session
+  JOIN earliest
+    ON earliest.anonymous_id = last_session.anonymous_id
+  LEFT JOIN before AS earlier
+    ON earlier.anonymous_id = last_session.anonymous_id AND earlier.__sz_recency = 2
+  WHERE
+    last_session.__sz_recency = 1
 )
 SELECT
   earliest.anonymous_id,
   earliest.from_tstamp,
-  COALESCE(MAX(sessions.session_start_tstamp), earliest.from_tstamp) AS session_from_tstamp,
-  0 AS restitched
+  CASE
+    WHEN latest.__sz_closed OR latest.anonymous_id IS NULL
+    THEN earliest.from_tstamp
+    ELSE latest.session_start_tstamp
+  END,
+  0,
+  earliest.replaced,
+  CASE
+    WHEN latest.__sz_closed
+    THEN latest.__sz_views_total
+    ELSE COALESCE(latest.__sz_views_total - latest.page_views, 0)
+  END,
+  CASE
+    WHEN latest.__sz_closed
+    THEN latest.__sz_sessions
+    ELSE COALESCE(latest.__sz_sessions - 1, 0)
+  END,
+  CASE
+    WHEN latest.__sz_closed
+    THEN latest.session_end_tstamp
+    ELSE latest.__sz_earlier_end
+  END,
+  CAST(NULL AS TIMESTAMP)
 FROM earliest
-LEFT JOIN "analytics".segment_web_sessions__initial AS sessions
-  ON sessions.anonymous_id = earliest.anonymous_id
-  AND sessions.session_start_tstamp < earliest.from_tstamp
-GROUP BY
-  earliest.anonymous_id,
-  earliest.from_tstamp;
+LEFT JOIN latest
+  ON latest.anonymous_id = earliest.anonymous_id;
 
 DELETE FROM "analytics".segment_web_page_views
 WHERE

@@ -5,7 +5,12 @@ SELECT
   CAST(NULL AS TEXT) AS anonymous_id,
   CAST(NULL AS TIMESTAMP) AS from_tstamp,
   CAST(NULL AS TIMESTAMP) AS session_from_tstamp,
-  CAST(NULL AS INT) AS restitched
+  CAST(NULL AS INT) AS restitched,
+  CAST(NULL AS INT) AS replaced,
+  CAST(NULL AS BIGINT) AS numbered_before,
+  CAST(NULL AS BIGINT) AS sessions_before,
+  CAST(NULL AS TIMESTAMP) AS previous_tstamp,
+  CAST(NULL AS TIMESTAMP) AS restitched_from
 WHERE
   1 = 0;
 

@@ -3,7 +3,12 @@ BEGIN;
 DELETE FROM "analytics".segment_web_sessions__initial USING   "analytics".sessionizer_pending_anonymous_ids AS pending
 WHERE
   segment_web_sessions__initial.anonymous_id = pending.anonymous_id
-  AND segment_web_sessions__initial.session_start_tstamp >= pending.session_from_tstamp;
+  AND segment_web_sessions__initial.session_start_tstamp >= pending.session_from_tstamp
+  AND segment_web_sessions__initial.session_start_tstamp >= (
+    SELECT
+      MIN(session_from_tstamp)
+    FROM "analytics".sessionizer_pending_anonymous_ids
+  );
 
 INSERT INTO "analytics".segment_web_sessions__initial (
   session_id,
@@ -42,8 +47,18 @@ WITH pending AS (
     anonymous_id,
     MIN(from_tstamp) AS from_tstamp,
     MIN(session_from_tstamp) AS session_from_tstamp,
-    MAX(restitched) AS restitched
-  FROM "analytics".sessionizer_pending_anonymous_ids
+    MAX(restitched) AS restitched,
+    MAX(replaced) AS replaced,
+    MAX(CASE WHEN __sz_first = 1 THEN numbered_before END) AS numbered_before,
+    MAX(CASE WHEN __sz_first = 1 THEN sessions_before END) AS sessions_before,
+    MAX(CASE WHEN __sz_first = 1 THEN previous_tstamp END) AS previous_tstamp,
+    MIN(restitched_from) AS restitched_from
+  FROM (
+    SELECT
+      recorded.*,
+      ROW_NUMBER() OVER (PARTITION BY anonymous_id ORDER BY session_from_tstamp ASC) AS __sz_first
+    FROM "analytics".sessionizer_pending_anonymous_ids AS recorded
+  ) AS recorded
   GROUP BY
     anonymous_id
 ), page_views AS (
@@ -53,6 +68,12 @@ WITH pending AS (
   JOIN pending
     ON pending.anonymous_id = sessionized.anonymous_id
     AND sessionized.tstamp >= pending.session_from_tstamp
+  WHERE
+    sessionized.tstamp >= (
+      SELECT
+        MIN(session_from_tstamp)
+      FROM "analytics".sessionizer_pending_anonymous_ids
+    )
 ), __sz_items AS (
   SELECT
     source_name,

@@ -5,8 +5,18 @@ USING (
       anonymous_id,
       MIN(from_tstamp) AS from_tstamp,
       MIN(session_from_tstamp) AS session_from_tstamp,
-      MAX(restitched) AS restitched
-    FROM "ANALYTICS".sessionizer_pending_anonymous_ids
+      MAX(restitched) AS restitched,
+      MAX(replaced) AS replaced,
+      MAX(CASE WHEN __sz_first = 1 THEN numbered_before END) AS numbered_before,
+      MAX(CASE WHEN __sz_first = 1 THEN sessions_before END) AS sessions_before,
+      MAX(CASE WHEN __sz_first = 1 THEN previous_tstamp END) AS previous_tstamp,
+      MIN(restitched_from) AS restitched_from
+    FROM (
+      SELECT
+        recorded.*,
+        ROW_NUMBER() OVER (PARTITION BY anonymous_id ORDER BY session_from_tstamp ASC) AS __sz_first
+      FROM "ANALYTICS".sessionizer_pending_anonymous_ids AS recorded
+    ) AS recorded
     GROUP BY
       anonymous_id
   ), page_views AS (

@@ -1,37 +1,5 @@
 BEGIN;
 
-INSERT INTO "ANALYTICS".sessionizer_pending_anonymous_ids (
-  anonymous_id,
-  restitched
-)
-WITH affected AS (
-  SELECT DISTINCT
-    anonymous_id
-  FROM "ANALYTICS".sessionizer_pending_anonymous_ids
-), stored AS (
-  SELECT DISTINCT
-    stitched.anonymous_id,
-    stitched.blended_user_id
-  FROM "ANALYTICS".segment_web_sessions__stitched AS stitched
-  JOIN affected
-    ON affected.anonymous_id = stitched.anonymous_id
-), stitching AS (
-  SELECT
-    user_stitching.anonymous_id,
-    user_stitching.user_id
-  FROM "ANALYTICS".segment_web_user_stitching AS user_stitching
-  JOIN affected
-    ON affected.anonymous_id = user_stitching.anonymous_id
-)
-SELECT DISTINCT
-  stored.anonymous_id,
-  1
-FROM stored
-LEFT JOIN stitching
-  ON stitching.anonymous_id = stored.anonymous_id
-WHERE
-  stored.blended_user_id <> COALESCE(stitching.user_id, stored.anonymous_id);
-
 INSERT INTO "ANALYTICS".sessionizer_pending_users (
   blended_user_id,
   from_tstamp
@@ -41,32 +9,85 @@ WITH pending AS (
     anonymous_id,
     MIN(from_tstamp) AS from_tstamp,
     MIN(session_from_tstamp) AS session_from_tstamp,
-    MAX(restitched) AS restitched
-  FROM "ANALYTICS".sessionizer_pending_anonymous_ids
+    MAX(restitched) AS restitched,
+    MAX(replaced) AS replaced,
+    MAX(CASE WHEN __sz_first = 1 THEN numbered_before END) AS numbered_before,
+    MAX(CASE WHEN __sz_first = 1 THEN sessions_before END) AS sessions_before,
+    MAX(CASE WHEN __sz_first = 1 THEN previous_tstamp END) AS previous_tstamp,
+    MIN(restitched_from) AS restitched_from
+  FROM (
+    SELECT
+      recorded.*,
+      ROW_NUMBER() OVER (PARTITION BY anonymous_id ORDER BY session_from_tstamp ASC) AS __sz_first
+    FROM "ANALYTICS".sessionizer_pending_anonymous_ids AS recorded
+  ) AS recorded
   GROUP BY
     anonymous_id
+), initial AS (
+  SELECT
+    sessions.anonymous_id,
+    sessions.session_start_tstamp
+  FROM "ANALYTICS".segment_web_sessions__initial AS sessions
+  JOIN pending
+    ON pending.anonymous_id = sessions.anonymous_id
+    AND sessions.session_start_tstamp >= pending.session_from_tstamp
+  WHERE
+    sessions.session_start_tstamp >= (
+      SELECT
+        MIN(session_from_tstamp)
+      FROM "ANALYTICS".sessionizer_pending_anonymous_ids
+    )
+  UNION ALL
+  SELECT
+    sessions.anonymous_id,
+    sessions.session_start_tstamp
+  FROM "ANALYTICS".segment_web_sessions__initial AS sessions
+  JOIN pending
+    ON pending.anonymous_id = sessions.anonymous_id
+    AND pending.restitched = 1
+    AND sessions.session_start_tstamp < pending.session_from_tstamp
+    AND sessions.session_start_tstamp >= pending.restitched_from
+  WHERE
+    sessions.session_start_tstamp >= (
+      SELECT
+        MIN(restitched_from)
+      FROM "ANALYTICS".sessionizer_pending_anonymous_ids
+    )
 ), changed AS (
   SELECT
-    stored.blended_user_id,
-    stored.session_start_tstamp
-  FROM "ANALYTICS".segment_web_sessions__stitched AS stored
+    sessions.blended_user_id,
+    sessions.session_start_tstamp
+  FROM "ANALYTICS".segment_web_sessions__stitched AS sessions
   JOIN pending
-    ON pending.anonymous_id = stored.anonymous_id
-    AND (
-      stored.session_start_tstamp >= pending.session_from_tstamp
-      OR pending.restitched = 1
+    ON pending.anonymous_id = sessions.anonymous_id
+    AND sessions.session_start_tstamp >= pending.session_from_tstamp
+  WHERE
+    sessions.session_start_tstamp >= (
+      SELECT
+        MIN(session_from_tstamp)
+      FROM "ANALYTICS".sessionizer_pending_anonymous_ids
+    )
+  UNION ALL
+  SELECT
+    sessions.blended_user_id,
+    sessions.session_start_tstamp
+  FROM "ANALYTICS".segment_web_sessions__stitched AS sessions
+  JOIN pending
+    ON pending.anonymous_id = sessions.anonymous_id
+    AND pending.restitched = 1
+    AND sessions.session_start_tstamp < pending.session_from_tstamp
+    AND sessions.session_start_tstamp >= pending.restitched_from
+  WHERE
+    sessions.session_start_tstamp >= (
+      SELECT
+        MIN(restitched_from)
+      FROM "ANALYTICS".sessionizer_pending_anonymous_ids
     )
   UNION ALL
   SELECT
     COALESCE(user_stitching.user_id, initial.anonymous_id),
     initial.session_start_tstamp
-  FROM "ANALYTICS".segment_web_sessions__initial AS initial
-  JOIN pending
-    ON pending.anonymous_id = initial.anonymous_id
-    AND (
-      initial.session_start_tstamp >= pending.session_from_tstamp
-      OR pending.restitched = 1
-    )
+  FROM initial
   LEFT JOIN "ANALYTICS".segment_web_user_stitching AS user_stitching
     ON user_stitching.anonymous_id = initial.anonymous_id
 )
@@ -80,9 +101,22 @@ GROUP BY
 DELETE FROM "ANALYTICS".segment_web_sessions__stitched USING   "ANALYTICS".sessionizer_pending_anonymous_ids AS pending
 WHERE
   segment_web_sessions__stitched.anonymous_id = pending.anonymous_id
-  AND (
-    segment_web_sessions__stitched.session_start_tstamp >= pending.session_from_tstamp
-    OR pending.restitched = 1
+  AND segment_web_sessions__stitched.session_start_tstamp >= pending.session_from_tstamp
+  AND segment_web_sessions__stitched.session_start_tstamp >= (
+    SELECT
+      MIN(session_from_tstamp)
+    FROM "ANALYTICS".sessionizer_pending_anonymous_ids
+  );
+
+DELETE FROM "ANALYTICS".segment_web_sessions__stitched USING   "ANALYTICS".sessionizer_pending_anonymous_ids AS pending
+WHERE
+  segment_web_sessions__stitched.anonymous_id = pending.anonymous_id
+  AND pending.restitched = 1
+  AND segment_web_sessions__stitched.session_start_tstamp >= pending.restitched_from
+  AND segment_web_sessions__stitched.session_start_tstamp >= (
+    SELECT
+      MIN(restitched_from)
+    FROM "ANALYTICS".sessionizer_pending_anonymous_ids
   );
 
 INSERT INTO "ANALYTICS".segment_web_sessions__stitched (
@@ -123,19 +157,47 @@ WITH pending AS (
     anonymous_id,
     MIN(from_tstamp) AS from_tstamp,
     MIN(session_from_tstamp) AS session_from_tstamp,
-    MAX(restitched) AS restitched
-  FROM "ANALYTICS".sessionizer_pending_anonymous_ids
+    MAX(restitched) AS restitched,
+    MAX(replaced) AS replaced,
+    MAX(CASE WHEN __sz_first = 1 THEN numbered_before END) AS numbered_before,
+    MAX(CASE WHEN __sz_first = 1 THEN sessions_before END) AS sessions_before,
+    MAX(CASE WHEN __sz_first = 1 THEN previous_tstamp END) AS previous_tstamp,
+    MIN(restitched_from) AS restitched_from
+  FROM (
+    SELECT
+      recorded.*,
+      ROW_NUMBER() OVER (PARTITION BY anonymous_id ORDER BY session_from_tstamp ASC) AS __sz_first
+    FROM "ANALYTICS".sessionizer_pending_anonymous_ids AS recorded
+  ) AS recorded
   GROUP BY
     anonymous_id
 ), sessions AS (
   SELECT
-    initial.*
-  FROM "ANALYTICS".segment_web_sessions__initial AS initial
+    sessions.*
+  FROM "ANALYTICS".segment_web_sessions__initial AS sessions
   JOIN pending
-    ON pending.anonymous_id = initial.anonymous_id
-    AND (
-      initial.session_start_tstamp >= pending.session_from_tstamp
-      OR pending.restitched = 1
+    ON pending.anonymous_id = sessions.anonymous_id
+    AND sessions.session_start_tstamp >= pending.session_from_tstamp
+  WHERE
+    sessions.session_start_tstamp >= (
+      SELECT
+        MIN(session_from_tstamp)
+      FROM "ANALYTICS".sessionizer_pending_anonymous_ids
+    )
+  UNION ALL
+  SELECT
+    sessions.*
+  FROM "ANALYTICS".segment_web_sessions__initial AS sessions
+  JOIN pending
+    ON pending.anonymous_id = sessions.anonymous_id
+    AND pending.restitched = 1
+    AND sessions.session_start_tstamp < pending.session_from_tstamp
+    AND sessions.session_start_tstamp >= pending.restitched_from
+  WHERE
+    sessions.session_start_tstamp >= (
+      SELECT
+        MIN(restitched_from)
+      FROM "ANALYTICS".sessionizer_pending_anonymous_ids
     )
 )
 SELECT
