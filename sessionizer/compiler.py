@@ -169,7 +169,6 @@ class Compiler:
             "rejected_columns": [
                 _identifier(c) for c in (plan.REJECTED_LIST_COLUMNS if self.listed else plan.source_columns(config))
             ],
-            "pending_columns": [name for name, _ in plan.WORK_LISTS["pending_anonymous_ids"]],
             "rel": {key: table.sql(CANONICAL) for key, table in self.tables.items()},
             # A table's own name, to qualify a DELETE target's columns (Redshift allows no alias).
             "own": {key: table.this.sql(CANONICAL) for key, table in self.tables.items()},
@@ -196,10 +195,11 @@ class Compiler:
         """Render a template and parse its statements (separated by ``;``) in the canonical dialect."""
         sql = _environment().get_template(f"{template}.sql").render(**self.context, **extra, incremental=incremental)
         try:
-            trees = [tree for tree in sqlglot.parse(sql, read=CANONICAL) if tree is not None]
+            parsed = sqlglot.parse(sql, read=CANONICAL)
         except sqlglot.errors.ParseError as err:  # a bug in a template, not in user input
             raise CompileError(f"template {template}.sql does not parse: {err}") from None
-        assert trees and all(isinstance(tree, exp.Expression) for tree in trees), template
+        trees = [tree for tree in parsed if isinstance(tree, exp.Expression)]
+        assert trees and len(trees) == len(parsed), template
         return trees
 
     def statement(self, template: str, incremental: bool = True, **extra: Any) -> exp.Expression:
@@ -265,10 +265,11 @@ class Compiler:
             batch = self.tables[stage.staged]
             trees += [(t, None) for t in self.dialect.create_temp_table(batch.name, source)]
             source = exp.select(*columns).from_(batch.copy())
-        deletes = self.statements(stage.delete)
-        assert all(isinstance(delete, exp.Delete) for delete in deletes), stage.delete
+        parsed = self.statements(stage.delete)
+        deletes = [delete for delete in parsed if isinstance(delete, exp.Delete)]
+        assert len(deletes) == len(parsed), stage.delete
         key = plan.unique_key(stage, self.config)
-        write = self.dialect.upsert(self.tables[stage.name], columns, source, key, deletes, stage.upsert)  # type: ignore[arg-type]
+        write = self.dialect.upsert(self.tables[stage.name], columns, source, key, deletes, stage.upsert)
         events: list[tuple[exp.Expression, str | None]] = []
         if stage.name == "page_views" and self.listed:
             trees += [(t, None) for t in self.events_batch()]
@@ -289,7 +290,7 @@ class Compiler:
         """A bookkeeping statement; the watermark's once per entry of a source list."""
         if template == plan.RECORD_WATERMARK_TEMPLATE and self.listed:
             return [self.statement(template, entry=entry) for entry in self.context["entries"]]
-        return [self.statement(template)]
+        return self.statements(template)
 
     def events_batch(self) -> list[exp.Expression]:
         """A source list's new tracks and identifies rows, staged like the page views' batch."""

@@ -85,7 +85,7 @@ WORK_LISTS: dict[str, tuple[tuple[str, str], ...]] = {
         ("anonymous_id", "VARCHAR"), ("from_tstamp", "TIMESTAMP"),
         ("session_from_tstamp", "TIMESTAMP"), ("restitched", "INTEGER"), ("replaced", "INTEGER"),
         ("numbered_before", "BIGINT"), ("sessions_before", "BIGINT"), ("previous_tstamp", "TIMESTAMP"),
-        ("restitched_from", "TIMESTAMP"),
+        ("restitched_from", "TIMESTAMP"), ("blended_before", "VARCHAR"), ("blended_after", "VARCHAR"),
     ),
     "pending_users": (("blended_user_id", "VARCHAR"), ("from_tstamp", "TIMESTAMP")),
 }  # fmt: skip
@@ -125,7 +125,7 @@ STAGES: tuple[Stage, ...] = (
           records_after=("incremental/record_rejected", RECORD_WATERMARK_TEMPLATE)),
     Stage("user_stitching", "segment_web_user_stitching", ("page_views",), "anonymous_id", ("anonymous_id",),
           "anonymous_id", "stages/user_stitching", "incremental/delete_user_stitching", staged="stitching_batch",
-          records_before=("incremental/record_restitched",)),
+          records_before=("incremental/record_stitching",)),
     Stage("sessionized", "segment_web_page_views__sessionized", ("page_views",), "page_view_id", ("tstamp",),
           "anonymous_id", "stages/sessionized", "incremental/delete_sessionized", day_key="tstamp", upsert=True),
     Stage("sessions_initial", "segment_web_sessions__initial", ("sessionized",), "session_id",

@@ -85,8 +85,8 @@ CASE WHEN {{ value }} > CURRENT_TIMESTAMP THEN CURRENT_TIMESTAMP ELSE {{ value }
     one's page views may have changed (from_tstamp), where its recomputation starts
     (session_from_tstamp) with what comes before it (numbered_before, sessions_before,
     previous_tstamp: from the row that starts earliest, as each row describes the unchanged
-    history before its own start), whether a stored page view of it was replaced, and whether
-    its blended user changed. -#}
+    history before its own start), whether a stored page view of it was replaced, whether its
+    blended user changed, and its blended user now (see record_stitching.sql). -#}
 {% macro pending_visitors() -%}
 SELECT
   anonymous_id,
@@ -97,7 +97,8 @@ SELECT
   MAX(CASE WHEN __sz_first = 1 THEN numbered_before END) AS numbered_before,
   MAX(CASE WHEN __sz_first = 1 THEN sessions_before END) AS sessions_before,
   MAX(CASE WHEN __sz_first = 1 THEN previous_tstamp END) AS previous_tstamp,
-  MIN(restitched_from) AS restitched_from
+  MIN(restitched_from) AS restitched_from,
+  MAX(blended_after) AS blended_after
 FROM (
   SELECT
     recorded.*,

@@ -6,7 +6,9 @@
     instead of being read again: numbered_before page views, sessions_before sessions, the last
     page view before at previous_tstamp. The last stored session starting before the change is
     recomputed only if the change can extend it (no more than the cutoff after its end). #}
-INSERT INTO {{ rel.pending_anonymous_ids }} ({{ pending_columns | join(', ') }})
+INSERT INTO {{ rel.pending_anonymous_ids }} (
+  anonymous_id, from_tstamp, session_from_tstamp, restitched, replaced, numbered_before, sessions_before, previous_tstamp
+)
 WITH changed AS (
   SELECT anonymous_id, tstamp, 0 AS __sz_replaced FROM {{ rel.batch }}
   UNION ALL
@@ -27,7 +29,7 @@ WITH changed AS (
 ), earliest AS (
   SELECT anonymous_id, MIN(tstamp) AS from_tstamp, MAX(__sz_replaced) AS replaced FROM whole GROUP BY anonymous_id
 )
-SELECT anonymous_id, from_tstamp, from_tstamp, 0, replaced, 0, 0, CAST(NULL AS TIMESTAMP), CAST(NULL AS TIMESTAMP)
+SELECT anonymous_id, from_tstamp, from_tstamp, 0, replaced, 0, 0, CAST(NULL AS TIMESTAMP)
 FROM earliest
 {%- else %}
 ), earliest AS (
@@ -65,8 +67,7 @@ SELECT
   earliest.replaced,
   CASE WHEN latest.__sz_closed THEN latest.__sz_views_total ELSE COALESCE(latest.__sz_views_total - latest.page_views, 0) END,
   CASE WHEN latest.__sz_closed THEN latest.__sz_sessions ELSE COALESCE(latest.__sz_sessions - 1, 0) END,
-  CASE WHEN latest.__sz_closed THEN latest.session_end_tstamp ELSE latest.__sz_earlier_end END,
-  CAST(NULL AS TIMESTAMP)
+  CASE WHEN latest.__sz_closed THEN latest.session_end_tstamp ELSE latest.__sz_earlier_end END
 FROM earliest
 LEFT JOIN latest ON latest.anonymous_id = earliest.anonymous_id
 {%- endif %}

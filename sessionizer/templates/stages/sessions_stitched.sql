@@ -5,6 +5,10 @@ WITH
 ), sessions AS (
   {#- Recomputed sessions, and every session of a visitor whose blended user changed. #}
   {{ replaced_sessions(rel.sessions_initial, 'sessions.*') }}
+), unrecorded AS (
+  SELECT user_stitching.anonymous_id, user_stitching.user_id
+  FROM {{ rel.user_stitching }} AS user_stitching
+  JOIN pending ON pending.anonymous_id = user_stitching.anonymous_id AND pending.blended_after IS NULL
 )
 {%- else %} sessions AS (
   SELECT * FROM {{ rel.sessions_initial }}
@@ -13,9 +17,20 @@ WITH
 SELECT
   {% for column in columns.sessions_initial[:(-1 if listed else none)] %}sessions.{{ column }},
   {% endfor -%}
+  {%- if incremental %}
+  COALESCE(pending.blended_after, user_stitching.user_id, sessions.anonymous_id) AS blended_user_id
+  {%- else %}
   COALESCE(user_stitching.user_id, sessions.anonymous_id) AS blended_user_id
+  {%- endif %}
   {%- if listed %},
   sessions.source_name{% endif %}
 FROM sessions
+{%- if incremental %}
+{#- The blended user recorded with the visitor's stitching; looked up only for a visitor whose
+    stitching this run did not recompute (a run of selected stages). #}
+JOIN pending ON pending.anonymous_id = sessions.anonymous_id
+LEFT JOIN unrecorded AS user_stitching ON user_stitching.anonymous_id = sessions.anonymous_id
+{%- else %}
 LEFT JOIN {{ rel.user_stitching }} AS user_stitching
   ON user_stitching.anonymous_id = sessions.anonymous_id
+{%- endif %}

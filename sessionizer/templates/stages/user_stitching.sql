@@ -1,5 +1,12 @@
 {% from "_macros.sql" import only_affected, pending_visitors, recomputed_since, activity_stream with context %}
 {%- set carried = incremental and not listed %}
+{#- An increment's rows also say what the stored row they replace said (user_stitching's
+    records compare the two). -#}
+{%- macro stored_row() -%}
+stored.anonymous_id IS NOT NULL AS __sz_was_stored,
+  stored.user_id AS __sz_stored_user_id,
+  stored.first_seen_at AS __sz_stored_first_seen_at
+{%- endmacro %}
 {#- Read twice. A full refresh scans the table for each reader rather than copying every page
     view first (a third faster at 10M); an increment's few rows are worth keeping. An increment of
     a single source reads only each affected visitor's page views from where its recomputation
@@ -71,15 +78,22 @@ SELECT
     WHEN stored.first_seen_at < pending.session_from_tstamp THEN stored.first_seen_at
     ELSE seen.first_seen_at
   END AS first_seen_at,
-  COALESCE(seen.last_seen_at, CASE WHEN pending.replaced = 0 THEN pending.previous_tstamp END) AS last_seen_at
+  COALESCE(seen.last_seen_at, CASE WHEN pending.replaced = 0 THEN pending.previous_tstamp END) AS last_seen_at,
+  {{ stored_row() }}
 FROM pending
 LEFT JOIN seen ON seen.anonymous_id = pending.anonymous_id
 LEFT JOIN identified ON identified.anonymous_id = pending.anonymous_id AND identified.__sz_recency = 1
 LEFT JOIN {{ rel.user_stitching }} AS stored ON stored.anonymous_id = pending.anonymous_id
 WHERE seen.anonymous_id IS NOT NULL OR (pending.replaced = 0 AND stored.first_seen_at < pending.session_from_tstamp)
 {%- else %}
-SELECT seen.anonymous_id, identified.user_id, seen.first_seen_at, seen.last_seen_at
+SELECT
+  seen.anonymous_id, identified.user_id, seen.first_seen_at, seen.last_seen_at
+  {%- if incremental %},
+  {{ stored_row() }}{% endif %}
 FROM seen
 LEFT JOIN identified
   ON identified.anonymous_id = seen.anonymous_id AND identified.__sz_recency = 1
+{%- if incremental %}
+LEFT JOIN {{ rel.user_stitching }} AS stored ON stored.anonymous_id = seen.anonymous_id
+{%- endif %}
 {%- endif %}

@@ -10,7 +10,8 @@ USING (
       MAX(CASE WHEN __sz_first = 1 THEN numbered_before END) AS numbered_before,
       MAX(CASE WHEN __sz_first = 1 THEN sessions_before END) AS sessions_before,
       MAX(CASE WHEN __sz_first = 1 THEN previous_tstamp END) AS previous_tstamp,
-      MIN(restitched_from) AS restitched_from
+      MIN(restitched_from) AS restitched_from,
+      MAX(blended_after) AS blended_after
     FROM (
       SELECT
         recorded.*,

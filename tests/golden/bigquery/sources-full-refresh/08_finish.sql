@@ -8,7 +8,9 @@ SELECT
   CAST(NULL AS INT64) AS numbered_before,
   CAST(NULL AS INT64) AS sessions_before,
   CAST(NULL AS DATETIME) AS previous_tstamp,
-  CAST(NULL AS DATETIME) AS restitched_from
+  CAST(NULL AS DATETIME) AS restitched_from,
+  CAST(NULL AS STRING) AS blended_before,
+  CAST(NULL AS STRING) AS blended_after
 FROM UNNEST([1])
 WHERE
   1 = 0;

@@ -468,8 +468,7 @@ INSERT INTO `analytics`.sessionizer_pending_anonymous_ids (
   replaced,
   numbered_before,
   sessions_before,
-  previous_tstamp,
-  restitched_from
+  previous_tstamp
 )
 WITH changed AS (
   SELECT
@@ -534,7 +533,6 @@ SELECT
   replaced,
   0,
   0,
-  CAST(NULL AS DATETIME),
   CAST(NULL AS DATETIME)
 FROM earliest;
 

@@ -12,7 +12,8 @@ WITH pending AS (
     MAX(CASE WHEN __sz_first = 1 THEN numbered_before END) AS numbered_before,
     MAX(CASE WHEN __sz_first = 1 THEN sessions_before END) AS sessions_before,
     MAX(CASE WHEN __sz_first = 1 THEN previous_tstamp END) AS previous_tstamp,
-    MIN(restitched_from) AS restitched_from
+    MIN(restitched_from) AS restitched_from,
+    MAX(blended_after) AS blended_after
   FROM (
     SELECT
       recorded.*,
@@ -21,78 +22,41 @@ WITH pending AS (
   ) AS recorded
   GROUP BY
     anonymous_id
-), initial AS (
-  SELECT
-    sessions.anonymous_id,
-    sessions.session_start_tstamp
-  FROM "analytics".segment_web_sessions__initial AS sessions
-  JOIN pending
-    ON pending.anonymous_id = sessions.anonymous_id
-    AND sessions.session_start_tstamp >= pending.session_from_tstamp
-  WHERE
-    sessions.session_start_tstamp >= (
-      SELECT
-        MIN(session_from_tstamp)
-      FROM "analytics".sessionizer_pending_anonymous_ids
-    )
-  UNION ALL
-  SELECT
-    sessions.anonymous_id,
-    sessions.session_start_tstamp
-  FROM "analytics".segment_web_sessions__initial AS sessions
-  JOIN pending
-    ON pending.anonymous_id = sessions.anonymous_id
-    AND pending.restitched = 1
-    AND sessions.session_start_tstamp < pending.session_from_tstamp
-    AND sessions.session_start_tstamp >= pending.restitched_from
-  WHERE
-    sessions.session_start_tstamp >= (
-      SELECT
-        MIN(restitched_from)
-      FROM "analytics".sessionizer_pending_anonymous_ids
-    )
 ), changed AS (
   SELECT
-    sessions.blended_user_id,
-    sessions.session_start_tstamp
-  FROM "analytics".segment_web_sessions__stitched AS sessions
-  JOIN pending
-    ON pending.anonymous_id = sessions.anonymous_id
-    AND sessions.session_start_tstamp >= pending.session_from_tstamp
-  WHERE
-    sessions.session_start_tstamp >= (
-      SELECT
-        MIN(session_from_tstamp)
-      FROM "analytics".sessionizer_pending_anonymous_ids
-    )
+    blended_after AS blended_user_id,
+    session_from_tstamp AS from_tstamp
+  FROM pending
   UNION ALL
   SELECT
-    sessions.blended_user_id,
-    sessions.session_start_tstamp
-  FROM "analytics".segment_web_sessions__stitched AS sessions
-  JOIN pending
-    ON pending.anonymous_id = sessions.anonymous_id
-    AND pending.restitched = 1
-    AND sessions.session_start_tstamp < pending.session_from_tstamp
-    AND sessions.session_start_tstamp >= pending.restitched_from
+    blended_after,
+    restitched_from
+  FROM pending
   WHERE
-    sessions.session_start_tstamp >= (
-      SELECT
-        MIN(restitched_from)
-      FROM "analytics".sessionizer_pending_anonymous_ids
-    )
+    restitched = 1
   UNION ALL
   SELECT
-    COALESCE(user_stitching.user_id, initial.anonymous_id),
-    initial.session_start_tstamp
-  FROM initial
-  LEFT JOIN "analytics".segment_web_user_stitching AS user_stitching
-    ON user_stitching.anonymous_id = initial.anonymous_id
+    blended_before,
+    restitched_from
+  FROM "analytics".sessionizer_pending_anonymous_ids
+  WHERE
+    restitched = 1
+  UNION ALL
+  SELECT
+    stored.blended_user_id,
+    stored.session_start_tstamp
+  FROM "analytics".segment_web_sessions__stitched AS stored
+  JOIN pending
+    ON pending.anonymous_id = stored.anonymous_id
+    AND pending.replaced = 1
+    AND stored.session_start_tstamp >= pending.session_from_tstamp
 )
 SELECT
   blended_user_id,
-  MIN(session_start_tstamp) AS from_tstamp
+  MIN(from_tstamp) AS from_tstamp
 FROM changed
+WHERE
+  NOT blended_user_id IS NULL
 GROUP BY
   blended_user_id;
 
@@ -159,7 +123,8 @@ WITH pending AS (
     MAX(CASE WHEN __sz_first = 1 THEN numbered_before END) AS numbered_before,
     MAX(CASE WHEN __sz_first = 1 THEN sessions_before END) AS sessions_before,
     MAX(CASE WHEN __sz_first = 1 THEN previous_tstamp END) AS previous_tstamp,
-    MIN(restitched_from) AS restitched_from
+    MIN(restitched_from) AS restitched_from,
+    MAX(blended_after) AS blended_after
   FROM (
     SELECT
       recorded.*,
@@ -196,6 +161,14 @@ WITH pending AS (
         MIN(restitched_from)
       FROM "analytics".sessionizer_pending_anonymous_ids
     )
+), unrecorded AS (
+  SELECT
+    user_stitching.anonymous_id,
+    user_stitching.user_id
+  FROM "analytics".segment_web_user_stitching AS user_stitching
+  JOIN pending
+    ON pending.anonymous_id = user_stitching.anonymous_id
+    AND pending.blended_after IS NULL
 )
 SELECT
   sessions.session_id,
@@ -227,7 +200,9 @@ SELECT
   sessions.duration_in_s_tier,
   sessions.referrer_medium,
   sessions.referrer_source,
-  COALESCE(user_stitching.user_id, sessions.anonymous_id) AS blended_user_id
+  COALESCE(pending.blended_after, user_stitching.user_id, sessions.anonymous_id) AS blended_user_id
 FROM sessions
-LEFT JOIN "analytics".segment_web_user_stitching AS user_stitching
+JOIN pending
+  ON pending.anonymous_id = sessions.anonymous_id
+LEFT JOIN unrecorded AS user_stitching
   ON user_stitching.anonymous_id = sessions.anonymous_id;

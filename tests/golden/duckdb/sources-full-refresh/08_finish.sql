@@ -8,7 +8,9 @@ SELECT
   CAST(NULL AS BIGINT) AS numbered_before,
   CAST(NULL AS BIGINT) AS sessions_before,
   CAST(NULL AS TIMESTAMP) AS previous_tstamp,
-  CAST(NULL AS TIMESTAMP) AS restitched_from
+  CAST(NULL AS TIMESTAMP) AS restitched_from,
+  CAST(NULL AS TEXT) AS blended_before,
+  CAST(NULL AS TEXT) AS blended_after
 WHERE
   1 = 0;
 

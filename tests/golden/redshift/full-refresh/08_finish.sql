@@ -10,7 +10,9 @@ SELECT
   CAST(NULL AS BIGINT) AS numbered_before,
   CAST(NULL AS BIGINT) AS sessions_before,
   CAST(NULL AS TIMESTAMP) AS previous_tstamp,
-  CAST(NULL AS TIMESTAMP) AS restitched_from
+  CAST(NULL AS TIMESTAMP) AS restitched_from,
+  CAST(NULL AS VARCHAR(MAX)) AS blended_before,
+  CAST(NULL AS VARCHAR(MAX)) AS blended_after
 WHERE
   1 = 0;
 

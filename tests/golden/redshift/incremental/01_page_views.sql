@@ -252,8 +252,7 @@ INSERT INTO "analytics".sessionizer_pending_anonymous_ids (
   replaced,
   numbered_before,
   sessions_before,
-  previous_tstamp,
-  restitched_from
+  previous_tstamp
 )
 WITH changed AS (
   SELECT
@@ -330,8 +329,7 @@ SELECT
     WHEN latest.__sz_closed
     THEN latest.session_end_tstamp
     ELSE latest.__sz_earlier_end
-  END,
-  CAST(NULL AS TIMESTAMP)
+  END
 FROM earliest
 LEFT JOIN latest
   ON latest.anonymous_id = earliest.anonymous_id;

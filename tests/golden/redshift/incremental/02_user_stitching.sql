@@ -11,7 +11,8 @@ WITH pending AS (
     MAX(CASE WHEN __sz_first = 1 THEN numbered_before END) AS numbered_before,
     MAX(CASE WHEN __sz_first = 1 THEN sessions_before END) AS sessions_before,
     MAX(CASE WHEN __sz_first = 1 THEN previous_tstamp END) AS previous_tstamp,
-    MIN(restitched_from) AS restitched_from
+    MIN(restitched_from) AS restitched_from,
+    MAX(blended_after) AS blended_after
   FROM (
     SELECT
       recorded.*,
@@ -80,7 +81,10 @@ SELECT
     THEN stored.first_seen_at
     ELSE seen.first_seen_at
   END AS first_seen_at,
-  COALESCE(seen.last_seen_at, CASE WHEN pending.replaced = 0 THEN pending.previous_tstamp END) AS last_seen_at
+  COALESCE(seen.last_seen_at, CASE WHEN pending.replaced = 0 THEN pending.previous_tstamp END) AS last_seen_at,
+  NOT stored.anonymous_id IS NULL AS __sz_was_stored,
+  stored.user_id AS __sz_stored_user_id,
+  stored.first_seen_at AS __sz_stored_first_seen_at
 FROM pending
 LEFT JOIN seen
   ON seen.anonymous_id = pending.anonymous_id
@@ -96,20 +100,34 @@ WHERE
 
 BEGIN;
 
+DELETE FROM "analytics".sessionizer_pending_anonymous_ids
+WHERE
+  NOT blended_after IS NULL;
+
+INSERT INTO "analytics".sessionizer_pending_anonymous_ids (
+  anonymous_id,
+  blended_after
+)
+SELECT
+  anonymous_id,
+  COALESCE(user_id, anonymous_id)
+FROM sessionizer_stitching_batch;
+
 INSERT INTO "analytics".sessionizer_pending_anonymous_ids (
   anonymous_id,
   restitched,
-  restitched_from
+  restitched_from,
+  blended_before
 )
 SELECT
-  stored.anonymous_id,
+  anonymous_id,
   1,
-  stored.first_seen_at
-FROM "analytics".segment_web_user_stitching AS stored
-JOIN sessionizer_stitching_batch AS recomputed
-  ON recomputed.anonymous_id = stored.anonymous_id
+  __sz_stored_first_seen_at,
+  COALESCE(__sz_stored_user_id, anonymous_id)
+FROM sessionizer_stitching_batch
 WHERE
-  COALESCE(stored.user_id, stored.anonymous_id) <> COALESCE(recomputed.user_id, recomputed.anonymous_id);
+  __sz_was_stored
+  AND COALESCE(__sz_stored_user_id, anonymous_id) <> COALESCE(user_id, anonymous_id);
 
 DELETE FROM "analytics".segment_web_user_stitching
 WHERE

@@ -474,8 +474,7 @@ INSERT INTO "analytics".sessionizer_pending_anonymous_ids (
   replaced,
   numbered_before,
   sessions_before,
-  previous_tstamp,
-  restitched_from
+  previous_tstamp
 )
 WITH changed AS (
   SELECT
@@ -540,7 +539,6 @@ SELECT
   replaced,
   0,
   0,
-  CAST(NULL AS TIMESTAMP),
   CAST(NULL AS TIMESTAMP)
 FROM earliest;
 

@@ -8,7 +8,9 @@ SELECT
   CAST(NULL AS BIGINT) AS numbered_before,
   CAST(NULL AS BIGINT) AS sessions_before,
   CAST(NULL AS TIMESTAMPNTZ) AS previous_tstamp,
-  CAST(NULL AS TIMESTAMPNTZ) AS restitched_from
+  CAST(NULL AS TIMESTAMPNTZ) AS restitched_from,
+  CAST(NULL AS VARCHAR) AS blended_before,
+  CAST(NULL AS VARCHAR) AS blended_after
 WHERE
   1 = 0;
 

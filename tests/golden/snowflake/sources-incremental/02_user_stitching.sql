@@ -119,27 +119,46 @@ SELECT
   seen.anonymous_id,
   identified.user_id,
   seen.first_seen_at,
-  seen.last_seen_at
+  seen.last_seen_at,
+  NOT stored.anonymous_id IS NULL AS __sz_was_stored,
+  stored.user_id AS __sz_stored_user_id,
+  stored.first_seen_at AS __sz_stored_first_seen_at
 FROM seen
 LEFT JOIN identified
-  ON identified.anonymous_id = seen.anonymous_id AND identified.__sz_recency = 1;
+  ON identified.anonymous_id = seen.anonymous_id AND identified.__sz_recency = 1
+LEFT JOIN "ANALYTICS".segment_web_user_stitching AS stored
+  ON stored.anonymous_id = seen.anonymous_id;
 
 BEGIN;
+
+DELETE FROM "ANALYTICS".sessionizer_pending_anonymous_ids
+WHERE
+  NOT blended_after IS NULL;
+
+INSERT INTO "ANALYTICS".sessionizer_pending_anonymous_ids (
+  anonymous_id,
+  blended_after
+)
+SELECT
+  anonymous_id,
+  COALESCE(user_id, anonymous_id)
+FROM sessionizer_stitching_batch;
 
 INSERT INTO "ANALYTICS".sessionizer_pending_anonymous_ids (
   anonymous_id,
   restitched,
-  restitched_from
+  restitched_from,
+  blended_before
 )
 SELECT
-  stored.anonymous_id,
+  anonymous_id,
   1,
-  stored.first_seen_at
-FROM "ANALYTICS".segment_web_user_stitching AS stored
-JOIN sessionizer_stitching_batch AS recomputed
-  ON recomputed.anonymous_id = stored.anonymous_id
+  __sz_stored_first_seen_at,
+  COALESCE(__sz_stored_user_id, anonymous_id)
+FROM sessionizer_stitching_batch
 WHERE
-  COALESCE(stored.user_id, stored.anonymous_id) <> COALESCE(recomputed.user_id, recomputed.anonymous_id);
+  __sz_was_stored
+  AND COALESCE(__sz_stored_user_id, anonymous_id) <> COALESCE(user_id, anonymous_id);
 
 DELETE FROM "ANALYTICS".segment_web_user_stitching
 WHERE
