@@ -135,8 +135,9 @@ WHERE {{ recomputed_since('sessions.session_start_tstamp', 'restitched_from') }}
 {%- endmacro %}
 
 {#- A session's number among its blended user's sessions, oldest first (docs/reference.md, segment_web_sessions). -#}
-{% macro session_numbering() -%}
-ROW_NUMBER() OVER (PARTITION BY blended_user_id ORDER BY session_start_tstamp, session_id)
+{% macro session_numbering(table='') -%}
+{%- set of = table ~ '.' if table else '' -%}
+ROW_NUMBER() OVER (PARTITION BY {{ of }}blended_user_id ORDER BY {{ of }}session_start_tstamp, {{ of }}session_id)
 {%- endmacro %}
 
 {#- A tracks entry reads only the rows whose event or event_text is one of its events (exact,

@@ -46,26 +46,17 @@ WITH pending AS (
   FROM "analytics".sessionizer_pending_users
   GROUP BY
     blended_user_id
-), earlier AS (
-  SELECT
-    stitched.blended_user_id,
-    COUNT(*) AS __sz_sessions
-  FROM "analytics".segment_web_sessions__stitched AS stitched
-  JOIN pending
-    ON pending.blended_user_id = stitched.blended_user_id
-    AND stitched.session_start_tstamp < pending.from_tstamp
-  GROUP BY
-    stitched.blended_user_id
 ), sessions AS (
   SELECT
     stitched.*,
-    COALESCE(earlier.__sz_sessions, 0) AS __sz_sessions_before
+    pending.from_tstamp AS __sz_from_tstamp,
+    ROW_NUMBER() OVER (
+      PARTITION BY stitched.blended_user_id
+      ORDER BY stitched.session_start_tstamp, stitched.session_id
+    ) AS session_number
   FROM "analytics".segment_web_sessions__stitched AS stitched
   JOIN pending
     ON pending.blended_user_id = stitched.blended_user_id
-    AND stitched.session_start_tstamp >= pending.from_tstamp
-  LEFT JOIN earlier
-    ON earlier.blended_user_id = stitched.blended_user_id
 )
 SELECT
   session_id,
@@ -98,8 +89,10 @@ SELECT
   referrer_medium,
   referrer_source,
   blended_user_id,
-  __sz_sessions_before + ROW_NUMBER() OVER (PARTITION BY blended_user_id ORDER BY session_start_tstamp, session_id) AS session_number,
+  session_number,
   source_name
-FROM sessions;
+FROM sessions
+WHERE
+  session_start_tstamp >= __sz_from_tstamp;
 
 COMMIT;
