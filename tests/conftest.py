@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
+from hypothesis import is_hypothesis_test, settings
 
 from tests.emulators.base import Emulator, Place
 from tests.emulators.postgres import PostgresEmulator
@@ -89,13 +89,23 @@ def emulator_place(request: pytest.FixtureRequest, fresh_name: str, monkeypatch:
 EMULATOR_FIXTURES = frozenset({"snowflake_emulator", "redshift_emulator", "postgres_emulator", "emulator_place"})
 
 
+def runs_long(item: pytest.Item) -> bool:
+    """Property tests and emulator tests: the long ones. Under pytest-xdist they go first, since
+    workers are handed tests in collection order and one of them started last would keep a
+    single worker busy after the others are done."""
+    return item.get_closest_marker("emulator") is not None or is_hypothesis_test(getattr(item, "obj", None))
+
+
 @pytest.hookimpl(tryfirst=True)  # before `-m` selects by these markers
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark ``emulator`` from the fixtures a test uses, so no test has to remember it; leave out
-    ``slow`` tests unless the ``-m`` expression names them (``-m slow``, ``-m "slow or not slow"``)."""
+    """Mark ``emulator`` from the fixtures a test uses, so no test has to remember it; under
+    pytest-xdist, put the long tests first (:func:`runs_long`); leave out ``slow`` tests unless
+    the ``-m`` expression names them (``-m slow``, ``-m "slow or not slow"``)."""
     for item in items:
         if EMULATOR_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.emulator)
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: not runs_long(item))
     if "slow" in (config.option.markexpr or ""):
         return
     slow = [item for item in items if item.get_closest_marker("slow")]

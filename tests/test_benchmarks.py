@@ -44,6 +44,8 @@ RATIOS = (
 )
 SIX_STAGES = {"page_views", "user_stitching", "sessionized", "sessions_initial", "sessions_stitched", "sessions"}
 FIXED_BATCH = 200  # the fixed batch scaled down to the tiny sizes: 10,000 rows would not fit
+# One xdist worker runs this module, so the benchmark behind `results` runs once per session.
+pytestmark = pytest.mark.xdist_group("benchmarks")
 
 
 @pytest.fixture(scope="module")

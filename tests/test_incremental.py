@@ -12,6 +12,7 @@ back to DuckDB.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -120,31 +121,31 @@ def expected_tables(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {t: (columns[t], reference.canonical(built[t])) for t in TABLES}
 
 
-PLANS = {
-    strategy: {mode: [s.sql for s in Compiler(CONFIG, dialect).compile(mode)] for mode in Mode}
-    for strategy, dialect in (("delete+insert", DuckDB()), ("merge", DuckDBWithMerge()), ("postgres", Postgres()))
-}
-# BigQuery's plan (MERGE, DELETE … WHERE EXISTS, its time and text functions) translated back to DuckDB.
-PLANS["bigquery"] = {
-    mode: [bigquery_on_duckdb(s.sql) for s in Compiler(CONFIG, BigQuery()).compile(mode)] for mode in Mode
-}
+@cache
+def plans(strategy: str) -> dict[Mode, list[str]]:
+    """Each mode's statements for ``strategy``, compiled when a test first needs them: compiled at
+    import, every pytest-xdist worker paid ~5 s for all four, run or not."""
+    if strategy == "bigquery":  # MERGE, DELETE … WHERE EXISTS, its time and text functions, back on DuckDB
+        return {mode: [bigquery_on_duckdb(s.sql) for s in Compiler(CONFIG, BigQuery()).compile(mode)] for mode in Mode}
+    dialect = {"delete+insert": DuckDB, "merge": DuckDBWithMerge, "postgres": Postgres}[strategy]()
+    return {mode: [s.sql for s in Compiler(CONFIG, dialect).compile(mode)] for mode in Mode}
 
 
 def check_stream(batches: list[list[dict[str, Any]]], strategy: str) -> None:
     """After every run, all tables equal the reference over the rows so far; at the end, also a
     real full refresh."""
-    plans = PLANS[strategy]
+    plan = plans(strategy)
     con = connect(CONFIG)
     seen: list[dict[str, Any]] = []
     for number, batch in enumerate(batches):
         insert(con, batch)
         seen += batch
-        for sql in plans[Mode.FULL_REFRESH if number == 0 else Mode.INCREMENTAL]:
+        for sql in plan[Mode.FULL_REFRESH if number == 0 else Mode.INCREMENTAL]:
             con.execute(sql)
         assert_tables_equal(snapshot(con), expected_tables(seen), f"{strategy}: after batch {number}")
         assert con.execute("SELECT COUNT(*) FROM sessionizer_pending_anonymous_ids").fetchone() == (0,)
     incremental = snapshot(con)
-    for sql in plans[Mode.FULL_REFRESH]:
+    for sql in plan[Mode.FULL_REFRESH]:
         con.execute(sql)
     assert_tables_equal(snapshot(con), incremental, f"{strategy}: full refresh after the last batch")
     con.close()

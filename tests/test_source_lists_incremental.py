@@ -11,6 +11,7 @@ profile draws a few dozen (ci-long: hundreds).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -50,12 +51,12 @@ CONFIGS: tuple[Config, ...] = (
 )  # fmt: skip
 
 
+@cache
 def plans(config: Config, strategy: str) -> dict[Mode, list[str]]:
+    """Each mode's statements, compiled when a test first needs them (at import, every
+    pytest-xdist worker paid ~4 s for all of them, run or not)."""
     dialect = DuckDB() if strategy == "delete+insert" else DuckDBWithMerge()
     return {mode: [s.sql for s in Compiler(config, dialect).compile(mode)] for mode in Mode}
-
-
-PLANS = {(c, s): plans(c, s) for c in CONFIGS for s in ("delete+insert", "merge")}
 
 
 @st.composite
@@ -120,7 +121,7 @@ def expected(config: Config, rows: list[tuple[str, dict[str, Any]]]) -> dict[str
 
 
 def check(config: Config, batches: list[list[tuple[str, dict[str, Any]]]], strategy: str) -> None:
-    plan = PLANS[(config, strategy)]
+    plan = plans(config, strategy)
     con = connect_sources(config)
     seen: list[tuple[str, dict[str, Any]]] = []
     for number, batch in enumerate(batches):

@@ -118,11 +118,14 @@ class SnowflakeEmulator(Emulator):
             log.close()
         self.pid = self._proc.pid
         self.port = port
+        # The child's own line, not an open port: another worker's emulator may hold the port
+        # this one was given between free_port() and the child's bind.
+        ready = f"listening on {HOST}:{port} pid={self._proc.pid}"
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
                 return False
-            if port_open(HOST, port):
+            if ready in self.log_text() and port_open(HOST, port):
                 return True
             time.sleep(0.05)
         return False
