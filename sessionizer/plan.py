@@ -105,9 +105,6 @@ class Stage:
     delete: str  # incremental runs: what goes before the stage's recomputed rows are written
     incremental_template: str | None = None  # when the incremental query is shaped differently
     day_key: str | None = None  # the timestamp whose day a warehouse may partition the table by
-    # Its query yields rows grouped by visitor or user, not in day_key order (page views come in
-    # the source's load order, close to it), so a warehouse without sort keys orders them.
-    regroups: bool = False
     upsert: bool = False  # rows are never removed, only added or changed: MERGE is enough
     # Incremental runs: bookkeeping statements (templates) in the stage's transaction, before and
     # after its own write.
@@ -130,18 +127,17 @@ STAGES: tuple[Stage, ...] = (
           "anonymous_id", "stages/user_stitching", "incremental/delete_user_stitching", staged="stitching_batch",
           records_before=("incremental/record_stitching",)),
     Stage("sessionized", "segment_web_page_views__sessionized", ("page_views",), "page_view_id", ("tstamp",),
-          "anonymous_id", "stages/sessionized", "incremental/delete_sessionized", day_key="tstamp", upsert=True,
-          regroups=True),
+          "anonymous_id", "stages/sessionized", "incremental/delete_sessionized", day_key="tstamp", upsert=True),
     Stage("sessions_initial", "segment_web_sessions__initial", ("sessionized",), "session_id",
           ("session_start_tstamp",), "anonymous_id", "stages/sessions_initial", "incremental/delete_sessions_initial",
-          day_key="session_start_tstamp", regroups=True),
+          day_key="session_start_tstamp"),
     Stage("sessions_stitched", "segment_web_sessions__stitched", ("sessions_initial", "user_stitching"), "session_id",
           ("session_start_tstamp",), "blended_user_id", "stages/sessions_stitched",
-          "incremental/delete_sessions_stitched", day_key="session_start_tstamp", regroups=True,
+          "incremental/delete_sessions_stitched", day_key="session_start_tstamp",
           records_before=("incremental/record_users",)),
     Stage("sessions", "segment_web_sessions", ("sessions_stitched",), "session_id", ("session_start_tstamp",),
           "blended_user_id", "stages/sessions", "incremental/delete_sessions",
-          incremental_template="stages/sessions_incremental", day_key="session_start_tstamp", regroups=True),
+          incremental_template="stages/sessions_incremental", day_key="session_start_tstamp"),
 )  # fmt: skip
 
 # The query of the rows the page_views stage rejects (its second table), and the runner's own.

@@ -94,11 +94,6 @@ class Dialect:
     CTE_HINTS: ClassVar[bool] = True
     # Words the warehouse reserves beyond those sqlglot's generator already knows to quote.
     RESERVED_WORDS: ClassVar[frozenset[str]] = frozenset()
-    # Whether a table whose query regroups its rows (Stage.regroups) is written in the order of
-    # its time column (Stage.day_key): where the warehouse keeps min/max per block (DuckDB's zone
-    # maps) and has no sort key or clustering to do it, an incremental run's time-bounded reads
-    # then skip the old blocks.
-    WRITES_IN_TIME_ORDER: ClassVar[bool] = False
     # Statement shapes this warehouse writes its own way: pure tree rewrites, applied in order
     # before rendering (see transforms.py).
     TRANSFORMS: ClassVar[tuple[Transform, ...]] = ()
@@ -198,9 +193,6 @@ class Dialect:
         properties: list[exp.Expression] = [exp.TemporaryProperty()] if temporary else []
         if stage is not None and not temporary:
             properties += self.table_properties(stage)
-            if self.WRITES_IN_TIME_ORDER and stage.regroups and stage.day_key:
-                order = exp.Ordered(this=exp.column(stage.day_key), nulls_first=False)
-                query = exp.select("*").from_(query.subquery("ordered")).order_by(order)
         return exp.Create(
             this=table,
             kind="TABLE",

@@ -52,7 +52,6 @@ class DuckDB(Dialect):
     # One writer per database file: DuckDB's own file lock keeps a second run out, and it is
     # released by the operating system when the holder dies.
     LOCKS_ITSELF: ClassVar[bool] = True
-    WRITES_IN_TIME_ORDER: ClassVar[bool] = True
     # Each commit of a file database flushes (and may checkpoint) its write-ahead log; at 10M
     # page views the per-stage commits were a quarter of an incremental run.
     ONE_TRANSACTION_PER_RUN: ClassVar[bool] = True

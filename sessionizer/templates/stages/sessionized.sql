@@ -81,6 +81,9 @@ SELECT
   {% endfor -%}
   sessions.page_view_number,
   {{ surrogate_key(['sessions.anonymous_id', 'sessions.session_number']) }} AS session_id
-FROM sessions
-JOIN page_views ON page_views.page_view_id = sessions.page_view_id
+{#- Page views lead the join: the rows come out in their order, the source's load order, close to
+    time order, so DuckDB's zone maps skip old blocks for the incremental runs' time bounds without
+    a sort (sorting every wide row cost a third of a full refresh at 10M page views). #}
+FROM page_views
+JOIN sessions ON sessions.page_view_id = page_views.page_view_id
 {%- endif %}

@@ -95,6 +95,6 @@ SELECT
       COALESCE(CAST(sessions.anonymous_id AS STRING), '_dbt_utils_surrogate_key_null_') || '-' || COALESCE(CAST(sessions.session_number AS STRING), '_dbt_utils_surrogate_key_null_')
     )
   ) AS session_id
-FROM sessions
-JOIN page_views
-  ON page_views.page_view_id = sessions.page_view_id;
+FROM page_views
+JOIN sessions
+  ON sessions.page_view_id = page_views.page_view_id;

@@ -151,6 +151,6 @@ SELECT
   MD5(
     COALESCE(CAST(sessions.anonymous_id AS TEXT), '_dbt_utils_surrogate_key_null_') || '-' || COALESCE(CAST(sessions.session_number AS TEXT), '_dbt_utils_surrogate_key_null_')
   ) AS session_id
-FROM sessions
-JOIN page_views
-  ON page_views.page_view_id = sessions.page_view_id;
+FROM page_views
+JOIN sessions
+  ON sessions.page_view_id = page_views.page_view_id;

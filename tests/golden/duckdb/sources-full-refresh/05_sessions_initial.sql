@@ -1,178 +1,172 @@
 CREATE OR REPLACE TABLE "analytics".segment_web_sessions__initial AS
-SELECT
-  *
-FROM (
-  WITH page_views AS NOT MATERIALIZED (
-    SELECT
-      *
-    FROM "analytics".segment_web_page_views__sessionized
-  ), __sz_items AS (
-    SELECT
-      source_name,
-      anonymous_id,
-      tstamp,
-      0 AS __sz_item_kind,
-      page_view_id AS __sz_item_id,
-      session_id
-    FROM page_views
-    UNION ALL
-    SELECT
-      source_name,
-      anonymous_id,
-      tstamp,
-      1,
-      id,
-      CAST(NULL AS TEXT)
-    FROM "analytics".sessionizer_events AS activity
-    WHERE
-      kind = 'tracks'
-  ), __sz_gaps AS (
-    SELECT
-      __sz_items.*,
-      DATE_DIFF(
-        'SECOND',
-        LAG(tstamp) OVER (
-          PARTITION BY source_name, anonymous_id
-          ORDER BY tstamp, __sz_item_kind, __sz_item_id
-        ),
-        tstamp
-      ) AS __sz_gap
-    FROM __sz_items
-  ), __sz_pieces AS (
-    SELECT
-      __sz_gaps.*,
-      COUNT(CASE WHEN __sz_gap IS NULL OR __sz_gap > 1200 THEN 1 END) OVER (
+WITH page_views AS NOT MATERIALIZED (
+  SELECT
+    *
+  FROM "analytics".segment_web_page_views__sessionized
+), __sz_items AS (
+  SELECT
+    source_name,
+    anonymous_id,
+    tstamp,
+    0 AS __sz_item_kind,
+    page_view_id AS __sz_item_id,
+    session_id
+  FROM page_views
+  UNION ALL
+  SELECT
+    source_name,
+    anonymous_id,
+    tstamp,
+    1,
+    id,
+    CAST(NULL AS TEXT)
+  FROM "analytics".sessionizer_events AS activity
+  WHERE
+    kind = 'tracks'
+), __sz_gaps AS (
+  SELECT
+    __sz_items.*,
+    DATE_DIFF(
+      'SECOND',
+      LAG(tstamp) OVER (
         PARTITION BY source_name, anonymous_id
         ORDER BY tstamp, __sz_item_kind, __sz_item_id
-        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-      ) AS __sz_piece
-    FROM __sz_gaps
-  ), stream AS (
-    SELECT
-      __sz_pieces.*,
-      COUNT(CASE WHEN __sz_item_kind = 0 THEN 1 END) OVER (
-        PARTITION BY source_name, anonymous_id, __sz_piece
-        ORDER BY tstamp, __sz_item_kind, __sz_item_id
-        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-      ) AS __sz_views_so_far
-    FROM __sz_pieces
-  ), ends AS (
-    SELECT
-      MAX(session_id) AS session_id,
-      MAX(tstamp) AS session_end_tstamp
-    FROM stream
-    WHERE
-      __sz_item_kind = 0 OR __sz_views_so_far > 0
-    GROUP BY
-      source_name,
-      anonymous_id,
-      __sz_piece
-  ), bounds AS (
-    SELECT
-      session_id,
-      anonymous_id,
-      source_name,
-      MIN(tstamp) AS session_start_tstamp,
-      MAX(tstamp) AS session_end_tstamp,
-      COUNT(*) AS page_views,
-      MIN(page_view_number) AS __sz_first_number,
-      MAX(page_view_number) AS __sz_last_number
-    FROM page_views
-    GROUP BY
-      session_id,
-      anonymous_id,
-      source_name
-  ), referrer_mapping AS (
-    SELECT
-      *
-    FROM (VALUES
-      ('search', 'Google', 'google.com'),
-      ('email', 'Gmail', 'mail.google.com'),
-      ('social', 'Twitter', 't.co')) AS mapping(medium, source, host)
-  ), sessions AS (
-    SELECT
-      bounds.session_id,
-      bounds.anonymous_id,
-      bounds.session_start_tstamp,
-      ends.session_end_tstamp,
-      bounds.page_views,
-      first_view.utm_source AS utm_source,
-      first_view.utm_content AS utm_content,
-      first_view.utm_medium AS utm_medium,
-      first_view.utm_campaign AS utm_campaign,
-      first_view.utm_term AS utm_term,
-      first_view.gclid AS gclid,
-      first_view.page_url AS first_page_url,
-      first_view.page_url_host AS first_page_url_host,
-      first_view.page_url_path AS first_page_url_path,
-      first_view.page_url_query AS first_page_url_query,
-      first_view.referrer AS referrer,
-      first_view.referrer_host AS referrer_host,
-      first_view.device AS device,
-      first_view.device_category AS device_category,
-      last_view.page_url AS last_page_url,
-      last_view.page_url_host AS last_page_url_host,
-      last_view.page_url_path AS last_page_url_path,
-      last_view.page_url_query AS last_page_url_query,
-      first_view.context_locale AS first_context_locale,
-      last_view.context_locale AS last_context_locale,
-      DATE_DIFF('SECOND', bounds.session_start_tstamp, ends.session_end_tstamp) AS duration_in_s,
-      bounds.source_name
-    FROM bounds
-    JOIN ends
-      ON ends.session_id = bounds.session_id
-    JOIN page_views AS first_view
-      ON first_view.anonymous_id = bounds.anonymous_id
-      AND first_view.page_view_number = bounds.__sz_first_number
-      AND first_view.source_name = bounds.source_name
-    JOIN page_views AS last_view
-      ON last_view.anonymous_id = bounds.anonymous_id
-      AND last_view.page_view_number = bounds.__sz_last_number
-      AND last_view.source_name = bounds.source_name
-  )
+      ),
+      tstamp
+    ) AS __sz_gap
+  FROM __sz_items
+), __sz_pieces AS (
   SELECT
-    sessions.session_id,
-    sessions.anonymous_id,
-    sessions.session_start_tstamp,
-    sessions.session_end_tstamp,
-    sessions.page_views,
-    sessions.utm_source,
-    sessions.utm_content,
-    sessions.utm_medium,
-    sessions.utm_campaign,
-    sessions.utm_term,
-    sessions.gclid,
-    sessions.first_page_url,
-    sessions.first_page_url_host,
-    sessions.first_page_url_path,
-    sessions.first_page_url_query,
-    sessions.referrer,
-    sessions.referrer_host,
-    sessions.device,
-    sessions.device_category,
-    sessions.last_page_url,
-    sessions.last_page_url_host,
-    sessions.last_page_url_path,
-    sessions.last_page_url_query,
-    sessions.first_context_locale,
-    sessions.last_context_locale,
-    sessions.duration_in_s,
-    CASE
-      WHEN sessions.duration_in_s BETWEEN 0 AND 9
-      THEN '0s to 9s'
-      WHEN sessions.duration_in_s BETWEEN 10 AND 29
-      THEN '10s to 29s'
-      WHEN sessions.duration_in_s BETWEEN 30 AND 59
-      THEN '30s to 59s'
-      WHEN sessions.duration_in_s > 59
-      THEN '60s or more'
-    END AS duration_in_s_tier,
-    referrer_mapping.medium AS referrer_medium,
-    referrer_mapping.source AS referrer_source,
-    sessions.source_name
-  FROM sessions
-  LEFT JOIN referrer_mapping
-    ON referrer_mapping.host = sessions.referrer_host
-) AS ordered
-ORDER BY
-  session_start_tstamp;
+    __sz_gaps.*,
+    COUNT(CASE WHEN __sz_gap IS NULL OR __sz_gap > 1200 THEN 1 END) OVER (
+      PARTITION BY source_name, anonymous_id
+      ORDER BY tstamp, __sz_item_kind, __sz_item_id
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS __sz_piece
+  FROM __sz_gaps
+), stream AS (
+  SELECT
+    __sz_pieces.*,
+    COUNT(CASE WHEN __sz_item_kind = 0 THEN 1 END) OVER (
+      PARTITION BY source_name, anonymous_id, __sz_piece
+      ORDER BY tstamp, __sz_item_kind, __sz_item_id
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS __sz_views_so_far
+  FROM __sz_pieces
+), ends AS (
+  SELECT
+    MAX(session_id) AS session_id,
+    MAX(tstamp) AS session_end_tstamp
+  FROM stream
+  WHERE
+    __sz_item_kind = 0 OR __sz_views_so_far > 0
+  GROUP BY
+    source_name,
+    anonymous_id,
+    __sz_piece
+), bounds AS (
+  SELECT
+    session_id,
+    anonymous_id,
+    source_name,
+    MIN(tstamp) AS session_start_tstamp,
+    MAX(tstamp) AS session_end_tstamp,
+    COUNT(*) AS page_views,
+    MIN(page_view_number) AS __sz_first_number,
+    MAX(page_view_number) AS __sz_last_number
+  FROM page_views
+  GROUP BY
+    session_id,
+    anonymous_id,
+    source_name
+), referrer_mapping AS (
+  SELECT
+    *
+  FROM (VALUES
+    ('search', 'Google', 'google.com'),
+    ('email', 'Gmail', 'mail.google.com'),
+    ('social', 'Twitter', 't.co')) AS mapping(medium, source, host)
+), sessions AS (
+  SELECT
+    bounds.session_id,
+    bounds.anonymous_id,
+    bounds.session_start_tstamp,
+    ends.session_end_tstamp,
+    bounds.page_views,
+    first_view.utm_source AS utm_source,
+    first_view.utm_content AS utm_content,
+    first_view.utm_medium AS utm_medium,
+    first_view.utm_campaign AS utm_campaign,
+    first_view.utm_term AS utm_term,
+    first_view.gclid AS gclid,
+    first_view.page_url AS first_page_url,
+    first_view.page_url_host AS first_page_url_host,
+    first_view.page_url_path AS first_page_url_path,
+    first_view.page_url_query AS first_page_url_query,
+    first_view.referrer AS referrer,
+    first_view.referrer_host AS referrer_host,
+    first_view.device AS device,
+    first_view.device_category AS device_category,
+    last_view.page_url AS last_page_url,
+    last_view.page_url_host AS last_page_url_host,
+    last_view.page_url_path AS last_page_url_path,
+    last_view.page_url_query AS last_page_url_query,
+    first_view.context_locale AS first_context_locale,
+    last_view.context_locale AS last_context_locale,
+    DATE_DIFF('SECOND', bounds.session_start_tstamp, ends.session_end_tstamp) AS duration_in_s,
+    bounds.source_name
+  FROM bounds
+  JOIN ends
+    ON ends.session_id = bounds.session_id
+  JOIN page_views AS first_view
+    ON first_view.anonymous_id = bounds.anonymous_id
+    AND first_view.page_view_number = bounds.__sz_first_number
+    AND first_view.source_name = bounds.source_name
+  JOIN page_views AS last_view
+    ON last_view.anonymous_id = bounds.anonymous_id
+    AND last_view.page_view_number = bounds.__sz_last_number
+    AND last_view.source_name = bounds.source_name
+)
+SELECT
+  sessions.session_id,
+  sessions.anonymous_id,
+  sessions.session_start_tstamp,
+  sessions.session_end_tstamp,
+  sessions.page_views,
+  sessions.utm_source,
+  sessions.utm_content,
+  sessions.utm_medium,
+  sessions.utm_campaign,
+  sessions.utm_term,
+  sessions.gclid,
+  sessions.first_page_url,
+  sessions.first_page_url_host,
+  sessions.first_page_url_path,
+  sessions.first_page_url_query,
+  sessions.referrer,
+  sessions.referrer_host,
+  sessions.device,
+  sessions.device_category,
+  sessions.last_page_url,
+  sessions.last_page_url_host,
+  sessions.last_page_url_path,
+  sessions.last_page_url_query,
+  sessions.first_context_locale,
+  sessions.last_context_locale,
+  sessions.duration_in_s,
+  CASE
+    WHEN sessions.duration_in_s BETWEEN 0 AND 9
+    THEN '0s to 9s'
+    WHEN sessions.duration_in_s BETWEEN 10 AND 29
+    THEN '10s to 29s'
+    WHEN sessions.duration_in_s BETWEEN 30 AND 59
+    THEN '30s to 59s'
+    WHEN sessions.duration_in_s > 59
+    THEN '60s or more'
+  END AS duration_in_s_tier,
+  referrer_mapping.medium AS referrer_medium,
+  referrer_mapping.source AS referrer_source,
+  sessions.source_name
+FROM sessions
+LEFT JOIN referrer_mapping
+  ON referrer_mapping.host = sessions.referrer_host;
