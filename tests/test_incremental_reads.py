@@ -19,7 +19,17 @@ import pytest
 
 from sessionizer import compile
 from sessionizer.config import Config
-from tests.helpers import T0, TABLES, create_pages, insert, page, read_tables, reference_tables, refreshed, settings
+from tests.helpers import (
+    T0,
+    TABLES,
+    create_pages,
+    execute,
+    page,
+    reference_tables,
+    refreshed,
+    run_incremental,
+    settings,
+)  # fmt: skip
 from tests.reference import canonical
 
 CUTOFF = timedelta(seconds=1800)
@@ -31,11 +41,9 @@ def incremental_equals_reference(history: list[dict[str, Any]], increment: list[
     reference over both. Returns the tables."""
     con = refreshed(history)
     try:
-        insert(con, increment)
-        for sql in (s.sql for s in compile(settings(), "duckdb", "incremental")):
-            con.execute(sql)
+        tables = run_incremental(con, increment)
         expected = reference_tables([*history, *increment])
-        actual = {table: canonical(rows) for table, rows in read_tables(con).items()}
+        actual = {table: canonical(rows) for table, rows in tables.items()}
         for table in TABLES:
             assert actual[table] == expected[table], table
         return actual
@@ -114,11 +122,8 @@ def test_two_runs_in_a_row_carry_the_numbering_on() -> None:
                 id=f"n{n}", timestamp=T0 + timedelta(minutes=minutes), received_at=LOAD + timedelta(hours=received)
             )
             rows.append(row)
-            insert(con, [row])
-            for sql in (s.sql for s in compile(settings(), "duckdb", "incremental")):
-                con.execute(sql)
             expected = reference_tables(rows)
-            for table, stored in read_tables(con).items():
+            for table, stored in run_incremental(con, [row]).items():
                 assert canonical(stored) == expected[table], (n, table)
     finally:
         con.close()
@@ -158,8 +163,7 @@ def test_an_increment_reads_the_newest_blocks_of_the_time_ordered_tables(tmp_pat
         con.execute(
             f"INSERT INTO pages (id, anonymous_id, received_at, sent_at, timestamp, url) SELECT id, anonymous_id, ts, ts, ts, 'https://a.com/x' FROM ({history})"
         )
-        for sql in (s.sql for s in compile(config, "duckdb", "full-refresh")):
-            con.execute(sql)
+        execute(con, config, "full-refresh")
         con.execute("""
             INSERT INTO pages (id, anonymous_id, received_at, sent_at, timestamp, url)
             SELECT 'new' || i, 'v' || (CASE WHEN i < 10 THEN 3999 - i ELSE i END), TIMESTAMP '2024-03-12',
@@ -170,8 +174,7 @@ def test_an_increment_reads_the_newest_blocks_of_the_time_ordered_tables(tmp_pat
         reads = profiled_incremental(con, config, tmp_path / "profile.json")
         for table in TABLES:
             con.execute(f"CREATE TABLE incremental_{table} AS SELECT * FROM {table}")
-        for sql in (s.sql for s in compile(config, "duckdb", "full-refresh")):
-            con.execute(sql)
+        execute(con, config, "full-refresh")
         for table in TABLES:
             for a, b in ((table, f"incremental_{table}"), (f"incremental_{table}", table)):
                 differing = con.execute(

@@ -26,14 +26,16 @@ WITH changed AS (
   SELECT page_views.anonymous_id, page_views.tstamp, 0
   FROM {{ rel.page_views }} AS page_views
   WHERE page_views.anonymous_id IN (SELECT anonymous_id FROM changed)
+{%- endif %}
 ), earliest AS (
-  SELECT anonymous_id, MIN(tstamp) AS from_tstamp, MAX(__sz_replaced) AS replaced FROM whole GROUP BY anonymous_id
+  SELECT anonymous_id, MIN(tstamp) AS from_tstamp, MAX(__sz_replaced) AS replaced
+  FROM {{ 'whole' if listed else 'changed' }}
+  GROUP BY anonymous_id
+{%- if listed %}
 )
 SELECT anonymous_id, from_tstamp, from_tstamp, 0, replaced, 0, 0, CAST(NULL AS TIMESTAMP)
 FROM earliest
 {%- else %}
-), earliest AS (
-  SELECT anonymous_id, MIN(tstamp) AS from_tstamp, MAX(__sz_replaced) AS replaced FROM changed GROUP BY anonymous_id
 ), before AS (
   {#- The stored sessions starting before the change, latest first, with running totals. #}
   SELECT
