@@ -112,6 +112,7 @@ class Profiler:
     rows read = the query's ``total_rows_scanned`` (rows read by table scans); rows written = the
     rows flowing into each write operator (CREATE TABLE AS, INSERT, DELETE, UPDATE, MERGE), which is
     what the statement reports as its count. BEGIN/COMMIT produce no profile and count nothing.
+    Every query the run sends counts, its figures and state lookups included.
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -122,17 +123,27 @@ class Profiler:
 
     def execute(self, sql: str, stage: str, run: Callable[[str], Any]) -> Any:
         """``run(sql)``, timed, with its profile recorded under ``stage``."""
-        self.path.unlink(missing_ok=True)
+        self.settle()
         started = time.perf_counter()
         result = run(sql)
-        seconds = time.perf_counter() - started
-        read = written = None
-        if self.path.exists():
-            profile = json.loads(self.path.read_text())
-            read = int(profile.get("query", {}).get("total_rows_scanned", 0))
-            written = sum(_written(op) for op in profile.get("operator", []))
-        self.statements.append(StatementProfile(stage, sql, round(seconds, 4), read, written))
+        self.statements.append(StatementProfile(stage, sql, round(time.perf_counter() - started, 4), None, None))
+        self.settle()
         return result
+
+    def settle(self) -> None:
+        """Count a profile DuckDB wrote for the query it names. A query whose rows are fetched after
+        it returns (the run's figures, its state) writes its profile only when its result closes,
+        while the next statement runs; BEGIN and COMMIT write none."""
+        if not self.path.exists():
+            return
+        profile = json.loads(self.path.read_text())
+        self.path.unlink()
+        sql = profile.get("query", {}).get("sql")
+        for statement in reversed(self.statements):
+            if statement.rows_read is None and statement.sql == sql:
+                statement.rows_read = int(profile["query"].get("total_rows_scanned", 0))
+                statement.rows_written = sum(_written(op) for op in profile.get("operator", []))
+                return
 
 
 def _written(node: dict[str, Any]) -> int:
@@ -170,7 +181,13 @@ class BenchRunner(Runner):
                 def execute(sql: str) -> Any:
                     return profiler.execute(sql, self.current_stage, plain)
 
+                def scalar_row(sql: str) -> tuple[Any, ...] | None:
+                    # fetched whole inside the profiled call: DuckDB writes the profile as it ends
+                    rows = profiler.execute(sql, self.current_stage, lambda q: plain(q).fetchall())
+                    return tuple(rows[0]) if rows else None
+
                 wh.execute = execute  # type: ignore[method-assign]
+                wh.scalar_row = scalar_row  # type: ignore[method-assign]
             yield wh
 
     def run_stage(self, wh: Warehouse, stage: str, statements: list[Statement], mode: Mode) -> StageResult:
@@ -191,7 +208,10 @@ def sessionizer_body(config: Config, engine: Engine, full_refresh: bool) -> Body
         expected = "full-refresh" if full_refresh else "incremental"
         if summary.mode != expected:
             raise RuntimeError(f"expected a {expected} run, got {summary.mode}")
-        return summary, runner.profiler.statements if runner.profiler else []
+        if runner.profiler is None:
+            return summary, []
+        runner.profiler.settle()
+        return summary, runner.profiler.statements
 
     return body
 

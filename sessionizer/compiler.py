@@ -265,9 +265,9 @@ class Compiler:
             batch = self.tables[stage.staged]
             trees += [(t, None) for t in self.dialect.create_temp_table(batch.name, source)]
             source = exp.select(*columns).from_(batch.copy())
-        parsed = self.statements(stage.delete)
-        deletes = [delete for delete in parsed if isinstance(delete, exp.Delete)]
-        assert len(deletes) == len(parsed), stage.delete
+        deletes = self.statements(stage.delete)
+        # A MERGE stands for deletes only (it rewrites the rows they would remove), never an UPDATE.
+        assert all(isinstance(t, exp.Delete if stage.upsert else (exp.Delete, exp.Update)) for t in deletes)
         key = plan.unique_key(stage, self.config)
         write = self.dialect.upsert(self.tables[stage.name], columns, source, key, deletes, stage.upsert)
         events: list[tuple[exp.Expression, str | None]] = []

@@ -372,7 +372,7 @@ class Runner:
     ) -> RunSummary:
         with wh.doing("reading what the last run stored"):
             mode, watermark = self.decide_mode(wh, full_refresh)
-        before = self.figures(wh) if mode is Mode.INCREMENTAL else None
+        before = self.figures(wh, users=False) if mode is Mode.INCREMENTAL else None
         statements = self.compiler.compile(mode, select, watermark)
         summary = RunSummary(mode=mode.value, target=self.target.display)
         self.on_event({"event": "start", "mode": mode.value, "target": self.target.display})
@@ -422,9 +422,11 @@ class Runner:
             written = int(row[0]) if row else None
         return StageResult(stage, written, round(time.perf_counter() - started, 3))
 
-    def figures(self, wh: Warehouse) -> tuple[int, int, int, int]:
+    def figures(self, wh: Warehouse, users: bool = True) -> tuple[int, int, int, int]:
+        """Page views, sessions, users and rejected rows the tables hold; users 0 unless asked for."""
+        query = self.compiler.query(plan.SUMMARY_TEMPLATE, False, users=users)
         with wh.doing("counting the tables' rows"):
-            row = wh.scalar_row(self.dialect.render(self.compiler.query(plan.SUMMARY_TEMPLATE, False), pretty=False))
+            row = wh.scalar_row(self.dialect.render(query, pretty=False))
         assert row is not None
         return tuple(int(v or 0) for v in row)  # type: ignore[return-value]
 

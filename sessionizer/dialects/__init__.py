@@ -227,12 +227,13 @@ class Dialect:
 
     def upsert(
         self, table: exp.Table, columns: Sequence[str], query: exp.Query, unique_key: Sequence[str],
-        deletes: Sequence[exp.Delete], upsert_safe: bool,
+        deletes: Sequence[exp.Expression], upsert_safe: bool,
     ) -> list[exp.Expression]:  # fmt: skip
         """Replace the rows ``deletes`` select by ``query``'s rows, in the caller's transaction.
 
         MERGE on the unique key where rows are never removed (the recomputed rows cover every
-        row the delete would remove); otherwise delete, then insert the recomputation.
+        row the delete would remove); otherwise delete (and update rows kept in place), then
+        insert the recomputation.
         """
         if upsert_safe and self.WRITE_STRATEGY is WriteStrategy.MERGE:
             return [merge(table, columns, query, unique_key)]

@@ -114,26 +114,6 @@ GROUP BY anonymous_id
 {{ column }} >= (SELECT MIN({{ bound }}) FROM {{ rel.pending_anonymous_ids }})
 {%- endmacro %}
 
-{#- The sessions of the pending visitors that sessions_stitched replaces, read from ``table``: those
-    recomputed (from where each visitor's recomputation starts: newest blocks only), and the
-    earlier ones of a visitor whose blended user changed (from its first page view on; none read
-    when no blended user changed). Deleting, rebuilding and renumbering must all mean the same rows. -#}
-{% macro replaced_sessions(table, columns) -%}
-SELECT {{ columns }}
-FROM {{ table }} AS sessions
-JOIN pending
-  ON pending.anonymous_id = sessions.anonymous_id AND sessions.session_start_tstamp >= pending.session_from_tstamp
-WHERE {{ recomputed_since('sessions.session_start_tstamp') }}
-UNION ALL
-SELECT {{ columns }}
-FROM {{ table }} AS sessions
-JOIN pending
-  ON pending.anonymous_id = sessions.anonymous_id AND pending.restitched = 1
-  AND sessions.session_start_tstamp < pending.session_from_tstamp
-  AND sessions.session_start_tstamp >= pending.restitched_from
-WHERE {{ recomputed_since('sessions.session_start_tstamp', 'restitched_from') }}
-{%- endmacro %}
-
 {#- A session's number among its blended user's sessions, oldest first (docs/reference.md, segment_web_sessions). -#}
 {% macro session_numbering(table='') -%}
 {%- set of = table ~ '.' if table else '' -%}

@@ -1,14 +1,20 @@
-{% from "_macros.sql" import recomputed_since with context %}
-{#- Two deletes, so the first reads only the newest blocks: the recomputed sessions, then the
-    earlier ones of visitors whose blended user changed (no rows read when there are none). #}
+{% from "_macros.sql" import pending_visitors, recomputed_since with context %}
+{#- The recomputed sessions go (the newest blocks only). A visitor whose blended user changed
+    keeps its earlier sessions, which only change hands: they are moved to the user now in place,
+    one column rewritten, instead of being read again from sessions_initial, deleted and
+    written whole (no rows read when no blended user changed). #}
 DELETE FROM {{ rel.sessions_stitched }}
 USING {{ rel.pending_anonymous_ids }} AS pending
 WHERE {{ own.sessions_stitched }}.anonymous_id = pending.anonymous_id
   AND {{ own.sessions_stitched }}.session_start_tstamp >= pending.session_from_tstamp
   AND {{ recomputed_since(own.sessions_stitched ~ '.session_start_tstamp') }};
-DELETE FROM {{ rel.sessions_stitched }}
-USING {{ rel.pending_anonymous_ids }} AS pending
-WHERE {{ own.sessions_stitched }}.anonymous_id = pending.anonymous_id
-  AND pending.restitched = 1
-  AND {{ own.sessions_stitched }}.session_start_tstamp >= pending.restitched_from
+UPDATE {{ rel.sessions_stitched }}
+SET blended_user_id = restitched.blended_after
+FROM (
+  {{ pending_visitors() }}
+) AS restitched
+WHERE {{ own.sessions_stitched }}.anonymous_id = restitched.anonymous_id
+  AND restitched.restitched = 1
+  AND {{ own.sessions_stitched }}.session_start_tstamp >= restitched.restitched_from
+  AND {{ own.sessions_stitched }}.session_start_tstamp < restitched.session_from_tstamp
   AND {{ recomputed_since(own.sessions_stitched ~ '.session_start_tstamp', 'restitched_from') }}

@@ -1,10 +1,15 @@
-{% from "_macros.sql" import pending_visitors, recomputed_since, replaced_sessions with context %}
+{% from "_macros.sql" import pending_visitors, recomputed_since with context %}
 WITH
 {%- if incremental %} pending AS (
   {{ pending_visitors() }}
 ), sessions AS (
-  {#- Recomputed sessions, and every session of a visitor whose blended user changed. #}
-  {{ replaced_sessions(rel.sessions_initial, 'sessions.*') }}
+  {#- The recomputed sessions; a restitched visitor's earlier ones are moved in place (see
+      delete_sessions_stitched.sql). #}
+  SELECT sessions.*
+  FROM {{ rel.sessions_initial }} AS sessions
+  JOIN pending
+    ON pending.anonymous_id = sessions.anonymous_id AND sessions.session_start_tstamp >= pending.session_from_tstamp
+  WHERE {{ recomputed_since('sessions.session_start_tstamp') }}
 ), unrecorded AS (
   SELECT user_stitching.anonymous_id, user_stitching.user_id
   FROM {{ rel.user_stitching }} AS user_stitching

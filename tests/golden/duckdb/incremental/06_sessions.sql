@@ -1,7 +1,12 @@
 DELETE FROM "analytics".segment_web_sessions USING   "analytics".sessionizer_pending_users AS pending
 WHERE
   segment_web_sessions.blended_user_id = pending.blended_user_id
-  AND segment_web_sessions.session_start_tstamp >= pending.from_tstamp;
+  AND segment_web_sessions.session_start_tstamp >= pending.from_tstamp
+  AND segment_web_sessions.session_start_tstamp >= (
+    SELECT
+      MIN(from_tstamp)
+    FROM "analytics".sessionizer_pending_users
+  );
 
 INSERT INTO "analytics".segment_web_sessions (
   session_id,
