@@ -146,11 +146,11 @@ def profiled_incremental(con: duckdb.DuckDBPyConnection, config: Config, path: P
     return read
 
 
-def test_an_increment_reads_the_newest_blocks_of_the_time_ordered_tables(tmp_path: Path) -> None:
-    """600,000 page views over 70 days (several of DuckDB's row groups, whose zone maps a bound can
-    skip), then page views of returning visitors at the end, half of them continuing a stored
-    session: sessionized and sessions_initial are read from where their recomputations start,
-    not whole; and the tables equal a full refresh's afterwards."""
+def bounded_run(tmp_path: Path, increment: str) -> tuple[dict[str, int], list[tuple[str, int]]]:
+    """600,000 page views over 70 days of 4,000 visitors (several of DuckDB's row groups, whose
+    zone maps a bound can skip), refreshed; then the ``increment`` rows (columns id, anonymous_id,
+    user_id, timestamp; loaded at the end) run incrementally, profiled, and every table compared
+    with a full refresh's. Returns the tables' sizes before the run and each statement's reads."""
     config = settings()
     con = duckdb.connect()
     try:
@@ -164,11 +164,10 @@ def test_an_increment_reads_the_newest_blocks_of_the_time_ordered_tables(tmp_pat
             f"INSERT INTO pages (id, anonymous_id, received_at, sent_at, timestamp, url) SELECT id, anonymous_id, ts, ts, ts, 'https://a.com/x' FROM ({history})"
         )
         execute(con, config, "full-refresh")
-        con.execute("""
-            INSERT INTO pages (id, anonymous_id, received_at, sent_at, timestamp, url)
-            SELECT 'new' || i, 'v' || (CASE WHEN i < 10 THEN 3999 - i ELSE i END), TIMESTAMP '2024-03-12',
-              TIMESTAMP '2024-03-12', TIMESTAMP '2024-01-01' + to_seconds(6000000 + i), 'https://a.com/y'
-            FROM range(20) AS r(i)
+        con.execute(f"""
+            INSERT INTO pages (id, anonymous_id, user_id, received_at, sent_at, timestamp, url)
+            SELECT id, anonymous_id, user_id, TIMESTAMP '2024-03-12', TIMESTAMP '2024-03-12', timestamp, 'https://a.com/y'
+            FROM ({increment})
         """)
         sizes = {t: con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in TABLES}  # type: ignore[index]
         reads = profiled_incremental(con, config, tmp_path / "profile.json")
@@ -183,11 +182,44 @@ def test_an_increment_reads_the_newest_blocks_of_the_time_ordered_tables(tmp_pat
                 assert differing == (0,), (a, b)
     finally:
         con.close()
+    return sizes, reads
+
+
+def statements_on(reads: list[tuple[str, int]], table: str, *verbs: str) -> list[tuple[str, int]]:
+    return [(sql, n) for sql, n in reads if sql.lstrip().startswith(tuple(f"{verb} {table}" for verb in verbs))]
+
+
+def test_an_increment_reads_the_newest_blocks_of_the_time_ordered_tables(tmp_path: Path) -> None:
+    """Page views of returning visitors at the end, half of them continuing a stored session:
+    sessionized and sessions_initial are read from where their recomputations start, not whole."""
+    sizes, reads = bounded_run(
+        tmp_path,
+        """
+        SELECT 'new' || i AS id, 'v' || (CASE WHEN i < 10 THEN 3999 - i ELSE i END) AS anonymous_id,
+          CAST(NULL AS VARCHAR) AS user_id, TIMESTAMP '2024-01-01' + to_seconds(6000000 + i) AS timestamp
+        FROM range(20) AS r(i)
+    """,
+    )
     for table in ("segment_web_page_views__sessionized", "segment_web_sessions__initial"):
-        writes = [
-            (sql, n) for sql, n in reads if sql.lstrip().startswith((f"DELETE FROM {table}", f"INSERT INTO {table}"))
-        ]
+        writes = statements_on(reads, table, "DELETE FROM", "INSERT INTO")
         assert len(writes) == 2, table
         for sql, n in writes:
             assert 0 < n < sizes[table] / 2, (table, n, sizes[table], sql[:80])
     assert sizes["segment_web_page_views__sessionized"] == 600000
+
+
+def test_a_visitor_identified_late_keeps_its_earlier_sessions_in_place(tmp_path: Path) -> None:
+    """A visitor seen over all 70 days logs in at the end: its ~150 earlier sessions change hands
+    where they are (an UPDATE finds them from its first page view), and sessions_stitched's
+    recomputed rows are built from the newest blocks of sessions_initial only, not from that
+    visitor's first session on."""
+    sizes, reads = bounded_run(
+        tmp_path,
+        """
+        SELECT 'login' AS id, 'v7' AS anonymous_id, 'u1' AS user_id, TIMESTAMP '2024-01-01' + to_seconds(6000000) AS timestamp
+    """,
+    )
+    stitched = "segment_web_sessions__stitched"
+    assert len(statements_on(reads, stitched, "UPDATE")) == 1
+    [(_, rebuilt)] = statements_on(reads, stitched, "INSERT INTO")
+    assert rebuilt < sizes["segment_web_sessions__initial"] / 2, rebuilt
