@@ -155,6 +155,7 @@ class Compiler:
         self.tables["batch"] = self.table(plan.BATCH_TABLE, None)
         self.tables["events_batch"] = self.table(plan.EVENTS_BATCH_TABLE, None)
         self.tables["stitching_batch"] = self.table(plan.STITCHING_BATCH_TABLE, None)
+        self.tables["history"] = self.table(plan.HISTORY_TABLE, None)
         entries = entry_context(config, self.readers if self.listed else [])
         self.context: dict[str, Any] = {
             "source": None if self.listed else self.source.sql(CANONICAL),
@@ -261,6 +262,9 @@ class Compiler:
         columns = plan.columns(stage.name, self.config)
         trees: list[tuple[exp.Expression, str | None]] = []
         source = self.query(stage.incremental_template or stage.template, True)
+        if stage.history and not self.listed:
+            lookup = self.query(stage.history, True)
+            trees += [(t, None) for t in self.dialect.create_temp_table(self.tables["history"].name, lookup)]
         if stage.staged:
             batch = self.tables[stage.staged]
             trees += [(t, None) for t in self.dialect.create_temp_table(batch.name, source)]

@@ -61,6 +61,9 @@ BATCH_TABLE = "sessionizer_batch"
 # The recomputed user stitching rows of an incremental run, before they replace the stored ones
 # (the recomputation reads those).
 STITCHING_BATCH_TABLE = "sessionizer_stitching_batch"
+# The stored page views an incremental run looks up before writing any: those whose ids arrive
+# again, and every page view of the visitors that arrive (one scan of the table for both).
+HISTORY_TABLE = "sessionizer_history"
 # With a source list: the deduped tracks (kind 'tracks') and identifies rows, which sessions and
 # stitching read beside the page views, and the scratch table of a run's new ones.
 EVENTS_TABLE = "sessionizer_events"
@@ -113,6 +116,9 @@ class Stage:
     # The incremental query is staged first in this scratch table (a key of the compiler's tables):
     # it is read more than once, or it reads the rows its write replaces.
     staged: str | None = None
+    # A single source's incremental run first copies the stored rows it looks up into the scratch
+    # table "history", by this template, so that one scan of the table serves every lookup.
+    history: str | None = None
 
 
 # Rendered once per entry of a source list, each entry keeping its own watermark.
@@ -121,7 +127,7 @@ RECORD_WATERMARK_TEMPLATE = "incremental/record_watermark"
 STAGES: tuple[Stage, ...] = (
     Stage("page_views", "segment_web_page_views", ("source",), "page_view_id", ("tstamp",), "anonymous_id",
           "stages/page_views", "incremental/delete_page_views", day_key="tstamp", upsert=True, staged="batch",
-          records_before=("incremental/record_changes",),
+          history="incremental/history", records_before=("incremental/record_changes",),
           records_after=("incremental/record_rejected", RECORD_WATERMARK_TEMPLATE)),
     Stage("user_stitching", "segment_web_user_stitching", ("page_views",), "anonymous_id", ("anonymous_id",),
           "anonymous_id", "stages/user_stitching", "incremental/delete_user_stitching", staged="stitching_batch",

@@ -86,6 +86,24 @@ def test_a_visitor_left_without_page_views_loses_its_rows() -> None:
     assert "gone" not in {row[0] for row in tables["segment_web_user_stitching"]}
 
 
+def test_a_page_view_taken_by_another_visitor_renumbers_the_one_it_left() -> None:
+    """The visitor a replaced page view leaves has no new row of its own: its other stored page
+    views are looked up apart, so the numbering carried over to its recomputation is right."""
+    stored_at = T0 + timedelta(days=2, hours=6)
+    history = [
+        *visit("a", T0, 2, anonymous_id="left"),
+        page(id="moved", anonymous_id="left", timestamp=T0 + timedelta(days=1), received_at=stored_at),
+        *visit("c", T0 + timedelta(days=1, minutes=10), 2, anonymous_id="left"),
+        *visit("d", T0 + timedelta(days=2), 2, anonymous_id="left"),
+    ]
+    copy = page(
+        id="moved", anonymous_id="taker", timestamp=T0 + timedelta(days=1), received_at=stored_at - timedelta(hours=1)
+    )
+    tables = incremental_equals_reference(history, [copy])
+    numbers = sorted(row[-2] for row in tables["segment_web_page_views__sessionized"] if row[1] == "left")
+    assert numbers == list(range(1, 7))
+
+
 def test_a_replaced_identified_page_view_gives_back_the_earlier_user_id() -> None:
     """The stored row that named the visitor's user is replaced by an anonymous copy: the user id
     falls back to the last one before it, which only the visitor's whole history says."""

@@ -96,7 +96,7 @@ def test_compiled_sql_touches_only_our_tables_and_the_source() -> None:
         "segment_web_page_views", "segment_web_user_stitching", "segment_web_page_views__sessionized",
         "segment_web_sessions__initial", "segment_web_sessions__stitched", "segment_web_sessions",
         "segment_web_page_views__rejected", "sessionizer_state", "sessionizer_pending_anonymous_ids",
-        "sessionizer_pending_users", "sessionizer_batch", "sessionizer_stitching_batch",
+        "sessionizer_pending_users", "sessionizer_batch", "sessionizer_stitching_batch", "sessionizer_history",
     }  # fmt: skip
     ours |= {f"{t}__sessionizer_new" for t in ours}
     kinds = (

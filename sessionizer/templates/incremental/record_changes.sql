@@ -2,10 +2,19 @@
 {#- Visitors the batch touches: its own and those whose stored page view it replaces, each with
     the earliest changed timestamp (from_tstamp) and where its recomputation starts
     (session_from_tstamp). Everything before that is unchanged, so its numbering is carried over
-    from the stored sessions (the manifest: each holds its start, end and page view count)
-    instead of being read again: numbered_before page views, sessions_before sessions, the last
-    page view before at previous_tstamp. The last stored session starting before the change is
-    recomputed only if the change can extend it (no more than the cutoff after its end). #}
+    instead of being read again by the stages: numbered_before page views, sessions_before
+    sessions, the last page view before at previous_tstamp. The last stored session starting
+    before the change is recomputed only if the change can extend it (no more than the cutoff
+    after its end). A single source's stored sessions are told from the visitors' stored page
+    views the history holds; a visitor only a replacement touches is added to it first (its own
+    scan of the table, which reads nothing when nothing is replaced, as in most batches). #}
+{%- if not listed %}
+INSERT INTO {{ rel.history }} (page_view_id, anonymous_id, received_at_tstamp, sent_at_tstamp, tstamp)
+SELECT page_view_id, anonymous_id, received_at_tstamp, sent_at_tstamp, tstamp
+FROM {{ rel.page_views }}
+WHERE anonymous_id IN (SELECT __sz_replaced_anonymous_id FROM {{ rel.batch }} WHERE __sz_replaced_tstamp IS NOT NULL)
+  AND page_view_id NOT IN (SELECT page_view_id FROM {{ rel.history }});
+{%- endif %}
 INSERT INTO {{ rel.pending_anonymous_ids }} (
   anonymous_id, from_tstamp, session_from_tstamp, restitched, replaced, numbered_before, sessions_before, previous_tstamp
 )
@@ -36,6 +45,26 @@ WITH changed AS (
 SELECT anonymous_id, from_tstamp, from_tstamp, 0, replaced, 0, 0, CAST(NULL AS TIMESTAMP)
 FROM earliest
 {%- else %}
+), stored AS (
+  {#- The affected visitors' stored page views, numbered into their sessions as sessionized does. #}
+  SELECT
+    history.anonymous_id,
+    history.tstamp,
+    COUNT(CASE WHEN __sz_inactivity_s IS NULL OR __sz_inactivity_s > {{ inactivity_cutoff }} THEN 1 END) OVER (
+      PARTITION BY history.anonymous_id ORDER BY history.tstamp, history.page_view_id
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS __sz_session
+  FROM (
+    SELECT
+      history.*,
+      {{ seconds_between('LAG(history.tstamp) OVER (PARTITION BY history.anonymous_id ORDER BY history.tstamp, history.page_view_id)', 'history.tstamp') }} AS __sz_inactivity_s
+    FROM {{ rel.history }} AS history
+    JOIN earliest ON earliest.anonymous_id = history.anonymous_id
+  ) AS history
+), stored_sessions AS (
+  SELECT anonymous_id, MIN(tstamp) AS session_start_tstamp, MAX(tstamp) AS session_end_tstamp, COUNT(*) AS page_views
+  FROM stored
+  GROUP BY anonymous_id, __sz_session
 ), before AS (
   {#- The stored sessions starting before the change, latest first, with running totals. #}
   SELECT
@@ -46,7 +75,7 @@ FROM earliest
     ROW_NUMBER() OVER (PARTITION BY sessions.anonymous_id ORDER BY sessions.session_start_tstamp DESC) AS __sz_recency,
     COUNT(*) OVER (PARTITION BY sessions.anonymous_id) AS __sz_sessions,
     SUM(sessions.page_views) OVER (PARTITION BY sessions.anonymous_id) AS __sz_views_total
-  FROM {{ rel.sessions_initial }} AS sessions
+  FROM stored_sessions AS sessions
   JOIN earliest
     ON earliest.anonymous_id = sessions.anonymous_id AND sessions.session_start_tstamp < earliest.from_tstamp
 ), latest AS (

@@ -106,7 +106,7 @@ WITH source AS NOT MATERIALIZED (
     {%- endif %}
   FROM parsed
 )
-{%- if incremental %}, {{ replacing('page_views', rel.page_views, page_view_key, columns.page_views, 'received_at_tstamp', 'sent_at_tstamp') }}
+{%- if incremental %}, {{ replacing('page_views', rel.page_views if listed else rel.history, page_view_key, columns.page_views, 'received_at_tstamp', 'sent_at_tstamp') }}
 {%- else %}
 SELECT {{ columns.page_views | join(', ') }} FROM page_views
 {%- endif %}

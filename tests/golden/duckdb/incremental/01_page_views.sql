@@ -1,5 +1,48 @@
 BEGIN;
 
+CREATE OR REPLACE TEMPORARY TABLE sessionizer_history AS
+WITH arrived AS (
+  SELECT
+    CAST(id AS TEXT) AS id,
+    CAST(anonymous_id AS TEXT) AS anonymous_id
+  FROM "segment"."pages" AS source
+  WHERE
+    NOT id IS NULL
+    AND NOT anonymous_id IS NULL
+    AND NOT timestamp IS NULL
+    AND NOT received_at IS NULL
+    AND (
+      (
+        SELECT
+          watermark
+        FROM "analytics".sessionizer_state
+      ) IS NULL
+      OR CAST(received_at AS TIMESTAMP) > (
+        SELECT
+          watermark
+        FROM "analytics".sessionizer_state
+      ) - INTERVAL '6' HOUR
+    )
+)
+SELECT
+  page_view_id,
+  anonymous_id,
+  received_at_tstamp,
+  sent_at_tstamp,
+  tstamp
+FROM "analytics".segment_web_page_views
+WHERE
+  page_view_id IN (
+    SELECT
+      id
+    FROM arrived
+  )
+  OR anonymous_id IN (
+    SELECT
+      anonymous_id
+    FROM arrived
+  );
+
 CREATE OR REPLACE TEMPORARY TABLE sessionizer_batch AS
 WITH source AS NOT MATERIALIZED (
   SELECT
@@ -170,7 +213,7 @@ WITH source AS NOT MATERIALIZED (
     sent_at_tstamp,
     tstamp,
     1 AS __sz_is_stored
-  FROM "analytics".segment_web_page_views
+  FROM sessionizer_history
   WHERE
     page_view_id IN (
       SELECT
@@ -242,6 +285,34 @@ JOIN winners
   AND winners.__sz_contender_rank = 1
   AND winners.__sz_is_stored = 0;
 
+INSERT INTO sessionizer_history (
+  page_view_id,
+  anonymous_id,
+  received_at_tstamp,
+  sent_at_tstamp,
+  tstamp
+)
+SELECT
+  page_view_id,
+  anonymous_id,
+  received_at_tstamp,
+  sent_at_tstamp,
+  tstamp
+FROM "analytics".segment_web_page_views
+WHERE
+  anonymous_id IN (
+    SELECT
+      __sz_replaced_anonymous_id
+    FROM sessionizer_batch
+    WHERE
+      NOT __sz_replaced_tstamp IS NULL
+  )
+  AND NOT page_view_id IN (
+    SELECT
+      page_view_id
+    FROM sessionizer_history
+  );
+
 INSERT INTO "analytics".sessionizer_pending_anonymous_ids (
   anonymous_id,
   from_tstamp,
@@ -274,6 +345,37 @@ WITH changed AS (
   FROM changed
   GROUP BY
     anonymous_id
+), stored AS (
+  SELECT
+    history.anonymous_id,
+    history.tstamp,
+    COUNT(CASE WHEN __sz_inactivity_s IS NULL OR __sz_inactivity_s > 1200 THEN 1 END) OVER (
+      PARTITION BY history.anonymous_id
+      ORDER BY history.tstamp, history.page_view_id
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS __sz_session
+  FROM (
+    SELECT
+      history.*,
+      DATE_DIFF(
+        'SECOND',
+        LAG(history.tstamp) OVER (PARTITION BY history.anonymous_id ORDER BY history.tstamp, history.page_view_id),
+        history.tstamp
+      ) AS __sz_inactivity_s
+    FROM sessionizer_history AS history
+    JOIN earliest
+      ON earliest.anonymous_id = history.anonymous_id
+  ) AS history
+), stored_sessions AS (
+  SELECT
+    anonymous_id,
+    MIN(tstamp) AS session_start_tstamp,
+    MAX(tstamp) AS session_end_tstamp,
+    COUNT(*) AS page_views
+  FROM stored
+  GROUP BY
+    anonymous_id,
+    __sz_session
 ), before AS (
   SELECT
     sessions.anonymous_id,
@@ -283,7 +385,7 @@ WITH changed AS (
     ROW_NUMBER() OVER (PARTITION BY sessions.anonymous_id ORDER BY sessions.session_start_tstamp DESC) AS __sz_recency,
     COUNT(*) OVER (PARTITION BY sessions.anonymous_id) AS __sz_sessions,
     SUM(sessions.page_views) OVER (PARTITION BY sessions.anonymous_id) AS __sz_views_total
-  FROM "analytics".segment_web_sessions__initial AS sessions
+  FROM stored_sessions AS sessions
   JOIN earliest
     ON earliest.anonymous_id = sessions.anonymous_id
     AND sessions.session_start_tstamp < earliest.from_tstamp
