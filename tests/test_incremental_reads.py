@@ -224,6 +224,10 @@ def test_an_increment_reads_the_newest_blocks_of_the_time_ordered_tables(tmp_pat
         for sql, n in writes:
             assert 0 < n < sizes[table] / 2, (table, n, sizes[table], sql[:80])
     assert sizes["segment_web_page_views__sessionized"] == 600000
+    # Where each visitor's recomputation starts is told from the history of its stored page views
+    # (the visitors that arrive), not from a read of the stored sessions.
+    recorded = statements_on(reads, "sessionizer_pending_anonymous_ids", "INSERT INTO")[0][1]
+    assert recorded < sizes["segment_web_sessions__initial"] / 2, recorded
 
 
 def test_a_visitor_identified_late_keeps_its_earlier_sessions_in_place(tmp_path: Path) -> None:
