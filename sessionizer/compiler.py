@@ -178,6 +178,7 @@ class Compiler:
             "trailing_window": int(config.trailing_window),
             "inactivity_cutoff": int(config.inactivity_cutoff),
             "pass_through": [_identifier(c) for c in config.pass_through_columns],
+            "restitch_in_place": self.dialect.RESTITCH_IN_PLACE,
             "columns": {stage.name: plan.columns(stage.name, config) for stage in plan.STAGES},
             "source_columns": [_identifier(c) for c in plan.source_columns(config)],
             "first_columns": plan.SESSION_FIRST_COLUMNS,

@@ -19,6 +19,7 @@ import pytest
 
 from sessionizer import compile
 from sessionizer.config import Config
+from sessionizer.dialects.duckdb import DuckDB
 from tests.helpers import (
     T0,
     TABLES,
@@ -230,11 +231,16 @@ def test_an_increment_reads_the_newest_blocks_of_the_time_ordered_tables(tmp_pat
     assert recorded < sizes["segment_web_sessions__initial"] / 2, recorded
 
 
-def test_a_visitor_identified_late_keeps_its_earlier_sessions_in_place(tmp_path: Path) -> None:
-    """A visitor seen over all 70 days logs in at the end: its ~150 earlier sessions change hands
-    where they are (an UPDATE finds them from its first page view), and sessions_stitched's
-    recomputed rows are built from the newest blocks of sessions_initial only, not from that
-    visitor's first session on."""
+@pytest.mark.parametrize("in_place", [True, False], ids=["in-place", "rebuilt"])
+def test_a_visitor_identified_late_moves_its_earlier_sessions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_place: bool
+) -> None:
+    """A visitor seen over all 70 days logs in at the end: its ~150 earlier sessions change hands.
+    In place (the warehouses: an UPDATE finds them from its first page view), sessions_stitched's
+    recomputed rows come from the newest blocks of sessions_initial only; rebuilt (DuckDB's
+    default, whose checkpoint rewrites an updated column whole) they are deleted and read again.
+    Either way every table equals a full refresh's."""
+    monkeypatch.setattr(DuckDB, "RESTITCH_IN_PLACE", in_place)
     sizes, reads = bounded_run(
         tmp_path,
         """
@@ -242,6 +248,7 @@ def test_a_visitor_identified_late_keeps_its_earlier_sessions_in_place(tmp_path:
     """,
     )
     stitched = "segment_web_sessions__stitched"
-    assert len(statements_on(reads, stitched, "UPDATE")) == 1
+    assert len(statements_on(reads, stitched, "UPDATE")) == (1 if in_place else 0)
+    assert len(statements_on(reads, stitched, "DELETE FROM")) == (1 if in_place else 2)
     [(_, rebuilt)] = statements_on(reads, stitched, "INSERT INTO")
-    assert rebuilt < sizes["segment_web_sessions__initial"] / 2, rebuilt
+    assert (rebuilt < sizes["segment_web_sessions__initial"] / 2) is in_place, rebuilt

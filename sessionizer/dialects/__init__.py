@@ -89,6 +89,10 @@ class Dialect:
     # Whether a whole incremental run can be one transaction (DDL is transactional and nobody
     # else writes meanwhile): one commit instead of one per stage.
     ONE_TRANSACTION_PER_RUN: ClassVar[bool] = False
+    # Whether a visitor whose blended user changed has its earlier stitched sessions moved to the
+    # new user in place (UPDATE of one column: one read of that table) rather than deleted and
+    # rebuilt from sessions_initial (a second read), where a query costs what it scans.
+    RESTITCH_IN_PLACE: ClassVar[bool] = True
     # Whether WITH … AS [NOT] MATERIALIZED is understood; elsewhere the hint is dropped and the
     # warehouse plans the CTE as it sees fit.
     CTE_HINTS: ClassVar[bool] = True

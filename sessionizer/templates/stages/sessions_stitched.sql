@@ -3,13 +3,23 @@ WITH
 {%- if incremental %} pending AS (
   {{ pending_visitors() }}
 ), sessions AS (
-  {#- The recomputed sessions; a restitched visitor's earlier ones are moved in place (see
-      delete_sessions_stitched.sql). #}
+  {#- The recomputed sessions, and, unless they were moved in place (see
+      delete_sessions_stitched.sql), the earlier ones of a visitor whose blended user changed. #}
   SELECT sessions.*
   FROM {{ rel.sessions_initial }} AS sessions
   JOIN pending
     ON pending.anonymous_id = sessions.anonymous_id AND sessions.session_start_tstamp >= pending.session_from_tstamp
   WHERE {{ recomputed_since('sessions.session_start_tstamp') }}
+  {%- if not restitch_in_place %}
+  UNION ALL
+  SELECT sessions.*
+  FROM {{ rel.sessions_initial }} AS sessions
+  JOIN pending
+    ON pending.anonymous_id = sessions.anonymous_id AND pending.restitched = 1
+    AND sessions.session_start_tstamp < pending.session_from_tstamp
+    AND sessions.session_start_tstamp >= pending.restitched_from
+  WHERE {{ recomputed_since('sessions.session_start_tstamp', 'restitched_from') }}
+  {%- endif %}
 ), unrecorded AS (
   SELECT user_stitching.anonymous_id, user_stitching.user_id
   FROM {{ rel.user_stitching }} AS user_stitching

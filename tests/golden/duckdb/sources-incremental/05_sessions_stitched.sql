@@ -70,33 +70,11 @@ WHERE
     FROM "analytics".sessionizer_pending_anonymous_ids
   );
 
-UPDATE "analytics".segment_web_sessions__stitched SET blended_user_id = restitched.blended_after
-FROM (
-  SELECT
-    anonymous_id,
-    MIN(from_tstamp) AS from_tstamp,
-    MIN(session_from_tstamp) AS session_from_tstamp,
-    MAX(restitched) AS restitched,
-    MAX(replaced) AS replaced,
-    MAX(CASE WHEN __sz_first = 1 THEN numbered_before END) AS numbered_before,
-    MAX(CASE WHEN __sz_first = 1 THEN sessions_before END) AS sessions_before,
-    MAX(CASE WHEN __sz_first = 1 THEN previous_tstamp END) AS previous_tstamp,
-    MIN(restitched_from) AS restitched_from,
-    MAX(blended_after) AS blended_after
-  FROM (
-    SELECT
-      recorded.*,
-      ROW_NUMBER() OVER (PARTITION BY anonymous_id ORDER BY session_from_tstamp ASC) AS __sz_first
-    FROM "analytics".sessionizer_pending_anonymous_ids AS recorded
-  ) AS recorded
-  GROUP BY
-    anonymous_id
-) AS restitched
+DELETE FROM "analytics".segment_web_sessions__stitched USING   "analytics".sessionizer_pending_anonymous_ids AS pending
 WHERE
-  segment_web_sessions__stitched.anonymous_id = restitched.anonymous_id
-  AND restitched.restitched = 1
-  AND segment_web_sessions__stitched.session_start_tstamp >= restitched.restitched_from
-  AND segment_web_sessions__stitched.session_start_tstamp < restitched.session_from_tstamp
+  segment_web_sessions__stitched.anonymous_id = pending.anonymous_id
+  AND pending.restitched = 1
+  AND segment_web_sessions__stitched.session_start_tstamp >= pending.restitched_from
   AND segment_web_sessions__stitched.session_start_tstamp >= (
     SELECT
       MIN(restitched_from)
@@ -167,6 +145,21 @@ WITH pending AS (
     sessions.session_start_tstamp >= (
       SELECT
         MIN(session_from_tstamp)
+      FROM "analytics".sessionizer_pending_anonymous_ids
+    )
+  UNION ALL
+  SELECT
+    sessions.*
+  FROM "analytics".segment_web_sessions__initial AS sessions
+  JOIN pending
+    ON pending.anonymous_id = sessions.anonymous_id
+    AND pending.restitched = 1
+    AND sessions.session_start_tstamp < pending.session_from_tstamp
+    AND sessions.session_start_tstamp >= pending.restitched_from
+  WHERE
+    sessions.session_start_tstamp >= (
+      SELECT
+        MIN(restitched_from)
       FROM "analytics".sessionizer_pending_anonymous_ids
     )
 ), unrecorded AS (
