@@ -110,8 +110,23 @@ GROUP BY anonymous_id
 
 {#- The lowest start of the pending visitors' recomputations: a bound every read of a time-ordered
     table carries beside its per-visitor condition, so old blocks are skipped. -#}
-{% macro recomputed_since(column, bound='session_from_tstamp') -%}
-{{ column }} >= (SELECT MIN({{ bound }}) FROM {{ rel.pending_anonymous_ids }})
+{% macro recomputed_since(column, bound='session_from_tstamp', work_list=none) -%}
+{{ column }} >= (SELECT MIN({{ bound }}) FROM {{ work_list or rel.pending_anonymous_ids }})
+{%- endmacro %}
+
+{#- The earlier sessions of a visitor whose blended user changed (from its first page view to where
+    its recomputation starts): those that only change hands. Moving them in place and deleting
+    and rebuilding them must mean the same rows. -#}
+{% macro restitched_earlier(sessions, pending) -%}
+{{ pending }}.restitched = 1
+    AND {{ sessions }}.session_start_tstamp < {{ pending }}.session_from_tstamp
+    AND {{ sessions }}.session_start_tstamp >= {{ pending }}.restitched_from
+{%- endmacro %}
+
+{#- Counted over a visitor's stream in time order (COUNT … OVER), the sessions begun so far: an item
+    opens one when it is the first or its inactivity ``gap`` exceeds the cutoff (docs/reference.md). -#}
+{% macro sessions_opened(gap) -%}
+COUNT(CASE WHEN {{ gap }} IS NULL OR {{ gap }} > {{ inactivity_cutoff }} THEN 1 END)
 {%- endmacro %}
 
 {#- A session's number among its blended user's sessions, oldest first (docs/reference.md, segment_web_sessions). -#}
@@ -163,7 +178,7 @@ __sz_items AS (
 ), __sz_pieces AS (
   SELECT
     __sz_gaps.*,
-    COUNT(CASE WHEN __sz_gap IS NULL OR __sz_gap > {{ inactivity_cutoff }} THEN 1 END) OVER (
+    {{ sessions_opened('__sz_gap') }} OVER (
       {{ order }} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
     ) AS __sz_piece
   FROM __sz_gaps

@@ -1,4 +1,4 @@
-{% from "_macros.sql" import pending_visitors, recomputed_since with context %}
+{% from "_macros.sql" import pending_visitors, recomputed_since, restitched_earlier with context %}
 {#- The recomputed sessions go (the newest blocks only). A visitor whose blended user changed
     keeps its earlier sessions, which only change hands: where the dialect says so they are moved
     to the user now in place, one column rewritten, instead of being deleted here and written
@@ -16,9 +16,7 @@ FROM (
   {{ pending_visitors() }}
 ) AS restitched
 WHERE {{ own.sessions_stitched }}.anonymous_id = restitched.anonymous_id
-  AND restitched.restitched = 1
-  AND {{ own.sessions_stitched }}.session_start_tstamp >= restitched.restitched_from
-  AND {{ own.sessions_stitched }}.session_start_tstamp < restitched.session_from_tstamp
+  AND {{ restitched_earlier(own.sessions_stitched, 'restitched') }}
   AND {{ recomputed_since(own.sessions_stitched ~ '.session_start_tstamp', 'restitched_from') }}
 {%- else %}
 DELETE FROM {{ rel.sessions_stitched }}

@@ -1,4 +1,4 @@
-{% from "_macros.sql" import seconds_between %}
+{% from "_macros.sql" import seconds_between, sessions_opened with context %}
 {#- Visitors the batch touches: its own and those whose stored page view it replaces, each with
     the earliest changed timestamp (from_tstamp) and where its recomputation starts
     (session_from_tstamp). Everything before that is unchanged, so its numbering is carried over
@@ -50,7 +50,7 @@ FROM earliest
   SELECT
     history.anonymous_id,
     history.tstamp,
-    COUNT(CASE WHEN __sz_inactivity_s IS NULL OR __sz_inactivity_s > {{ inactivity_cutoff }} THEN 1 END) OVER (
+    {{ sessions_opened('__sz_inactivity_s') }} OVER (
       PARTITION BY history.anonymous_id ORDER BY history.tstamp, history.page_view_id
       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
     ) AS __sz_session

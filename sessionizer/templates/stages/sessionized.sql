@@ -1,4 +1,4 @@
-{% from "_macros.sql" import seconds_between, surrogate_key, pending_visitors, recomputed_since, activity_stream with context %}
+{% from "_macros.sql" import seconds_between, surrogate_key, pending_visitors, recomputed_since, activity_stream, sessions_opened with context %}
 {%- if listed %}
 {#- A source list (docs/reference.md "Several sources"): each affected visitor is renumbered whole, its page
     views cut together with its activity in one stream per (source_name, anonymous_id). #}
@@ -71,7 +71,7 @@ WITH
   SELECT
     page_view_id, anonymous_id, page_view_number,
     {#- COUNT, not SUM: an integer in every warehouse, so its text is '2', never '2.0'. #}
-    __sz_sessions_before + COUNT(CASE WHEN __sz_inactivity_s IS NULL OR __sz_inactivity_s > {{ inactivity_cutoff }} THEN 1 END) OVER (
+    __sz_sessions_before + {{ sessions_opened('__sz_inactivity_s') }} OVER (
       PARTITION BY anonymous_id ORDER BY page_view_number ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
     ) AS session_number
   FROM numbered

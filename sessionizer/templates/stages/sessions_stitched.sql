@@ -1,4 +1,4 @@
-{% from "_macros.sql" import pending_visitors, recomputed_since with context %}
+{% from "_macros.sql" import pending_visitors, recomputed_since, restitched_earlier with context %}
 WITH
 {%- if incremental %} pending AS (
   {{ pending_visitors() }}
@@ -15,9 +15,7 @@ WITH
   SELECT sessions.*
   FROM {{ rel.sessions_initial }} AS sessions
   JOIN pending
-    ON pending.anonymous_id = sessions.anonymous_id AND pending.restitched = 1
-    AND sessions.session_start_tstamp < pending.session_from_tstamp
-    AND sessions.session_start_tstamp >= pending.restitched_from
+    ON pending.anonymous_id = sessions.anonymous_id AND {{ restitched_earlier('sessions', 'pending') }}
   WHERE {{ recomputed_since('sessions.session_start_tstamp', 'restitched_from') }}
   {%- endif %}
 ), unrecorded AS (

@@ -97,8 +97,8 @@ FROM (
 WHERE
   segment_web_sessions__stitched.anonymous_id = restitched.anonymous_id
   AND restitched.restitched = 1
-  AND segment_web_sessions__stitched.session_start_tstamp >= restitched.restitched_from
   AND segment_web_sessions__stitched.session_start_tstamp < restitched.session_from_tstamp
+  AND segment_web_sessions__stitched.session_start_tstamp >= restitched.restitched_from
   AND segment_web_sessions__stitched.session_start_tstamp >= (
     SELECT
       MIN(restitched_from)
