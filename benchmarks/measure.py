@@ -24,7 +24,8 @@ from benchmarks.engine import Engine
 from sessionizer.compiler import Statement
 from sessionizer.config import Config
 from sessionizer.plan import Mode
-from sessionizer.runner import Runner, RunSummary, StageResult, Warehouse
+from sessionizer.runner import Runner, RunSummary, StageResult
+from sessionizer.warehouse import Warehouse
 
 SESSIONIZER_CLI = Path(sys.executable).with_name("sessionizer")
 WRITE_OPERATORS = {"CREATE_TABLE_AS", "BATCH_CREATE_TABLE_AS", "INSERT", "BATCH_INSERT", "DELETE", "UPDATE",
@@ -181,13 +182,13 @@ class BenchRunner(Runner):
                 def execute(sql: str) -> Any:
                     return profiler.execute(sql, self.current_stage, plain)
 
-                def scalar_row(sql: str) -> tuple[Any, ...] | None:
+                def fetch_one(sql: str) -> tuple[Any, ...] | None:
                     # fetched whole inside the profiled call: DuckDB writes the profile as it ends
                     rows = profiler.execute(sql, self.current_stage, lambda q: plain(q).fetchall())
                     return tuple(rows[0]) if rows else None
 
                 wh.execute = execute  # type: ignore[method-assign]
-                wh.scalar_row = scalar_row  # type: ignore[method-assign]
+                wh.fetch_one = fetch_one  # type: ignore[method-assign]
             yield wh
 
     def run_stage(self, wh: Warehouse, stage: str, statements: list[Statement], mode: Mode) -> StageResult:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-from sessionizer.runner import Warehouse
+from sessionizer.warehouse import Warehouse
 
 CLEAR = "\r\x1b[K"
 

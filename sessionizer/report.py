@@ -17,7 +17,8 @@ from sqlglot import exp
 
 from sessionizer.dialects import CANONICAL
 from sessionizer.errors import SessionizerError, StateError
-from sessionizer.runner import Runner, Warehouse
+from sessionizer.runner import Runner
+from sessionizer.warehouse import Warehouse
 
 EXTRA_HINT = "pip install 'sessionizer[report]'"
 DEFAULT_DAYS = 30

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -19,10 +19,11 @@ from sqlglot import exp
 from sessionizer import plan, sources
 from sessionizer.compiler import FINISH, PREPARE, Compiler, Statement, Stored
 from sessionizer.config import DEFAULT_SOURCE, Config, is_file_source
-from sessionizer.dialects import CANONICAL, Dialect, get_dialect
-from sessionizer.errors import RunError, SessionizerError, SourceError, StateError, TargetError, WarehouseError
+from sessionizer.dialects import get_dialect
+from sessionizer.errors import RunError, SourceError, StateError
 from sessionizer.plan import Mode
-from sessionizer.targets import Target, mask, parse_target
+from sessionizer.targets import Target, parse_target
+from sessionizer.warehouse import LeaseLock, Warehouse
 
 Event = dict[str, Any]
 
@@ -51,145 +52,6 @@ class RunSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-class Warehouse:
-    """A connection plus the dialect that speaks to it; every error text is masked."""
-
-    def __init__(self, target: Target, dialect: Dialect) -> None:
-        self.target = target
-        self.dialect = dialect
-        # Set when the run starts writing: from then on what connecting created is the user's.
-        self.writing = False
-        dialect.check_credentials(target)
-        try:
-            self.connection = dialect.connect(target)
-        except SessionizerError:
-            raise
-        except Exception as err:
-            raise TargetError(f"cannot connect to {target.display}: {self.scrub(err)}") from None
-        self.cursor = self.connection.cursor()
-
-    def scrub(self, err: BaseException | str) -> str:
-        """Text fit to show: the driver's words for an error, any secret in it masked."""
-        text = self.dialect.error_text(err) if isinstance(err, BaseException) else err
-        return mask(text, self.target.secrets)
-
-    @contextmanager
-    def doing(self, what: str) -> Iterator[None]:
-        """A driver error inside says what we were doing and where before the driver's words."""
-        try:
-            yield
-        except SessionizerError:
-            raise
-        except Exception as err:
-            raise WarehouseError(what, self.target.display, self.scrub(err)) from err
-
-    def execute(self, sql: str) -> Any:
-        self.cursor.execute(sql)
-        return self.cursor
-
-    def scalar_row(self, sql: str) -> tuple[Any, ...] | None:
-        row = self.execute(sql).fetchone()
-        return tuple(row) if row is not None else None
-
-    def missing_tables(
-        self, tables: list[exp.Table], columns: Mapping[str, Sequence[str]] | None = None
-    ) -> list[exp.Table]:
-        """Those of ``tables`` not in information_schema, or lacking one of the ``columns`` given
-        for them by name (one query; names compared in lower case, as Snowflake upper-cases
-        unquoted names). All must share one schema."""
-        schemas = {t.db for t in tables}
-        assert len(schemas) == 1, schemas
-        db = schemas.pop()
-        schema: exp.Expr = exp.Literal.string(db.lower()) if db else exp.func("LOWER", exp.func("CURRENT_SCHEMA"))
-        names = [exp.Literal.string(t.name.lower()) for t in tables]
-        query = (
-            exp.select(exp.func("LOWER", exp.column("table_name")), exp.func("LOWER", exp.column("column_name")))
-            .from_(self.dialect.columns_catalog(db or None))
-            .where(exp.func("LOWER", exp.column("table_schema")).eq(schema))
-            .where(exp.func("LOWER", exp.column("table_name")).isin(*names))
-        )
-        present: dict[str, set[str]] = {}
-        for table, column in self.execute(self.dialect.render(query, pretty=False)).fetchall():
-            present.setdefault(table, set()).add(column)
-        wanted = {name.lower(): {c.lower() for c in cols} for name, cols in (columns or {}).items()}
-
-        def usable(table: exp.Table) -> bool:
-            name = table.name.lower()
-            return name in present and wanted.get(name, set()) <= present[name]
-
-        return [t for t in tables if not usable(t)]
-
-    def rowcount(self) -> int | None:
-        """Rows the last statement wrote, where the driver tells."""
-        count = getattr(self.cursor, "rowcount", -1)
-        if isinstance(count, int) and count >= 0:
-            return count
-        try:  # DuckDB answers INSERT/CREATE … AS with a one-row count
-            row = self.cursor.fetchone()
-        except Exception:
-            return None
-        return int(row[0]) if row and isinstance(row[0], int) else None
-
-    def close(self) -> None:
-        with suppress(Exception):
-            self.dialect.disconnect(self.connection)
-
-
-class LeaseLock:
-    """One run at a time on a warehouse without a lock of its own: a row in sessionizer_lock.
-
-    Two runs starting together may both insert their row; the smallest holder wins and the other
-    withdraws, so exactly one proceeds. The row expires after ``LEASE_MINUTES`` unless renewed
-    after each stage, so a run that died holding it stops blocking once its lease ends.
-    """
-
-    LEASE_MINUTES = 60
-
-    def __init__(self, wh: Warehouse, table: exp.Table) -> None:
-        import os
-        import socket
-        import uuid
-
-        self.wh = wh
-        self.table = table
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:120]
-
-    def _run(self, tree: exp.Expression) -> Any:
-        return self.wh.execute(self.wh.dialect.render(tree, pretty=False))
-
-    def _expiry(self) -> exp.Expression:
-        lease = exp.Interval(this=exp.Literal.string(str(self.LEASE_MINUTES)), unit=exp.var("MINUTE"))
-        return exp.Add(this=exp.CurrentTimestamp(), expression=lease)
-
-    def acquire(self) -> None:
-        mine = exp.Literal.string(self.holder)
-        self._run(exp.Create(this=exp.Schema(this=self.table.copy(), expressions=[
-            exp.ColumnDef(this=exp.to_identifier("holder"), kind=exp.DataType.build("VARCHAR(128)")),
-            exp.ColumnDef(this=exp.to_identifier("expires_at"), kind=exp.DataType.build("TIMESTAMP")),
-        ]), kind="TABLE", exists=True))  # fmt: skip
-        self._run(exp.delete(self.table.copy(), where=exp.column("expires_at") < exp.CurrentTimestamp()))
-        free = exp.Not(this=exp.Exists(this=exp.select("1").from_(self.table.copy())))
-        claim = exp.select(mine.as_("holder"), self._expiry().as_("expires_at")).where(free)
-        self._run(exp.insert(claim, self.table.copy(), columns=["holder", "expires_at"]))
-        first = exp.select("holder", "expires_at").from_(self.table.copy()).order_by("holder").limit(1)
-        row = self.wh.scalar_row(self.wh.dialect.render(first, pretty=False))
-        if row is None or row[0] != self.holder:
-            self.release()
-            holder, until = row or ("?", "?")
-            raise StateError(
-                f"another sessionizer run ({holder}) is writing to these tables; its lock ends when it "
-                f"finishes, or at {until} UTC if it died. Try again then."
-            )
-
-    def renew(self) -> None:
-        where = exp.column("holder").eq(exp.Literal.string(self.holder))
-        self._run(exp.update(self.table.copy(), {"expires_at": self._expiry()}, where=where))
-
-    def release(self) -> None:
-        with suppress(Exception):
-            self._run(exp.delete(self.table.copy(), where=exp.column("holder").eq(exp.Literal.string(self.holder))))
 
 
 class Runner:
@@ -250,13 +112,13 @@ class Runner:
             self.compiler = Compiler(self.config, self.dialect, tuple(found))
         times = (*plan.TIMESTAMP_COLUMNS, self.config.incremental_key)
         for label, reader in zip(labels, self.compiler.readers, strict=True):
-            sources.check_timestamps(wh, reader, label, times)
+            wh.check_timestamps(reader, label, times)
 
     def inspect(self, wh: Warehouse, label: str, key: str) -> sources.SourceColumns:
         """What one source holds; a single source that is not there at all says how to go on."""
         relation = sources.relation(label, self.dialect, key)
         try:
-            return sources.inspect(wh, relation, label)
+            return wh.inspect(relation, label)
         except SourceError:
             if self.config.entries is None and self.source_is_absent(wh, relation):
                 raise SourceError(self.no_source_table()) from None
@@ -336,7 +198,7 @@ class Runner:
             self.check_source(wh)
             wh.writing = True
             with wh.doing("taking the run lock"):
-                lock = self.lock(wh)
+                lock = wh.lock(self.compiler.tables["lock"], self.compiler.ensure_schema())
             try:
                 summary = self._run(wh, full_refresh, select, lock, started)
             finally:
@@ -345,27 +207,6 @@ class Runner:
         summary.seconds = round(time.perf_counter() - started, 3)
         self.on_event({"event": "summary", **summary.as_dict()})
         return summary
-
-    def lock(self, wh: Warehouse) -> LeaseLock | None:
-        """Keep a second run out: the warehouse's own lock where it has one (released when this
-        connection ends, however it ends), else a lease row, returned to be renewed and released."""
-        if self.dialect.LOCKS_ITSELF:
-            return None
-        key = self.compiler.tables["lock"].sql(CANONICAL)
-        query = self.dialect.session_lock(key)
-        if query is not None:
-            row = wh.scalar_row(self.dialect.render(query, pretty=False))
-            if not row or not row[0]:
-                raise StateError(
-                    f"another sessionizer run is writing to these tables (it holds the lock {key}); "
-                    "the lock is released when that run ends, even if it dies. Try again then."
-                )
-            return None
-        for tree in self.compiler.ensure_schema():
-            wh.execute(self.dialect.render(tree, pretty=False))
-        lease = LeaseLock(wh, self.compiler.tables["lock"])
-        lease.acquire()
-        return lease
 
     def _run(
         self, wh: Warehouse, full_refresh: bool, select: str | None, lock: LeaseLock | None, started: float
@@ -416,7 +257,7 @@ class Runner:
         if mode is Mode.FULL_REFRESH and stage in plan.STAGE_BY_NAME:
             table = self.compiler.tables[stage]
             with wh.doing(f"counting the rows of {table.sql(self.dialect.sqlglot_dialect)}"):
-                row = wh.scalar_row(
+                row = wh.fetch_one(
                     self.dialect.render(exp.select(exp.func("COUNT", exp.Star())).from_(table.copy()), pretty=False)
                 )
             written = int(row[0]) if row else None
@@ -426,7 +267,7 @@ class Runner:
         """Page views, sessions, users and rejected rows the tables hold; users 0 unless asked for."""
         query = self.compiler.query(plan.SUMMARY_TEMPLATE, False, users=users)
         with wh.doing("counting the tables' rows"):
-            row = wh.scalar_row(self.dialect.render(query, pretty=False))
+            row = wh.fetch_one(self.dialect.render(query, pretty=False))
         assert row is not None
         return tuple(int(v or 0) for v in row)  # type: ignore[return-value]
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
@@ -21,9 +20,6 @@ from sessionizer import plan
 from sessionizer.config import Config, SourceEntry, is_file_source
 from sessionizer.dialects import Dialect
 from sessionizer.errors import ConfigError, SourceError
-
-if TYPE_CHECKING:
-    from sessionizer.runner import Warehouse
 
 
 @dataclass(frozen=True)
@@ -80,20 +76,6 @@ def pass_through_somewhere(config: Config, found: Sequence[SourceColumns]) -> No
             )
 
 
-def inspect(wh: Warehouse, source: exp.Table, label: str) -> SourceColumns:
-    """What ``source`` holds, from the column names and types of a zero-row SELECT."""
-    query = exp.select("*").from_(source.copy()).limit(0)
-    try:
-        cursor = wh.execute(wh.dialect.render(query, pretty=False))
-    except Exception as err:
-        raise SourceError(f"cannot read the source {label!r} on {wh.target.display}: {wh.scrub(err)}") from None
-    described = [(str(d[0]).lower(), d[1]) for d in cursor.description or ()]
-    return SourceColumns(
-        present=frozenset(name for name, _ in described),
-        zoned=frozenset(name for name, kind in described if wh.dialect.zoned(kind)),
-    )
-
-
 def require(columns: SourceColumns, label: str, names: Iterable[str]) -> None:
     """One error naming the source and every column of ``names`` it lacks."""
     missing = [c for c in dict.fromkeys(names) if c not in columns.present]
@@ -123,16 +105,3 @@ def reader(
         else:
             projections.append(column)
     return exp.select(*projections).from_(source.copy()).subquery()
-
-
-def check_timestamps(wh: Warehouse, source: exp.Expression, label: str, names: Iterable[str]) -> None:
-    """Each of ``names`` reads as a timestamp through ``source`` (a reader), or one error names it."""
-    for name in dict.fromkeys(names):
-        cast = exp.cast(exp.column(name), exp.DataType.build("TIMESTAMP"))
-        query = exp.select(cast).from_(exp.alias_(source.copy(), "source", table=True)).limit(1)
-        try:
-            wh.execute(wh.dialect.render(query, pretty=False)).fetchall()
-        except Exception as err:
-            raise SourceError(
-                f"the source column {name!r} of {label!r} cannot be read as a timestamp: {wh.scrub(err)}"
-            ) from None

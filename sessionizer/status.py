@@ -13,7 +13,8 @@ from typing import Any
 from sqlglot import exp
 
 from sessionizer import plan
-from sessionizer.runner import Runner, Warehouse
+from sessionizer.runner import Runner
+from sessionizer.warehouse import Warehouse
 
 # The tables status reports on, by the compiler's keys: the six, then the bookkeeping.
 TABLE_KEYS = (*(s.name for s in plan.STAGES), "rejected", "state", "pending_anonymous_ids", "pending_users")
@@ -85,7 +86,7 @@ def _finish(status: dict[str, Any]) -> dict[str, Any]:
 
 
 def _count(wh: Warehouse, table: exp.Table) -> int:
-    row = wh.scalar_row(wh.dialect.render(exp.select(exp.func("COUNT", exp.Star())).from_(table.copy()), pretty=False))
+    row = wh.fetch_one(wh.dialect.render(exp.select(exp.func("COUNT", exp.Star())).from_(table.copy()), pretty=False))
     return int(row[0]) if row else 0
 
 
@@ -95,7 +96,7 @@ def _state(wh: Warehouse, runner: Runner) -> dict[str, Any] | None:
     # "IS NULL" asked apart: fakesnow hands a NULL timestamp back as 1970-01-01.
     nulls = [exp.column(c).is_(exp.null()) for c in plan.STATE_COLUMNS]
     query = exp.select(*plan.STATE_COLUMNS, *nulls).from_(table.copy())
-    row = wh.scalar_row(wh.dialect.render(query, pretty=False))
+    row = wh.fetch_one(wh.dialect.render(query, pretty=False))
     if row is None:
         return None
     width = len(plan.STATE_COLUMNS)
@@ -138,7 +139,7 @@ def _source(
     tree = runner.compiler.statement(plan.NEWEST_LOAD_KEY_TEMPLATE, False, entry=context)
     query = runner.dialect.render(tree, pretty=False)
     try:
-        row = wh.scalar_row(query)
+        row = wh.fetch_one(query)
     except Exception as err:
         entry.update(newest_load_key=None, lag_seconds=None, error=f"cannot read the source: {wh.scrub(err)}")
         return entry

@@ -300,7 +300,8 @@ def tables_of(path: Path, schema: str | None = None) -> dict[str, list[tuple[Any
 KILLED_CHILD = """
 import os, signal, sys
 from sessionizer.cli import main
-from sessionizer.runner import Runner, Warehouse
+from sessionizer.runner import Runner
+from sessionizer.warehouse import Warehouse
 
 after, plan, seen = int(sys.argv[1]), set(), [0]
 real_execute, real_stage = Warehouse.execute, Runner.run_stage
@@ -329,7 +330,8 @@ class Stop(Exception):
 def interrupted(monkeypatch: Any, after: int) -> None:
     """Make the runner raise Stop right after the ``after``-th statement of its plan (the
     statements its stages send, not its own lookups) it executes."""
-    from sessionizer.runner import Runner, Warehouse
+    from sessionizer.runner import Runner
+    from sessionizer.warehouse import Warehouse
 
     real_execute, real_stage = Warehouse.execute, Runner.run_stage
     plan: set[str] = set()

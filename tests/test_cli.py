@@ -220,7 +220,7 @@ def test_a_failing_statement_is_shown_with_its_stage(
     cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A warehouse error names the stage and shows the statement, without a traceback."""
-    from sessionizer.runner import Warehouse
+    from sessionizer.warehouse import Warehouse
 
     load_pages(tmp_path / "w.duckdb", history())
     real = Warehouse.execute

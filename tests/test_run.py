@@ -137,7 +137,7 @@ def test_incremental_runs_inline_the_watermark_so_the_source_can_be_pruned(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The runner reads the watermark and passes it as a literal; compiled SQL reads the state table."""
-    from sessionizer.runner import Warehouse
+    from sessionizer.warehouse import Warehouse
 
     db = tmp_path / "w.duckdb"
     load_pages(db, history())

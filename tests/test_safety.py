@@ -182,7 +182,7 @@ def test_every_dialects_secrets_are_masked_whichever_target_is_used(
 
 def test_secrets_are_masked_in_warehouse_errors(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """An error text that echoes the secret (as some drivers do) is masked before it is shown."""
-    from sessionizer.runner import Warehouse
+    from sessionizer.warehouse import Warehouse
 
     monkeypatch.setenv("SNOWFLAKE_PRIVATE_KEY_PASSPHRASE", SECRET)
     db = tmp_path / "w.duckdb"

@@ -1,0 +1,205 @@
+"""A warehouse as the runner, status and report use it: one connection, its errors in our words,
+what its catalog holds, what a source looks like, and the lock that keeps a second run out.
+
+Every error text that leaves here is masked (no secret of the target is ever printed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from typing import Any
+
+from sqlglot import exp
+
+from sessionizer.dialects import CANONICAL, Dialect
+from sessionizer.errors import SessionizerError, SourceError, StateError, TargetError, WarehouseError
+from sessionizer.sources import SourceColumns
+from sessionizer.targets import Target, mask
+
+
+class Warehouse:
+    """A connection plus the dialect that speaks to it; every error text is masked."""
+
+    def __init__(self, target: Target, dialect: Dialect) -> None:
+        self.target = target
+        self.dialect = dialect
+        # Set when the run starts writing: from then on what connecting created is the user's.
+        self.writing = False
+        dialect.check_credentials(target)
+        try:
+            self.connection = dialect.connect(target)
+        except SessionizerError:
+            raise
+        except Exception as err:
+            raise TargetError(f"cannot connect to {target.display}: {self.scrub(err)}") from None
+        self.cursor = self.connection.cursor()
+
+    def scrub(self, err: BaseException | str) -> str:
+        """Text fit to show: the driver's words for an error, any secret in it masked."""
+        text = self.dialect.error_text(err) if isinstance(err, BaseException) else err
+        return mask(text, self.target.secrets)
+
+    @contextmanager
+    def doing(self, what: str) -> Iterator[None]:
+        """A driver error inside says what we were doing and where before the driver's words."""
+        try:
+            yield
+        except SessionizerError:
+            raise
+        except Exception as err:
+            raise WarehouseError(what, self.target.display, self.scrub(err)) from err
+
+    def execute(self, sql: str) -> Any:
+        self.cursor.execute(sql)
+        return self.cursor
+
+    def fetch_one(self, sql: str) -> tuple[Any, ...] | None:
+        """The first row of a query's answer, or None when it has none."""
+        row = self.execute(sql).fetchone()
+        return tuple(row) if row is not None else None
+
+    def missing_tables(
+        self, tables: list[exp.Table], columns: Mapping[str, Sequence[str]] | None = None
+    ) -> list[exp.Table]:
+        """Those of ``tables`` not in information_schema, or lacking one of the ``columns`` given
+        for them by name (one query; names compared in lower case, as Snowflake upper-cases
+        unquoted names). All must share one schema."""
+        schemas = {t.db for t in tables}
+        assert len(schemas) == 1, schemas
+        db = schemas.pop()
+        schema: exp.Expr = exp.Literal.string(db.lower()) if db else exp.func("LOWER", exp.func("CURRENT_SCHEMA"))
+        names = [exp.Literal.string(t.name.lower()) for t in tables]
+        query = (
+            exp.select(exp.func("LOWER", exp.column("table_name")), exp.func("LOWER", exp.column("column_name")))
+            .from_(self.dialect.columns_catalog(db or None))
+            .where(exp.func("LOWER", exp.column("table_schema")).eq(schema))
+            .where(exp.func("LOWER", exp.column("table_name")).isin(*names))
+        )
+        present: dict[str, set[str]] = {}
+        for table, column in self.execute(self.dialect.render(query, pretty=False)).fetchall():
+            present.setdefault(table, set()).add(column)
+        wanted = {name.lower(): {c.lower() for c in cols} for name, cols in (columns or {}).items()}
+
+        def usable(table: exp.Table) -> bool:
+            name = table.name.lower()
+            return name in present and wanted.get(name, set()) <= present[name]
+
+        return [t for t in tables if not usable(t)]
+
+    def rowcount(self) -> int | None:
+        """Rows the last statement wrote, where the driver tells."""
+        count = getattr(self.cursor, "rowcount", -1)
+        if isinstance(count, int) and count >= 0:
+            return count
+        try:  # DuckDB answers INSERT/CREATE … AS with a one-row count
+            row = self.cursor.fetchone()
+        except Exception:
+            return None
+        return int(row[0]) if row and isinstance(row[0], int) else None
+
+    def lock(self, table: exp.Table, ensure_schema: Sequence[exp.Expression]) -> LeaseLock | None:
+        """Keep a second run out: the warehouse's own lock where it has one (released when this
+        connection ends, however it ends), else a lease row in ``table``, returned to be renewed
+        and released (``ensure_schema`` first creates the schema it lives in)."""
+        if self.dialect.LOCKS_ITSELF:
+            return None
+        key = table.sql(CANONICAL)
+        query = self.dialect.session_lock(key)
+        if query is not None:
+            row = self.fetch_one(self.dialect.render(query, pretty=False))
+            if not row or not row[0]:
+                raise StateError(
+                    f"another sessionizer run is writing to these tables (it holds the lock {key}); "
+                    "the lock is released when that run ends, even if it dies. Try again then."
+                )
+            return None
+        for tree in ensure_schema:
+            self.execute(self.dialect.render(tree, pretty=False))
+        lease = LeaseLock(self, table)
+        lease.acquire()
+        return lease
+
+    def close(self) -> None:
+        with suppress(Exception):
+            self.dialect.disconnect(self.connection)
+
+    def inspect(self, source: exp.Table, label: str) -> SourceColumns:
+        """What ``source`` holds, from the column names and types of a zero-row SELECT."""
+        query = exp.select("*").from_(source.copy()).limit(0)
+        try:
+            cursor = self.execute(self.dialect.render(query, pretty=False))
+        except Exception as err:
+            raise SourceError(f"cannot read the source {label!r} on {self.target.display}: {self.scrub(err)}") from None
+        described = [(str(d[0]).lower(), d[1]) for d in cursor.description or ()]
+        return SourceColumns(
+            present=frozenset(name for name, _ in described),
+            zoned=frozenset(name for name, kind in described if self.dialect.zoned(kind)),
+        )
+
+    def check_timestamps(self, source: exp.Expression, label: str, names: Iterable[str]) -> None:
+        """Each of ``names`` reads as a timestamp through ``source`` (a reader), or one error names it."""
+        for name in dict.fromkeys(names):
+            cast = exp.cast(exp.column(name), exp.DataType.build("TIMESTAMP"))
+            query = exp.select(cast).from_(exp.alias_(source.copy(), "source", table=True)).limit(1)
+            try:
+                self.execute(self.dialect.render(query, pretty=False)).fetchall()
+            except Exception as err:
+                raise SourceError(
+                    f"the source column {name!r} of {label!r} cannot be read as a timestamp: {self.scrub(err)}"
+                ) from None
+
+
+class LeaseLock:
+    """One run at a time on a warehouse without a lock of its own: a row in sessionizer_lock.
+
+    Two runs starting together may both insert their row; the smallest holder wins and the other
+    withdraws, so exactly one proceeds. The row expires after ``LEASE_MINUTES`` unless renewed
+    after each stage, so a run that died holding it stops blocking once its lease ends.
+    """
+
+    LEASE_MINUTES = 60
+
+    def __init__(self, wh: Warehouse, table: exp.Table) -> None:
+        import os
+        import socket
+        import uuid
+
+        self.wh = wh
+        self.table = table
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:120]
+
+    def _run(self, tree: exp.Expression) -> Any:
+        return self.wh.execute(self.wh.dialect.render(tree, pretty=False))
+
+    def _expiry(self) -> exp.Expression:
+        lease = exp.Interval(this=exp.Literal.string(str(self.LEASE_MINUTES)), unit=exp.var("MINUTE"))
+        return exp.Add(this=exp.CurrentTimestamp(), expression=lease)
+
+    def acquire(self) -> None:
+        mine = exp.Literal.string(self.holder)
+        self._run(exp.Create(this=exp.Schema(this=self.table.copy(), expressions=[
+            exp.ColumnDef(this=exp.to_identifier("holder"), kind=exp.DataType.build("VARCHAR(128)")),
+            exp.ColumnDef(this=exp.to_identifier("expires_at"), kind=exp.DataType.build("TIMESTAMP")),
+        ]), kind="TABLE", exists=True))  # fmt: skip
+        self._run(exp.delete(self.table.copy(), where=exp.column("expires_at") < exp.CurrentTimestamp()))
+        free = exp.Not(this=exp.Exists(this=exp.select("1").from_(self.table.copy())))
+        claim = exp.select(mine.as_("holder"), self._expiry().as_("expires_at")).where(free)
+        self._run(exp.insert(claim, self.table.copy(), columns=["holder", "expires_at"]))
+        first = exp.select("holder", "expires_at").from_(self.table.copy()).order_by("holder").limit(1)
+        row = self.wh.fetch_one(self.wh.dialect.render(first, pretty=False))
+        if row is None or row[0] != self.holder:
+            self.release()
+            holder, until = row or ("?", "?")
+            raise StateError(
+                f"another sessionizer run ({holder}) is writing to these tables; its lock ends when it "
+                f"finishes, or at {until} UTC if it died. Try again then."
+            )
+
+    def renew(self) -> None:
+        where = exp.column("holder").eq(exp.Literal.string(self.holder))
+        self._run(exp.update(self.table.copy(), {"expires_at": self._expiry()}, where=where))
+
+    def release(self) -> None:
+        with suppress(Exception):
+            self._run(exp.delete(self.table.copy(), where=exp.column("holder").eq(exp.Literal.string(self.holder))))
