@@ -3,7 +3,7 @@
 ``python -m benchmarks`` generates page views with sessionizer's own generator (cached as Parquet in
 ``benchmarks/.cache/``), then, in one process and each in a fresh DuckDB file, times:
 
-* ``full_refresh``: sessionizer's full refresh over the whole history (through ``Runner``);
+* ``full_refresh``: sessionizer's full refresh over the whole history (through ``Job``);
 * ``lower_bound``: one CREATE TABLE … AS doing dedupe + session window pass + session aggregation
   (``lower_bound.sql``), the practical floor of a full refresh;
 * ``write_floor``: the full refresh's finished tables copied as they are (``write_floor.sql``): what

@@ -37,7 +37,7 @@ class Engine:
         return con
 
     def url(self, path: Path) -> str:
-        """The same settings as a sessionizer target, for runs that go through ``Runner``."""
+        """The same settings as a sessionizer target, for runs that go through ``Job``."""
         return f"duckdb:///{path}?memory_limit={self.memory_limit}&threads={self.threads}&temp_directory={self.spill}"
 
 

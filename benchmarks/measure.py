@@ -21,10 +21,9 @@ from typing import Any
 import duckdb
 
 from benchmarks.engine import Engine
-from sessionizer.compiler import Statement
 from sessionizer.config import Config
-from sessionizer.plan import Mode
-from sessionizer.runner import Runner, RunSummary, StageResult
+from sessionizer.job import Job
+from sessionizer.runner import RunSummary
 from sessionizer.warehouse import Warehouse
 
 SESSIONIZER_CLI = Path(sys.executable).with_name("sessionizer")
@@ -162,11 +161,11 @@ def _output_rows(node: dict[str, Any]) -> int:
     return int(node.get("intermediate_rows", 0))
 
 
-class BenchRunner(Runner):
-    """sessionizer's Runner, optionally profiling every statement it sends (sessionizer untouched)."""
+class BenchJob(Job):
+    """sessionizer's Job, optionally profiling every statement it sends (sessionizer untouched)."""
 
     def __init__(self, config: Config, target: str, profile_path: Path | None = None) -> None:
-        super().__init__(config, target)
+        super().__init__(config, target, watch=self._during)
         self.profile_path = profile_path
         self.profiler: Profiler | None = None
         self.current_stage = "preflight"
@@ -191,10 +190,12 @@ class BenchRunner(Runner):
                 wh.fetch_one = fetch_one  # type: ignore[method-assign]
             yield wh
 
-    def run_stage(self, wh: Warehouse, stage: str, statements: list[Statement], mode: Mode) -> StageResult:
+    @contextmanager
+    def _during(self, stage: str, wh: Warehouse) -> Iterator[None]:
+        """Statements sent while a stage runs are that stage's; the figures after, the summary's."""
         self.current_stage = stage
         try:
-            return super().run_stage(wh, stage, statements, mode)
+            yield
         finally:
             self.current_stage = "summary"
 
@@ -204,7 +205,7 @@ def sessionizer_body(config: Config, engine: Engine, full_refresh: bool) -> Body
     so a benchmark never times a full refresh as an incremental run."""
 
     def body(path: Path, profile: Path | None) -> tuple[RunSummary, list[StatementProfile]]:
-        runner = BenchRunner(config, engine.url(path), profile)
+        runner = BenchJob(config, engine.url(path), profile)
         summary = runner.run(full_refresh=full_refresh)
         expected = "full-refresh" if full_refresh else "incremental"
         if summary.mode != expected:

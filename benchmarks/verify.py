@@ -8,10 +8,10 @@ from pathlib import Path
 import duckdb
 
 from benchmarks.engine import Engine, scalar
-from benchmarks.measure import BenchRunner
+from benchmarks.measure import BenchJob
 from sessionizer.config import Config
+from sessionizer.job import Job
 from sessionizer.plan import STAGES
-from sessionizer.runner import Runner
 
 SIX_TABLES = tuple(stage.table for stage in STAGES)
 
@@ -20,8 +20,8 @@ def compare_with_full_refresh(path: Path, engine: Engine, config: Config) -> dic
     """Incremental run on ``path`` (a batch appended), then a full refresh into schema ``refreshed``
     over the same ``pages``; per table, its rows and the rows in one and not the other (0 = equal)."""
     url = engine.url(path)
-    BenchRunner(config, url).run(full_refresh=False)
-    Runner(Config(schema="refreshed"), url).run(full_refresh=True)
+    BenchJob(config, url).run(full_refresh=False)
+    Job(Config(schema="refreshed"), url).run(full_refresh=True)
     con = engine.connect(path)
     try:
         rows = {t: int(scalar(con, f"SELECT COUNT(*) FROM main.{t}")) for t in SIX_TABLES}

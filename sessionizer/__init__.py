@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sessionizer.compiler import Kind, Statement, compile
-from sessionizer.config import Config, SourceEntry, SourceKind, load_config
+from sessionizer.config import Config, SourceEntry, load_config
 from sessionizer.plan import Mode
+from sessionizer.schema import SourceKind
 
 if TYPE_CHECKING:
     from sessionizer.runner import RunSummary
@@ -22,6 +23,6 @@ def run(
 
     >>> summary = run(Config(source="pages"), "duckdb:///analytics.duckdb")  # doctest: +SKIP
     """
-    from sessionizer.runner import Runner
+    from sessionizer.job import Job
 
-    return Runner(config, target).run(full_refresh=full_refresh, select=select)
+    return Job(config, target).run(full_refresh=full_refresh, select=select)

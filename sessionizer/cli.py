@@ -277,7 +277,7 @@ def run_command(full_refresh: bool, select: str | None, quiet: bool, log_format:
       REDSHIFT_PASSWORD=… sessionizer run --target redshift://me@cluster:5439/dev/analytics --log-format json
       sessionizer run --profile segment --profile-target prod   # the target of a dbt profile
     """
-    from sessionizer.runner import Runner
+    from sessionizer.job import Job
 
     config, target = load_settings(kwargs)
     watch = None
@@ -285,8 +285,9 @@ def run_command(full_refresh: bool, select: str | None, quiet: bool, log_format:
         from sessionizer.progress import ProgressLine
 
         watch = ProgressLine(sys.stdout)
-    runner = Runner(config, target, on_event=_reporter(quiet, log_format), watch=watch)
-    runner.run(full_refresh=full_refresh, select=select)
+    Job(config, target, on_event=_reporter(quiet, log_format), watch=watch).run(
+        full_refresh=full_refresh, select=select
+    )
 
 
 @main.command("check")
@@ -303,10 +304,10 @@ def check_command(**kwargs: Any) -> None:
       sessionizer check --source segment.pages --target duckdb:///sessionizer.duckdb
       sessionizer check --profile segment --profile-target prod
     """
-    from sessionizer.runner import Runner
+    from sessionizer.job import Job
 
     config, target = load_settings(kwargs)
-    result = Runner(config, target).check()
+    result = Job(config, target).check()
     if result["missing"] == 0:
         click.echo("ok: every valid source row is in the tables")
         return
@@ -382,11 +383,11 @@ def status_command(output_format: str, **kwargs: Any) -> None:
       sessionizer status --target duckdb:///analytics.duckdb --format json | jq .last_run
       sessionizer status --profile segment && refresh-dashboards
     """
-    from sessionizer.runner import Runner
+    from sessionizer.job import Job
     from sessionizer.status import collect, render_text, to_json
 
     config, target = load_settings(kwargs)
-    status = collect(Runner(config, target))
+    status = collect(Job(config, target))
     click.echo(to_json(status) if output_format == "json" else render_text(status))
     if not status["ok"]:
         sys.exit(1)
@@ -417,11 +418,11 @@ def report_command(out_path: str, days: int, source_name: str | None, **kwargs: 
       sessionizer report --target duckdb:///analytics.duckdb --days 90 --out site.html
       sessionizer report --profile segment --source-name ios
     """
+    from sessionizer.job import Job
     from sessionizer.report import write_report
-    from sessionizer.runner import Runner
 
     config, target = load_settings(kwargs)
-    path = write_report(Runner(config, target), out_path, days, source_name)
+    path = write_report(Job(config, target), out_path, days, source_name)
     click.echo(f"wrote the report to {path}")
 
 

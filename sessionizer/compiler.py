@@ -1,35 +1,38 @@
-"""From config to statements: render each stage's template, parse it, wrap it in writes.
+"""From config to a plan: render each stage's templates, parse them, wrap them in the dialect's writes.
 
-Templates are jinja2 SQL in DuckDB's dialect. Identifiers and literals that come from the user are
-validated by the config and rendered through sqlglot before they reach a template, and every
-statement is a sqlglot tree until the dialect renders it, so nothing is pasted into SQL as text.
+Templates are jinja2 SQL in DuckDB's dialect (sessionizer/sql.py). Identifiers and literals that
+come from the user are validated by the config and written by sqlglot before they reach a
+template (sessionizer/context.py), and every statement is a sqlglot tree until the dialect
+renders it. ``Compiler.compile`` is pure: the same inputs give the same Plan, and the compiler is
+not changed by it.
 """
 
 from __future__ import annotations
 
 import enum
-import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from itertools import groupby
 from typing import Any
 
-import sqlglot
 from sqlglot import exp
 
-from sessionizer import plan, sources
-from sessionizer.config import Config, SourceEntry
-from sessionizer.dialects import CANONICAL, Dialect, drop_table, get_dialect
-from sessionizer.errors import CompileError, ConfigError
+from sessionizer import context, plan, schema, sources, sql
+from sessionizer.config import Config
+from sessionizer.dialects import CANONICAL, Block, Dialect, drop_table, get_dialect
 from sessionizer.plan import Mode, Stage
 from sessionizer.sources import SourceColumns
 
+# The steps before and after the stages: their names in the plan, in progress and in golden files.
 PREPARE = "prepare"
 FINISH = "finish"
 
 
 class Kind(enum.Enum):
-    """What a statement does, so a runner knows transaction edges without parsing SQL."""
+    """What a line of the flat listing (``Plan.statements``) is: a transaction's edge, or a
+    statement. The plan's steps say where transactions are as data; the listing spells it out
+    for whoever reads or sends the SQL as text."""
 
     BEGIN = "begin"
     COMMIT = "commit"
@@ -46,33 +49,61 @@ class Statement:
     writes: str | None = None  # the table whose rows this statement writes, for progress lines
 
 
-@lru_cache(maxsize=1)
-def _environment() -> Any:
-    import jinja2
+@dataclass(frozen=True)
+class Step:
+    """Statements run together: in one transaction when ``transaction`` (unless the whole plan is
+    one), and counted as the work of stage ``name`` when ``reports`` (the six stages; the prepare
+    and finish steps are bookkeeping)."""
 
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("sessionizer", "templates"),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=True,
-        bytecode_cache=_bytecode_cache(jinja2),
-    )
-    env.filters["lit"] = lambda value: exp.Literal.string(str(value)).sql(CANONICAL)
-    return env
+    name: str
+    statements: tuple[Statement, ...]
+    transaction: bool = False
+    reports: bool = True
 
 
-def _bytecode_cache(jinja2: Any) -> Any:
-    """Compiled templates kept between processes (a third of a cold `compile`); none if the
-    cache folder cannot be written. Jinja checks each template's source before reusing it."""
-    import os
-    from pathlib import Path
+@dataclass(frozen=True)
+class Plan:
+    """The compiled plan: steps in run order. ``one_transaction``: the whole plan commits once
+    (the dialect says a whole incremental run can). ``records_run``: the plan is a whole run, so
+    the state learns when it ended."""
 
-    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sessionizer" / "jinja"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return jinja2.FileSystemBytecodeCache(str(folder)) if os.access(folder, os.W_OK) else None
+    mode: Mode
+    dialect: str
+    steps: tuple[Step, ...]
+    begin: str
+    commit: str
+    one_transaction: bool = False
+
+    @property
+    def records_run(self) -> bool:
+        return any(step.name == FINISH for step in self.steps)
+
+    def statements(self) -> list[Statement]:
+        """The flat listing, with each transaction's BEGIN and COMMIT where they are sent."""
+        out: list[Statement] = []
+        for index, step in enumerate(self.steps):
+            around = step.transaction and not self.one_transaction
+            if around or (self.one_transaction and index == 0):
+                out.append(Statement(step.name, self.begin, Kind.BEGIN))
+            out += step.statements
+            if around or (self.one_transaction and index == len(self.steps) - 1):
+                out.append(Statement(step.name, self.commit, Kind.COMMIT))
+        return out
+
+    def by_stage(self) -> Iterator[tuple[str, bool, list[Statement]]]:
+        """The listing in runs of one step name: (name, whether it reports, statements)."""
+        reports = {step.name: step.reports for step in self.steps}
+        for name, group in groupby(self.statements(), key=lambda s: s.stage):
+            yield name, reports[name], list(group)
+
+
+def tables(config: Config, dialect: Dialect) -> dict[str, exp.Table]:
+    """Our tables by key (schema.TABLES in the config's schema, as the warehouse resolves its
+    name; the scratch tables unqualified, as session-scoped tables are)."""
+    owner = dialect.identifier(config.schema) if config.schema else None
+    found = {key: exp.table_(exp.to_identifier(name), db=owner) for key, name in schema.TABLES.items()}
+    found.update((key, exp.table_(exp.to_identifier(name))) for key, name in schema.SCRATCH_TABLES.items())
+    return found
 
 
 @dataclass(frozen=True)
@@ -84,34 +115,12 @@ class Stored:
     per_entry: tuple[datetime | None, ...] = ()
 
 
-def _timestamp_literal(value: datetime | None) -> str:
-    if value is None:
-        return "NULL"
-    return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), exp.DataType.build("TIMESTAMP")).sql(CANONICAL)
+# Statements with the table each writes (None: bookkeeping), and whether they commit together.
+_Part = tuple[tuple[tuple[exp.Expression, str | None], ...], bool]
 
 
-def _identifier(name: str) -> str:
-    return exp.to_identifier(name).sql(CANONICAL)
-
-
-def _literal(value: str) -> str:
-    return exp.Literal.string(value).sql(CANONICAL)
-
-
-def entry_context(config: Config, readers: list[exp.Expression]) -> list[dict[str, Any]]:
-    """What the templates need of each entry of a source list (none for a single source)."""
-    return [
-        {
-            "index": index,
-            "name": _literal(entry.name),
-            "kind": entry.kind.value,
-            "kind_literal": _literal(entry.kind.value),
-            "relation": reader.sql(CANONICAL),
-            "events": None if entry.events is None else [_literal(e) for e in entry.events],
-            "page_views": entry.kind.makes_page_views,
-        }
-        for index, (entry, reader) in enumerate(zip(config.entries or (), readers, strict=True))
-    ]
+def _part(trees: Sequence[exp.Expression], transaction: bool = False, writes: str | None = None) -> _Part:
+    return tuple((tree, writes) for tree in trees), transaction
 
 
 class Compiler:
@@ -122,90 +131,29 @@ class Compiler:
     def __init__(
         self, config: Config, dialect: Dialect, columns: SourceColumns | tuple[SourceColumns, ...] | None = None
     ) -> None:
-        reserved = get_dialect(CANONICAL).reserved_words() | dialect.reserved_words()
-        for key, name in config.column_names():
-            if name.lower() in reserved:
-                raise ConfigError(
-                    key,
-                    f"{name!r} is a reserved word in {dialect.name} SQL; expose the column under another name (e.g. a view)",
-                )
+        schema.check_reserved(config, get_dialect(CANONICAL).reserved_words() | dialect.reserved_words(), dialect.name)
         self.config = config
         self.dialect = dialect
         self.schema = config.schema
-        self.listed = config.entries is not None
+        self.listed = config.listed
         # What the rules read: the source, or each entry of a source list, as its reader.
         found = columns if isinstance(columns, tuple) else (columns,) * len(config.entries or (None,))
-        relations: list[tuple[str, str, SourceEntry | None]] = [
-            (e.table, f"source[{i}]", e) for i, e in enumerate(config.entries or ())
-        ]
+        relations: list[tuple[str, str, schema.SourceKind | None]] = [
+            (e.table, f"source[{i}]", e.kind) for i, e in enumerate(config.entries or ())
+        ] or [(str(config.source), "source", None)]
         self.readers = [
-            sources.reader(sources.relation(table, dialect, key), sources.wanted(config, entry), seen, dialect)
-            for (table, key, entry), seen in zip(
-                relations or [(str(config.source), "source", None)], found, strict=True
-            )
+            sources.reader(sources.relation(table, dialect, key), sources.wanted(config, kind), seen, dialect)
+            for (table, key, kind), seen in zip(relations, found, strict=True)
         ]
-        self.source = self.readers[0]
-        names = {stage.name: stage.table for stage in plan.STAGES}
-        names.update(
-            rejected=plan.REJECTED_TABLE, state=plan.STATE_TABLE,
-            pending_anonymous_ids=plan.PENDING_ANONYMOUS_IDS, pending_users=plan.PENDING_USERS, lock=plan.LOCK_TABLE,
-            events=plan.EVENTS_TABLE,
-        )  # fmt: skip
-        self.tables = {key: self.table(name, self.schema) for key, name in names.items()}
-        self.tables["batch"] = self.table(plan.BATCH_TABLE, None)
-        self.tables["events_batch"] = self.table(plan.EVENTS_BATCH_TABLE, None)
-        self.tables["stitching_batch"] = self.table(plan.STITCHING_BATCH_TABLE, None)
-        self.tables["history"] = self.table(plan.HISTORY_TABLE, None)
-        entries = entry_context(config, self.readers if self.listed else [])
-        self.context: dict[str, Any] = {
-            "source": None if self.listed else self.source.sql(CANONICAL),
-            "listed": self.listed,
-            "entries": entries,
-            "viewed_entries": [e for e in entries if e["page_views"]],
-            "event_entries": [e for e in entries if not e["page_views"]],
-            "page_view_key": list(plan.unique_key(plan.STAGE_BY_NAME["page_views"], config)),
-            "event_columns": plan.EVENT_COLUMNS,
-            "event_key": ["id", "source_name", "kind"],
-            # The rejected rows keep the source's columns; a list's entries share a few of them.
-            "rejected_columns": [
-                _identifier(c) for c in (plan.REJECTED_LIST_COLUMNS if self.listed else plan.source_columns(config))
-            ],
-            "rel": {key: table.sql(CANONICAL) for key, table in self.tables.items()},
-            # A table's own name, to qualify a DELETE target's columns (Redshift allows no alias).
-            "own": {key: table.this.sql(CANONICAL) for key, table in self.tables.items()},
-            "key": _identifier(config.incremental_key),
-            "key_name": config.incremental_key,
-            "trailing_window": int(config.trailing_window),
-            "inactivity_cutoff": int(config.inactivity_cutoff),
-            "pass_through": [_identifier(c) for c in config.pass_through_columns],
-            "restitch_in_place": self.dialect.RESTITCH_IN_PLACE,
-            "columns": {stage.name: plan.columns(stage.name, config) for stage in plan.STAGES},
-            "source_columns": [_identifier(c) for c in plan.source_columns(config)],
-            "first_columns": plan.SESSION_FIRST_COLUMNS,
-            "last_columns": plan.SESSION_LAST_COLUMNS,
-            "referrer_mapping": list(config.mapping.rows),
-            "settings": json.dumps(config.settings_fingerprint(), sort_keys=True),
-            "watermark": None,
-            "watermarks": [None] * len(entries),
-        }
-
-    def table(self, name: str, schema: str | None) -> exp.Table:
-        """One of our tables, in the user's schema as the warehouse resolves its name."""
-        return exp.table_(exp.to_identifier(name), db=self.dialect.identifier(schema) if schema else None)
+        self.tables = tables(config, dialect)
+        self.context = context.build(config, dialect, self.readers, self.tables)
 
     def statements(self, template: str, incremental: bool = True, **extra: Any) -> list[exp.Expression]:
-        """Render a template and parse its statements (separated by ``;``) in the canonical dialect."""
-        sql = _environment().get_template(f"{template}.sql").render(**self.context, **extra, incremental=incremental)
-        try:
-            parsed = sqlglot.parse(sql, read=CANONICAL)
-        except sqlglot.errors.ParseError as err:  # a bug in a template, not in user input
-            raise CompileError(f"template {template}.sql does not parse: {err}") from None
-        trees = [tree for tree in parsed if isinstance(tree, exp.Expression)]
-        assert trees and len(trees) == len(parsed), template
-        return trees
+        """A template rendered in this compiler's context and parsed."""
+        return sql.parse(template, self.context.variables(**extra, incremental=incremental))
 
     def statement(self, template: str, incremental: bool = True, **extra: Any) -> exp.Expression:
-        """Render a template holding one statement and parse it."""
+        """A template holding one statement, rendered and parsed."""
         trees = self.statements(template, incremental, **extra)
         assert len(trees) == 1, template
         return trees[0]
@@ -215,7 +163,10 @@ class Compiler:
         assert isinstance(tree, exp.Query), template
         return tree
 
-    # -- full refresh -------------------------------------------------------------------------
+    def render(self, template: str, **extra: Any) -> str:
+        """One statement of a template (a query about the tables: status, report, figures) as SQL
+        of this dialect, on one line."""
+        return self.dialect.render(self.statement(template, False, **extra), pretty=False)
 
     def ensure_schema(self) -> list[exp.Expression]:
         """CREATE SCHEMA IF NOT EXISTS, when the tables go to a named schema."""
@@ -223,36 +174,87 @@ class Compiler:
             return []
         return [exp.Create(this=exp.Table(this=self.dialect.identifier(self.schema)), kind="SCHEMA", exists=True)]
 
-    def prepare(self) -> list[tuple[exp.Expression, str | None]]:
-        """Drop the state first: until the refresh finishes, any run is a full refresh."""
-        return [(tree, None) for tree in [*self.ensure_schema(), drop_table(self.tables["state"])]]
+    # -- all together ---------------------------------------------------------------------------
 
-    def full_refresh(self, stage: Stage) -> list[tuple[exp.Expression, str | None]]:
-        out: list[tuple[exp.Expression, str | None]] = [
-            (t, stage.table)
-            for t in self.dialect.replace_table(self.tables[stage.name], self.query(stage.template, False), stage)
-        ]
-        if stage.name == "page_views":
-            if self.listed:
-                events = self.dialect.replace_table(self.tables["events"], self.query(plan.EVENTS_TEMPLATE, False))
-                out += [(t, plan.EVENTS_TABLE) for t in events]
-            rejected = self.dialect.replace_table(self.tables["rejected"], self.query(plan.REJECTED_TEMPLATE, False))
-            out += [(t, plan.REJECTED_TABLE) for t in rejected]
+    def compile(self, mode: Mode, select: str | None = None, watermark: Stored | None = None) -> Plan:
+        """The plan's steps. ``watermark``: the stored one, when the caller has read it (a Stored
+        value, None inside it meaning "nothing loaded yet"), to inline as a literal."""
+        build = _Build(self, self.context if watermark is None else self.context.with_watermarks(
+            watermark.value, watermark.per_entry))  # fmt: skip
+        stages = plan.select_stages(select)
+        steps: list[Step] = []
+        if mode is Mode.FULL_REFRESH:
+            starts = stages[0].name == "page_views"
+            if starts:
+                steps += build.steps(PREPARE, [_part([*self.ensure_schema(), drop_table(self.tables["state"])])])
+            for stage in stages:
+                steps += build.steps(stage.name, build.full_refresh(stage), reports=True)
+            if starts:
+                steps += build.steps(FINISH, build.finish_full_refresh())
+        else:
+            for stage in stages:
+                steps += build.steps(stage.name, build.incremental(stage), reports=True)
+            if len(stages) == len(plan.STAGES):
+                steps += build.steps(FINISH, [_part(build.trees("incremental/finish"), transaction=True)])
+        one = mode is Mode.INCREMENTAL and self.dialect.ONE_TRANSACTION_PER_RUN
+        render = self.dialect.render
+        return Plan(mode, self.dialect.name, tuple(steps), render(exp.Transaction()), render(exp.Commit()), one)
+
+
+class _Build:
+    """One compile: the compiler's tables and dialect with the context of this compile."""
+
+    def __init__(self, compiler: Compiler, ctx: context.TemplateContext) -> None:
+        self.c = compiler
+        self.ctx = ctx
+        self.dialect = compiler.dialect
+        self.tables = compiler.tables
+
+    def trees(self, template: str, incremental: bool = True, **extra: Any) -> list[exp.Expression]:
+        return sql.parse(template, self.ctx.variables(**extra, incremental=incremental))
+
+    def query(self, template: str, incremental: bool, **extra: Any) -> exp.Query:
+        (tree,) = self.trees(template, incremental, **extra)
+        assert isinstance(tree, exp.Query), template
+        return tree
+
+    def steps(self, name: str, parts: Sequence[_Part], reports: bool = False) -> list[Step]:
+        """Parts rendered as steps: adjacent parts outside a transaction run as one step."""
+        out: list[Step] = []
+        for trees, transaction in parts:
+            if not trees:
+                continue
+            rendered = tuple(Statement(name, self.dialect.render(t), Kind.STATEMENT, writes) for t, writes in trees)
+            if out and not transaction and not out[-1].transaction:
+                out[-1] = Step(name, out[-1].statements + rendered, False, reports)
+            else:
+                out.append(Step(name, rendered, transaction, reports))
         return out
 
-    def finish_full_refresh(self) -> list[tuple[exp.Expression, str | None]]:
+    def blocks(self, blocks: Sequence[Block], writes: str | None) -> list[_Part]:
+        return [_part(block.statements, block.transaction, writes) for block in blocks]
+
+    def full_refresh(self, stage: Stage) -> list[_Part]:
+        query = self.query(stage.template, False)
+        parts = self.blocks(self.dialect.replace_table(self.tables[stage.name], query, stage), stage.table)
+        if stage.name == "page_views":
+            if self.c.listed:
+                events = self.dialect.replace_table(self.tables["events"], self.query(plan.EVENTS_TEMPLATE, False))
+                parts += self.blocks(events, schema.EVENTS_TABLE)
+            rejected = self.dialect.replace_table(self.tables["rejected"], self.query(plan.REJECTED_TEMPLATE, False))
+            parts += self.blocks(rejected, schema.REJECTED_TABLE)
+        return parts
+
+    def finish_full_refresh(self) -> list[_Part]:
         """Empty work lists, then the state row, written last."""
-        trees: list[exp.Expression] = []
-        for key, columns in plan.WORK_LISTS.items():
-            typed = ", ".join(f"CAST(NULL AS {kind}) AS {name}" for name, kind in columns)
-            empty = sqlglot.parse_one(f"SELECT {typed} WHERE 1 = 0", read=CANONICAL, into=exp.Select)
-            trees += self.dialect.replace_table(self.tables[key], empty)
-        trees += self.dialect.replace_table(self.tables["state"], self.query(plan.STATE_TEMPLATE, False))
-        return [(t, None) for t in trees]
+        parts: list[_Part] = []
+        for key, columns in schema.WORK_LISTS.items():
+            empty = self.query("runner/empty_work_list", False, work_list=columns)
+            parts += self.blocks(self.dialect.replace_table(self.tables[key], empty), None)
+        state = self.dialect.replace_table(self.tables["state"], self.query(plan.STATE_TEMPLATE, False))
+        return parts + self.blocks(state, None)
 
-    # -- incremental --------------------------------------------------------------------------
-
-    def incremental(self, stage: Stage) -> list[tuple[exp.Expression, str | None]]:
+    def incremental(self, stage: Stage) -> list[_Part]:
         """Recompute what the pending visitors (or users) changed.
 
         A write of several statements (delete, then insert) runs in one transaction with the
@@ -260,127 +262,46 @@ class Compiler:
         cannot MERGE inside a transaction; real Snowflake could, and needs no transaction for it).
         Either way a stop at any point leaves the work lists able to finish the job.
         """
-        columns = plan.columns(stage.name, self.config)
-        trees: list[tuple[exp.Expression, str | None]] = []
+        columns = schema.columns(stage.name, self.c.config)
+        scratch: list[exp.Expression] = []
         source = self.query(stage.incremental_template or stage.template, True)
-        if stage.history and not self.listed:
-            lookup = self.query(stage.history, True)
-            trees += [(t, None) for t in self.dialect.create_temp_table(self.tables["history"].name, lookup)]
+        if stage.history and not self.c.listed:
+            scratch += self.dialect.create_temp_table(self.tables["history"].name, self.query(stage.history, True))
         if stage.staged:
             batch = self.tables[stage.staged]
-            trees += [(t, None) for t in self.dialect.create_temp_table(batch.name, source)]
+            scratch += self.dialect.create_temp_table(batch.name, source)
             source = exp.select(*columns).from_(batch.copy())
-        deletes = self.statements(stage.delete)
+        deletes = self.trees(stage.delete)
         # A MERGE stands for deletes only (it rewrites the rows they would remove), never an UPDATE.
         assert all(isinstance(t, exp.Delete if stage.upsert else (exp.Delete, exp.Update)) for t in deletes)
-        key = plan.unique_key(stage, self.config)
+        key = schema.unique_key(stage.name, stage.unique_key, self.c.config)
         write = self.dialect.upsert(self.tables[stage.name], columns, source, key, deletes, stage.upsert)
-        events: list[tuple[exp.Expression, str | None]] = []
-        if stage.name == "page_views" and self.listed:
-            trees += [(t, None) for t in self.events_batch()]
-            events = [(t, plan.EVENTS_TABLE) for t in self.write_events()]
-            if len(write) == 1:  # the page views' MERGE runs alone; the events' two writes together
-                events = [(exp.Transaction(), None), *events, (exp.Commit(), None)]
-        body: list[tuple[exp.Expression, str | None]] = [
-            (tree, None) for name in stage.records_before for tree in self.records(name)
-        ]
-        body += [(t, stage.table) for t in write]
-        body += events
-        body += [(tree, None) for name in stage.records_after for tree in self.records(name)]
-        if len(write) > 1:
-            body = [(exp.Transaction(), None), *body, (exp.Commit(), None)]
-        return trees + body
+        before = tuple(tree for name in stage.records_before for tree in self.records(name))
+        after = tuple(tree for name in stage.records_after for tree in self.records(name))
+        events: list[_Part] = []
+        if stage.name == "page_views" and self.c.listed:
+            scratch += self.dialect.create_temp_table(
+                self.tables["events_batch"].name, self.query(plan.EVENTS_TEMPLATE, True)
+            )
+            events = [_part(self.write_events(), True, schema.EVENTS_TABLE)]
+        written = _part(write.statements, write.transaction, stage.table)
+        if write.transaction:  # the bookkeeping, the write and the events' write commit together
+            body = _part(before)[0] + written[0] + tuple(s for trees, _ in events for s in trees) + _part(after)[0]
+            return [_part(scratch), (body, True)]
+        # A lone MERGE: the bookkeeping and the MERGE as they come; the events' two writes together.
+        return [_part(scratch), _part(before), written, *events, _part(after)]
 
     def records(self, template: str) -> list[exp.Expression]:
         """A bookkeeping statement; the watermark's once per entry of a source list."""
-        if template == plan.RECORD_WATERMARK_TEMPLATE and self.listed:
-            return [self.statement(template, entry=entry) for entry in self.context["entries"]]
-        return self.statements(template)
+        if template == plan.RECORD_WATERMARK_TEMPLATE and self.c.listed:
+            return [self.trees(template, entry=entry)[0] for entry in self.ctx.entries]
+        return self.trees(template)
 
-    def events_batch(self) -> list[exp.Expression]:
-        """A source list's new tracks and identifies rows, staged like the page views' batch."""
-        return self.dialect.create_temp_table(self.tables["events_batch"].name, self.query(plan.EVENTS_TEMPLATE, True))
-
-    def write_events(self) -> list[exp.Expression]:
+    def write_events(self) -> tuple[exp.Expression, ...]:
         """Stored events an earlier copy replaces go; the batch's rows come in."""
-        delete = self.statement(plan.DELETE_EVENTS_TEMPLATE)
-        rows = exp.select(*plan.EVENT_COLUMNS).from_(self.tables["events_batch"].copy())
-        return [delete, exp.insert(rows, self.tables["events"].copy(), columns=list(plan.EVENT_COLUMNS))]
-
-    def finish_incremental(self) -> list[tuple[exp.Expression, str | None]]:
-        """Work done: clear the work lists and advance the watermark, together."""
-        state = self.tables["state"]
-        advance = exp.update(
-            state,
-            {
-                "watermark": exp.func("COALESCE", exp.column("pending_watermark"), exp.column("watermark")),
-                "pending_watermark": exp.null(),
-            },
-        )
-        trees = [
-            exp.Transaction(),
-            exp.delete(self.tables["pending_anonymous_ids"]),
-            exp.delete(self.tables["pending_users"]),
-            advance,
-            exp.Commit(),
-        ]
-        return [(t, None) for t in trees]
-
-    def record_run(self, mode: Mode, seconds: float, rows_written: int | None) -> exp.Update:
-        """The state row learns when the run that just finished ended, its mode, time and rows."""
-        values: dict[str, object] = {
-            "last_run_at": exp.CurrentTimestamp(),
-            "last_run_mode": exp.Literal.string(mode.value),
-            "last_run_seconds": exp.Literal.number(round(seconds, 3)),
-            "last_run_rows_written": exp.null() if rows_written is None else exp.Literal.number(rows_written),
-        }
-        return exp.update(self.tables["state"].copy(), values)
-
-    # -- all together ---------------------------------------------------------------------------
-
-    def compile(self, mode: Mode, select: str | None = None, watermark: Stored | None = None) -> list[Statement]:
-        """The plan's statements. ``watermark``: the stored one, when the caller has read it
-        (a Stored value, None inside it meaning "nothing loaded yet"), to inline as a literal."""
-        self.context["watermark"] = None if watermark is None else _timestamp_literal(watermark.value)
-        if watermark is not None and self.listed:
-            self.context["watermarks"] = [_timestamp_literal(value) for value in watermark.per_entry]
-        stages = plan.select_stages(select)
-        whole = len(stages) == len(plan.STAGES)
-        groups: list[tuple[str, list[tuple[exp.Expression, str | None]]]] = []
-        if mode is Mode.FULL_REFRESH:
-            if stages[0].name == "page_views":
-                groups.append((PREPARE, self.prepare()))
-            groups += [(stage.name, self.full_refresh(stage)) for stage in stages]
-            if stages[0].name == "page_views":
-                groups.append((FINISH, self.finish_full_refresh()))
-        else:
-            groups += [(stage.name, self.incremental(stage)) for stage in stages]
-            if whole:
-                groups.append((FINISH, self.finish_incremental()))
-            if self.dialect.ONE_TRANSACTION_PER_RUN:
-                groups = _one_transaction(groups)
-        return [self._statement(name, tree, writes) for name, trees in groups for tree, writes in trees]
-
-    def _statement(self, stage: str, tree: exp.Expression, writes: str | None) -> Statement:
-        kind = (
-            Kind.BEGIN
-            if isinstance(tree, exp.Transaction)
-            else Kind.COMMIT
-            if isinstance(tree, exp.Commit)
-            else Kind.STATEMENT
-        )
-        return Statement(stage, self.dialect.render(tree), kind, writes if kind is Kind.STATEMENT else None)
-
-
-def _one_transaction(
-    groups: list[tuple[str, list[tuple[exp.Expression, str | None]]]],
-) -> list[tuple[str, list[tuple[exp.Expression, str | None]]]]:
-    """The stages' own transactions folded into one around the whole run."""
-    edges = (exp.Transaction, exp.Commit)
-    folded = [(name, [(t, w) for t, w in trees if not isinstance(t, edges)]) for name, trees in groups]
-    folded[0][1].insert(0, (exp.Transaction(), None))
-    folded[-1][1].append((exp.Commit(), None))
-    return folded
+        (delete,) = self.trees(plan.DELETE_EVENTS_TEMPLATE)
+        rows = exp.select(*schema.EVENT_COLUMNS).from_(self.tables["events_batch"].copy())
+        return delete, exp.insert(rows, self.tables["events"].copy(), columns=list(schema.EVENT_COLUMNS))
 
 
 def compile(
@@ -388,10 +309,11 @@ def compile(
     columns: SourceColumns | tuple[SourceColumns, ...] | None = None,
 ) -> list[Statement]:  # fmt: skip
     """The statements that build the six tables, in run order; ``columns``: what the source
-    holds (see sessionizer.sources), when known.
+    holds (see sessionizer.sources), when known. ``Compiler(...).compile`` gives the same as a
+    typed Plan of steps.
 
     >>> [s.stage for s in compile(Config(), "duckdb")][:3]
     ['prepare', 'page_views', 'page_views']
     """
     chosen = get_dialect(dialect) if isinstance(dialect, str) else dialect
-    return Compiler(config, chosen, columns).compile(Mode(mode), select)
+    return Compiler(config, chosen, columns).compile(Mode(mode), select).statements()

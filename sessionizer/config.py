@@ -7,7 +7,6 @@ scheduler's config fails loudly instead of sessionizing with a default.
 from __future__ import annotations
 
 import csv
-import enum
 import hashlib
 import json
 import re
@@ -18,60 +17,19 @@ from pathlib import Path
 from typing import Any
 
 from sessionizer.errors import ConfigError
+from sessionizer.schema import INTERNAL_PREFIX, SourceKind, check_column_names, validate_identifier, validate_table_name
 
 DEFAULT_CONFIG_FILE = "sessionizer.yml"
 DEFAULT_SOURCE = "pages"
 
-# A plain identifier: safe unquoted in every target, and case-folded by each warehouse the way
-# the user expects (Snowflake upper-cases it, Redshift lower-cases it). Anything else is refused.
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,126}$")
 _CUTOFF_EXPR = re.compile(r"^\s*\d+(\s*\*\s*\d+)*\s*$")
 _FILE_SUFFIXES = (".parquet", ".csv", ".json", ".jsonl", ".ndjson", ".csv.gz", ".json.gz")
-
-
-def validate_identifier(name: object, key: str) -> str:
-    """Return ``name`` if it is a plain SQL identifier, else raise naming the key.
-
-    A column name that a warehouse reserves is refused when compiling for it (see
-    ``Config.column_names``); a reserved table or schema name is quoted."""
-    if not isinstance(name, str) or not _IDENTIFIER.match(name):
-        raise ConfigError(
-            key,
-            f"{name!r} is not a valid identifier: use letters, digits and _, "
-            "starting with a letter or _ (at most 127 characters)",
-        )
-    return name
-
-
-def validate_table_name(name: object, key: str) -> str:
-    """A table name with up to two qualifiers (database.schema.table), each a plain identifier."""
-    if not isinstance(name, str) or not name:
-        raise ConfigError(key, "expected a table name such as pages or segment.pages")
-    parts = name.split(".")
-    if len(parts) > 3:
-        raise ConfigError(key, f"{name!r} has more than three dotted parts (database.schema.table)")
-    for part in parts:
-        validate_identifier(part, key)
-    return name
 
 
 def is_file_source(source: str) -> bool:
     """A source naming files (path, glob or known extension) rather than a table."""
     lowered = source.lower()
     return any(ch in source for ch in "/*?\\") or lowered.endswith(_FILE_SUFFIXES)
-
-
-class SourceKind(enum.Enum):
-    """What a Segment table of a list entry holds (docs/reference.md "Several sources")."""
-
-    PAGES = "pages"
-    SCREENS = "screens"
-    TRACKS = "tracks"
-    IDENTIFIES = "identifies"
-
-    @property
-    def makes_page_views(self) -> bool:
-        return self in (SourceKind.PAGES, SourceKind.SCREENS)
 
 
 @dataclass(frozen=True)
@@ -167,6 +125,11 @@ class Config:
         """The entries of a ``source`` list; None for a single source (docs/reference.md: nothing changes)."""
         return self.source if isinstance(self.source, tuple) else None
 
+    @property
+    def listed(self) -> bool:
+        """Whether the source is a list of entries (schema.Shape)."""
+        return isinstance(self.source, tuple)
+
     @cached_property
     def mapping(self) -> ReferrerMapping:
         """The referrer mapping's rows, read once."""
@@ -188,12 +151,7 @@ class Config:
         }
         for name, value in checked.items():
             object.__setattr__(self, name, value)
-        from sessionizer import plan  # imported here: the plan module imports this one
-
-        for column, table in plan.column_clashes(self):
-            raise ConfigError(
-                "pass_through_columns", f"{column!r} is already a column of {table}; pass through other columns"
-            )
+        check_column_names(self)
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> Config:
@@ -204,13 +162,6 @@ class Config:
                 raise ConfigError(str(key), f"unknown setting; allowed: {', '.join(sorted(known))}")
         return cls(**{k: v for k, v in values.items() if v is not None})
 
-    def column_names(self) -> list[tuple[str, str]]:
-        """Every column name the user chose, with its setting: (key, name). Table and schema
-        names need no such list: a reserved one is quoted (Dialect.identifier)."""
-        names = [("incremental_key", self.incremental_key)]
-        names += [("pass_through_columns", c) for c in self.pass_through_columns]
-        return names
-
     def settings_fingerprint(self) -> dict[str, Any]:
         """What changes the meaning of stored rows; an incremental run refuses if it differs."""
         return {
@@ -219,11 +170,6 @@ class Config:
             "incremental_key": self.incremental_key,
             "referrer_mapping": self.mapping.digest,
         } | ({"sources": [e.as_setting() for e in self.entries]} if self.entries is not None else {})
-
-
-# Every name the templates add beside source and pass-through columns starts with this, so no
-# pass-through column can shadow one; Segment columns never start with it.
-INTERNAL_PREFIX = "__sz_"
 
 
 def _source(value: object) -> str | tuple[SourceEntry, ...]:

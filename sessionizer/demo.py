@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sessionizer.config import Config
-from sessionizer.runner import Runner
+from sessionizer.job import Job
 from sessionizer.targets import Target, parse_target
 
 REPORT_FILE = "sessionizer_demo.html"
@@ -75,7 +75,7 @@ def run_demo(rows: int, seed: int, target: str, echo: Callable[[str], Any] = pri
     finally:
         con.close()
     echo(f"generated {generated:,} Segment page views (seed {seed}) into {parsed.display}")
-    summary = Runner(Config(source="pages"), parsed, on_event=_echo_stages(echo)).run(full_refresh=True)
+    summary = Job(Config(source="pages"), parsed, on_event=_echo_stages(echo)).run(full_refresh=True)
     con = duckdb.connect(parsed.path or ":memory:", read_only=True)
     try:
         overview_cursor = con.execute(OVERVIEW_SQL)
@@ -103,7 +103,7 @@ def _report(target: Target, echo: Callable[[str], Any]) -> Path | None:
 
     out = Path(target.path).with_suffix(".html") if target.path not in (None, ":memory:") else Path(REPORT_FILE)
     try:
-        path = write_report(Runner(Config(source="pages"), target), out, days=DEMO_DAYS)
+        path = write_report(Job(Config(source="pages"), target), out, days=DEMO_DAYS)
     except ExtraMissingError:
         echo(f"For charts of these sessions in one HTML file: {EXTRA_HINT}, then `sessionizer demo` again.")
         return None

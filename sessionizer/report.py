@@ -17,7 +17,7 @@ from sqlglot import exp
 
 from sessionizer.dialects import CANONICAL
 from sessionizer.errors import SessionizerError, StateError
-from sessionizer.runner import Runner
+from sessionizer.job import Job
 from sessionizer.warehouse import Warehouse
 
 EXTRA_HINT = "pip install 'sessionizer[report]'"
@@ -75,20 +75,20 @@ def _counts(row: tuple[Any, ...]) -> Counts:
     return Counts(label, *(int(_number(n)) for n in numbers))
 
 
-def gather(runner: Runner, days: int, source_name: str | None = None) -> ReportData:
+def gather(job: Job, days: int, source_name: str | None = None) -> ReportData:
     """Run the report's queries; the window is the ``days`` days ending on the newest session's day."""
-    sessions = runner.compiler.tables["sessions"]
-    data = ReportData(runner.target.display, source_name, days)
-    if runner.dialect.holds_nothing(runner.target):
-        raise StateError(f"{runner.target.display} has no tables yet; run `sessionizer run` first")
-    with runner.warehouse() as wh:
+    sessions = job.tables["sessions"]
+    data = ReportData(job.target.display, source_name, days)
+    if job.dialect.holds_nothing(job.target):
+        raise StateError(f"{job.target.display} has no tables yet; run `sessionizer run` first")
+    with job.warehouse() as wh:
         if wh.missing_tables([sessions]):
             raise StateError(f"there is no {sessions.name} table yet; run `sessionizer run` first")
         has_sources = not wh.missing_tables([sessions], {sessions.name: ["source_name"]})
         if source_name is not None and not has_sources:
             raise StateError(f"{sessions.name} has no source_name column: the tables come from a single source")
         context: dict[str, Any] = {"since": None, "source_name": source_name}
-        bounds = _rows(wh, runner, "bounds", context)[0]
+        bounds = _rows(wh, job, "bounds", context)[0]
         if bounds[1] is None:
             return data
         data.until = bounds[1]
@@ -97,16 +97,16 @@ def gather(runner: Runner, days: int, source_name: str | None = None) -> ReportD
         context["since"] = exp.cast(
             exp.Literal.string(data.since.isoformat(sep=" ")), exp.DataType.build("TIMESTAMP")
         ).sql(CANONICAL)
-        totals = _rows(wh, runner, "totals", context)[0]
+        totals = _rows(wh, job, "totals", context)[0]
         data.totals = _counts(("all", *totals[:5]))
         data.mean_duration_s = None if totals[5] is None else float(totals[5])
-        data.daily = [_counts(row) for row in _rows(wh, runner, "daily", context)]
+        data.daily = [_counts(row) for row in _rows(wh, job, "daily", context)]
         dimensions = {"duration_tier": 0, "device_category": 0, "medium": 0, "referrer_source": TOP,
                       "landing_page": TOP, "exit_page": TOP}  # fmt: skip
         if has_sources and source_name is None:
             dimensions["source_name"] = 0
         for dimension, limit in dimensions.items():
-            rows = _rows(wh, runner, "breakdown", {**context, "dimension": dimension, "limit": limit})
+            rows = _rows(wh, job, "breakdown", {**context, "dimension": dimension, "limit": limit})
             data.breakdowns[dimension] = [_counts(row) for row in rows]
     tiers = data.breakdowns["duration_tier"]
     tiers.sort(key=lambda c: DURATION_TIERS.index(c.label) if c.label in DURATION_TIERS else len(DURATION_TIERS))
@@ -117,9 +117,8 @@ def _as_date(value: Any) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
-def _rows(wh: Warehouse, runner: Runner, template: str, context: dict[str, Any]) -> list[tuple[Any, ...]]:
-    query = runner.compiler.statement(f"report/{template}", False, **context)
-    return [tuple(row) for row in wh.execute(runner.dialect.render(query, pretty=False)).fetchall()]
+def _rows(wh: Warehouse, job: Job, template: str, context: dict[str, Any]) -> list[tuple[Any, ...]]:
+    return [tuple(row) for row in wh.execute(job.compiler.render(f"report/{template}", **context)).fetchall()]
 
 
 def _plotly() -> Any:
@@ -251,10 +250,10 @@ def render_html(data: ReportData) -> str:
     )
 
 
-def write_report(runner: Runner, out: str | Path, days: int = DEFAULT_DAYS, source_name: str | None = None) -> Path:
+def write_report(job: Job, out: str | Path, days: int = DEFAULT_DAYS, source_name: str | None = None) -> Path:
     """Query the aggregates, draw them, write the file; returns its path."""
     _plotly()  # before any query: say which extra to install first
-    html = render_html(gather(runner, days, source_name))
+    html = render_html(gather(job, days, source_name))
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, "utf-8")

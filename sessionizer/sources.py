@@ -16,10 +16,11 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from sessionizer import plan
-from sessionizer.config import Config, SourceEntry, is_file_source
-from sessionizer.dialects import Dialect
+from sessionizer import schema
+from sessionizer.config import Config, is_file_source
+from sessionizer.dialects import Dialect, registry
 from sessionizer.errors import ConfigError, SourceError
+from sessionizer.schema import SourceKind
 
 
 @dataclass(frozen=True)
@@ -39,29 +40,27 @@ def relation(source: str, dialect: Dialect, key: str = "source") -> exp.Table:
         return exp.Table(this=parts[-1], db=parts[-2] if len(parts) > 1 else None,
                          catalog=parts[-3] if len(parts) > 2 else None)  # fmt: skip
     if not dialect.READS_FILES:
-        from sessionizer.dialects import registry
-
         readers = ", ".join(d for d, cls in registry().items() if cls.READS_FILES)
         raise ConfigError(key, f"files are read on {readers} only; on {dialect.name} give a table name")
     return exp.Table(this=dialect.file_source(source))
 
 
-def wanted(config: Config, entry: SourceEntry | None = None) -> list[tuple[str, str]]:
+def wanted(config: Config, kind: SourceKind | None = None) -> list[tuple[str, str]]:
     """The source columns the rules read (of one entry of a source list), each with the type its
     NULL takes when it is missing."""
-    timestamps = {*plan.TIMESTAMP_COLUMNS, config.incremental_key}
-    names = plan.source_columns(config) if entry is None else plan.entry_columns(entry, config)
+    timestamps = set(schema.timestamp_columns(config))
+    names = schema.source_columns(config) if kind is None else schema.entry_columns(kind, config)
     return [(c, "TIMESTAMP" if c in timestamps else "VARCHAR") for c in names]
 
 
-def required(config: Config, entry: SourceEntry | None = None) -> tuple[str, ...]:
+def required(config: Config, kind: SourceKind | None = None) -> tuple[str, ...]:
     """Columns a single source must have: a row cannot be sessionized without the first ones, and
     pass-through columns are asked for by name. An entry of a source list needs those of its kind
     (a screen's name, a track's event); its pass-through columns may be missing (see
     ``pass_through_somewhere``)."""
-    if entry is not None:
-        return (*plan.REQUIRED_COLUMNS, config.incremental_key, *plan.KIND_REQUIRED.get(entry.kind, ()))
-    return (*plan.REQUIRED_COLUMNS, config.incremental_key, *config.pass_through_columns)
+    if kind is not None:
+        return (*schema.REQUIRED_COLUMNS, config.incremental_key, *schema.KIND_REQUIRED.get(kind, ()))
+    return (*schema.REQUIRED_COLUMNS, config.incremental_key, *config.pass_through_columns)
 
 
 def pass_through_somewhere(config: Config, found: Sequence[SourceColumns]) -> None:

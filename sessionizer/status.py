@@ -10,22 +10,22 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlglot import exp
-
-from sessionizer import plan
-from sessionizer.runner import Runner
+from sessionizer import schema
+from sessionizer.job import Job
+from sessionizer.plan import NEWEST_LOAD_KEY_TEMPLATE, STAGES
+from sessionizer.state import State
 from sessionizer.warehouse import Warehouse
 
-# The tables status reports on, by the compiler's keys: the six, then the bookkeeping.
-TABLE_KEYS = (*(s.name for s in plan.STAGES), "rejected", "state", "pending_anonymous_ids", "pending_users")
+# The tables status reports on, by key: the six, then the bookkeeping.
+TABLE_KEYS = (*(s.name for s in STAGES), "rejected", "state", *schema.WORK_LISTS)
 
 
-def collect(runner: Runner) -> dict[str, Any]:
+def collect(job: Job) -> dict[str, Any]:
     """The status as plain data; ``problems`` lists what makes it not ok (exit code 1)."""
-    compiler = runner.compiler
+    tables = job.tables
     status: dict[str, Any] = {
-        "target": runner.target.display,
-        "schema": compiler.schema,
+        "target": job.target.display,
+        "schema": job.config.schema,
         "tables": [],
         "last_run": None,
         "built_at": None,
@@ -35,22 +35,18 @@ def collect(runner: Runner) -> dict[str, Any]:
         "unfinished": None,
         "problems": [],
     }
-    if runner.dialect.holds_nothing(runner.target):
-        status["tables"] = [{"name": compiler.tables[k].name, "rows": None} for k in TABLE_KEYS]
+    if job.dialect.holds_nothing(job.target):
+        status["tables"] = [{"name": tables[k].name, "rows": None} for k in TABLE_KEYS]
         status["problems"].append("no tables yet: run `sessionizer run` first")
         return _finish(status)
-    with runner.warehouse() as wh:
-        tables = [compiler.tables[k] for k in TABLE_KEYS]
-        missing = {t.name for t in wh.missing_tables(tables)}
-        counts = {t.name: None if t.name in missing else _count(wh, t) for t in tables}
+    with job.warehouse() as wh:
+        missing = {t.name for t in wh.missing_tables([tables[k] for k in TABLE_KEYS])}
+        counts = {tables[k].name: None if tables[k].name in missing else _count(wh, job, k) for k in TABLE_KEYS}
         status["tables"] = [{"name": name, "rows": rows} for name, rows in counts.items()]
-        state_table = compiler.tables["state"]
-        older = state_table.name not in missing and bool(
-            wh.missing_tables([state_table], {state_table.name: plan.STATE_COLUMNS})
-        )
-        state = None if state_table.name in missing or older else _state(wh, runner)
-        status["sources"] = _sources(wh, runner, state is not None)
-    six = [compiler.tables[s.name].name for s in plan.STAGES]
+        older = tables["state"].name not in missing and job.state.older(wh)
+        state = None if tables["state"].name in missing or older else job.state.read(wh)
+        status["sources"] = _sources(wh, job, state)
+    six = [tables[s.name].name for s in STAGES]
     if all(name in missing for name in six):
         status["problems"].append("no tables yet: run `sessionizer run` first")
         return _finish(status)
@@ -63,15 +59,14 @@ def collect(runner: Runner) -> dict[str, Any]:
             "the state table is missing: a full refresh did not finish; the next `sessionizer run` rebuilds"
         )
     else:
-        status.update({key: state[key] for key in ("last_run", "built_at", "settings")})
-        stored = status["settings"]
-        status["settings_match"] = stored == runner.config.settings_fingerprint()
+        status.update(last_run=state.last_run, built_at=state.built_at, settings=state.settings)
+        status["settings_match"] = state.settings == job.config.settings_fingerprint()
     gone = [name for name in six if name in missing]
     if gone:
         status["problems"].append(f"missing table(s): {', '.join(gone)}; the next `sessionizer run` rebuilds")
-    pending = {key: counts[compiler.tables[key].name] or 0 for key in plan.WORK_LISTS}
-    half_done = state is not None and state["pending_watermark"] is not None
-    status["unfinished"] = {**pending, "pending_watermark": state["pending_watermark"] if state else None}
+    pending = {key: counts[tables[key].name] or 0 for key in schema.WORK_LISTS}
+    half_done = state is not None and state.pending_watermark is not None
+    status["unfinished"] = {**pending, "pending_watermark": state.pending_watermark if state else None}
     if any(pending.values()) or half_done:
         status["problems"].append(
             "an incremental run stopped before finishing (work lists left behind); the next `sessionizer run` "
@@ -85,70 +80,37 @@ def _finish(status: dict[str, Any]) -> dict[str, Any]:
     return status
 
 
-def _count(wh: Warehouse, table: exp.Table) -> int:
-    row = wh.fetch_one(wh.dialect.render(exp.select(exp.func("COUNT", exp.Star())).from_(table.copy()), pretty=False))
+def _count(wh: Warehouse, job: Job, key: str) -> int:
+    row = wh.fetch_one(job.compiler.render("runner/count", table=job.compiler.context.rel[key]))
     return int(row[0]) if row else 0
 
 
-def _state(wh: Warehouse, runner: Runner) -> dict[str, Any] | None:
-    """The state row, or None when it is empty."""
-    table = runner.compiler.tables["state"]
-    # "IS NULL" asked apart: fakesnow hands a NULL timestamp back as 1970-01-01.
-    nulls = [exp.column(c).is_(exp.null()) for c in plan.STATE_COLUMNS]
-    query = exp.select(*plan.STATE_COLUMNS, *nulls).from_(table.copy())
-    row = wh.fetch_one(wh.dialect.render(query, pretty=False))
-    if row is None:
-        return None
-    width = len(plan.STATE_COLUMNS)
-    values = {c: None if row[width + i] else row[i] for i, c in enumerate(plan.STATE_COLUMNS)}
-    last_run = None
-    if values["last_run_at"] is not None:
-        last_run = {
-            "at": values["last_run_at"],
-            "mode": values["last_run_mode"],
-            "seconds": None if values["last_run_seconds"] is None else float(values["last_run_seconds"]),
-            "rows_written": None if values["last_run_rows_written"] is None else int(values["last_run_rows_written"]),
-        }
-    return {
-        "last_run": last_run,
-        "built_at": values["built_at"],
-        "settings": json.loads(str(values["settings"])),
-        "watermark": values["watermark"],
-        "pending_watermark": values["pending_watermark"],
-    }
-
-
-def _sources(wh: Warehouse, runner: Runner, stored: bool) -> list[dict[str, Any]]:
+def _sources(wh: Warehouse, job: Job, state: State | None) -> list[dict[str, Any]]:
     """Per source (each entry of a source list, which keeps its own watermark): the watermark,
     the newest load key and the lag between them."""
-    compiler = runner.compiler
-    watermarks = runner.stored_watermarks(wh) if stored else {}
-    if not compiler.listed:
-        return [_source(wh, runner, str(runner.config.source), watermarks.get(None), None)]
+    watermarks = state.watermarks if state is not None else {}
+    if not job.config.listed:
+        return [_source(wh, job, str(job.config.source), watermarks.get(None), None)]
     return [
-        _source(wh, runner, f"{e.name} ({e.kind.value}: {e.table})", watermarks.get(i), compiler.context["entries"][i])
-        for i, e in enumerate(runner.config.entries or ())
+        _source(wh, job, f"{e.name} ({e.kind.value}: {e.table})", watermarks.get(i), job.compiler.context.entries[i])
+        for i, e in enumerate(job.config.entries or ())
     ]
 
 
-def _source(
-    wh: Warehouse, runner: Runner, label: str, watermark: Any, context: dict[str, Any] | None
-) -> dict[str, Any]:
+def _source(wh: Warehouse, job: Job, label: str, watermark: Any, entry: Any) -> dict[str, Any]:
     """One source's watermark, its newest load key and the lag between them (seconds)."""
-    entry: dict[str, Any] = {"source": label, "watermark": watermark}
-    tree = runner.compiler.statement(plan.NEWEST_LOAD_KEY_TEMPLATE, False, entry=context)
-    query = runner.dialect.render(tree, pretty=False)
+    found: dict[str, Any] = {"source": label, "watermark": watermark}
+    query = job.compiler.render(NEWEST_LOAD_KEY_TEMPLATE, entry=entry)
     try:
         row = wh.fetch_one(query)
     except Exception as err:
-        entry.update(newest_load_key=None, lag_seconds=None, error=f"cannot read the source: {wh.scrub(err)}")
-        return entry
+        found.update(newest_load_key=None, lag_seconds=None, error=f"cannot read the source: {wh.scrub(err)}")
+        return found
     newest = row[0] if row and row[1] else None  # no valid row: no newest key
-    entry["newest_load_key"] = newest
-    watermark = entry["watermark"]
+    found["newest_load_key"] = newest
     both = isinstance(newest, datetime) and isinstance(watermark, datetime)
-    entry["lag_seconds"] = round((newest - watermark).total_seconds(), 3) if both else None
-    return entry
+    found["lag_seconds"] = round((newest - watermark).total_seconds(), 3) if both else None
+    return found
 
 
 def render_text(status: dict[str, Any]) -> str:

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
-from sessionizer.config import validate_identifier
 from sessionizer.errors import ConfigError, TargetError
+from sessionizer.schema import validate_identifier
 
 MASK = "***"
 

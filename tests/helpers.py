@@ -7,7 +7,7 @@ assert on table values.
     con = refreshed(rows)                                  # the connection, to go on with
     tables = run_incremental(con, [page(id="pv3")])        # insert, run incrementally, read
 
-For runs through the Runner on a DuckDB file: ``load_pages(path, history())``, then
+For runs through a Job on a DuckDB file: ``load_pages(path, history())``, then
 ``tables_of(path) == reference_tables(history())``; ``later_batch()`` is what an incremental run
 gets next.
 
@@ -32,7 +32,8 @@ import duckdb
 from sessionizer import Config, compile
 from sessionizer.dialects import WriteStrategy
 from sessionizer.dialects.duckdb import DuckDB
-from sessionizer.plan import REJECTED_TABLE, SOURCE_COLUMNS, STAGES
+from sessionizer.plan import STAGES
+from sessionizer.schema import REJECTED_TABLE, SOURCE_COLUMNS
 from tests import reference
 
 Row = dict[str, Any]
@@ -306,9 +307,9 @@ from sessionizer.warehouse import Warehouse
 after, plan, seen = int(sys.argv[1]), set(), [0]
 real_execute, real_stage = Warehouse.execute, Runner.run_stage
 
-def run_stage(self, wh, stage, statements, mode):
+def run_stage(self, stage, statements, *args):
     plan.update(s.sql for s in statements)
-    return real_stage(self, wh, stage, statements, mode)
+    return real_stage(self, stage, statements, *args)
 
 def execute(self, sql):
     result = real_execute(self, sql)
@@ -337,9 +338,9 @@ def interrupted(monkeypatch: Any, after: int) -> None:
     plan: set[str] = set()
     seen = [0]
 
-    def run_stage(self: Runner, wh: Warehouse, stage: str, statements: list[Any], mode: Any) -> Any:
+    def run_stage(self: Runner, stage: str, statements: list[Any], *args: Any) -> Any:
         plan.update(s.sql for s in statements)
-        return real_stage(self, wh, stage, statements, mode)
+        return real_stage(self, stage, statements, *args)
 
     def execute(self: Warehouse, sql: str) -> Any:
         result = real_execute(self, sql)

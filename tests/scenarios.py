@@ -1,7 +1,7 @@
 """End-to-end scenarios shared by the emulator tests and the live-account tests.
 
 A scenario loads Segment ``pages`` rows into a warehouse's source table, runs the real
-``Runner`` (or the CLI) against it, and compares all seven output tables row for row with what
+``Job`` (or the CLI) against it, and compares all seven output tables row for row with what
 DuckDB gives for the same rows and the same runs. The same code runs against the Snowflake
 and Redshift emulators and a PostgreSQL server (tests/test_warehouses.py) and against real accounts (tests/test_live.py).
 
@@ -27,8 +27,10 @@ from click.testing import CliRunner
 from sessionizer.cli import main
 from sessionizer.config import Config
 from sessionizer.generate import pages_sql
-from sessionizer.plan import REJECTED_TABLE, STAGES
-from sessionizer.runner import Runner, RunSummary
+from sessionizer.job import Job
+from sessionizer.plan import STAGES
+from sessionizer.runner import RunSummary
+from sessionizer.schema import REJECTED_TABLE
 
 Row = dict[str, Any]
 
@@ -460,7 +462,7 @@ def scenario_config(source: str, **overrides: Any) -> Config:
 
 def run(warehouse: DbApiWarehouse, full_refresh: bool = False, **overrides: Any) -> RunSummary:
     """One run through the library entry point the CLI uses."""
-    return Runner(scenario_config(warehouse.source, **overrides), warehouse.url).run(full_refresh=full_refresh)
+    return Job(scenario_config(warehouse.source, **overrides), warehouse.url).run(full_refresh=full_refresh)
 
 
 def run_cli(warehouse: DbApiWarehouse, *args: str) -> tuple[int, str]:
@@ -639,4 +641,4 @@ def source_batches(seed: int = 11) -> list[tuple[str, dict[str, list[Row]]]]:
 
 
 def run_sources(warehouse: DbApiWarehouse, schema: str, full_refresh: bool = False, prefix: str = "") -> RunSummary:
-    return Runner(sources_config(schema, prefix), warehouse.url).run(full_refresh=full_refresh)
+    return Job(sources_config(schema, prefix), warehouse.url).run(full_refresh=full_refresh)

@@ -150,10 +150,15 @@ def test_cte_materialization_hint_only_where_understood() -> None:
 
 
 def _replace(dialect: str) -> list[str]:
+    """The statements of a table's replacement, a transaction's edges written as BEGIN/COMMIT."""
     d = get_dialect(dialect)
     table = exp.table_("segment_web_sessions", db="analytics")
     query = exp.select(exp.Literal.number(1).as_("x"))
-    return [d.render(t, pretty=False) for t in d.replace_table(table, query, STAGE_BY_NAME["sessions"])]
+    out: list[str] = []
+    for block in d.replace_table(table, query, STAGE_BY_NAME["sessions"]):
+        sql = [d.render(t, pretty=False) for t in block.statements]
+        out += ["BEGIN", *sql, "COMMIT"] if block.transaction else sql
+    return out
 
 
 def test_replace_table_per_dialect() -> None:

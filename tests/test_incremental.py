@@ -126,9 +126,12 @@ def plans(strategy: str) -> dict[Mode, list[str]]:
     """Each mode's statements for ``strategy``, compiled when a test first needs them: compiled at
     import, every pytest-xdist worker paid ~5 s for all four, run or not."""
     if strategy == "bigquery":  # MERGE, DELETE … WHERE EXISTS, its time and text functions, back on DuckDB
-        return {mode: [bigquery_on_duckdb(s.sql) for s in Compiler(CONFIG, BigQuery()).compile(mode)] for mode in Mode}
+        return {
+            mode: [bigquery_on_duckdb(s.sql) for s in Compiler(CONFIG, BigQuery()).compile(mode).statements()]
+            for mode in Mode
+        }
     dialect = {"delete+insert": DuckDB, "merge": DuckDBWithMerge, "postgres": Postgres}[strategy]()
-    return {mode: [s.sql for s in Compiler(CONFIG, dialect).compile(mode)] for mode in Mode}
+    return {mode: [s.sql for s in Compiler(CONFIG, dialect).compile(mode).statements()] for mode in Mode}
 
 
 def check_stream(batches: list[list[dict[str, Any]]], strategy: str) -> None:

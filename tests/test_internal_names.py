@@ -18,12 +18,12 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from sessionizer import Config, plan
+from sessionizer import Config, plan, schema
 from sessionizer.compiler import Compiler
-from sessionizer.config import INTERNAL_PREFIX
 from sessionizer.dialects import get_dialect
 from sessionizer.errors import ConfigError
 from sessionizer.plan import Mode
+from sessionizer.schema import INTERNAL_PREFIX
 from tests import reference
 from tests.helpers import T0, TABLES, Row, package_mapping, page, read_tables, refreshed, run_incremental
 
@@ -32,7 +32,7 @@ from tests.helpers import T0, TABLES, Row, package_mapping, page, read_tables, r
 def generated_sql() -> tuple[str, ...]:
     """Every statement of both plans, and the runner's own queries, as DuckDB runs them."""
     compiler = Compiler(Config(), get_dialect("duckdb"))
-    sql = [s.sql for mode in Mode for s in compiler.compile(mode)]
+    sql = [s.sql for mode in Mode for s in compiler.compile(mode).statements()]
     runner = (plan.CHECK_TEMPLATE, plan.SUMMARY_TEMPLATE)
     return (*sql, *(compiler.dialect.render(compiler.statement(t)) for t in runner))
 
@@ -152,7 +152,7 @@ def test_a_prefixed_name_is_refused(name: str) -> None:
 
 @pytest.mark.parametrize("stage", plan.STAGES, ids=lambda stage: stage.name)
 def test_a_column_of_any_table_is_refused_naming_the_table(stage: plan.Stage) -> None:
-    for column in plan.columns(stage.name, Config()):
+    for column in schema.columns(stage.name, Config()):
         message = refusal(column)
         assert message is not None and message.startswith(f"pass_through_columns: {column!r} is already a column of ")
         assert "\n" not in message
@@ -171,7 +171,7 @@ def test_a_keyword_pass_through_column_is_refused_or_works() -> None:
     for word in _keywords_usable_as_column_names():
         try:
             config = Config.from_mapping({"source": "pages", "pass_through_columns": [word]})
-            statements = Compiler(config, get_dialect("duckdb")).compile(Mode.FULL_REFRESH, None)
+            statements = Compiler(config, get_dialect("duckdb")).compile(Mode.FULL_REFRESH, None).statements()
         except ConfigError:
             continue
         con = duckdb.connect()
@@ -192,4 +192,4 @@ def test_a_keyword_pass_through_column_is_refused_or_works() -> None:
 
 def _source_types() -> list[tuple[str, str]]:
     times = {"received_at", "sent_at", "timestamp"}
-    return [(c, "TIMESTAMP" if c in times else "VARCHAR") for c in plan.SOURCE_COLUMNS]
+    return [(c, "TIMESTAMP" if c in times else "VARCHAR") for c in schema.SOURCE_COLUMNS]

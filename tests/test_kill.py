@@ -38,9 +38,9 @@ def test_killed_runs_leave_whole_tables_and_a_rerun_finishes(tmp_path: Path, mod
     statements = [s.sql for s in compile(Config(), "duckdb", mode)]
     prepared = tmp_path / "prepared.duckdb"
     load_pages(prepared, history())
-    from sessionizer.runner import Runner
+    from sessionizer.job import Job
 
-    Runner(Config(), f"duckdb:///{prepared}").run()
+    Job(Config(), f"duckdb:///{prepared}").run()
     load_pages(prepared, later_batch())
     before, final = tables_of(prepared), reference_tables(history() + later_batch())
     args = ["run", "--quiet", *(["--full-refresh"] if mode == "full-refresh" else [])]

@@ -15,8 +15,8 @@ from sessionizer.cli import main
 from sessionizer.config import Config
 from sessionizer.dialects import get_dialect
 from sessionizer.generate import generate
+from sessionizer.job import Job
 from sessionizer.progress import CLEAR, ProgressLine
-from sessionizer.runner import Runner
 
 
 class Terminal(io.StringIO):
@@ -44,7 +44,7 @@ def test_a_run_on_a_terminal_shows_each_running_stage_and_erases_it(pages: Path)
             lines.append(str(event["stage"]))
             screen.write(f"{event['stage']} done\n")
 
-    Runner(Config(), f"duckdb:///{pages}", on_event=on_event, watch=ProgressLine(screen, interval=0.001)).run()
+    Job(Config(), f"duckdb:///{pages}", on_event=on_event, watch=ProgressLine(screen, interval=0.001)).run()
     segments = screen.getvalue().split(" done\n")
     for stage, segment in zip(lines, segments, strict=False):
         assert f"{CLEAR}  {stage:<20}      running       0.0 s" in segment  # drawn as it started

@@ -18,8 +18,8 @@ from sessionizer.cli import main
 from sessionizer.config import Config
 from sessionizer.dialects import dialect_names, get_dialect
 from sessionizer.generate import generate
+from sessionizer.job import Job
 from sessionizer.report import DURATION_TIERS, gather
-from sessionizer.runner import Runner
 
 TARGET = "duckdb:///w.duckdb"
 
@@ -31,7 +31,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     con = duckdb.connect(str(path))
     generate(con, "pages", 2000, 5)
     con.close()
-    Runner(Config(), f"duckdb:///{path}").run()
+    Job(Config(), f"duckdb:///{path}").run()
     return path
 
 
@@ -51,7 +51,7 @@ def sql(path: Path, query: str) -> list[tuple[Any, ...]]:
 
 
 def test_the_aggregates_are_what_sql_over_the_sessions_says(built: Path) -> None:
-    data = gather(Runner(Config(), f"duckdb:///{built}"), days=20)
+    data = gather(Job(Config(), f"duckdb:///{built}"), days=20)
     (newest,) = sql(built, "SELECT MAX(session_start_tstamp)::DATE FROM segment_web_sessions")[0]
     since = newest - timedelta(days=19)
     assert data.since is not None and data.since.date() == since
@@ -142,7 +142,7 @@ def test_sessions_of_several_sources_get_a_chart_per_source(built: Path, tmp_pat
     con.execute("ALTER TABLE segment_web_sessions ADD COLUMN source_name VARCHAR")
     con.execute("UPDATE segment_web_sessions SET source_name = CASE WHEN page_views > 2 THEN 'web' ELSE 'ios' END")
     con.close()
-    runner = Runner(Config(), f"duckdb:///{path}")
+    runner = Job(Config(), f"duckdb:///{path}")
     both = gather(runner, days=400)
     counts = dict(sql(path, "SELECT source_name, COUNT(*) FROM segment_web_sessions GROUP BY 1"))
     assert {c.label: c.sessions for c in both.breakdowns["source_name"]} == counts
@@ -175,7 +175,7 @@ def test_the_report_renders_offline_in_chromium_with_the_right_numbers(built: Pa
 
     from sessionizer.report import write_report
 
-    html = write_report(Runner(Config(), f"duckdb:///{built}"), tmp_path / "report.html", days=30)
+    html = write_report(Job(Config(), f"duckdb:///{built}"), tmp_path / "report.html", days=30)
     requested: list[str] = []
     errors: list[str] = []
 

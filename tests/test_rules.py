@@ -202,7 +202,7 @@ def test_no_rejected_rows_for_complete_input() -> None:
 
 
 def test_rejected_rows_are_counted_in_the_run_summary(tmp_path: Any) -> None:
-    from sessionizer.runner import Runner
+    from sessionizer.job import Job
 
     path = str(tmp_path / "warehouse.duckdb")
     con = connect(settings(), path)
@@ -210,7 +210,7 @@ def test_rejected_rows_are_counted_in_the_run_summary(tmp_path: Any) -> None:
         insert(con, [page(id="ok"), page(id=None), page(id="no-anon", anonymous_id=None)])
     finally:
         con.close()
-    summary = Runner(settings(), f"duckdb:///{path}").run(full_refresh=True)
+    summary = Job(settings(), f"duckdb:///{path}").run(full_refresh=True)
     assert (summary.page_views, summary.rejected) == (1, 2)
 
 

@@ -1,4 +1,4 @@
-"""`sessionizer run` on DuckDB through the Runner: sources as tables and files, a second run
+"""`sessionizer run` on DuckDB through the Job: sources as tables and files, a second run
 after new rows, and runs stopped in the middle of every stage."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from typing import Any
 import duckdb
 import pytest
 
-from sessionizer import Config, compile, plan
+from sessionizer import Config, compile, schema
 from sessionizer.errors import RunError, SourceError, StateError
-from sessionizer.runner import Runner
+from sessionizer.job import Job
 from tests.helpers import (
     T0,
     TABLES,
@@ -29,7 +29,7 @@ from tests.helpers import (
 
 
 def run(path: Path, **kwargs: Any) -> Any:
-    return Runner(Config(source="pages"), f"duckdb:///{path}").run(**kwargs)
+    return Job(Config(source="pages"), f"duckdb:///{path}").run(**kwargs)
 
 
 def test_full_refresh_then_incremental_from_a_table(tmp_path: Path) -> None:
@@ -45,7 +45,7 @@ def test_full_refresh_then_incremental_from_a_table(tmp_path: Path) -> None:
     assert tables_of(db) == reference_tables(history() + later_batch())
     assert second.page_views == 33  # three new ids; p005 re-sent later changes nothing
     sessions = reference_tables(history() + later_batch())["segment_web_sessions"]
-    blended = plan.columns("sessions", Config()).index("blended_user_id")
+    blended = schema.columns("sessions", Config()).index("blended_user_id")
     assert second.sessions == len(sessions)
     assert second.users == len({row[blended] for row in sessions})
     assert second.new_sessions == len(sessions) - first.sessions
@@ -65,7 +65,7 @@ def test_parquet_glob_source(tmp_path: Path) -> None:
     )
     con.close()
     target = tmp_path / "out.duckdb"
-    summary = Runner(Config(source=str(exports / "*.parquet")), f"duckdb:///{target}").run()
+    summary = Job(Config(source=str(exports / "*.parquet")), f"duckdb:///{target}").run()
     assert summary.page_views == 30
     assert tables_of(target) == reference_tables(history())
 
@@ -87,9 +87,9 @@ def test_changed_settings_refuse_incremental(tmp_path: Path) -> None:
     load_pages(db, history())
     run(db)
     with pytest.raises(StateError, match=r"inactivity_cutoff.*--full-refresh"):
-        Runner(Config(source="pages", inactivity_cutoff=600), f"duckdb:///{db}").run()
+        Job(Config(source="pages", inactivity_cutoff=600), f"duckdb:///{db}").run()
     assert (
-        Runner(Config(source="pages", inactivity_cutoff=600), f"duckdb:///{db}").run(full_refresh=True).mode
+        Job(Config(source="pages", inactivity_cutoff=600), f"duckdb:///{db}").run(full_refresh=True).mode
         == "full-refresh"
     )
 
@@ -179,7 +179,7 @@ def test_a_run_leaves_a_callers_own_connection_and_its_settings_as_they_were(tmp
     assert held.execute("SELECT current_setting('max_vacuum_tasks')").fetchone() == before
     assert held.execute("SELECT COUNT(*) FROM segment_web_page_views").fetchone() == (33,)
     held.close()
-    with_vacuum = Runner(Config(source="pages"), f"duckdb:///{db}?max_vacuum_tasks=100").run()
+    with_vacuum = Job(Config(source="pages"), f"duckdb:///{db}?max_vacuum_tasks=100").run()
     assert with_vacuum.mode == "incremental"
     assert tables_of(db) == reference_tables(history() + later_batch())
 
@@ -206,7 +206,7 @@ def test_work_lists_of_an_older_layout_are_rebuilt_by_a_full_refresh(tmp_path: P
     load_pages(db, history())
     run(db)
     con = duckdb.connect(str(db))
-    con.execute(f"ALTER TABLE {plan.PENDING_USERS} DROP COLUMN from_tstamp")  # as an older version left it
+    con.execute(f"ALTER TABLE {schema.PENDING_USERS} DROP COLUMN from_tstamp")  # as an older version left it
     con.close()
     load_pages(db, later_batch())
     summary = run(db)

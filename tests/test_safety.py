@@ -18,11 +18,11 @@ from sqlglot import exp
 
 from sessionizer import Config, compile
 from sessionizer.cli import main
-from sessionizer.compiler import _environment
 from sessionizer.dialects import dialect_names
 from sessionizer.errors import SourceError
-from sessionizer.plan import SOURCE_COLUMNS
-from sessionizer.runner import Runner
+from sessionizer.job import Job
+from sessionizer.schema import SOURCE_COLUMNS
+from sessionizer.sql import environment
 from tests import reference
 from tests.golden import golden_config
 from tests.helpers import history, later_batch, load_pages, reference_tables, tables_of
@@ -39,7 +39,7 @@ def test_a_source_column_of_the_wrong_type_is_named_and_nothing_is_written(tmp_p
     con.execute(f"CREATE TABLE pages AS SELECT {select}")
     con.close()
     with pytest.raises(SourceError, match="source column 'timestamp' of 'pages' cannot be read as a timestamp"):
-        Runner(Config(), f"duckdb:///{db}").run()
+        Job(Config(), f"duckdb:///{db}").run()
     con = duckdb.connect(str(db))
     assert [r[0] for r in con.execute("SHOW TABLES").fetchall()] == ["pages"]
     con.close()
@@ -48,25 +48,25 @@ def test_a_source_column_of_the_wrong_type_is_named_and_nothing_is_written(tmp_p
 def test_an_empty_source_builds_empty_tables_and_later_rows_still_arrive(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     load_pages(db, [])
-    summary = Runner(Config(), f"duckdb:///{db}").run()
+    summary = Job(Config(), f"duckdb:///{db}").run()
     assert (summary.page_views, summary.sessions, summary.rejected) == (0, 0, 0)
     assert all(rows == [] for rows in tables_of(db).values())
     load_pages(db, history())
-    assert Runner(Config(), f"duckdb:///{db}").run().mode == "incremental"
+    assert Job(Config(), f"duckdb:///{db}").run().mode == "incremental"
     assert tables_of(db) == reference_tables(history())
 
 
 def test_rows_deleted_from_the_source_stay_until_a_full_refresh(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     load_pages(db, history())
-    Runner(Config(), f"duckdb:///{db}").run()
+    Job(Config(), f"duckdb:///{db}").run()
     con = duckdb.connect(str(db))
     con.execute("DELETE FROM pages WHERE id >= 'p020'")
     con.close()
     load_pages(db, later_batch())
-    Runner(Config(), f"duckdb:///{db}").run()
+    Job(Config(), f"duckdb:///{db}").run()
     assert tables_of(db) == reference_tables(history() + later_batch())
-    Runner(Config(), f"duckdb:///{db}").run(full_refresh=True)
+    Job(Config(), f"duckdb:///{db}").run(full_refresh=True)
     shrunk = [r for r in history() + later_batch() if r["id"] is None or r["id"] < "p020" or r["id"] >= "p100"]
     assert tables_of(db) == reference_tables(shrunk)
 
@@ -221,7 +221,7 @@ def test_a_second_run_on_a_busy_duckdb_file_is_refused_clearly(tmp_path: Path) -
     finally:
         holder.kill()
         holder.wait()
-    assert Runner(Config(), f"duckdb:///{db}").run().page_views == 30  # released when the holder died
+    assert Job(Config(), f"duckdb:///{db}").run().page_views == 30  # released when the holder died
 
 
 # -- fuzzing the parsing rules against the Python reference ------------------------------------------
@@ -241,7 +241,7 @@ FUZZ = st.lists(st.one_of(FRAGMENTS, st.text(max_size=6)), max_size=12).map("".j
 
 @pytest.fixture(scope="module")
 def rule_sql() -> dict[str, str]:
-    macros = _environment().get_template("_macros.sql").module
+    macros = environment().get_template("_macros.sql").module
     return {name: sqlglot.transpile(f"SELECT {getattr(macros, name)('v')} FROM t", read="duckdb")[0] for name in RULES}
 
 
@@ -266,13 +266,13 @@ def test_timestamps_stored_as_text_are_read_as_timestamps(tmp_path: Path) -> Non
         "INSERT INTO pages (id, anonymous_id, received_at, timestamp) VALUES ('p1', 'a1', '2024-01-01 10:00:00', '2024-01-01 10:00:00')"
     )
     con.close()
-    Runner(Config(), f"duckdb:///{db}").run()
+    Job(Config(), f"duckdb:///{db}").run()
     con = duckdb.connect(str(db))
     con.execute(
         "INSERT INTO pages (id, anonymous_id, received_at, timestamp) VALUES ('p2', 'a1', '2024-01-01 10:29:59.900', '2024-01-01 10:30:00.100')"
     )
     con.close()
-    assert Runner(Config(), f"duckdb:///{db}").run().mode == "incremental"
+    assert Job(Config(), f"duckdb:///{db}").run().mode == "incremental"
     con = duckdb.connect(str(db))
     assert con.execute("SELECT page_views, duration_in_s FROM segment_web_sessions").fetchall() == [(2, 1800)]
     con.close()

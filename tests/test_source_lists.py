@@ -450,9 +450,9 @@ def test_the_python_api_takes_the_list() -> None:
 
 
 def runner_on(tmp_path: Any, config: Any) -> Any:
-    from sessionizer.runner import Runner
+    from sessionizer.job import Job
 
-    return Runner(config, f"duckdb:///{tmp_path / 'sources.duckdb'}")
+    return Job(config, f"duckdb:///{tmp_path / 'sources.duckdb'}")
 
 
 def load(tmp_path: Any, config: Any, rows: dict[str, list[Row]]) -> None:

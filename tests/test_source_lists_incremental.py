@@ -56,7 +56,7 @@ def plans(config: Config, strategy: str) -> dict[Mode, list[str]]:
     """Each mode's statements, compiled when a test first needs them (at import, every
     pytest-xdist worker paid ~4 s for all of them, run or not)."""
     dialect = DuckDB() if strategy == "delete+insert" else DuckDBWithMerge()
-    return {mode: [s.sql for s in Compiler(config, dialect).compile(mode)] for mode in Mode}
+    return {mode: [s.sql for s in Compiler(config, dialect).compile(mode).statements()] for mode in Mode}
 
 
 @st.composite

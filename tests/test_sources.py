@@ -19,8 +19,8 @@ import pytest
 
 from sessionizer import Config, compile
 from sessionizer.errors import ConfigError, SourceError
-from sessionizer.plan import SOURCE_COLUMNS, TIMESTAMP_COLUMNS
-from sessionizer.runner import Runner
+from sessionizer.job import Job
+from sessionizer.schema import SOURCE_COLUMNS, TIMESTAMP_COLUMNS
 from tests import reference
 from tests.emulators.base import Emulator, Place
 from tests.emulators.redshift import RedshiftEmulator
@@ -69,7 +69,7 @@ def test_missing_optional_columns_read_as_null_in_full_and_incremental_runs(tmp_
     create_pages(con, "pages", present, "TIMESTAMP")
     insert_rows(con, "pages", present, history())
     con.close()
-    run = Runner(Config(source="pages"), f"duckdb:///{db}").run
+    run = Job(Config(source="pages"), f"duckdb:///{db}").run
     assert run().mode == "full-refresh"
     assert tables_of(db) == reference_tables(without(history(), MISSING))
     con = duckdb.connect(str(db))
@@ -80,7 +80,7 @@ def test_missing_optional_columns_read_as_null_in_full_and_incremental_runs(tmp_
     assert tables_of(db) == expected
     # Not trivially equal: the query and the device had something to lose.
     assert all(row["search"] and row["context_user_agent"] for row in history())
-    assert Runner(Config(source="pages"), f"duckdb:///{db}").run(full_refresh=True).mode == "full-refresh"
+    assert Job(Config(source="pages"), f"duckdb:///{db}").run(full_refresh=True).mode == "full-refresh"
     assert tables_of(db) == expected
 
 
@@ -105,7 +105,7 @@ def test_a_missing_required_column_is_one_error_naming_table_and_column(
     create_pages(con, "web.pages", columns, "TIMESTAMP")
     con.close()
     with pytest.raises(SourceError, match=rf"the source 'web.pages' lacks the column\(s\) {dropped};"):
-        Runner(Config.from_mapping({"source": "web.pages", **config}), f"duckdb:///{db}").run()
+        Job(Config.from_mapping({"source": "web.pages", **config}), f"duckdb:///{db}").run()
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT COUNT(*) FROM duckdb_tables() WHERE schema_name = 'main'").fetchone() == (0,)
     con.close()
@@ -233,7 +233,7 @@ def test_a_reserved_source_name_runs_on_duckdb(tmp_path: Path) -> None:
     create_pages(con, '"select"."order"', SOURCE_COLUMNS, "TIMESTAMP")
     insert_rows(con, '"select"."order"', SOURCE_COLUMNS, history())
     con.close()
-    Runner(Config(source="SELECT.Order", schema="Group"), f"duckdb:///{db}").run()
+    Job(Config(source="SELECT.Order", schema="Group"), f"duckdb:///{db}").run()
     assert tables_of(db, "group") == reference_tables(history())
 
 
@@ -279,7 +279,7 @@ def matches_duckdb_run_by_run(
         reference.load(without(rows, MISSING_ON_WAREHOUSES))
         run(reference, full_refresh=full)
         load(rows)
-        summary = Runner(scenario_config(source), url).run(full_refresh=full)
+        summary = Job(scenario_config(source), url).run(full_refresh=full)
         assert summary.mode == ("full-refresh" if full else "incremental")
         problems = differences(reference, warehouse)
         assert not problems, f"after {name!r}:\n" + "\n".join(problems)

@@ -57,16 +57,16 @@ def test_runs_stopped_mid_stage_leave_whole_tables_and_the_next_run_finishes(
 ) -> None:
     """SPEC "Writes" on the warehouses: an exception after a statement (a different point of the
     plan for each batch) leaves every table as it was or as it should be; a plain rerun finishes."""
+    from sessionizer.job import Job
     from sessionizer.plan import Mode
-    from sessionizer.runner import Runner
     from tests.helpers import interrupted
     from tests.scenarios import OUTPUT_TABLES, generate_pages, incremental_batches, run, scenario_config, table_rows
 
     history = generate_pages(60, 5)
     steps = [(True, history), *((False, batch.rows) for batch in incremental_batches(history, 5)), (True, [])]
-    compiler = Runner(scenario_config(warehouse.source), warehouse.url).compiler
+    compiler = Job(scenario_config(warehouse.source), warehouse.url).compiler
     plans = {
-        full: [s.sql for s in compiler.compile(Mode.FULL_REFRESH if full else Mode.INCREMENTAL)]
+        full: [s.sql for s in compiler.compile(Mode.FULL_REFRESH if full else Mode.INCREMENTAL).statements()]
         for full in (True, False)
     }
     stops = []
@@ -97,13 +97,13 @@ def test_a_second_run_is_kept_out_while_the_first_holds_the_lock(warehouse: DbAp
     """A lease row where the warehouse has no lock a crash releases; PostgreSQL's advisory lock
     is released with the connection. Either way a second run is refused, clearly."""
     from sessionizer.errors import StateError
-    from sessionizer.runner import Runner
+    from sessionizer.job import Job
     from tests.scenarios import generate_pages, run, scenario_config
 
     warehouse.load(generate_pages(20, 1))
-    runner = Runner(scenario_config(warehouse.source), warehouse.url)
+    runner = Job(scenario_config(warehouse.source), warehouse.url)
     with runner.warehouse() as wh:
-        held = runner.lock(wh)
+        held = wh.lock(runner.tables["lock"], runner.compiler.ensure_schema())
         with pytest.raises(StateError, match=r"another sessionizer run.* is writing to these tables"):
             run(warehouse)
         if held:
@@ -117,9 +117,9 @@ def test_status_and_report_read_the_warehouse_as_they_read_duckdb(
     """The report's queries and status' bookkeeping reads, through the real drivers: the same
     aggregates and counts as on DuckDB; an incremental run stopped between stages is unfinished."""
     from sessionizer.compiler import Kind
+    from sessionizer.job import Job
     from sessionizer.plan import Mode
     from sessionizer.report import gather
-    from sessionizer.runner import Runner
     from sessionizer.status import collect
     from tests.helpers import interrupted
     from tests.scenarios import generate_pages, incremental_batches, run, scenario_config
@@ -128,7 +128,7 @@ def test_status_and_report_read_the_warehouse_as_they_read_duckdb(
     for target in (warehouse, duckdb_reference):
         target.load(history)
         run(target)
-    runners = [Runner(scenario_config(t.source), t.url) for t in (warehouse, duckdb_reference)]
+    runners = [Job(scenario_config(t.source), t.url) for t in (warehouse, duckdb_reference)]
     theirs, ours = (gather(runner, days=400) for runner in runners)
     assert theirs.totals == ours.totals and theirs.totals is not None and theirs.totals.sessions > 0
     assert theirs.daily == ours.daily and theirs.breakdowns == ours.breakdowns
@@ -140,7 +140,7 @@ def test_status_and_report_read_the_warehouse_as_they_read_duckdb(
     batch = incremental_batches(history, 8)[0].rows
     warehouse.load(batch)
     plan = runners[0].compiler.compile(Mode.INCREMENTAL)
-    first_commit = next(n for n, s in enumerate(plan, 1) if s.kind is Kind.COMMIT)
+    first_commit = next(n for n, s in enumerate(plan.statements(), 1) if s.kind is Kind.COMMIT)
     with monkeypatch.context() as patch:
         interrupted(patch, first_commit)  # page_views committed, its work lists written
         with pytest.raises(Exception, match="stopped after"):

@@ -13,6 +13,7 @@ renders SQL text at the edge.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import functools
 import importlib
@@ -40,6 +41,14 @@ class WriteStrategy(enum.Enum):
 
     MERGE = "merge"
     DELETE_INSERT = "delete+insert"
+
+
+@dataclasses.dataclass(frozen=True)
+class Block:
+    """Statements a dialect writes together; ``transaction``: they must commit as one."""
+
+    statements: tuple[exp.Expression, ...]
+    transaction: bool = False
 
 
 class Case(enum.Enum):
@@ -205,20 +214,18 @@ class Dialect:
             properties=exp.Properties(expressions=properties) if properties else None,
         )
 
-    def replace_table(self, table: exp.Table, query: exp.Query, stage: Stage | None = None) -> list[exp.Expression]:
-        """Build a table's new contents and swap them in, atomically for readers."""
+    def replace_table(self, table: exp.Table, query: exp.Query, stage: Stage | None = None) -> list[Block]:
+        """Build a table's new contents and swap them in, atomically for readers: in one
+        statement, or built beside it and swapped in by one transaction."""
         if self.SUPPORTS_REPLACE_TABLE:
-            return [self.create_table_as(table, query, stage, replace=True)]
+            return [Block((self.create_table_as(table, query, stage, replace=True),))]
         staged = _suffixed(table, NEW_SUFFIX)
+        rename = exp.Alter(
+            this=staged.copy(), kind="TABLE", actions=[exp.AlterRename(this=exp.Table(this=table.this.copy()))]
+        )
         return [
-            drop_table(staged),
-            self.create_table_as(staged, query, stage),
-            exp.Transaction(),
-            drop_table(table.copy()),
-            exp.Alter(
-                this=staged.copy(), kind="TABLE", actions=[exp.AlterRename(this=exp.Table(this=table.this.copy()))]
-            ),
-            exp.Commit(),
+            Block((drop_table(staged), self.create_table_as(staged, query, stage))),
+            Block((drop_table(table.copy()), rename), transaction=True),
         ]
 
     def create_temp_table(self, name: str, query: exp.Query) -> list[exp.Expression]:
@@ -232,16 +239,16 @@ class Dialect:
     def upsert(
         self, table: exp.Table, columns: Sequence[str], query: exp.Query, unique_key: Sequence[str],
         deletes: Sequence[exp.Expression], upsert_safe: bool,
-    ) -> list[exp.Expression]:  # fmt: skip
-        """Replace the rows ``deletes`` select by ``query``'s rows, in the caller's transaction.
+    ) -> Block:  # fmt: skip
+        """Replace the rows ``deletes`` select by ``query``'s rows.
 
         MERGE on the unique key where rows are never removed (the recomputed rows cover every
-        row the delete would remove); otherwise delete (and update rows kept in place), then
-        insert the recomputation.
+        row the delete would remove): one statement, atomic by itself. Otherwise delete (and
+        update rows kept in place), then insert the recomputation: one transaction.
         """
         if upsert_safe and self.WRITE_STRATEGY is WriteStrategy.MERGE:
-            return [merge(table, columns, query, unique_key)]
-        return [*deletes, exp.insert(query, table.copy(), columns=list(columns))]
+            return Block((merge(table, columns, query, unique_key),))
+        return Block((*deletes, exp.insert(query, table.copy(), columns=list(columns))), transaction=True)
 
     # -- targets and connecting --------------------------------------------------------------------
 

@@ -1,0 +1,119 @@
+"""What the templates see: one frozen, typed context per config and dialect.
+
+Every user value in it is already SQL written by sqlglot (identifiers, literals, relations), so a
+template only places it. The run's own literals (the stored watermarks) are set per compile with
+``with_watermarks``, which returns a new context.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlglot import exp
+
+from sessionizer import schema, sql
+from sessionizer.config import Config
+from sessionizer.dialects import CANONICAL, Dialect
+from sessionizer.plan import STAGE_BY_NAME, STAGES
+
+
+@dataclasses.dataclass(frozen=True)
+class EntryContext:
+    """One entry of a source list, as the templates read it."""
+
+    index: int
+    name: str  # the source_name, as a literal
+    kind: str
+    kind_literal: str
+    relation: str  # what the entry is read through (its table, or a projection of it)
+    events: tuple[str, ...] | None  # literals
+    page_views: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class TemplateContext:
+    """The names every template may use (see templates/); a missing one is a render error."""
+
+    source: str | None  # a single source's relation (None with a list)
+    listed: bool
+    entries: tuple[EntryContext, ...]
+    viewed_entries: tuple[EntryContext, ...]
+    event_entries: tuple[EntryContext, ...]
+    page_view_key: tuple[str, ...]
+    event_columns: tuple[str, ...]
+    event_key: tuple[str, ...]
+    rejected_columns: tuple[str, ...]  # the source columns the rejected rows keep
+    rel: Mapping[str, str]  # our tables by key, qualified
+    own: Mapping[str, str]  # a table's own name, to qualify a DELETE target's columns (Redshift allows no alias)
+    key: str  # the incremental key, as an identifier
+    key_name: str
+    trailing_window: int
+    inactivity_cutoff: int
+    pass_through: tuple[str, ...]
+    restitch_in_place: bool
+    columns: Mapping[str, tuple[str, ...]]
+    source_columns: tuple[str, ...]
+    first_columns: tuple[tuple[str, str], ...]
+    last_columns: tuple[tuple[str, str], ...]
+    referrer_mapping: tuple[tuple[str, str, str], ...]
+    settings: str  # the settings fingerprint, as JSON
+    watermark: str | None = None  # the stored watermark, a literal, when the caller read it
+    watermarks: tuple[str | None, ...] = ()  # per entry of a source list
+
+    def with_watermarks(self, value: Any, per_entry: Sequence[Any]) -> TemplateContext:
+        """The context of one compile: the stored watermark(s) inlined as literals."""
+        marks = tuple(sql.timestamp(v) for v in per_entry) if self.listed else self.watermarks
+        return dataclasses.replace(self, watermark=sql.timestamp(value), watermarks=marks)
+
+    def variables(self, **extra: Any) -> dict[str, Any]:
+        """The mapping a template renders with (extra names for one template on top)."""
+        return {**self.__dict__, **extra}
+
+
+def build(
+    config: Config, dialect: Dialect, readers: Sequence[exp.Expression], tables: Mapping[str, exp.Table]
+) -> TemplateContext:
+    """The context of ``config`` compiled for ``dialect``, reading the source through ``readers``
+    (one per entry of a source list)."""
+    listed = config.listed
+    entries = tuple(
+        EntryContext(
+            index=index,
+            name=sql.literal(entry.name),
+            kind=entry.kind.value,
+            kind_literal=sql.literal(entry.kind.value),
+            relation=reader.sql(CANONICAL),
+            events=None if entry.events is None else tuple(sql.literal(e) for e in entry.events),
+            page_views=entry.kind.makes_page_views,
+        )
+        for index, (entry, reader) in enumerate(zip(config.entries or (), readers if listed else (), strict=True))
+    )
+    return TemplateContext(
+        source=None if listed else readers[0].sql(CANONICAL),
+        listed=listed,
+        entries=entries,
+        viewed_entries=tuple(e for e in entries if e.page_views),
+        event_entries=tuple(e for e in entries if not e.page_views),
+        page_view_key=schema.unique_key("page_views", STAGE_BY_NAME["page_views"].unique_key, config),
+        event_columns=schema.EVENT_COLUMNS,
+        event_key=("id", "source_name", "kind"),
+        rejected_columns=tuple(sql.identifier(c) for c in schema.rejected_source_columns(config)),
+        rel={key: table.sql(CANONICAL) for key, table in tables.items()},
+        own={key: table.this.sql(CANONICAL) for key, table in tables.items()},
+        key=sql.identifier(config.incremental_key),
+        key_name=config.incremental_key,
+        trailing_window=int(config.trailing_window),
+        inactivity_cutoff=int(config.inactivity_cutoff),
+        pass_through=tuple(sql.identifier(c) for c in config.pass_through_columns),
+        restitch_in_place=dialect.RESTITCH_IN_PLACE,
+        columns={stage.name: schema.columns(stage.name, config) for stage in STAGES},
+        source_columns=tuple(sql.identifier(c) for c in schema.source_columns(config)),
+        first_columns=schema.SESSION_FIRST_COLUMNS,
+        last_columns=schema.SESSION_LAST_COLUMNS,
+        referrer_mapping=config.mapping.rows,
+        settings=json.dumps(config.settings_fingerprint(), sort_keys=True),
+        watermarks=(None,) * len(entries),
+    )

@@ -1,0 +1,121 @@
+"""The bookkeeping tables' one owner: what the state row says, whether the tables can be run
+incrementally, and what a finished run records.
+
+The state row is read in one query (templates/runner/read_state.sql) by whoever needs it (the run,
+`status`), and the one quirk of an engine we meet there is handled here: fakesnow hands a NULL
+timestamp back as 1970-01-01, so every column's IS NULL is asked beside it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlglot import exp
+
+from sessionizer import schema, sql
+from sessionizer.compiler import Stored
+from sessionizer.config import Config
+from sessionizer.dialects import CANONICAL, Dialect
+from sessionizer.errors import StateError
+from sessionizer.plan import STAGES, Mode
+from sessionizer.warehouse import Warehouse
+
+
+@dataclass(frozen=True)
+class State:
+    """The stored state: the settings the tables were built with, the watermark (with a source
+    list, one per entry, by index; a single source's under None), and what the last whole run did."""
+
+    settings: dict[str, Any]
+    watermarks: Mapping[int | None, datetime | None]
+    pending_watermark: datetime | None
+    built_at: datetime | None
+    last_run: dict[str, Any] | None
+
+    def stored(self, listed: bool) -> Stored:
+        """The watermark(s) an incremental run inlines."""
+        if not listed:
+            return Stored(self.watermarks.get(None))
+        return Stored(None, tuple(self.watermarks.get(i) for i in range(len(self.watermarks))))
+
+
+class StateStore:
+    """The state and the work lists of one table set (``tables``: compiler.tables)."""
+
+    def __init__(self, tables: Mapping[str, exp.Table], dialect: Dialect, listed: bool) -> None:
+        self.tables = tables
+        self.dialect = dialect
+        self.listed = listed
+        self.variables = {"rel": {key: table.sql(CANONICAL) for key, table in tables.items()}, "listed": listed}
+
+    def _render(self, template: str, **extra: Any) -> str:
+        return self.dialect.render(sql.one(template, {**self.variables, **extra}), pretty=False)
+
+    def needed(self) -> list[exp.Table]:
+        """The tables an incremental run reads and writes: the six and the bookkeeping."""
+        keys = [*(s.name for s in STAGES), "state", "rejected", *schema.WORK_LISTS, *(["events"] * self.listed)]
+        return [self.tables[k] for k in keys]
+
+    def layouts(self) -> dict[str, list[str]]:
+        """The columns each bookkeeping table must have: one of an older layout (a column added
+        since) means a full refresh."""
+        found = {self.tables[key].name: [c for c, _ in cols] for key, cols in schema.WORK_LISTS.items()}
+        found[self.tables["state"].name] = list(schema.STATE_COLUMNS)
+        return found
+
+    def older(self, wh: Warehouse) -> bool:
+        """Whether the state table is there but of an older layout."""
+        state = self.tables["state"]
+        return not wh.missing_tables([state]) and bool(wh.missing_tables([state], self.layouts()))
+
+    def read(self, wh: Warehouse) -> State | None:
+        """The state, in one query; None when the state table holds no row."""
+        columns = schema.STATE_COLUMNS
+        rows = wh.execute(self._render("runner/read_state", state_columns=columns)).fetchall()
+        if not rows:
+            return None
+        width = len(columns)
+
+        def values(row: Any) -> dict[str, Any]:
+            return {c: None if row[width + i] else row[i] for i, c in enumerate(columns)}
+
+        first = values(rows[0])
+        marks = {None if row[-1] is None else int(row[-1]): values(row)["watermark"] for row in rows}
+        last_run = None
+        if first["last_run_at"] is not None:
+            seconds, written = first["last_run_seconds"], first["last_run_rows_written"]
+            last_run = {
+                "at": first["last_run_at"],
+                "mode": first["last_run_mode"],
+                "seconds": None if seconds is None else float(seconds),
+                "rows_written": None if written is None else int(written),
+            }
+        return State(json.loads(str(first["settings"])), marks, first["pending_watermark"], first["built_at"], last_run)
+
+    def mode(self, wh: Warehouse, config: Config, full_refresh: bool) -> tuple[Mode, Stored | None]:
+        """Full refresh when asked, or when any table or the state is missing (or of an older
+        layout); for an incremental run, also the stored watermark. Other settings refuse."""
+        if full_refresh or wh.missing_tables(self.needed(), self.layouts()):
+            return Mode.FULL_REFRESH, None
+        state = self.read(wh)
+        if state is None:
+            return Mode.FULL_REFRESH, None
+        wanted = config.settings_fingerprint()
+        if state.settings != wanted:
+            changed = sorted(k for k in set(state.settings) | set(wanted) if state.settings.get(k) != wanted.get(k))
+            raise StateError(
+                f"the tables were built with other settings ({', '.join(changed)} changed); "
+                "an incremental run would mix two definitions. Run again with --full-refresh."
+            )
+        return Mode.INCREMENTAL, state.stored(self.listed)
+
+    def record_run(self, wh: Warehouse, mode: Mode, seconds: float, rows_written: int | None) -> None:
+        """The state row learns when the whole run that just finished ended, its mode, time and rows."""
+        shown = "NULL" if rows_written is None else str(int(rows_written))
+        wh.execute(
+            self._render("runner/record_run", mode=sql.literal(mode.value), seconds=round(seconds, 3), rows=shown)
+        )

@@ -1,0 +1,2 @@
+{#- The rows of one of our tables. #}
+SELECT COUNT(*) FROM {{ table }}
