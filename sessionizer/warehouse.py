@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from sessionizer import sql
 from sessionizer.dialects import CANONICAL, Dialect
 from sessionizer.errors import SessionizerError, SourceError, StateError, TargetError, WarehouseError
 from sessionizer.sources import SourceColumns
@@ -68,16 +69,14 @@ class Warehouse:
         schemas = {t.db for t in tables}
         assert len(schemas) == 1, schemas
         db = schemas.pop()
-        schema: exp.Expr = exp.Literal.string(db.lower()) if db else exp.func("LOWER", exp.func("CURRENT_SCHEMA"))
-        names = [exp.Literal.string(t.name.lower()) for t in tables]
-        query = (
-            exp.select(exp.func("LOWER", exp.column("table_name")), exp.func("LOWER", exp.column("column_name")))
-            .from_(self.dialect.columns_catalog(db or None))
-            .where(exp.func("LOWER", exp.column("table_schema")).eq(schema))
-            .where(exp.func("LOWER", exp.column("table_name")).isin(*names))
+        query = self.render(
+            "runner/catalog",
+            catalog=self.dialect.columns_catalog(db or None).sql(CANONICAL),
+            schema=sql.literal(db.lower()) if db else "LOWER(CURRENT_SCHEMA())",
+            names=[sql.literal(t.name.lower()) for t in tables],
         )
         present: dict[str, set[str]] = {}
-        for table, column in self.execute(self.dialect.render(query, pretty=False)).fetchall():
+        for table, column in self.execute(query).fetchall():
             present.setdefault(table, set()).add(column)
         wanted = {name.lower(): {c.lower() for c in cols} for name, cols in (columns or {}).items()}
 
@@ -86,6 +85,10 @@ class Warehouse:
             return name in present and wanted.get(name, set()) <= present[name]
 
         return [t for t in tables if not usable(t)]
+
+    def render(self, template: str, **variables: Any) -> str:
+        """A template of one statement about the warehouse (templates/runner/), in its dialect."""
+        return self.dialect.render(sql.one(template, variables), pretty=False)
 
     def rowcount(self) -> int | None:
         """Rows the last statement wrote, where the driver tells."""
@@ -126,9 +129,8 @@ class Warehouse:
 
     def inspect(self, source: exp.Table, label: str) -> SourceColumns:
         """What ``source`` holds, from the column names and types of a zero-row SELECT."""
-        query = exp.select("*").from_(source.copy()).limit(0)
         try:
-            cursor = self.execute(self.dialect.render(query, pretty=False))
+            cursor = self.execute(self.render("runner/inspect", source=source.sql(CANONICAL)))
         except Exception as err:
             raise SourceError(f"cannot read the source {label!r} on {self.target.display}: {self.scrub(err)}") from None
         described = [(str(d[0]).lower(), d[1]) for d in cursor.description or ()]
@@ -140,10 +142,9 @@ class Warehouse:
     def check_timestamps(self, source: exp.Expression, label: str, names: Iterable[str]) -> None:
         """Each of ``names`` reads as a timestamp through ``source`` (a reader), or one error names it."""
         for name in dict.fromkeys(names):
-            cast = exp.cast(exp.column(name), exp.DataType.build("TIMESTAMP"))
-            query = exp.select(cast).from_(exp.alias_(source.copy(), "source", table=True)).limit(1)
+            query = self.render("runner/read_as_timestamp", column=sql.identifier(name), source=source.sql(CANONICAL))
             try:
-                self.execute(self.dialect.render(query, pretty=False)).fetchall()
+                self.execute(query).fetchall()
             except Exception as err:
                 raise SourceError(
                     f"the source column {name!r} of {label!r} cannot be read as a timestamp: {self.scrub(err)}"
@@ -169,25 +170,14 @@ class LeaseLock:
         self.table = table
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:120]
 
-    def _run(self, tree: exp.Expression) -> Any:
-        return self.wh.execute(self.wh.dialect.render(tree, pretty=False))
-
-    def _expiry(self) -> exp.Expression:
-        lease = exp.Interval(this=exp.Literal.string(str(self.LEASE_MINUTES)), unit=exp.var("MINUTE"))
-        return exp.Add(this=exp.CurrentTimestamp(), expression=lease)
+    def _run(self, template: str) -> Any:
+        lock = self.table.sql(CANONICAL)
+        variables = {"lock": lock, "holder": sql.literal(self.holder), "minutes": self.LEASE_MINUTES}
+        return [self.wh.execute(self.wh.dialect.render(tree, pretty=False)) for tree in sql.parse(template, variables)]
 
     def acquire(self) -> None:
-        mine = exp.Literal.string(self.holder)
-        self._run(exp.Create(this=exp.Schema(this=self.table.copy(), expressions=[
-            exp.ColumnDef(this=exp.to_identifier("holder"), kind=exp.DataType.build("VARCHAR(128)")),
-            exp.ColumnDef(this=exp.to_identifier("expires_at"), kind=exp.DataType.build("TIMESTAMP")),
-        ]), kind="TABLE", exists=True))  # fmt: skip
-        self._run(exp.delete(self.table.copy(), where=exp.column("expires_at") < exp.CurrentTimestamp()))
-        free = exp.Not(this=exp.Exists(this=exp.select("1").from_(self.table.copy())))
-        claim = exp.select(mine.as_("holder"), self._expiry().as_("expires_at")).where(free)
-        self._run(exp.insert(claim, self.table.copy(), columns=["holder", "expires_at"]))
-        first = exp.select("holder", "expires_at").from_(self.table.copy()).order_by("holder").limit(1)
-        row = self.wh.fetch_one(self.wh.dialect.render(first, pretty=False))
+        self._run("runner/lease_acquire")
+        row = self._run("runner/lease_holder")[0].fetchone()
         if row is None or row[0] != self.holder:
             self.release()
             holder, until = row or ("?", "?")
@@ -197,9 +187,8 @@ class LeaseLock:
             )
 
     def renew(self) -> None:
-        where = exp.column("holder").eq(exp.Literal.string(self.holder))
-        self._run(exp.update(self.table.copy(), {"expires_at": self._expiry()}, where=where))
+        self._run("runner/lease_renew")
 
     def release(self) -> None:
         with suppress(Exception):
-            self._run(exp.delete(self.table.copy(), where=exp.column("holder").eq(exp.Literal.string(self.holder))))
+            self._run("runner/lease_release")
