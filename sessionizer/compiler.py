@@ -283,7 +283,7 @@ class _Build:
             scratch += self.dialect.create_temp_table(
                 self.tables["events_batch"].name, self.query(plan.EVENTS_TEMPLATE, True)
             )
-            events = [_part(self.write_events(), True, schema.EVENTS_TABLE)]
+            events = [_part(self.trees(plan.WRITE_EVENTS_TEMPLATE), True, schema.EVENTS_TABLE)]
         written = _part(write.statements, write.transaction, stage.table)
         if write.transaction:  # the bookkeeping, the write and the events' write commit together
             body = _part(before)[0] + written[0] + tuple(s for trees, _ in events for s in trees) + _part(after)[0]
@@ -296,12 +296,6 @@ class _Build:
         if template == plan.RECORD_WATERMARK_TEMPLATE and self.c.listed:
             return [self.trees(template, entry=entry)[0] for entry in self.ctx.entries]
         return self.trees(template)
-
-    def write_events(self) -> tuple[exp.Expression, ...]:
-        """Stored events an earlier copy replaces go; the batch's rows come in."""
-        (delete,) = self.trees(plan.DELETE_EVENTS_TEMPLATE)
-        rows = exp.select(*schema.EVENT_COLUMNS).from_(self.tables["events_batch"].copy())
-        return delete, exp.insert(rows, self.tables["events"].copy(), columns=list(schema.EVENT_COLUMNS))
 
 
 def compile(

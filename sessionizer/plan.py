@@ -84,7 +84,7 @@ CHECK_TEMPLATE = "runner/check"
 NEWEST_LOAD_KEY_TEMPLATE = "runner/newest_load_key"
 # A source list's tracks and identifies rows (EVENTS_TABLE): their query and their replacement.
 EVENTS_TEMPLATE = "stages/events"
-DELETE_EVENTS_TEMPLATE = "incremental/delete_events"
+WRITE_EVENTS_TEMPLATE = "incremental/write_events"
 
 
 STAGE_BY_NAME = {stage.name: stage for stage in STAGES}

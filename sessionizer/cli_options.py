@@ -1,0 +1,120 @@
+"""What every command of the CLI shares: the settings flags (each setting of sessionizer.yml is a
+flag of the same name; flags win over the file), the output-format and output-file flags, and the
+one way errors are shown.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from sessionizer.dialects import registry
+from sessionizer.errors import SessionizerError
+
+
+def config_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The settings flags, shared by every command that compiles or runs the plan."""
+    options = [
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(dir_okay=False),
+            help="Settings file [default: ./sessionizer.yml when present].",
+        ),
+        click.option(
+            "--source", help="Segment pages table (e.g. segment.pages), or on DuckDB a Parquet/CSV/JSON file or glob."
+        ),
+        click.option(
+            "--target",
+            help=f"Warehouse URL: {', '.join(d.url_example() for d in registry().values())}.",
+        ),
+        click.option("--schema", help="Schema the six tables are written to [default: the target's]."),
+        click.option(
+            "--inactivity-cutoff", help="Seconds of inactivity that end a session; 1800 or 30 * 60 [default: 1800]."
+        ),
+        click.option(
+            "--trailing-window", help="Hours re-read before the newest processed row on incremental runs [default: 3]."
+        ),
+        click.option(
+            "--pass-through-columns", help="Extra source columns carried into the tables, comma-separated: a,b."
+        ),
+        click.option("--incremental-key", help="Load column that finds new rows [default: received_at]."),
+        click.option("--referrer-mapping", help="CSV with medium,source,host replacing the built-in referrer mapping."),
+        click.option(
+            "--profile",
+            help="Take the target (and schema) from this dbt profile in profiles.yml ($DBT_PROFILES_DIR, else ~/.dbt).",
+        ),
+        click.option("--profile-target", help="The profile's output to use [default: the profile's target]."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def load_settings(kwargs: dict[str, Any]) -> tuple[Any, Any]:
+    """Pop the settings flags from a command's kwargs: the Config, and the Target of a dbt
+    profile when --profile names one (else None: the config's target is used)."""
+    from dataclasses import replace
+
+    from sessionizer.config import load_config
+
+    keys = ("source", "target", "schema", "inactivity_cutoff", "trailing_window", "pass_through_columns",
+            "incremental_key", "referrer_mapping")  # fmt: skip
+    overrides = {k: kwargs.pop(k) for k in keys}
+    profile, profile_target = kwargs.pop("profile"), kwargs.pop("profile_target")
+    config = load_config(kwargs.pop("config_file"), overrides)
+    if profile is None:
+        if profile_target is not None:
+            raise click.UsageError("--profile-target needs --profile")
+        return config, None
+    if overrides["target"] is not None:
+        raise click.UsageError("give --target or --profile, not both")
+    from sessionizer.profiles import load_profile
+
+    target = load_profile(profile, profile_target)
+    if config.schema is None and target.schema:
+        config = replace(config, schema=target.schema)
+    return config, target
+
+
+def text_or_json(flag: str, name: str, help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """An output format flag: text for people (the default), json for machines."""
+    return click.option(flag, name, type=click.Choice(["text", "json"]), default="text", show_default=True, help=help)
+
+
+def out_file(default: str, help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--out FILE, for commands that write one file."""
+    return click.option("--out", "out_path", type=click.Path(dir_okay=False), default=default, show_default=True,
+                        help=help)  # fmt: skip
+
+
+def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Errors become a red "Error: …" and exit code 1, with no traceback unless --debug (an
+    option this adds to the command). Ours say what went wrong; anything else is a driver error we
+    did not expect or a bug, named by its type, its text masked."""
+
+    @click.option("--debug", is_flag=True, help="Show the Python traceback of an error.")
+    @functools.wraps(func)
+    def wrapper(*args: Any, debug: bool, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as err:
+            if debug:
+                raise
+            if isinstance(err, SessionizerError):
+                click.secho(f"Error: {err}", fg="red", err=True)
+                sys.exit(err.exit_code)
+            from sessionizer.dialects import engine_words
+            from sessionizer.targets import environment_secrets, mask
+
+            text = engine_words(mask(str(err), environment_secrets()))
+            click.secho(f"Error: unexpected {type(err).__name__}: {text} (--debug shows where)", fg="red", err=True)
+            sys.exit(1)
+
+    return wrapper
