@@ -14,7 +14,8 @@ from typing import Any
 
 import click
 
-from sessionizer.dialects import CANONICAL, dialect_names, for_url, registry
+from sessionizer.dialects import CANONICAL, dialect_names
+from sessionizer.engines import for_url, registry
 from sessionizer.errors import SessionizerError
 
 
@@ -112,8 +113,8 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             if isinstance(err, SessionizerError):
                 click.secho(f"Error: {err}", fg="red", err=True)
                 sys.exit(err.exit_code)
-            from sessionizer.dialects import engine_words
-            from sessionizer.targets import environment_secrets, mask
+            from sessionizer.engines import engine_words, environment_secrets
+            from sessionizer.targets import mask
 
             text = engine_words(mask(str(err), environment_secrets()))
             click.secho(f"Error: unexpected {type(err).__name__}: {text} (--debug shows where)", fg="red", err=True)
@@ -197,7 +198,7 @@ def compile_command(dialect: str | None, full_refresh: bool, select: str | None,
             raise click.UsageError(
                 f"cannot tell the dialect from target {mask_userinfo(config.target)!r}; pass --dialect"
             )
-        dialect = named.name if named else CANONICAL
+        dialect = named.DIALECT if named else CANONICAL
     mode = Mode.FULL_REFRESH if full_refresh else Mode.INCREMENTAL
     statements = compile_plan(config, dialect, mode, select)
     stages: list[tuple[str, list[str]]] = []

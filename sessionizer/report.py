@@ -16,6 +16,7 @@ from typing import Any
 from sqlglot import exp
 
 from sessionizer.dialects import CANONICAL
+from sessionizer.engines import get_engine
 from sessionizer.errors import SessionizerError, StateError
 from sessionizer.runner import Runner
 from sessionizer.warehouse import Warehouse
@@ -79,7 +80,7 @@ def gather(runner: Runner, days: int, source_name: str | None = None) -> ReportD
     """Run the report's queries; the window is the ``days`` days ending on the newest session's day."""
     sessions = runner.compiler.tables["sessions"]
     data = ReportData(runner.target.display, source_name, days)
-    if runner.dialect.holds_nothing(runner.target):
+    if get_engine(runner.target.dialect).holds_nothing(runner.target):
         raise StateError(f"{runner.target.display} has no tables yet; run `sessionizer run` first")
     with runner.warehouse() as wh:
         if wh.missing_tables([sessions]):

@@ -20,9 +20,10 @@ from sessionizer import plan, sources
 from sessionizer.compiler import FINISH, PREPARE, Compiler, Statement, Stored
 from sessionizer.config import DEFAULT_SOURCE, Config, is_file_source
 from sessionizer.dialects import get_dialect
+from sessionizer.engines import parse_target
 from sessionizer.errors import RunError, SourceError, StateError
 from sessionizer.plan import Mode
-from sessionizer.targets import Target, parse_target
+from sessionizer.targets import Target
 from sessionizer.warehouse import LeaseLock, Warehouse
 
 Event = dict[str, Any]
@@ -90,7 +91,7 @@ class Runner:
         finally:
             wh.close()
             if not (finished or wh.writing):
-                self.dialect.discard(self.target)
+                wh.engine.discard(self.target)
 
     # -- preflight -----------------------------------------------------------------------------
 

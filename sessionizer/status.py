@@ -13,6 +13,7 @@ from typing import Any
 from sqlglot import exp
 
 from sessionizer import plan
+from sessionizer.engines import get_engine
 from sessionizer.runner import Runner
 from sessionizer.warehouse import Warehouse
 
@@ -35,7 +36,7 @@ def collect(runner: Runner) -> dict[str, Any]:
         "unfinished": None,
         "problems": [],
     }
-    if runner.dialect.holds_nothing(runner.target):
+    if get_engine(runner.target.dialect).holds_nothing(runner.target):
         status["tables"] = [{"name": compiler.tables[k].name, "rows": None} for k in TABLE_KEYS]
         status["problems"].append("no tables yet: run `sessionizer run` first")
         return _finish(status)
