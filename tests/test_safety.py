@@ -19,7 +19,7 @@ from sqlglot import exp
 from sessionizer import Config, compile
 from sessionizer.cli import main
 from sessionizer.compiler import _environment
-from sessionizer.dialects import dialect_names
+from sessionizer.dialects import dialect_names, get_dialect
 from sessionizer.engines import registry as engine_registry
 from sessionizer.errors import SourceError
 from sessionizer.plan import SOURCE_COLUMNS
@@ -114,7 +114,7 @@ def test_compiled_sql_touches_only_our_tables_and_the_source() -> None:
     for dialect in dialect_names():
         for mode in ("full-refresh", "incremental"):
             for statement in compile(golden_config(), dialect, mode):
-                trees = sqlglot.parse(statement.sql, read=dialect)
+                trees = sqlglot.parse(statement.sql, read=get_dialect(dialect).sqlglot_dialect)
                 assert len(trees) == 1 and isinstance(trees[0], kinds), statement.sql
                 if isinstance(trees[0], exp.Create) and trees[0].kind == "SCHEMA":
                     assert trees[0].this.sql().strip('"').lower() == "analytics"
