@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 
-from sessionizer.dialects.duckdb import RUN_SETTINGS
+from sessionizer.engines.duckdb import RUN_SETTINGS
 
 
 @dataclass(frozen=True)

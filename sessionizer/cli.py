@@ -15,7 +15,8 @@ from typing import Any
 import click
 
 from sessionizer.cli_options import config_options, handle_errors, load_settings, out_file, text_or_json
-from sessionizer.dialects import CANONICAL, dialect_names, for_url
+from sessionizer.dialects import CANONICAL, dialect_names
+from sessionizer.engines import for_url
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -93,7 +94,7 @@ def compile_command(dialect: str | None, full_refresh: bool, select: str | None,
             raise click.UsageError(
                 f"cannot tell the dialect from target {mask_userinfo(config.target)!r}; pass --dialect"
             )
-        dialect = named.name if named else CANONICAL
+        dialect = named.DIALECT if named else CANONICAL
     mode = Mode.FULL_REFRESH if full_refresh else Mode.INCREMENTAL
     statements = compile_plan(config, dialect, mode, select)
     stages: list[tuple[str, list[str]]] = []

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from sessionizer.dialects import registry
+from sessionizer.engines import registry
 from sessionizer.errors import SessionizerError
 
 
@@ -110,8 +110,8 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             if isinstance(err, SessionizerError):
                 click.secho(f"Error: {err}", fg="red", err=True)
                 sys.exit(err.exit_code)
-            from sessionizer.dialects import engine_words
-            from sessionizer.targets import environment_secrets, mask
+            from sessionizer.engines import engine_words, environment_secrets
+            from sessionizer.targets import mask
 
             text = engine_words(mask(str(err), environment_secrets()))
             click.secho(f"Error: unexpected {type(err).__name__}: {text} (--debug shows where)", fg="red", err=True)

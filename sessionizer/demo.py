@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from sessionizer.config import Config
+from sessionizer.engines import parse_target
 from sessionizer.job import Job
-from sessionizer.targets import Target, parse_target
+from sessionizer.targets import Target
 
 REPORT_FILE = "sessionizer_demo.html"
 # The generated page views span about 90 days.

@@ -19,11 +19,12 @@ from sessionizer import compiler, preflight
 from sessionizer.compiler import Compiler
 from sessionizer.config import Config
 from sessionizer.dialects import get_dialect
+from sessionizer.engines import parse_target
 from sessionizer.errors import StateError
 from sessionizer.plan import CHECK_TEMPLATE, SUMMARY_TEMPLATE, Mode
 from sessionizer.runner import Event, Runner, RunSummary, Watch
 from sessionizer.state import StateStore
-from sessionizer.targets import Target, parse_target
+from sessionizer.targets import Target
 from sessionizer.warehouse import Warehouse
 
 
@@ -66,7 +67,7 @@ class Job:
         finally:
             wh.close()
             if not (finished or wh.writing):
-                self.dialect.discard(self.target)
+                wh.engine.discard(self.target)
 
     def run(self, full_refresh: bool = False, select: str | None = None) -> RunSummary:
         """Build or update the tables: a full refresh when asked or needed, else incremental."""

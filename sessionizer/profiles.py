@@ -2,7 +2,7 @@
 
 profiles.yml is found as dbt finds it (``DBT_PROFILES_DIR``, then ``~/.dbt``); its values may use
 ``{{ env_var('X') }}`` and ``{{ env_var('X', 'default') }}``. Each dbt adapter's fields become one
-of our targets through the dialect that declares it (``Dialect.DBT_ADAPTER`` and
+of our targets through the engine that declares it (``Engine.DBT_ADAPTER`` and
 ``from_dbt_output``); secrets go into the Target's secret fields, never into its URL.
 """
 
@@ -13,8 +13,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from sessionizer.engines import environment_secrets, for_dbt_adapter
 from sessionizer.errors import ConfigError, TargetError
-from sessionizer.targets import Target, environment_secrets
+from sessionizer.targets import Target
 
 PROFILES_FILE = "profiles.yml"
 
@@ -74,13 +75,11 @@ def load_profile(name: str, target_name: str | None = None, path: Path | None = 
             "profile-target", f"profile {name!r} has no output {chosen!r}; outputs: {', '.join(outputs) or 'none'}"
         )
     output = _render(outputs[chosen], f"{name}.outputs.{chosen}")
-    from sessionizer.dialects import for_dbt_adapter
-
     try:
-        dialect = for_dbt_adapter(output.get("type"))
+        engine = for_dbt_adapter(output.get("type"))
     except TargetError as err:
         raise TargetError(f"profile {name!r} output {chosen!r}: {err}") from None
-    return dialect.from_dbt_output(output, environment_secrets())
+    return engine.from_dbt_output(output, environment_secrets())
 
 
 # dbt-segment's vars → sessionizer.yml keys.

@@ -27,7 +27,7 @@ class ProgressLine:
     @contextmanager
     def __call__(self, stage: str, wh: Warehouse) -> Iterator[None]:
         if not self.probed:  # once per run: DuckDB's probe switches its progress counting on
-            self.percent = wh.dialect.progress_probe(wh.cursor)
+            self.percent = wh.engine.progress_probe(wh.cursor)
             self.probed = True
         started = time.perf_counter()
         stop = threading.Event()

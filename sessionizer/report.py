@@ -16,6 +16,7 @@ from typing import Any
 from sqlglot import exp
 
 from sessionizer.dialects import CANONICAL
+from sessionizer.engines import get_engine
 from sessionizer.errors import SessionizerError, StateError
 from sessionizer.job import Job
 from sessionizer.warehouse import Warehouse
@@ -79,7 +80,7 @@ def gather(job: Job, days: int, source_name: str | None = None) -> ReportData:
     """Run the report's queries; the window is the ``days`` days ending on the newest session's day."""
     sessions = job.tables["sessions"]
     data = ReportData(job.target.display, source_name, days)
-    if job.dialect.holds_nothing(job.target):
+    if get_engine(job.target.dialect).holds_nothing(job.target):
         raise StateError(f"{job.target.display} has no tables yet; run `sessionizer run` first")
     with job.warehouse() as wh:
         if wh.missing_tables([sessions]):

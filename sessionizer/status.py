@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sessionizer import schema
+from sessionizer.engines import get_engine
 from sessionizer.job import Job
 from sessionizer.plan import NEWEST_LOAD_KEY_TEMPLATE, STAGES
 from sessionizer.state import State
@@ -35,7 +36,7 @@ def collect(job: Job) -> dict[str, Any]:
         "unfinished": None,
         "problems": [],
     }
-    if job.dialect.holds_nothing(job.target):
+    if get_engine(job.target.dialect).holds_nothing(job.target):
         status["tables"] = [{"name": tables[k].name, "rows": None} for k in TABLE_KEYS]
         status["problems"].append("no tables yet: run `sessionizer run` first")
         return _finish(status)

@@ -1,12 +1,12 @@
 """Target URLs: which warehouse, how to reach it, and how to show it without its secrets.
 
-Each dialect (sessionizer/dialects/) declares its URL scheme and shape and the environment
-variables holding its secrets; this module parses and masks through those declarations.
+The parsed target and the plain helpers engines parse and mask with. Each engine
+(sessionizer/engines/) declares its URL scheme and shape and the environment variables holding
+its secrets, and the registry there (parse_target) chooses the engine of a URL: no registry here.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
@@ -53,37 +53,6 @@ def mask(text: str, secrets: tuple[str, ...] | list[str]) -> str:
         if secret:
             text = text.replace(secret, MASK).replace(quote(secret, safe=""), MASK)
     return text
-
-
-def default_target() -> str:
-    """The canonical dialect's default URL, used when no target is given."""
-    from sessionizer.dialects import CANONICAL, registry
-
-    url = registry()[CANONICAL].DEFAULT_URL
-    assert url is not None
-    return url
-
-
-def environment_secrets() -> tuple[str, ...]:
-    """Secrets the drivers may read from the environment (every dialect's), masked wherever we print."""
-    from sessionizer.dialects import secret_env
-
-    return tuple(os.environ[n] for n in secret_env() if os.environ.get(n))
-
-
-def parse_target(url: str | None) -> Target:
-    """Parse a target URL; a malformed one raises TargetError saying what a good one looks like."""
-    from sessionizer.dialects import for_url, registry
-
-    url = url or default_target()
-    dialect = for_url(url)
-    if dialect is None:
-        raise TargetError(
-            f"target {mask_userinfo(url)!r} is not a URL this tool knows; use one of "
-            + ", ".join(d.url_example() for d in registry().values())
-        )
-    password = unquote(urlsplit(url).password or "") or None
-    return dialect.parse_url(url, tuple(s for s in (password, *environment_secrets()) if s))
 
 
 def server_target(dialect: str, url: str, secrets: tuple[str, ...], shape: str) -> Target:

@@ -14,22 +14,26 @@ from sqlglot import exp
 
 from sessionizer import sql
 from sessionizer.dialects import CANONICAL, Dialect
+from sessionizer.engines import get_engine
 from sessionizer.errors import SessionizerError, SourceError, StateError, TargetError, WarehouseError
 from sessionizer.sources import SourceColumns
 from sessionizer.targets import Target, mask
 
 
 class Warehouse:
-    """A connection plus the dialect that speaks to it; every error text is masked."""
+    """A connection, through the target's engine, plus the dialect that speaks to it; every error
+    text is masked."""
 
     def __init__(self, target: Target, dialect: Dialect) -> None:
         self.target = target
         self.dialect = dialect
+        # This connection's own: it keeps what connecting changed, to be undone.
+        self.engine = get_engine(target.dialect)
         # Set when the run starts writing: from then on what connecting created is the user's.
         self.writing = False
-        dialect.check_credentials(target)
+        self.engine.check_credentials(target)
         try:
-            self.connection = dialect.connect(target)
+            self.connection = self.engine.connect(target)
         except SessionizerError:
             raise
         except Exception as err:
@@ -38,7 +42,7 @@ class Warehouse:
 
     def scrub(self, err: BaseException | str) -> str:
         """Text fit to show: the driver's words for an error, any secret in it masked."""
-        text = self.dialect.error_text(err) if isinstance(err, BaseException) else err
+        text = self.engine.error_text(err) if isinstance(err, BaseException) else err
         return mask(text, self.target.secrets)
 
     @contextmanager
@@ -125,7 +129,7 @@ class Warehouse:
 
     def close(self) -> None:
         with suppress(Exception):
-            self.dialect.disconnect(self.connection)
+            self.engine.disconnect(self.connection)
 
     def inspect(self, source: exp.Table, label: str) -> SourceColumns:
         """What ``source`` holds, from the column names and types of a zero-row SELECT."""

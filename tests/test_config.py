@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from sessionizer.config import Config, load_config
+from sessionizer.engines import parse_target
 from sessionizer.errors import ConfigError
 from sessionizer.plan import select_stages
-from sessionizer.targets import parse_target
 
 
 def test_defaults() -> None:

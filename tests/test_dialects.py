@@ -184,7 +184,7 @@ def _all_sql(dialect: str) -> list[str]:
 @pytest.mark.parametrize("dialect", dialect_names())
 def test_every_statement_parses_back_in_its_own_dialect(dialect: str) -> None:
     for sql in _all_sql(dialect):
-        assert len(sqlglot.parse(sql, read=dialect)) == 1, sql
+        assert len(sqlglot.parse(sql, read=get_dialect(dialect).sqlglot_dialect)) == 1, sql
 
 
 # -- the known sqlglot 30.x traps, each caught here ----------------------------------------------
@@ -263,7 +263,7 @@ def test_the_staged_batch_is_a_table_never_a_view(dialect: str) -> None:
     creates = [
         tree
         for s in compile(golden.golden_config(), dialect, "incremental")
-        for tree in [sqlglot.parse_one(s.sql, read=dialect)]
+        for tree in [sqlglot.parse_one(s.sql, read=get_dialect(dialect).sqlglot_dialect)]
         if isinstance(tree, exp.Create) and tree.this.name == "sessionizer_batch"
     ]
     assert len(creates) == 1 and creates[0].kind == "TABLE", creates

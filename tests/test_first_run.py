@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from sessionizer.cli import main
-from sessionizer.targets import parse_target
+from sessionizer.engines import parse_target
 from tests.emulators.base import Place
 from tests.emulators.redshift import RedshiftEmulator
 from tests.scenarios import redshift_warehouse

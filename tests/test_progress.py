@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from sessionizer.cli import main
 from sessionizer.config import Config
-from sessionizer.dialects import get_dialect
+from sessionizer.engines import get_engine
 from sessionizer.generate import generate
 from sessionizer.job import Job
 from sessionizer.progress import CLEAR, ProgressLine
@@ -54,7 +54,7 @@ def test_a_run_on_a_terminal_shows_each_running_stage_and_erases_it(pages: Path)
 def test_duckdb_tells_its_percent_done_while_a_statement_runs(tmp_path: Path) -> None:
     con = duckdb.connect(str(tmp_path / "p.duckdb"))
     cursor = con.cursor()
-    percent = get_dialect("duckdb").progress_probe(cursor)
+    percent = get_engine("duckdb").progress_probe(cursor)
     assert percent is not None and percent() is None  # nothing running
     seen: list[float | None] = []
     done = threading.Event()

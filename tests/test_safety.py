@@ -18,7 +18,8 @@ from sqlglot import exp
 
 from sessionizer import Config, compile
 from sessionizer.cli import main
-from sessionizer.dialects import dialect_names
+from sessionizer.dialects import dialect_names, get_dialect
+from sessionizer.engines import registry as engine_registry
 from sessionizer.errors import SourceError
 from sessionizer.job import Job
 from sessionizer.schema import SOURCE_COLUMNS
@@ -113,7 +114,7 @@ def test_compiled_sql_touches_only_our_tables_and_the_source() -> None:
     for dialect in dialect_names():
         for mode in ("full-refresh", "incremental"):
             for statement in compile(golden_config(), dialect, mode):
-                trees = sqlglot.parse(statement.sql, read=dialect)
+                trees = sqlglot.parse(statement.sql, read=get_dialect(dialect).sqlglot_dialect)
                 assert len(trees) == 1 and isinstance(trees[0], kinds), statement.sql
                 if isinstance(trees[0], exp.Create) and trees[0].kind == "SCHEMA":
                     assert trees[0].this.sql().strip('"').lower() == "analytics"
@@ -150,20 +151,20 @@ def test_a_password_never_appears_in_output_or_errors(monkeypatch: pytest.Monkey
     assert compiled.exit_code == 0 and "127.0.0.1" not in compiled.output
 
 
-@pytest.mark.parametrize("dialect", dialect_names())
-def test_every_dialects_secrets_are_masked_whichever_target_is_used(
+@pytest.mark.parametrize("dialect", engine_registry())
+def test_every_engines_secrets_are_masked_whichever_target_is_used(
     dialect: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The registry, not a list kept elsewhere, says what to mask: a secret variable a dialect
-    declares is masked in every target, and a password written in any dialect's URL is masked in
+    """The registry, not a list kept elsewhere, says what to mask: a secret variable an engine
+    declares is masked in every target, and a password written in any engine's URL is masked in
     the parsed target and in the errors about it."""
     from urllib.parse import quote
 
-    from sessionizer.dialects import registry
+    from sessionizer.engines import parse_target
     from sessionizer.errors import TargetError
-    from sessionizer.targets import mask, parse_target
+    from sessionizer.targets import mask
 
-    declared = registry()[dialect]
+    declared = engine_registry()[dialect]
     assert declared.CREDENTIALS_HINT or declared.DEFAULT_URL, f"{dialect} says nowhere how to give credentials"
     values = {name: f"{SECRET}-{n}" for n, name in enumerate(declared.SECRET_ENV)}
     for name, value in values.items():

@@ -1,9 +1,10 @@
-"""Warehouses as adapters: one class per dialect, differences stated as class data.
+"""Warehouses' SQL as adapters: one class per dialect, differences stated as class data.
 
-This package is the only place that knows the warehouses: every class defined in one of its
-modules is registered (a new warehouse is one new module), and it declares its URL scheme, the
-environment variables holding its secrets, how it connects and whether it reads files. Shared
-code asks the registry and the class, never for a warehouse by name.
+This package knows how each warehouse writes SQL, and nothing of how to reach it (that is
+sessionizer/engines/, one engine beside each dialect). Every class defined in one of its modules is
+registered (a new warehouse's SQL is one new module), and it declares whether it reads files and
+how its statements are shaped. Shared code asks the registry and the class, never for a warehouse
+by name.
 
 The compiler builds every statement as a sqlglot tree in DuckDB's dialect (our canonical one) and
 hands it here. A dialect says how it is written (which table properties it takes, whether it can
@@ -16,21 +17,17 @@ from __future__ import annotations
 import dataclasses
 import enum
 import functools
-import importlib
-import os
-import pkgutil
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlglot import exp
 
 from sessionizer.dialects.transforms import Transform
-from sessionizer.errors import CompileError, TargetError
+from sessionizer.discovery import discover
+from sessionizer.errors import CompileError
 
 if TYPE_CHECKING:
     from sessionizer.plan import Stage
-    from sessionizer.targets import Target
 
 CANONICAL = "duckdb"
 NEW_SUFFIX = "__sessionizer_new"
@@ -72,21 +69,8 @@ class Dialect:
     sqlglot_dialect: ClassVar[str]
 
     # -- what shared code asks instead of naming a warehouse ------------------------------------
-    # URL schemes of this warehouse's targets, the first one canonical.
-    SCHEMES: ClassVar[tuple[str, ...]]
-    # What follows "scheme://" in a target URL, as error messages show it.
-    URL_SHAPE: ClassVar[str] = "USER@HOST:PORT/DATABASE/SCHEMA"
-    # Environment variables holding secrets (the password's first): masked wherever we print.
-    SECRET_ENV: ClassVar[tuple[str, ...]] = ()
-    # One line on how to give credentials, for messages about missing ones.
-    CREDENTIALS_HINT: ClassVar[str] = ""
-    # The pip extra that installs the driver (None: it comes with sessionizer).
-    EXTRA: ClassVar[str | None] = None
     # Whether the source may be files (Parquet/CSV/JSON, globs) rather than a table.
     READS_FILES: ClassVar[bool] = False
-    # A URL that needs no setup at all, where there is one: the canonical dialect's is the default.
-    DEFAULT_URL: ClassVar[str | None] = None
-
     # CREATE OR REPLACE TABLE … AS is atomic: readers see the old table until the new one is in.
     SUPPORTS_REPLACE_TABLE: ClassVar[bool] = True
     # Upserts of stages whose rows are never removed; other stages always delete+insert.
@@ -114,12 +98,6 @@ class Dialect:
     IDENTIFIER_CASE: ClassVar[Case] = Case.LOWER
     # Column types that carry a time zone, as str() of a cursor.description type_code.
     ZONED_TYPES: ClassVar[frozenset[str]] = frozenset()
-    # Other ways to log in the driver takes instead of a password (SECRET_ENV): environment
-    # variables (a key file) and URL query keys (SSO, IAM, tokens, a password written as a query
-    # key), so that a missing login is named before the driver is called (its words for it are an
-    # error code: "251006: Password is empty").
-    LOGIN_ENV: ClassVar[tuple[str, ...]] = ()
-    LOGIN_OPTIONS: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def reserved_words(cls) -> frozenset[str]:
@@ -146,6 +124,10 @@ class Dialect:
         zone: AT TIME ZONE 'UTC' of a zoned value is that (sqlglot writes Snowflake's
         CONVERT_TIMEZONE('UTC', …), whose TIMESTAMP_TZ result the cast turns into NTZ)."""
         return exp.cast(exp.AtTimeZone(this=column, zone=exp.Literal.string("UTC")), exp.DataType.build("TIMESTAMP"))
+
+    def file_source(self, path: str) -> exp.Expression:
+        """The canonical SQL that reads ``path`` (a file or glob), where READS_FILES."""
+        raise NotImplementedError
 
     # -- rendering ---------------------------------------------------------------------------
 
@@ -250,101 +232,6 @@ class Dialect:
             return Block((merge(table, columns, query, unique_key),))
         return Block((*deletes, exp.insert(query, table.copy(), columns=list(columns))), transaction=True)
 
-    # -- targets and connecting --------------------------------------------------------------------
-
-    # dbt's adapter type whose profiles.yml outputs this warehouse reads (None: no dbt adapter),
-    # and the port a server target takes when neither the URL nor the profile names one.
-    DBT_ADAPTER: ClassVar[str | None] = None
-    DEFAULT_PORT: ClassVar[int | None] = None
-
-    @classmethod
-    def from_dbt_output(cls, output: dict[str, Any], secrets: tuple[str, ...]) -> Target:
-        """A dbt profiles.yml output as our target; this shape (host, port, user, password, dbname,
-        schema) is dbt-postgres' and dbt-redshift's. The password goes into the Target's secret
-        fields, never into its URL."""
-        from urllib.parse import quote
-
-        from sessionizer.targets import Target
-
-        host, user, database, schema = dbt_fields(output, cls.name, "host", "user", "dbname", "schema")
-        port = int(output.get("port") or cls.DEFAULT_PORT or 0) or None
-        password = output.get("password")
-        where = f"{host}:{port}" if port else host
-        return Target(cls.name, f"{cls.SCHEMES[0]}://{quote(user)}@{where}/{database}/{schema}", host=host,
-                      port=port, user=user, password=None if password is None else str(password),
-                      database=database, schema=schema, secrets=(*secrets, *([str(password)] if password else [])))  # fmt: skip
-
-    @classmethod
-    def url_example(cls) -> str:
-        return f"{cls.SCHEMES[0]}://{cls.URL_SHAPE}"
-
-    @classmethod
-    def parse_url(cls, url: str, secrets: tuple[str, ...]) -> Target:
-        """A target URL of the shape USER@HOST[:PORT]/DATABASE/SCHEMA; other shapes override this."""
-        from sessionizer.targets import server_target
-
-        return server_target(cls.name, url, secrets, cls.url_example())
-
-    def file_source(self, path: str) -> exp.Expression:
-        """The canonical SQL that reads ``path`` (a file or glob), where READS_FILES."""
-        raise NotImplementedError
-
-    def driver(self, module: str) -> Any:
-        """Import the warehouse's driver (inside connect), or say which extra installs it."""
-        try:
-            return importlib.import_module(module)
-        except ImportError:
-            raise TargetError(f"the {self.name} target needs: pip install 'sessionizer[{self.EXTRA}]'") from None
-
-    def password(self, target: Target) -> str | None:
-        """The password written in the URL, else the one in the first of SECRET_ENV."""
-        return target.password or (os.environ.get(self.SECRET_ENV[0]) if self.SECRET_ENV else None)
-
-    def check_credentials(self, target: Target) -> None:
-        """Refuse before connecting when the target gives no way to log in, naming the ways."""
-        if not self.SECRET_ENV:
-            return
-        given = [target.password, *(os.environ.get(name) for name in (self.SECRET_ENV[0], *self.LOGIN_ENV))]
-        if any(given) or set(target.options) & set(self.LOGIN_OPTIONS):
-            return
-        raise TargetError(f"no credentials to log in to {target.display}: {self.CREDENTIALS_HINT}")
-
-    def connect(self, target: Target) -> Any:
-        """Open a DB-API connection in autocommit mode; our statements manage transactions."""
-        raise NotImplementedError
-
-    def disconnect(self, connection: Any) -> None:
-        """Close a connection ``connect`` opened, undoing what it changed beyond the connection."""
-        connection.close()
-
-    def discard(self, target: Target) -> None:
-        """After ``disconnect``, remove what ``connect`` created, for a run that wrote nothing
-        (its source was missing): a first mistake leaves nothing behind. Servers: nothing."""
-
-    def error_text(self, err: BaseException) -> str:
-        """The driver's words for a failure, on one line (see ``engine_words``)."""
-        return engine_words(str(err) or type(err).__name__)
-
-    def progress_probe(self, cursor: Any) -> Callable[[], float | None] | None:
-        """A function another thread may call while ``cursor`` runs a statement: the engine's own
-        percent done, or None while it cannot tell. None where the engine never tells."""
-        return None
-
-    def holds_nothing(self, target: Target) -> bool:
-        """True when the target surely has no tables yet, known without connecting (which could
-        create it): commands that only read say so instead."""
-        return False
-
-
-# "LINE 3: SELECT …" and the "    ^^^^" under it, as DuckDB and PostgreSQL quote a statement.
-_POINTER = re.compile(r"\s*(LINE \d+:|\^+\s*$)")
-
-
-def engine_words(text: str) -> str:
-    """An engine's message on one line, without the "LINE 1:" and caret lines that point into
-    our generated SQL: the user did not write it (the statement is shown apart where it helps)."""
-    return " ".join(line.strip() for line in text.splitlines() if line.strip() and not _POINTER.match(line))
-
 
 def merge(table: exp.Table, columns: Sequence[str], query: exp.Query, key: Sequence[str]) -> exp.Merge:
     """MERGE INTO table USING (query) ON key: update every column when matched, else insert."""
@@ -387,46 +274,11 @@ def _suffixed(table: exp.Table, suffix: str) -> exp.Table:
 @functools.cache
 def registry() -> dict[str, type[Dialect]]:
     """Every dialect by name: the classes defined in this package's modules, canonical first."""
-    found: dict[str, type[Dialect]] = {}
-    for module in pkgutil.iter_modules(__path__):
-        loaded = importlib.import_module(f"{__name__}.{module.name}")
-        for value in vars(loaded).values():
-            if isinstance(value, type) and issubclass(value, Dialect) and value.__module__ == loaded.__name__:
-                found[value.name] = value
-    return dict(sorted(found.items(), key=lambda item: (item[0] != CANONICAL, item[0])))
-
-
-def dbt_fields(output: dict[str, Any], adapter: str, *keys: str) -> list[str]:
-    """The values of ``keys`` in a dbt profile output, or one error naming every missing one."""
-    from sessionizer.errors import ConfigError
-
-    missing = [k for k in keys if output.get(k) in (None, "")]
-    if missing:
-        raise ConfigError("profile", f"the {adapter} output lacks {', '.join(missing)}")
-    return [str(output[k]) for k in keys]
-
-
-def for_dbt_adapter(adapter: Any) -> type[Dialect]:
-    """The dialect that reads dbt outputs of type ``adapter``; an unknown one lists those we read."""
-    readers = {d.DBT_ADAPTER: d for d in registry().values() if d.DBT_ADAPTER}
-    if adapter not in readers:
-        raise TargetError(f"a dbt output of type {adapter!r}: sessionizer reads {', '.join(readers)}")
-    return readers[adapter]
+    return discover(__name__, Dialect, lambda dialect: dialect.name, CANONICAL)
 
 
 def dialect_names() -> tuple[str, ...]:
     return tuple(registry())
-
-
-def for_url(url: str) -> type[Dialect] | None:
-    """The dialect whose target URLs start like ``url`` (its scheme://), if any."""
-    scheme, sep, _ = url.partition("://")
-    return next((d for d in registry().values() if sep and scheme.lower() in d.SCHEMES), None)
-
-
-def secret_env() -> tuple[str, ...]:
-    """The secret environment variables of every dialect: masked whichever target is in use."""
-    return tuple(name for dialect in registry().values() for name in dialect.SECRET_ENV)
 
 
 def get_dialect(name: str) -> Dialect:

@@ -2,15 +2,12 @@
 
 Our TIMESTAMP (UTC, no time zone) is BigQuery's DATETIME, so time functions are DATETIME_*. Its
 DELETE takes no USING and, like UPDATE, needs a WHERE; SPLIT_PART does not exist; a query
-without FROM takes no WHERE. Each of these is a small rewrite below. Temporary tables and
-multi-statement transactions need a session, so a connection is one BigQuery session.
+without FROM takes no WHERE. Each of these is a small rewrite below.
 """
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import unquote, urlsplit
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlglot import exp
 
@@ -22,14 +19,10 @@ from sessionizer.dialects.transforms import (
     every_row_named,
     seconds_between_truncated,
 )
-from sessionizer.errors import CompileError, TargetError
-from sessionizer.targets import Target, mask, target_schema, url_options
+from sessionizer.errors import CompileError
 
 if TYPE_CHECKING:
     from sessionizer.plan import Stage
-
-# A project id (optionally domain-scoped, example.com:project).
-_PROJECT = re.compile(r"^([a-z0-9.-]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 
 
 def as_datetime_functions(tree: exp.Expression) -> exp.Expression:
@@ -106,15 +99,6 @@ def nulls_last_in_aggregate_windows(tree: exp.Expression) -> exp.Expression:
 class BigQuery(Dialect):
     name: ClassVar[str] = "bigquery"
     sqlglot_dialect: ClassVar[str] = "bigquery"
-    SCHEMES: ClassVar[tuple[str, ...]] = ("bigquery",)
-    URL_SHAPE: ClassVar[str] = "PROJECT/DATASET"
-    # Credentials are a key file or the application default ones, never a value in the environment.
-    CREDENTIALS_HINT: ClassVar[str] = (
-        "use application default credentials (gcloud auth application-default login) "
-        "or set GOOGLE_APPLICATION_CREDENTIALS to a service account key file"
-    )
-    EXTRA: ClassVar[str | None] = "bigquery"
-    DBT_ADAPTER: ClassVar[str | None] = "bigquery"
     # Dataset and table names are case-sensitive: quoted as the user wrote them.
     IDENTIFIER_CASE: ClassVar[Case] = Case.AS_WRITTEN
     # Segment's loader writes TIMESTAMP (an instant) columns; ours are DATETIME in UTC.
@@ -149,60 +133,3 @@ class BigQuery(Dialect):
         if schema is None:
             raise CompileError("bigquery: the target names no dataset (bigquery://PROJECT/DATASET)")
         return exp.table_("COLUMNS", db="INFORMATION_SCHEMA", catalog=schema)
-
-    @classmethod
-    def parse_url(cls, url: str, secrets: tuple[str, ...]) -> Target:
-        """bigquery://PROJECT/DATASET?location=EU (query keys go to the client's jobs)."""
-        parts = urlsplit(url)
-        project = unquote(parts.netloc)
-        segments = [unquote(s) for s in parts.path.strip("/").split("/") if s]
-        if not _PROJECT.match(project) or len(segments) != 1:
-            raise TargetError(f"target {mask(url, secrets)!r}: expected {cls.url_example()}")
-        return Target(
-            cls.name, url, host=project, database=project, schema=target_schema(segments),
-            options=url_options(parts), secrets=secrets,
-        )  # fmt: skip
-
-    @classmethod
-    def from_dbt_output(cls, output: dict[str, Any], secrets: tuple[str, ...]) -> Target:
-        """dbt-bigquery: project, dataset (or schema), location; a service-account keyfile is
-        read as GOOGLE_APPLICATION_CREDENTIALS would be (its path is not a secret, its file is)."""
-        from urllib.parse import urlencode
-
-        from sessionizer.dialects import dbt_fields
-
-        (project,) = dbt_fields(output, cls.name, "project")
-        dataset = output.get("dataset") or output.get("schema")
-        if not dataset:
-            dbt_fields(output, cls.name, "dataset")  # raises, naming it
-        options = {k: str(output[k]) for k in ("location", "keyfile") if output.get(k)}
-        url = f"{cls.SCHEMES[0]}://{project}/{dataset}" + (f"?{urlencode(options)}" if options else "")
-        return Target(cls.name, url, host=project, database=project, schema=str(dataset), options=options,
-                      secrets=secrets)  # fmt: skip
-
-    def connect(self, target: Target) -> Any:
-        """A DB-API connection whose queries all run in one new BigQuery session."""
-        bigquery = self.driver("google.cloud.bigquery")
-        dbapi = self.driver("google.cloud.bigquery.dbapi")
-        location = target.options.get("location")
-        keyfile = target.options.get("keyfile")
-        client = (
-            bigquery.Client.from_service_account_json(keyfile, project=target.host, location=location)
-            if keyfile
-            else bigquery.Client(project=target.host, location=location)
-        )
-        started = client.query("SELECT 1", job_config=bigquery.QueryJobConfig(create_session=True))
-        started.result()
-        session = bigquery.ConnectionProperty("session_id", started.session_info.session_id)
-        client.default_query_job_config = bigquery.QueryJobConfig(
-            connection_properties=[session],
-            default_dataset=f"{target.host}.{target.schema}",
-        )
-        return dbapi.connect(client)
-
-    def disconnect(self, connection: Any) -> None:
-        """End the session (and its temporary tables) rather than leave it to time out."""
-        try:
-            connection.cursor().execute("CALL BQ.ABORT_SESSION()")
-        finally:
-            connection.close()

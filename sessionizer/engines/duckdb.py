@@ -1,0 +1,108 @@
+"""DuckDB: an embedded database in a file (or in memory), which connecting creates if need be."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import suppress
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import unquote, urlencode, urlsplit
+
+from sessionizer.engines import Engine
+from sessionizer.errors import StateError, TargetError
+from sessionizer.targets import Target, url_options
+
+# Settings a target URL may carry (duckdb:///f.duckdb?memory_limit=4GB&threads=2).
+CONNECT_SETTINGS = ("memory_limit", "threads", "temp_directory", "max_temp_directory_size", "preserve_insertion_order",
+                    "max_vacuum_tasks")  # fmt: skip
+# Settings a run changes for its duration unless the URL names them. An incremental run deletes a
+# few rows from row groups all over each table; DuckDB's checkpoint would then merge and rewrite
+# those row groups, a third of a 1% run at 10M page views. Without vacuum tasks the space of
+# deleted rows stays until the next full refresh rebuilds the tables (a URL may set
+# max_vacuum_tasks=100 to have every run reclaim it instead). These settings are global to a
+# database instance, so they are SET, and put back on disconnect, rather than passed to connect:
+# a caller holding its own connection to the same file keeps it, and its settings.
+RUN_SETTINGS = {"max_vacuum_tasks": "0"}
+
+
+class DuckDBEngine(Engine):
+    DIALECT: ClassVar[str] = "duckdb"
+    SCHEMES: ClassVar[tuple[str, ...]] = ("duckdb",)
+    URL_SHAPE: ClassVar[str] = "/path/file.duckdb"
+    DEFAULT_URL: ClassVar[str | None] = "duckdb:///sessionizer.duckdb"
+    DBT_ADAPTER: ClassVar[str | None] = "duckdb"
+
+    @classmethod
+    def parse_url(cls, url: str, secrets: tuple[str, ...]) -> Target:
+        """duckdb:///relative/file.duckdb, duckdb:////absolute/file.duckdb, or duckdb:// (in memory)."""
+        path = unquote(url.split("://", 1)[1].split("?", 1)[0])
+        path = path[1:] if path.startswith("/") else path
+        return Target(cls.DIALECT, url, path=path or ":memory:", options=url_options(urlsplit(url)), secrets=secrets)
+
+    @classmethod
+    def from_dbt_output(cls, output: dict[str, Any], secrets: tuple[str, ...]) -> Target:
+        """dbt-duckdb: path (default in memory), schema (default main), the settings we take."""
+        path = str(output.get("path") or ":memory:")
+        options = {k: str(v) for k, v in (output.get("settings") or {}).items() if k in CONNECT_SETTINGS}
+        query = f"?{urlencode(options)}" if options else ""
+        return Target(cls.DIALECT, f"{cls.SCHEMES[0]}:///{path}{query}", path=path, options=options,
+                      schema=output.get("schema") or "main", secrets=secrets)  # fmt: skip
+
+    def connect(self, target: Target) -> Any:
+        import duckdb
+
+        unknown = set(target.options) - set(CONNECT_SETTINGS)
+        if unknown:
+            raise TargetError(
+                f"unknown duckdb setting(s) {', '.join(sorted(unknown))}; allowed: {', '.join(CONNECT_SETTINGS)}"
+            )
+        path = target.path or ":memory:"
+        self._created = path != ":memory:" and not Path(path).exists()
+        try:
+            con = duckdb.connect(path, config=dict(target.options))
+        except duckdb.IOException as err:
+            if "Conflicting lock" not in str(err):
+                raise
+            holder = str(err).split("(PID ", 1)[-1].split(")", 1)[0]
+            raise StateError(
+                f"{target.path} is in use by another process (PID {holder}), most likely another "
+                "sessionizer run; it is released when that process ends. Try again then."
+            ) from None
+        self._restore: dict[str, Any] = {}
+        for name, value in RUN_SETTINGS.items():
+            if name not in target.options:
+                (self._restore[name],) = con.execute(f"SELECT current_setting('{name}')").fetchall()[0]
+                con.execute(f"SET {name} = {value}")
+        return con
+
+    def disconnect(self, connection: Any) -> None:
+        """Checkpoint while the run's settings hold (closing the last connection would checkpoint
+        after they were put back), then put them back and close."""
+        if self._restore:
+            with suppress(Exception):  # another connection's open transaction: it checkpoints later
+                connection.execute("CHECKPOINT")
+        for name, value in self._restore.items():
+            connection.execute(f"SET {name} = {value}")
+        connection.close()
+
+    def discard(self, target: Target) -> None:
+        """Remove the database file (and its write-ahead log) if this connection created it."""
+        if self._created and target.path:
+            for path in (target.path, target.path + ".wal"):
+                Path(path).unlink(missing_ok=True)
+
+    def progress_probe(self, cursor: Any) -> Callable[[], float | None] | None:
+        """DuckDB counts its progress only with the progress bar on (here, without printing it);
+        a cursor is a connection of its own, so the setting goes on the cursor that runs the plan."""
+        cursor.execute("SET enable_progress_bar = true")
+        cursor.execute("SET enable_progress_bar_print = false")
+
+        def percent() -> float | None:
+            value = cursor.query_progress()
+            return value if value >= 0 else None
+
+        return percent
+
+    def holds_nothing(self, target: Target) -> bool:
+        """A database file that does not exist (connecting would create an empty one)."""
+        return target.path not in (None, ":memory:") and not Path(target.path).exists()
