@@ -163,13 +163,18 @@ class Config:
         return cls(**{k: v for k, v in values.items() if v is not None})
 
     def settings_fingerprint(self) -> dict[str, Any]:
-        """What changes the meaning of stored rows; an incremental run refuses if it differs."""
+        """What changes the meaning of stored rows; an incremental run refuses if it differs. The
+        source is one of them: rows of another table added to these would mix two sources (and
+        `status`, `check` and `report` read the source from here when none is given)."""
+        source = (
+            {"sources": [e.as_setting() for e in self.entries]} if self.entries is not None else {"source": self.source}
+        )
         return {
             "inactivity_cutoff": self.inactivity_cutoff,
             "pass_through_columns": list(self.pass_through_columns),
             "incremental_key": self.incremental_key,
             "referrer_mapping": self.mapping.digest,
-        } | ({"sources": [e.as_setting() for e in self.entries]} if self.entries is not None else {})
+        } | source
 
 
 def _source(value: object) -> str | tuple[SourceEntry, ...]:

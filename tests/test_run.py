@@ -94,6 +94,22 @@ def test_changed_settings_refuse_incremental(tmp_path: Path) -> None:
     )
 
 
+def test_another_source_refuses_an_incremental_run(tmp_path: Path) -> None:
+    """docs/reference.md "Files and values": the source is part of the settings; tables built from
+    one table never take another's rows silently, and nothing is written when it refuses."""
+    db = tmp_path / "w.duckdb"
+    load_pages(db, history())
+    run(db)
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE other_pages AS SELECT * FROM pages")
+    con.close()
+    before = tables_of(db)
+    with pytest.raises(StateError, match=r"\(source changed\).*--full-refresh"):
+        Job(Config(source="other_pages"), f"duckdb:///{db}").run()
+    assert tables_of(db) == before
+    assert Job(Config(source="other_pages"), f"duckdb:///{db}").run(full_refresh=True).mode == "full-refresh"
+
+
 @pytest.mark.parametrize("mode", ["full-refresh", "incremental"])
 def test_a_run_stopped_after_any_statement_leaves_tables_whole_and_the_next_run_finishes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str

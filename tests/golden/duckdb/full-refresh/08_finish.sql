@@ -23,7 +23,7 @@ WHERE
 
 CREATE OR REPLACE TABLE "analytics".sessionizer_state AS
 SELECT
-  '{"inactivity_cutoff": 1200, "incremental_key": "received_at", "pass_through_columns": ["context_locale"], "referrer_mapping": "9d20259975aa8e14"}' AS settings,
+  '{"inactivity_cutoff": 1200, "incremental_key": "received_at", "pass_through_columns": ["context_locale"], "referrer_mapping": "9d20259975aa8e14", "source": "segment.pages"}' AS settings,
   CASE
     WHEN MAX(CAST(received_at AS TIMESTAMP)) > CAST(TIMEZONE('UTC', NOW()) AS TIMESTAMP)
     THEN CAST(TIMEZONE('UTC', NOW()) AS TIMESTAMP)

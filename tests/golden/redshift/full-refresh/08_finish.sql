@@ -47,7 +47,7 @@ DROP TABLE IF EXISTS "analytics".sessionizer_state__sessionizer_new;
 
 CREATE TABLE "analytics".sessionizer_state__sessionizer_new AS
 SELECT
-  '{"inactivity_cutoff": 1200, "incremental_key": "received_at", "pass_through_columns": ["context_locale"], "referrer_mapping": "9d20259975aa8e14"}' AS settings,
+  '{"inactivity_cutoff": 1200, "incremental_key": "received_at", "pass_through_columns": ["context_locale"], "referrer_mapping": "9d20259975aa8e14", "source": "segment.pages"}' AS settings,
   CASE
     WHEN MAX(CAST(received_at AS TIMESTAMP)) > GETDATE()
     THEN GETDATE()
