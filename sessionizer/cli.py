@@ -17,6 +17,7 @@ import click
 from sessionizer.cli_options import config_options, handle_errors, load_settings, out_file, text_or_json
 from sessionizer.dialects import CANONICAL, dialect_names
 from sessionizer.engines import for_url
+from sessionizer.errors import ExitCode
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -194,7 +195,7 @@ def check_command(**kwargs: Any) -> None:
     """Count source rows that are not in the tables (rows the trailing window missed).
 
     An anti-join over the whole source: slow on big tables, so run it on demand, not in
-    every run. Exit code 1 when rows are missing.
+    every run. Exit code 1 when rows are missing, 2 when it cannot check (README: Exit codes).
 
     \b
     Example:
@@ -216,7 +217,7 @@ def check_command(**kwargs: Any) -> None:
         f"{result['missing']:,} source row(s) are missing from the tables; the oldest was loaded at {oldest}. "
         f"Run `sessionizer run --full-refresh`, or widen trailing_window (now {config.trailing_window} h)."
     )
-    sys.exit(1)
+    sys.exit(ExitCode.FINDING)
 
 
 @main.command("generate")
@@ -271,8 +272,9 @@ def demo_command(rows: int, seed: int, target: str) -> None:
 def status_command(output_format: str, **kwargs: Any) -> None:
     """Tables and row counts, the last run, watermark and lag, and unfinished work.
 
-    Reads only. Exit code 1 when the tables are missing or a run stopped before finishing,
-    so it can gate a dashboard refresh.
+    Reads only (a DuckDB file is opened read-only). Exit code 1 when the tables are missing, a
+    run stopped before finishing or the source cannot be read, so it can gate a dashboard
+    refresh; 2 when it cannot look (README: Exit codes).
 
     \b
     Examples:
@@ -287,7 +289,7 @@ def status_command(output_format: str, **kwargs: Any) -> None:
     status = collect(Job(config, target))
     click.echo(to_json(status) if output_format == "json" else render_text(status))
     if not status["ok"]:
-        sys.exit(1)
+        sys.exit(ExitCode.FINDING)
 
 
 @main.command("report")

@@ -17,10 +17,10 @@ from typing import Any
 
 from sessionizer import compiler, preflight
 from sessionizer.compiler import Compiler
-from sessionizer.config import Config
+from sessionizer.config import Config, is_file_source
 from sessionizer.dialects import get_dialect
-from sessionizer.engines import parse_target
-from sessionizer.errors import StateError
+from sessionizer.engines import get_engine, parse_target
+from sessionizer.errors import SessionizerError, SourceError, StateError
 from sessionizer.plan import CHECK_TEMPLATE, SUMMARY_TEMPLATE, Mode
 from sessionizer.runner import Event, Runner, RunSummary, Watch
 from sessionizer.state import StateStore
@@ -56,18 +56,23 @@ class Job:
         return Compiler(self.config, self.dialect)
 
     @contextmanager
-    def warehouse(self) -> Iterator[Warehouse]:
-        """A connection, closed at the end; if what it was for failed before writing anything,
-        what connecting created (a new DuckDB file) is removed too."""
-        wh = Warehouse(self.target, self.dialect)
-        finished = False
+    def warehouse(self, read_only: bool = False) -> Iterator[Warehouse]:
+        """A connection (``read_only`` for commands that only read), closed at the end; if what it
+        was for failed before writing anything, what connecting created (a new DuckDB file) is
+        removed too. Our errors inside learn the target they happened on."""
         try:
-            yield wh
-            finished = True
-        finally:
-            wh.close()
-            if not (finished or wh.writing):
-                wh.engine.discard(self.target)
+            wh = Warehouse(self.target, self.dialect, read_only)
+            finished = False
+            try:
+                yield wh
+                finished = True
+            finally:
+                wh.close()
+                if not (finished or wh.writing):
+                    wh.engine.discard(self.target)
+        except SessionizerError as err:
+            err.target = err.target or self.target.display
+            raise
 
     def run(self, full_refresh: bool = False, select: str | None = None) -> RunSummary:
         """Build or update the tables: a full refresh when asked or needed, else incremental."""
@@ -116,10 +121,16 @@ class Job:
     def check(self) -> dict[str, Any]:
         """Source rows the trailing window missed (an anti-join: slow, so on demand). With a
         source list, the same per entry under "entries", and the totals over them."""
-        with self.warehouse() as wh:
+        no_tables = StateError("there are no tables to check yet; run `sessionizer run` first")
+        if get_engine(self.target.dialect).holds_nothing(self.target):
+            # No database file: a source table cannot be in it either, which is the first thing to fix.
+            if self.config.entries is None and not is_file_source(str(self.config.source)):
+                raise SourceError(preflight.no_source_table(self.config, self.target.display))
+            raise no_tables
+        with self.warehouse(read_only=True) as wh:
             compiled = preflight.look(wh, self.config, self.dialect)
             if wh.missing_tables([self.tables["page_views"]]):
-                raise StateError("there are no tables to check yet; run `sessionizer run` first")
+                raise no_tables
             rows = wh.execute(compiled.render(CHECK_TEMPLATE)).fetchall()
         found = [self._missing(*row[-3:]) for row in rows]
         if self.config.entries is None:

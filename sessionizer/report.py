@@ -82,7 +82,7 @@ def gather(job: Job, days: int, source_name: str | None = None) -> ReportData:
     data = ReportData(job.target.display, source_name, days)
     if get_engine(job.target.dialect).holds_nothing(job.target):
         raise StateError(f"{job.target.display} has no tables yet; run `sessionizer run` first")
-    with job.warehouse() as wh:
+    with job.warehouse(read_only=True) as wh:
         if wh.missing_tables([sessions]):
             raise StateError(f"there is no {sessions.name} table yet; run `sessionizer run` first")
         has_sources = not wh.missing_tables([sessions], {sessions.name: ["source_name"]})

@@ -40,7 +40,7 @@ def collect(job: Job) -> dict[str, Any]:
         status["tables"] = [{"name": tables[k].name, "rows": None} for k in TABLE_KEYS]
         status["problems"].append("no tables yet: run `sessionizer run` first")
         return _finish(status)
-    with job.warehouse() as wh:
+    with job.warehouse(read_only=True) as wh:
         missing = {t.name for t in wh.missing_tables([tables[k] for k in TABLE_KEYS])}
         counts = {tables[k].name: None if tables[k].name in missing else _count(wh, job, k) for k in TABLE_KEYS}
         status["tables"] = [{"name": name, "rows": rows} for name, rows in counts.items()]

@@ -53,7 +53,7 @@ class SnowflakeEngine(Engine):
             raise TargetError(f"SNOWFLAKE_PRIVATE_KEY_PATH is {key_path!r}, which is not a file")
         super().check_credentials(target)
 
-    def connect(self, target: Target) -> Any:
+    def connect(self, target: Target, read_only: bool = False) -> Any:
         connector = self.driver("snowflake.connector")
         kwargs: dict[str, Any] = {k: coerce_option(v) for k, v in target.options.items()}
         kwargs.update(user=target.user, account=target.host, autocommit=True)

@@ -1,0 +1,137 @@
+"""The commands as an operator meets them (#24): exit codes that tell a finding from a failure,
+JSON modes that stay JSON when something fails, read-only readers, paths, a remembered source,
+and messages that say what to do. Each through click's CliRunner, on real DuckDB files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from click.testing import CliRunner, Result
+
+from sessionizer.cli import main
+from sessionizer.errors import ExitCode
+from sessionizer.generate import generate
+from sessionizer.warehouse import Warehouse
+
+TARGET = "duckdb:///w.duckdb"
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """A folder holding w.duckdb with 500 generated pages in it."""
+    monkeypatch.chdir(tmp_path)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    generate(con, "pages", 500, 11)
+    con.close()
+    return CliRunner()
+
+
+def run(cli: CliRunner, *args: str) -> Result:
+    return cli.invoke(main, ["run", "--target", TARGET, *args])
+
+
+def json_lines(result: Result) -> list[dict[str, Any]]:
+    """stdout as one JSON object per line: every line must parse."""
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def break_stage(monkeypatch: pytest.MonkeyPatch, prefix: str, error: BaseException | None = None) -> None:
+    """The first statement starting with ``prefix`` fails: with ``error``, or as a bad column."""
+    real = Warehouse.execute
+
+    def execute(self: Warehouse, sql: str) -> object:
+        if sql.startswith(prefix):
+            if error is not None:
+                raise error
+            sql = sql.replace("MIN(tstamp)", "MIN(no_such_column)")
+        return real(self, sql)
+
+    monkeypatch.setattr(Warehouse, "execute", execute)
+
+
+# -- exit codes ------------------------------------------------------------------------------
+
+
+def test_exit_codes_tell_a_finding_from_a_failure(cli: CliRunner, tmp_path: Path) -> None:
+    assert ExitCode.OK == 0 and ExitCode.FINDING == 1 and ExitCode.FAILURE == 2 and ExitCode.INTERRUPTED == 130
+    assert run(cli, "-q").exit_code == ExitCode.OK
+    assert cli.invoke(main, ["status", "--target", TARGET]).exit_code == ExitCode.OK
+    # A finding: check finds rows the tables miss; status finds an unfinished run.
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("DELETE FROM segment_web_page_views WHERE page_view_id IN (SELECT id FROM pages LIMIT 3)")
+    con.execute("INSERT INTO sessionizer_pending_users VALUES ('u1', TIMESTAMP '2025-12-01 00:00:00')")
+    con.close()
+    check = cli.invoke(main, ["check", "--target", TARGET])
+    assert check.exit_code == ExitCode.FINDING and "3 source row(s) are missing" in check.output
+    status = cli.invoke(main, ["status", "--target", TARGET])
+    assert status.exit_code == ExitCode.FINDING and "an incremental run stopped before finishing" in status.output
+    # A failure: bad settings, a bad usage, an engine error.
+    bad = cli.invoke(main, ["check", "--target", TARGET, "--inactivity-cutoff", "soon"])
+    assert bad.exit_code == ExitCode.FAILURE and "Error: inactivity_cutoff" in bad.output
+    usage = cli.invoke(main, ["status", "--profile-target", "x"])
+    assert usage.exit_code == ExitCode.FAILURE and "--profile-target needs --profile" in usage.output
+    engine = cli.invoke(main, ["check", "--target", TARGET, "--source", "no_such_table"])
+    assert engine.exit_code == ExitCode.FAILURE and "no_such_table" in engine.output
+
+
+def test_a_failed_run_exits_2(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    break_stage(monkeypatch, "CREATE OR REPLACE TABLE segment_web_user_stitching")
+    result = run(cli)
+    assert result.exit_code == ExitCode.FAILURE and "stage user_stitching (full refresh)" in result.output
+
+
+@pytest.mark.parametrize("how", ["engine", "python"])
+def test_ctrl_c_is_an_interruption_not_a_failure(cli: CliRunner, monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    """DuckDB turns Ctrl-C into an InterruptException of the running statement; elsewhere Python
+    raises KeyboardInterrupt. Either way: one line, no SQL, exit 130, and the next run finishes."""
+    assert run(cli, "-q").exit_code == 0
+    stop = duckdb.InterruptException("INTERRUPT Error: Interrupted!") if how == "engine" else KeyboardInterrupt()
+    with monkeypatch.context() as patch:
+        break_stage(patch, "CREATE OR REPLACE TABLE segment_web_user_stitching", stop)
+        result = run(cli, "--full-refresh")
+    assert result.exit_code == ExitCode.INTERRUPTED
+    assert result.stderr.strip() == "Error: interrupted; the next run finishes the job"
+    assert "statement" not in result.output and "SELECT" not in result.output
+    assert run(cli, "-q").exit_code == 0
+    assert cli.invoke(main, ["status", "--target", TARGET]).exit_code == 0
+
+
+# -- JSON modes ------------------------------------------------------------------------------
+
+
+def test_a_failed_stage_in_json_is_its_start_then_one_error_event(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    break_stage(monkeypatch, "CREATE OR REPLACE TABLE segment_web_user_stitching")
+    result = run(cli, "--log-format", "json")
+    assert result.exit_code == ExitCode.FAILURE
+    events = json_lines(result)
+    assert [e["event"] for e in events] == ["start", "stage", "error"]
+    error = events[-1]
+    assert error["stage"] == "user_stitching" and error["target"] == TARGET and error["exit_code"] == 2
+    assert error["message"].startswith("stage user_stitching (full refresh) on duckdb:///w.duckdb failed:")
+    assert "no_such_column" in error["message"] and "CREATE OR REPLACE" in error["statement"]
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["run", "--log-format", "json", "--inactivity-cutoff", "soon"], "inactivity_cutoff: expected"),
+        (["run", "--log-format", "json", "--source", "nope"], "there is no table 'nope'"),
+        (["status", "--format", "json", "--config", "missing.yml"], "config: cannot read missing.yml"),
+        (["status", "--format", "json", "--profile-target", "x"], "--profile-target needs --profile"),
+        (["compile", "--format", "json", "--select", "nope"], "select: unknown stage 'nope'"),
+    ],
+)
+def test_every_failure_in_a_json_mode_is_one_json_event(cli: CliRunner, args: list[str], words: str) -> None:
+    result = cli.invoke(main, [*args, "--target", TARGET])
+    assert result.exit_code == ExitCode.FAILURE, result.output
+    (event,) = json_lines(result)
+    assert event["event"] == "error" and words in event["message"] and event["exit_code"] == 2
+    assert set(event) >= {"stage", "target", "message", "kind"}
+    assert result.stderr == ""
