@@ -5,6 +5,8 @@ and messages that say what to do. Each through click's CliRunner, on real DuckDB
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -135,3 +137,53 @@ def test_every_failure_in_a_json_mode_is_one_json_event(cli: CliRunner, args: li
     assert event["event"] == "error" and words in event["message"] and event["exit_code"] == 2
     assert set(event) >= {"stage", "target", "message", "kind"}
     assert result.stderr == ""
+
+
+# -- readers read only -----------------------------------------------------------------------
+
+
+def test_status_report_and_check_open_the_file_read_only(cli: CliRunner, tmp_path: Path) -> None:
+    """A read-only user's file (0444) is read, and left byte for byte as it was."""
+    assert run(cli, "-q").exit_code == 0
+    db = tmp_path / "w.duckdb"
+    db.chmod(0o444)
+    before = db.read_bytes()
+    try:
+        status = cli.invoke(main, ["status", "--target", TARGET])
+        assert status.exit_code == 0 and status.output.rstrip().endswith("ok"), status.output
+        check = cli.invoke(main, ["check", "--target", TARGET])
+        assert check.exit_code == 0 and "ok: every valid source row is in the tables" in check.output
+        report = cli.invoke(main, ["report", "--target", TARGET, "--out", "r.html"])
+        assert report.exit_code == 0 and (tmp_path / "r.html").exists()
+    finally:
+        db.chmod(0o644)
+    assert db.read_bytes() == before and not Path(f"{db}.wal").exists()
+
+
+def hold(db: Path) -> subprocess.Popen[str]:
+    """Another process holding ``db`` for writing, as a run does for its whole length."""
+    code = f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('ready', flush=True); time.sleep(60)"
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+    return holder
+
+
+def test_a_file_a_run_is_writing_is_named_so(cli: CliRunner, tmp_path: Path) -> None:
+    assert run(cli, "-q").exit_code == 0
+    holder = hold(tmp_path / "w.duckdb")
+    try:
+        for command in (["status"], ["check"], ["report", "--out", "r.html"]):
+            result = cli.invoke(main, [*command, "--target", TARGET])
+            assert result.exit_code == ExitCode.FAILURE, result.output
+            assert f"Error: a run is writing w.duckdb (PID {holder.pid}), try again when it ends" in result.output
+            assert "Conflicting lock" not in result.output
+        (event,) = json_lines(cli.invoke(main, ["status", "--target", TARGET, "--format", "json"]))
+        assert event["kind"] == "StateError" and event["target"] == TARGET and f"PID {holder.pid}" in event["message"]
+        busy = run(cli, "--log-format", "json")
+        assert busy.exit_code == ExitCode.FAILURE
+        (event,) = json_lines(busy)
+        assert event["event"] == "error" and f"is in use by another process (PID {holder.pid})" in event["message"]
+    finally:
+        holder.kill()
+        holder.wait()
+    assert cli.invoke(main, ["status", "--target", TARGET]).exit_code == 0
