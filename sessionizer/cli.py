@@ -204,7 +204,7 @@ def check_command(**kwargs: Any) -> None:
     """
     from sessionizer.job import Job
 
-    config, target = load_settings(kwargs)
+    config, target = load_settings(kwargs, remembered_source=True)
     result = Job(config, target).check()
     if result["missing"] == 0:
         click.echo("ok: every valid source row is in the tables")
@@ -285,7 +285,7 @@ def status_command(output_format: str, **kwargs: Any) -> None:
     from sessionizer.job import Job
     from sessionizer.status import collect, render_text, to_json
 
-    config, target = load_settings(kwargs)
+    config, target = load_settings(kwargs, remembered_source=True)
     status = collect(Job(config, target))
     click.echo(to_json(status) if output_format == "json" else render_text(status))
     if not status["ok"]:
@@ -320,7 +320,7 @@ def report_command(out_path: str, days: int, source_name: str | None, **kwargs: 
     from sessionizer.job import Job
     from sessionizer.report import write_report
 
-    config, target = load_settings(kwargs)
+    config, target = load_settings(kwargs, remembered_source=True)
     path = write_report(Job(config, target), out_path, days, source_name)
     click.echo(f"wrote the report to {path}")
 

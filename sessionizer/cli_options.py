@@ -56,29 +56,37 @@ def config_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def load_settings(kwargs: dict[str, Any]) -> tuple[Any, Any]:
+def load_settings(kwargs: dict[str, Any], remembered_source: bool = False) -> tuple[Any, Any]:
     """Pop the settings flags from a command's kwargs: the Config, and the Target of a dbt
-    profile when --profile names one (else None: the config's target is used)."""
+    profile when --profile names one (else None: the config's target is used).
+    ``remembered_source``: a command reading tables a run built takes the source that run used
+    (the state remembers it) when neither a flag nor the settings file names one."""
     from dataclasses import replace
 
-    from sessionizer.config import load_config
+    from sessionizer.config import Config, merged_settings
 
     keys = ("source", "target", "schema", "inactivity_cutoff", "trailing_window", "pass_through_columns",
             "incremental_key", "referrer_mapping")  # fmt: skip
     overrides = {k: kwargs.pop(k) for k in keys}
     profile, profile_target = kwargs.pop("profile"), kwargs.pop("profile_target")
-    config = load_config(kwargs.pop("config_file"), overrides)
+    values = merged_settings(kwargs.pop("config_file"), overrides)
+    config = Config.from_mapping(values)
+    target = None
     if profile is None:
         if profile_target is not None:
             raise click.UsageError("--profile-target needs --profile")
-        return config, None
-    if overrides["target"] is not None:
+    elif overrides["target"] is not None:
         raise click.UsageError("give --target or --profile, not both")
-    from sessionizer.profiles import load_profile
+    else:
+        from sessionizer.profiles import load_profile
 
-    target = load_profile(profile, profile_target)
-    if config.schema is None and target.schema:
-        config = replace(config, schema=target.schema)
+        target = load_profile(profile, profile_target)
+        if config.schema is None and target.schema:
+            config = replace(config, schema=target.schema)
+    if remembered_source and "source" not in values:
+        from sessionizer.job import with_stored_source
+
+        config = with_stored_source(config, target)
     return config, target
 
 

@@ -151,3 +151,18 @@ class Job:
             "oldest_" + self.config.incremental_key: None if oldest_key is None else str(oldest_key),
             "oldest_timestamp": None if oldest_tstamp is None else str(oldest_tstamp),
         }
+
+
+def with_stored_source(config: Config, target: str | Target | None = None) -> Config:
+    """``config`` with the source its tables were built from, which the state remembers (for the
+    commands that read the tables when no source is given); as it is when there is no state."""
+    job = Job(config, target)
+    if get_engine(job.target.dialect).holds_nothing(job.target):
+        return config
+    with job.warehouse(read_only=True) as wh:
+        if wh.missing_tables([job.tables["state"]]) or job.state.older(wh):
+            return config
+        with wh.doing("reading what the last run stored"):
+            state = job.state.read(wh)
+    stored = None if state is None else state.settings.get("sources", state.settings.get("source"))
+    return config if stored is None else replace(config, source=stored)

@@ -47,6 +47,7 @@ def collect(job: Job) -> dict[str, Any]:
         older = tables["state"].name not in missing and job.state.older(wh)
         state = None if tables["state"].name in missing or older else job.state.read(wh)
         status["sources"] = _sources(wh, job, state)
+    status["problems"] += [f"source {s['source']}: {s['error']}" for s in status["sources"] if "error" in s]
     six = [tables[s.name].name for s in STAGES]
     if all(name in missing for name in six):
         status["problems"].append("no tables yet: run `sessionizer run` first")

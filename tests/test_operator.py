@@ -187,3 +187,64 @@ def test_a_file_a_run_is_writing_is_named_so(cli: CliRunner, tmp_path: Path) -> 
         holder.kill()
         holder.wait()
     assert cli.invoke(main, ["status", "--target", TARGET]).exit_code == 0
+
+
+# -- paths and the remembered source -----------------------------------------------------------
+
+
+def test_the_source_of_the_last_run_is_remembered(cli: CliRunner, tmp_path: Path) -> None:
+    duckdb.connect(str(tmp_path / "w.duckdb")).execute("COPY pages TO 'pages.parquet' (FORMAT parquet)").close()
+    assert run(cli, "-q", "--source", "pages.parquet").exit_code == 0
+    status = cli.invoke(main, ["status", "--target", TARGET, "--format", "json"])
+    assert status.exit_code == 0, status.output
+    payload = json.loads(status.output)
+    assert payload["ok"] and payload["sources"][0]["source"] == "pages.parquet"
+    assert payload["sources"][0]["newest_load_key"] is not None
+    check = cli.invoke(main, ["check", "--target", TARGET])
+    assert check.exit_code == 0 and "ok: every valid source row is in the tables" in check.output
+    report = cli.invoke(main, ["report", "--target", TARGET, "--out", "r.html"])
+    assert report.exit_code == 0 and (tmp_path / "r.html").exists()
+    # A source status cannot read is a problem, not ok.
+    (tmp_path / "pages.parquet").unlink()
+    gone = cli.invoke(main, ["status", "--target", TARGET])
+    assert (
+        gone.exit_code == ExitCode.FINDING and "problem    source pages.parquet: cannot read the source" in gone.output
+    )
+    assert not gone.output.rstrip().endswith("ok")
+
+
+def test_relative_paths_in_a_settings_file_are_the_files_own(cli: CliRunner, tmp_path: Path) -> None:
+    """cron runs `sessionizer run --config proj/sessionizer.yml` from elsewhere: the source, the
+    referrer mapping and the DuckDB file are proj's, and the file's missing folder is created."""
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    duckdb.connect(str(tmp_path / "w.duckdb")).execute(
+        f"COPY pages TO '{proj / 'pages.parquet'}' (FORMAT parquet)"
+    ).close()
+    (proj / "mapping.csv").write_text("medium,source,host\nsearch,Google,google.com\n", "utf-8")
+    (proj / "sessionizer.yml").write_text(
+        "source: pages.parquet\ntarget: duckdb:///out/db/w.duckdb\nreferrer_mapping: mapping.csv\n", "utf-8"
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(elsewhere)
+        result = cli.invoke(main, ["run", "--config", "../proj/sessionizer.yml"])
+        assert result.exit_code == 0, result.output
+        assert f"on duckdb:///{proj / 'out/db/w.duckdb'}" in result.output
+        assert (proj / "out" / "db" / "w.duckdb").exists() and list(elsewhere.iterdir()) == []
+        status = cli.invoke(main, ["status", "--config", "../proj/sessionizer.yml"])
+        assert status.exit_code == 0, status.output
+
+
+def test_duckdb_path_forms(cli: CliRunner, tmp_path: Path) -> None:
+    """Three slashes: relative to the working directory; four: absolute. A missing folder is
+    created, and removed again when the run stops before writing."""
+    absolute = tmp_path / "abs" / "deep" / "a.duckdb"
+    duckdb.connect(str(tmp_path / "w.duckdb")).execute("COPY pages TO 'pages.parquet' (FORMAT parquet)").close()
+    made = cli.invoke(main, ["run", "--source", "pages.parquet", "--target", f"duckdb:///{absolute}", "-q"])
+    assert made.exit_code == 0 and absolute.exists(), made.output
+    relative = cli.invoke(main, ["run", "--source", "pages.parquet", "--target", "duckdb:///rel/r.duckdb", "-q"])
+    assert relative.exit_code == 0 and (tmp_path / "rel" / "r.duckdb").exists()
+    failed = cli.invoke(main, ["run", "--source", "nope.parquet", "--target", "duckdb:///new/dir/n.duckdb"])
+    assert failed.exit_code == ExitCode.FAILURE and not (tmp_path / "new").exists()
