@@ -7,7 +7,9 @@ Every setting of sessionizer.yml is also a flag of the same name; flags win over
 from __future__ import annotations
 
 import json
+import re
 import sys
+from dataclasses import replace
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ import click
 
 from sessionizer.cli_options import config_options, handle_errors, load_settings, out_file, text_or_json
 from sessionizer.dialects import CANONICAL, dialect_names
-from sessionizer.engines import for_url
+from sessionizer.engines import for_url, parse_target
 from sessionizer.errors import ExitCode
 
 
@@ -84,18 +86,21 @@ def compile_command(dialect: str | None, full_refresh: bool, select: str | None,
     from sessionizer.compiler import compile as compile_plan
     from sessionizer.plan import Mode
 
-    config, target = load_settings(kwargs)
+    config, target = load_settings(kwargs, connects=False)
+    if target is None and config.target and for_url(config.target):
+        target = parse_target(config.target)  # no connection: its dialect, and the schema it names
     if dialect is None and target is not None:
         dialect = target.dialect
     if dialect is None:
         from sessionizer.targets import mask_userinfo
 
-        named = for_url(config.target) if config.target else None
-        if config.target and named is None:
+        if config.target:
             raise click.UsageError(
                 f"cannot tell the dialect from target {mask_userinfo(config.target)!r}; pass --dialect"
             )
-        dialect = named.DIALECT if named else CANONICAL
+        dialect = CANONICAL
+    if target is not None and config.schema is None and target.schema:
+        config = replace(config, schema=target.schema)  # as a run on that target qualifies its names
     mode = Mode.FULL_REFRESH if full_refresh else Mode.INCREMENTAL
     statements = compile_plan(config, dialect, mode, select)
     stages: list[tuple[str, list[str]]] = []
@@ -119,9 +124,22 @@ def compile_command(dialect: str | None, full_refresh: bool, select: str | None,
     if output_format == "json":
         (out / "plan.json").write_text(payload + "\n", "utf-8")
     else:
-        for order, (name, script) in enumerate(scripts, 1):
-            (out / f"{order:02d}_{name}.sql").write_text(script, "utf-8")
+        names = [f"{order:02d}_{name}.sql" for order, (name, _) in enumerate(scripts, 1)]
+        for stale in _stage_files(out):  # an earlier compile's, with other stages: they would be run too
+            if stale.name not in names:
+                stale.unlink()
+        for file, (_, script) in zip(names, scripts, strict=True):
+            (out / file).write_text(script, "utf-8")
     click.echo(f"wrote {len(scripts)} stage file(s) to {out}", err=True)
+
+
+def _stage_files(folder: Path) -> list[Path]:
+    """The files in ``folder`` that compile --out writes (NN_stage.sql, of our stages), none other."""
+    from sessionizer.compiler import FINISH, PREPARE
+    from sessionizer.plan import STAGES
+
+    pattern = re.compile(rf"\d{{2}}_({'|'.join([PREPARE, *(s.name for s in STAGES), FINISH])})\.sql")
+    return [path for path in folder.iterdir() if path.is_file() and pattern.fullmatch(path.name)]
 
 
 def _script(stage: str, order: int, dialect: str, mode: str, sqls: list[str]) -> str:

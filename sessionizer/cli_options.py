@@ -56,9 +56,10 @@ def config_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def load_settings(kwargs: dict[str, Any], remembered_source: bool = False) -> tuple[Any, Any]:
+def load_settings(kwargs: dict[str, Any], remembered_source: bool = False, connects: bool = True) -> tuple[Any, Any]:
     """Pop the settings flags from a command's kwargs: the Config, and the Target of a dbt
-    profile when --profile names one (else None: the config's target is used).
+    profile when --profile names one (else None: the config's target is used); without
+    ``connects`` (compile), a profile's secrets are not asked for.
     ``remembered_source``: a command reading tables a run built takes the source that run used
     (the state remembers it) when neither a flag nor the settings file names one."""
     from dataclasses import replace
@@ -80,7 +81,7 @@ def load_settings(kwargs: dict[str, Any], remembered_source: bool = False) -> tu
     else:
         from sessionizer.profiles import load_profile
 
-        target = load_profile(profile, profile_target)
+        target = load_profile(profile, profile_target, connects=connects)
         if config.schema is None and target.schema:
             config = replace(config, schema=target.schema)
     if remembered_source and "source" not in values:

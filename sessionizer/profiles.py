@@ -26,12 +26,13 @@ def profiles_path() -> Path:
     return Path(folder).expanduser() / PROFILES_FILE if folder else Path.home() / ".dbt" / PROFILES_FILE
 
 
-def _render(value: Any, where: str) -> Any:
-    """Render dbt's jinja in every string (env_var only), recursively; a missing variable names itself."""
+def _render(value: Any, where: str, lenient: bool = False) -> Any:
+    """Render dbt's jinja in every string (env_var only), recursively; a missing variable names
+    itself, unless ``lenient`` (a secret that what we do does not need: it reads as empty)."""
     if isinstance(value, dict):
-        return {k: _render(v, f"{where}.{k}") for k, v in value.items()}
+        return {k: _render(v, f"{where}.{k}", lenient) for k, v in value.items()}
     if isinstance(value, list):
-        return [_render(v, where) for v in value]
+        return [_render(v, where, lenient) for v in value]
     if not isinstance(value, str) or "{" not in value:
         return value
     from jinja2 import StrictUndefined, TemplateError
@@ -40,6 +41,8 @@ def _render(value: Any, where: str) -> Any:
     def env_var(name: str, default: Any = None) -> Any:
         if name in os.environ:
             return os.environ[name]
+        if default is None and lenient:
+            return ""
         if default is None:
             raise ConfigError("profile", f"{where} reads env_var('{name}'), which is not set and has no default")
         return default
@@ -51,8 +54,9 @@ def _render(value: Any, where: str) -> Any:
         raise ConfigError("profile", f"{where}: cannot render {value!r}: {err}") from None
 
 
-def load_profile(name: str, target_name: str | None = None, path: Path | None = None) -> Target:
-    """The Target of output ``target_name`` (default: the profile's ``target``) of profile ``name``."""
+def load_profile(name: str, target_name: str | None = None, path: Path | None = None, connects: bool = True) -> Target:
+    """The Target of output ``target_name`` (default: the profile's ``target``) of profile ``name``;
+    without ``connects`` (compile), a secret read from an unset variable is not asked for."""
     import yaml
 
     path = path or profiles_path()
@@ -74,11 +78,13 @@ def load_profile(name: str, target_name: str | None = None, path: Path | None = 
         raise ConfigError(
             "profile-target", f"profile {name!r} has no output {chosen!r}; outputs: {', '.join(outputs) or 'none'}"
         )
-    output = _render(outputs[chosen], f"{name}.outputs.{chosen}")
+    where, raw = f"{name}.outputs.{chosen}", outputs[chosen]
     try:
-        engine = for_dbt_adapter(output.get("type"))
+        engine = for_dbt_adapter(_render(raw.get("type"), f"{where}.type"))
     except TargetError as err:
         raise TargetError(f"profile {name!r} output {chosen!r}: {err}") from None
+    unneeded = () if connects else engine.DBT_SECRETS
+    output = {k: _render(v, f"{where}.{k}", k in unneeded) for k, v in raw.items()}
     return engine.from_dbt_output(output, environment_secrets())
 
 

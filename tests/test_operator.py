@@ -248,3 +248,37 @@ def test_duckdb_path_forms(cli: CliRunner, tmp_path: Path) -> None:
     assert relative.exit_code == 0 and (tmp_path / "rel" / "r.duckdb").exists()
     failed = cli.invoke(main, ["run", "--source", "nope.parquet", "--target", "duckdb:///new/dir/n.duckdb"])
     assert failed.exit_code == ExitCode.FAILURE and not (tmp_path / "new").exists()
+
+
+# -- compile ---------------------------------------------------------------------------------
+
+
+def test_compile_qualifies_with_the_targets_schema(cli: CliRunner) -> None:
+    result = cli.invoke(
+        main, ["compile", "--target", "snowflake://ME@ACCT/RAW/ANALYTICS?warehouse=W", "--source", "s.p"]
+    )
+    assert result.exit_code == 0, result.output
+    assert 'CREATE OR REPLACE TABLE "ANALYTICS".segment_web_sessions' in result.output
+    assert "CREATE OR REPLACE TABLE segment_web_sessions" not in result.output
+    postgres = cli.invoke(main, ["compile", "--target", "postgres://me@db/app/seg", "--schema", "other"])
+    assert postgres.exit_code == 0 and 'CREATE TABLE "other".segment_web_sessions' in postgres.output
+
+
+def test_compile_needs_no_password(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SNOWFLAKE_PASSWORD", raising=False)
+    result = cli.invoke(main, ["compile", "--target", "snowflake://ME@ACCT/RAW/SEG", "--source", "s.p"])
+    assert result.exit_code == 0 and "SNOWFLAKE_PASSWORD" not in result.output
+
+
+def test_compile_out_removes_only_its_own_stale_stage_files(cli: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "build"
+    assert cli.invoke(main, ["compile", "--out", str(out)]).exit_code == 0
+    assert len(list(out.glob("*.sql"))) == 8
+    (out / "README.md").write_text("mine", "utf-8")
+    (out / "99_mine.sql").write_text("SELECT 1", "utf-8")
+    again = cli.invoke(main, ["compile", "--out", str(out), "--select", "sessions_initial+"])
+    assert again.exit_code == 0, again.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "01_sessions_initial.sql", "02_sessions_stitched.sql", "03_sessions.sql", "99_mine.sql", "README.md",
+    ]  # fmt: skip
+    assert (out / "01_sessions_initial.sql").read_text("utf-8").startswith("-- stage 1: sessions_initial")

@@ -140,7 +140,9 @@ def test_unusable_outputs_say_why(cli: CliRunner, target: str, error: type[Excep
 
 def test_a_missing_env_var_is_named_never_a_value(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SNOWFLAKE_PW")
-    result = cli.invoke(main, ["compile", "--profile", "segment", "--profile-target", "snow"])
+    compiled = cli.invoke(main, ["compile", "--profile", "segment", "--profile-target", "snow"])  # connects to nothing
+    assert compiled.exit_code == 0 and 'CREATE OR REPLACE TABLE "SEGMENT".segment_web_sessions' in compiled.output
+    result = cli.invoke(main, ["run", "--profile", "segment", "--profile-target", "snow", "--source", "s.pages"])
     assert result.exit_code == 2
     assert "segment.outputs.snow.password reads env_var('SNOWFLAKE_PW'), which is not set" in result.output
     unknown = cli.invoke(main, ["compile", "--profile", "nope"])

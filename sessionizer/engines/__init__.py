@@ -53,6 +53,8 @@ class Engine:
     # dbt's adapter type whose profiles.yml outputs this warehouse reads (None: no dbt adapter),
     # and the port a server target takes when neither the URL nor the profile names one.
     DBT_ADAPTER: ClassVar[str | None] = None
+    # The keys of such an output that hold secrets: only connecting needs them (compile does not).
+    DBT_SECRETS: ClassVar[tuple[str, ...]] = ("password",)
     DEFAULT_PORT: ClassVar[int | None] = None
 
     # -- targets -------------------------------------------------------------------------------

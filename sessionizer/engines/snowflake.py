@@ -16,6 +16,7 @@ class SnowflakeEngine(Engine):
     SCHEMES: ClassVar[tuple[str, ...]] = ("snowflake",)
     URL_SHAPE: ClassVar[str] = "USER@ACCOUNT/DATABASE/SCHEMA"
     SECRET_ENV: ClassVar[tuple[str, ...]] = ("SNOWFLAKE_PASSWORD", "SNOWFLAKE_PRIVATE_KEY_PASSPHRASE")
+    DBT_SECRETS: ClassVar[tuple[str, ...]] = ("password", "private_key_passphrase")
     LOGIN_ENV: ClassVar[tuple[str, ...]] = ("SNOWFLAKE_PRIVATE_KEY_PATH",)
     LOGIN_OPTIONS: ClassVar[tuple[str, ...]] = ("password", "authenticator", "token", "private_key_file")
     CREDENTIALS_HINT: ClassVar[str] = (
