@@ -175,7 +175,11 @@ def _reporter(quiet: bool, log_format: str) -> Callable[[dict[str, Any]], None]:
 @click.option(
     "--full-refresh", is_flag=True, help="Rebuild every table from the source (needed after a settings change)."
 )
-@click.option("--select", metavar="STAGE[+]", help="One stage, or with + it and everything downstream.")
+@click.option(
+    "--select",
+    metavar="STAGE+",
+    help="A stage and everything downstream (the tables it reads must exist); compile shows one stage alone.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @text_or_json("--log-format", "log_format", help="json: one event per line, for schedulers.")
 @handle_errors

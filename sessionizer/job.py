@@ -20,8 +20,8 @@ from sessionizer.compiler import Compiler
 from sessionizer.config import Config, is_file_source
 from sessionizer.dialects import get_dialect
 from sessionizer.engines import get_engine, parse_target
-from sessionizer.errors import SessionizerError, SourceError, StateError
-from sessionizer.plan import CHECK_TEMPLATE, SUMMARY_TEMPLATE, Mode
+from sessionizer.errors import ConfigError, SessionizerError, SourceError, StateError
+from sessionizer.plan import CHECK_TEMPLATE, STAGE_BY_NAME, SUMMARY_TEMPLATE, Mode, select_stages
 from sessionizer.runner import Event, Runner, RunSummary, Watch
 from sessionizer.state import StateStore
 from sessionizer.targets import Target
@@ -77,8 +77,15 @@ class Job:
     def run(self, full_refresh: bool = False, select: str | None = None) -> RunSummary:
         """Build or update the tables: a full refresh when asked or needed, else incremental."""
         started = time.perf_counter()
+        upstream = self.upstream(select)
         with self.warehouse() as wh:
             compiled = preflight.look(wh, self.config, self.dialect)
+            missing = wh.missing_tables([self.tables[key] for key in upstream]) if upstream else []
+            if missing:
+                raise StateError(
+                    f"--select {select} reads {', '.join(t.name for t in missing)}, which "
+                    f"{'does' if len(missing) == 1 else 'do'} not exist yet; run without --select first"
+                )
             wh.writing = True
             with wh.doing("taking the run lock"):
                 lock = wh.lock(self.tables["lock"], compiled.ensure_schema())
@@ -110,6 +117,22 @@ class Job:
         summary.seconds = round(time.perf_counter() - started, 3)
         self.on_event({"event": "summary", **summary.as_dict()})
         return summary
+
+    @staticmethod
+    def upstream(select: str | None) -> list[str]:
+        """The stages whose tables a selection reads but does not build. A selection must reach the
+        end (STAGE+, or the last stage): one stage alone would leave the tables after it out of
+        date, and nothing in the state could tell which; compile --select shows one stage's SQL."""
+        stages = select_stages(select)
+        whole = select_stages(f"{stages[0].name}+")
+        if stages != whole:
+            raise ConfigError(
+                "select",
+                f"{select!r} alone would leave {', '.join(s.name for s in whole[1:])} out of date; run "
+                f"--select {stages[0].name}+ (compile --select {select} shows its SQL)",
+            )
+        chosen = {s.name for s in stages}
+        return sorted({key for s in stages for key in s.inputs if key in STAGE_BY_NAME} - chosen)
 
     def figures(self, wh: Warehouse, compiled: Compiler, users: bool = True) -> tuple[int, int, int, int]:
         """Page views, sessions, users and rejected rows the tables hold; users 0 unless asked for."""

@@ -282,3 +282,32 @@ def test_compile_out_removes_only_its_own_stale_stage_files(cli: CliRunner, tmp_
         "01_sessions_initial.sql", "02_sessions_stitched.sql", "03_sessions.sql", "99_mine.sql", "README.md",
     ]  # fmt: skip
     assert (out / "01_sessions_initial.sql").read_text("utf-8").startswith("-- stage 1: sessions_initial")
+
+
+# -- selections ------------------------------------------------------------------------------
+
+
+def test_a_selection_on_a_new_target_names_the_tables_it_needs(cli: CliRunner, tmp_path: Path) -> None:
+    before = (tmp_path / "w.duckdb").read_bytes()
+    result = run(cli, "--select", "sessions_initial+")
+    assert result.exit_code == ExitCode.FAILURE
+    assert (
+        "Error: --select sessions_initial+ reads segment_web_page_views__sessionized, segment_web_user_stitching, which "
+        "do not exist yet; run without --select first" in result.output
+    )
+    assert "Catalog Error" not in result.output and (tmp_path / "w.duckdb").read_bytes() == before
+    assert run(cli, "-q").exit_code == 0
+    assert run(cli, "-q", "--select", "sessions_initial+").exit_code == 0
+
+
+def test_one_stage_alone_is_refused_so_status_stays_honest(cli: CliRunner) -> None:
+    assert run(cli, "-q").exit_code == 0
+    alone = run(cli, "--select", "page_views")
+    assert alone.exit_code == ExitCode.FAILURE
+    assert "'page_views' alone would leave user_stitching, sessionized, sessions_initial" in alone.output
+    assert "run --select page_views+" in alone.output
+    status = cli.invoke(main, ["status", "--target", TARGET])
+    assert status.exit_code == 0 and status.output.rstrip().endswith("ok")
+    assert run(cli, "-q", "--select", "sessions").exit_code == 0  # the last stage has nothing after it
+    assert run(cli, "-q", "--select", "page_views+").exit_code == 0
+    assert cli.invoke(main, ["status", "--target", TARGET]).exit_code == 0
