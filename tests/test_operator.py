@@ -311,3 +311,56 @@ def test_one_stage_alone_is_refused_so_status_stays_honest(cli: CliRunner) -> No
     assert run(cli, "-q", "--select", "sessions").exit_code == 0  # the last stage has nothing after it
     assert run(cli, "-q", "--select", "page_views+").exit_code == 0
     assert cli.invoke(main, ["status", "--target", TARGET]).exit_code == 0
+
+
+# -- messages --------------------------------------------------------------------------------
+
+
+def test_a_screens_table_without_name_is_named_by_its_entry(cli: CliRunner, tmp_path: Path) -> None:
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("CREATE TABLE screens AS SELECT id, anonymous_id, user_id, received_at, sent_at, timestamp FROM pages")
+    con.close()
+    (tmp_path / "sessionizer.yml").write_text(
+        "source:\n  - {table: pages, name: web}\n  - {table: screens, name: ios, kind: screens}\n", "utf-8"
+    )
+    result = run(cli)
+    assert result.exit_code == ExitCode.FAILURE
+    assert (
+        "Error: source[1]: the screens table 'screens' lacks the column(s) name; a screens entry needs" in result.output
+    )
+
+
+def test_a_column_sessionizer_reads_is_not_a_pass_through_column(cli: CliRunner) -> None:
+    result = run(cli, "--pass-through-columns", "context_ip")
+    assert result.exit_code == ExitCode.FAILURE
+    assert (
+        "sessionizer already reads 'context_ip' from the source; leave it out of pass_through_columns" in result.output
+    )
+
+
+def test_a_settings_change_shows_the_stored_and_the_new_value(cli: CliRunner) -> None:
+    assert run(cli, "-q").exit_code == 0
+    result = run(cli, "--inactivity-cutoff", "600", "--incremental-key", "sent_at")
+    assert result.exit_code == ExitCode.FAILURE
+    assert "inactivity_cutoff: 1800 when the tables were built, 600 now" in result.output
+    assert 'incremental_key: "received_at" when the tables were built, "sent_at" now' in result.output
+    assert "--full-refresh" in result.output
+
+
+def test_report_of_an_unknown_source_name_lists_the_names(cli: CliRunner, tmp_path: Path) -> None:
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute(
+        "CREATE TABLE screens AS SELECT 's' || id AS id, anonymous_id, user_id, received_at, sent_at, timestamp, "
+        "'Home' AS name FROM pages LIMIT 50"
+    )
+    con.close()
+    (tmp_path / "sessionizer.yml").write_text(
+        f"target: {TARGET}\nsource:\n  - {{table: pages, name: web}}\n  - {{table: screens, name: ios, kind: screens}}\n",
+        "utf-8",
+    )
+    assert cli.invoke(main, ["run", "-q"]).exit_code == 0
+    nope = cli.invoke(main, ["report", "--source-name", "nope", "--out", "r.html"])
+    assert nope.exit_code == ExitCode.FAILURE
+    assert "Error: source-name: no session has source_name 'nope'; the names are ios, web" in nope.output
+    assert not (tmp_path / "r.html").exists()
+    assert cli.invoke(main, ["report", "--source-name", "ios", "--out", "r.html"]).exit_code == 0
