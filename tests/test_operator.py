@@ -5,6 +5,7 @@ and messages that say what to do. Each through click's CliRunner, on real DuckDB
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 import subprocess
 import sys
 from pathlib import Path
@@ -364,3 +365,22 @@ def test_report_of_an_unknown_source_name_lists_the_names(cli: CliRunner, tmp_pa
     assert "Error: source-name: no session has source_name 'nope'; the names are ios, web" in nope.output
     assert not (tmp_path / "r.html").exists()
     assert cli.invoke(main, ["report", "--source-name", "ios", "--out", "r.html"]).exit_code == 0
+
+
+def test_status_says_how_old_the_newest_row_is_and_times_carry_their_zone(cli: CliRunner, tmp_path: Path) -> None:
+    """A loader that stopped: the lag is 0 (every loaded row is in), the newest row is days old."""
+    assert run(cli, "-q").exit_code == 0
+    newest = duckdb.connect(str(tmp_path / "w.duckdb")).execute("SELECT MAX(received_at) FROM pages").fetchone()
+    assert newest is not None
+    result = cli.invoke(main, ["status", "--target", TARGET, "--format", "json"])
+    payload = json.loads(result.output)
+    [source] = payload["sources"]
+    assert source["lag_seconds"] == 0
+    age = (datetime.now(UTC) - newest[0].replace(tzinfo=UTC)).total_seconds()
+    assert abs(source["newest_load_key_age_seconds"] - age) < 60
+    for value in (source["watermark"], source["newest_load_key"], payload["built_at"], payload["last_run"]["at"]):
+        assert value.endswith("+00:00"), value
+    assert datetime.fromisoformat(source["newest_load_key"]) == newest[0].replace(tzinfo=UTC)
+    text = cli.invoke(main, ["status", "--target", TARGET]).output
+    days = int(age // 86400)
+    assert f" ({days} d " in text and " ago), lag 0 s" in text

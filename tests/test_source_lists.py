@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -548,8 +548,8 @@ def test_the_cli_runs_and_checks_a_list_from_sessionizer_yml(tmp_path: Any) -> N
         "web (pages: web_pages)", "app (screens: app_screens)", "web (tracks: web_tracks)",
         "web (identifies: web_identifies)",
     ]  # fmt: skip
-    assert sources["web (pages: web_pages)"]["watermark"] == minutes(0).isoformat()
-    assert sources["web (tracks: web_tracks)"]["watermark"] == minutes(10).isoformat()
+    assert sources["web (pages: web_pages)"]["watermark"] == minutes(0).replace(tzinfo=UTC).isoformat()
+    assert sources["web (tracks: web_tracks)"]["watermark"] == minutes(10).replace(tzinfo=UTC).isoformat()
     assert sources["app (screens: app_screens)"]["watermark"] is None  # an empty table
     assert all(s["lag_seconds"] in (0, None) for s in sources.values())
 
