@@ -106,15 +106,16 @@ def _source(wh: Warehouse, job: Job, label: str, watermark: Any, entry: Any) -> 
     try:
         row = wh.fetch_one(query)
     except Exception as err:
-        found.update(newest_load_key=None, lag_seconds=None, error=f"cannot read the source: {wh.scrub(err)}")
+        found.update(newest_load_key=None, lag_seconds=None, newest_load_key_age_seconds=None,
+                     error=f"cannot read the source: {wh.scrub(err)}")  # fmt: skip
         return found
     newest = row[0] if row and row[1] else None  # no valid row: no newest key
-    found["newest_load_key"] = newest
-    both = isinstance(newest, datetime) and isinstance(watermark, datetime)
-    found["lag_seconds"] = round((_utc(newest) - _utc(watermark)).total_seconds(), 3) if both else None
-    # How long ago the newest row was loaded: a loader that stopped shows here, not in the lag.
-    age = (datetime.now(UTC) - _utc(newest)).total_seconds() if isinstance(newest, datetime) else None
-    found["newest_load_key_age_seconds"] = None if age is None else round(age, 3)
+    found.update(newest_load_key=newest, lag_seconds=None, newest_load_key_age_seconds=None)
+    if isinstance(newest, datetime):
+        if isinstance(watermark, datetime):
+            found["lag_seconds"] = round((_utc(newest) - _utc(watermark)).total_seconds(), 3)
+        # How long ago the newest row was loaded: a loader that stopped shows here, not in the lag.
+        found["newest_load_key_age_seconds"] = round((datetime.now(UTC) - _utc(newest)).total_seconds(), 3)
     return found
 
 

@@ -5,9 +5,9 @@ and messages that say what to do. Each through click's CliRunner, on real DuckDB
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
