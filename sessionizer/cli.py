@@ -362,7 +362,9 @@ def init_command(dbt_project: str, out_path: str, force: bool) -> None:
     """Write sessionizer.yml from a dbt project's dbt-segment vars, and say what was mapped.
 
     Reads segment_page_views_table, segment_sessionization_trailing_window,
-    segment_inactivity_cutoff and segment_pass_through_columns.
+    segment_inactivity_cutoff and segment_pass_through_columns (a "{{ var('x') }}" value is the
+    project's var x), and the +schema of the segment models; names the dbt-segment vars it does
+    not map.
 
     \b
     Example:

@@ -13,6 +13,7 @@ from typing import Any
 
 import duckdb
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
 from sessionizer.cli import main
@@ -384,3 +385,40 @@ def test_status_says_how_old_the_newest_row_is_and_times_carry_their_zone(cli: C
     text = cli.invoke(main, ["status", "--target", TARGET]).output
     days = int(age // 86400)
     assert f" ({days} d " in text and " ago), lag 0 s" in text
+
+
+# -- init --from-dbt -------------------------------------------------------------------------
+
+
+def test_init_from_dbt_keeps_the_schema_resolves_vars_and_names_what_it_leaves(cli: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "dbt_project.yml").write_text(
+        """
+name: analytics
+vars:
+  cutoff: 900
+  segment:
+    segment_inactivity_cutoff: "{{ var('cutoff') }}"
+    segment_sessionization_trailing_window: "{{ var('window', 4) }}"
+    segment_bigquery_partition_granularity: day
+models:
+  segment:
+    +schema: web_sessions
+""",
+        "utf-8",
+    )
+    result = cli.invoke(main, ["init", "--from-dbt", "dbt_project.yml"])
+    assert result.exit_code == 0, result.output
+    assert "models.segment +schema → schema: web_sessions" in result.output
+    assert "<the profile's schema>_web_sessions" in result.output
+    assert "not mapped: segment_bigquery_partition_granularity" in result.output
+    assert "segment_inactivity_cutoff → inactivity_cutoff: 900" in result.output
+    written = yaml.safe_load((tmp_path / "sessionizer.yml").read_text("utf-8"))
+    assert written == {"inactivity_cutoff": 900, "trailing_window": 4, "schema": "web_sessions"}
+    compiled = cli.invoke(main, ["compile", "--dialect", "postgres"])
+    assert compiled.exit_code == 0 and 'CREATE TABLE "web_sessions".segment_web_sessions' in compiled.output
+
+    (tmp_path / "unset.yml").write_text("vars:\n  segment_page_views_table: \"{{ var('pages_table') }}\"\n", "utf-8")
+    unset = cli.invoke(main, ["init", "--from-dbt", "unset.yml", "--out", "u.yml"])
+    assert unset.exit_code == ExitCode.FAILURE
+    assert "segment_page_views_table reads var('pages_table'), which unset.yml does not set" in unset.output
+    assert "not a valid identifier" not in unset.output and not (tmp_path / "u.yml").exists()
