@@ -99,10 +99,14 @@ def run_demo(rows: int, seed: int, target: str, echo: Callable[[str], Any] = pri
 
 
 def _report(target: Target, echo: Callable[[str], Any]) -> Path | None:
-    """The HTML report beside the database file, when the `report` extra is installed."""
+    """The HTML report, when the `report` extra is installed: in a folder of its own under the
+    system's temporary folder (said where), so the demo leaves nothing but its database behind."""
+    import tempfile
+
     from sessionizer.report import EXTRA_HINT, ExtraMissingError, write_report
 
-    out = Path(target.path).with_suffix(".html") if target.path not in (None, ":memory:") else Path(REPORT_FILE)
+    name = Path(target.path).with_suffix(".html").name if target.path not in (None, ":memory:") else REPORT_FILE
+    out = Path(tempfile.mkdtemp(prefix="sessionizer-demo-")) / name
     try:
         path = write_report(Job(Config(source="pages"), target), out, days=DEMO_DAYS)
     except ExtraMissingError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -198,12 +199,14 @@ def test_demo(cli: CliRunner, tmp_path: Path) -> None:
     sessions, page_views = fetch_row(con, "SELECT COUNT(*), SUM(page_views) FROM segment_web_sessions")
     con.close()
     assert f"{sessions:,}" in result.output and f"{int(page_views):,}" in result.output
-    assert f"Report: {tmp_path / 'demo.html'} (open it in a browser; it works offline)" in result.output
-    assert "Plotly.newPlot" in (tmp_path / "demo.html").read_text("utf-8")
+    report = Path(result.output.split("Report: ", 1)[1].split(" (open it in a browser; it works offline)")[0])
+    assert report.name == "demo.html" and report.parent.parent == Path(tempfile.gettempdir())
+    assert "Plotly.newPlot" in report.read_text("utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.duckdb"]  # no HTML in the working tree
     again = cli.invoke(main, ["demo", "--rows", "5000", "--seed", "7", "--target", "duckdb:///demo.duckdb"])
     assert again.exit_code == 0, again.output
-    overview = result.output.split("Audience overview")[1]
-    assert again.output.split("Audience overview")[1] == overview  # same seed, same figures
+    overview = result.output.split("Audience overview")[1].split("Report: ")[0]
+    assert again.output.split("Audience overview")[1].split("Report: ")[0] == overview  # same seed, same figures
 
 
 def test_demo_without_the_report_extra_says_how_to_get_the_report(
