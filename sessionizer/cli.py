@@ -212,8 +212,9 @@ def run_command(full_refresh: bool, select: str | None, quiet: bool, log_format:
 
 @main.command("check")
 @config_options
+@text_or_json("--format", "output_format", help="json: one object {missing, oldest_…, entries}, for schedulers.")
 @handle_errors
-def check_command(**kwargs: Any) -> None:
+def check_command(output_format: str, **kwargs: Any) -> None:
     """Count source rows that are not in the tables (rows the trailing window missed).
 
     An anti-join over the whole source: slow on big tables, so run it on demand, not in
@@ -223,11 +224,17 @@ def check_command(**kwargs: Any) -> None:
     Example:
       sessionizer check --source segment.pages --target duckdb:///sessionizer.duckdb
       sessionizer check --profile segment --profile-target prod
+      sessionizer check --format json | jq .missing
     """
     from sessionizer.job import Job
 
     config, target = load_settings(kwargs, remembered_source=True)
     result = Job(config, target).check()
+    if output_format == "json":
+        click.echo(json.dumps(result))
+        if result["missing"]:
+            sys.exit(ExitCode.FINDING)
+        return
     if result["missing"] == 0:
         click.echo("ok: every valid source row is in the tables")
         return

@@ -71,6 +71,8 @@ def test_exit_codes_tell_a_finding_from_a_failure(cli: CliRunner, tmp_path: Path
     con.close()
     check = cli.invoke(main, ["check", "--target", TARGET])
     assert check.exit_code == ExitCode.FINDING and "3 source row(s) are missing" in check.output
+    as_json = cli.invoke(main, ["check", "--target", TARGET, "--format", "json"])
+    assert as_json.exit_code == ExitCode.FINDING and json.loads(as_json.output)["missing"] == 3
     status = cli.invoke(main, ["status", "--target", TARGET])
     assert status.exit_code == ExitCode.FINDING and "an incremental run stopped before finishing" in status.output
     # A failure: bad settings, a bad usage, an engine error.
@@ -130,6 +132,7 @@ def test_a_failed_stage_in_json_is_its_start_then_one_error_event(
         (["status", "--format", "json", "--config", "missing.yml"], "config: cannot read missing.yml"),
         (["status", "--format", "json", "--profile-target", "x"], "--profile-target needs --profile"),
         (["compile", "--format", "json", "--select", "nope"], "select: unknown stage 'nope'"),
+        (["check", "--format", "json", "--source", "nope"], "there is no table 'nope'"),
     ],
 )
 def test_every_failure_in_a_json_mode_is_one_json_event(cli: CliRunner, args: list[str], words: str) -> None:
