@@ -171,8 +171,8 @@ class BenchJob(Job):
         self.current_stage = "preflight"
 
     @contextmanager
-    def warehouse(self) -> Iterator[Warehouse]:
-        with super().warehouse() as wh:
+    def warehouse(self, read_only: bool = False) -> Iterator[Warehouse]:
+        with super().warehouse(read_only) as wh:
             wh.cursor.execute("SET enable_progress_bar = false")
             if self.profile_path is not None:
                 self.profiler = profiler = Profiler(wh.cursor, self.profile_path)

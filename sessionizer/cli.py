@@ -7,8 +7,10 @@ Every setting of sessionizer.yml is also a flag of the same name; flags win over
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,8 @@ import click
 
 from sessionizer.cli_options import config_options, handle_errors, load_settings, out_file, text_or_json
 from sessionizer.dialects import CANONICAL, dialect_names
-from sessionizer.engines import for_url
+from sessionizer.engines import for_url, parse_target
+from sessionizer.errors import ExitCode
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -83,18 +86,21 @@ def compile_command(dialect: str | None, full_refresh: bool, select: str | None,
     from sessionizer.compiler import compile as compile_plan
     from sessionizer.plan import Mode
 
-    config, target = load_settings(kwargs)
+    config, target = load_settings(kwargs, connects=False)
+    if target is None and config.target and for_url(config.target):
+        target = parse_target(config.target)  # no connection: its dialect, and the schema it names
     if dialect is None and target is not None:
         dialect = target.dialect
     if dialect is None:
         from sessionizer.targets import mask_userinfo
 
-        named = for_url(config.target) if config.target else None
-        if config.target and named is None:
+        if config.target:
             raise click.UsageError(
                 f"cannot tell the dialect from target {mask_userinfo(config.target)!r}; pass --dialect"
             )
-        dialect = named.DIALECT if named else CANONICAL
+        dialect = CANONICAL
+    if target is not None and config.schema is None and target.schema:
+        config = replace(config, schema=target.schema)  # as a run on that target qualifies its names
     mode = Mode.FULL_REFRESH if full_refresh else Mode.INCREMENTAL
     statements = compile_plan(config, dialect, mode, select)
     stages: list[tuple[str, list[str]]] = []
@@ -118,9 +124,22 @@ def compile_command(dialect: str | None, full_refresh: bool, select: str | None,
     if output_format == "json":
         (out / "plan.json").write_text(payload + "\n", "utf-8")
     else:
-        for order, (name, script) in enumerate(scripts, 1):
-            (out / f"{order:02d}_{name}.sql").write_text(script, "utf-8")
+        names = [f"{order:02d}_{name}.sql" for order, (name, _) in enumerate(scripts, 1)]
+        for stale in _stage_files(out):  # an earlier compile's, with other stages: they would be run too
+            if stale.name not in names:
+                stale.unlink()
+        for file, (_, script) in zip(names, scripts, strict=True):
+            (out / file).write_text(script, "utf-8")
     click.echo(f"wrote {len(scripts)} stage file(s) to {out}", err=True)
+
+
+def _stage_files(folder: Path) -> list[Path]:
+    """The files in ``folder`` that compile --out writes (NN_stage.sql, of our stages), none other."""
+    from sessionizer.compiler import FINISH, PREPARE
+    from sessionizer.plan import STAGES
+
+    pattern = re.compile(rf"\d{{2}}_({'|'.join([PREPARE, *(s.name for s in STAGES), FINISH])})\.sql")
+    return [path for path in folder.iterdir() if path.is_file() and pattern.fullmatch(path.name)]
 
 
 def _script(stage: str, order: int, dialect: str, mode: str, sqls: list[str]) -> str:
@@ -156,7 +175,11 @@ def _reporter(quiet: bool, log_format: str) -> Callable[[dict[str, Any]], None]:
 @click.option(
     "--full-refresh", is_flag=True, help="Rebuild every table from the source (needed after a settings change)."
 )
-@click.option("--select", metavar="STAGE[+]", help="One stage, or with + it and everything downstream.")
+@click.option(
+    "--select",
+    metavar="STAGE+",
+    help="A stage and everything downstream (the tables it reads must exist); compile shows one stage alone.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @text_or_json("--log-format", "log_format", help="json: one event per line, for schedulers.")
 @handle_errors
@@ -189,22 +212,29 @@ def run_command(full_refresh: bool, select: str | None, quiet: bool, log_format:
 
 @main.command("check")
 @config_options
+@text_or_json("--format", "output_format", help="json: one object {missing, oldest_…, entries}, for schedulers.")
 @handle_errors
-def check_command(**kwargs: Any) -> None:
+def check_command(output_format: str, **kwargs: Any) -> None:
     """Count source rows that are not in the tables (rows the trailing window missed).
 
     An anti-join over the whole source: slow on big tables, so run it on demand, not in
-    every run. Exit code 1 when rows are missing.
+    every run. Exit code 1 when rows are missing, 2 when it cannot check (README: Exit codes).
 
     \b
     Example:
       sessionizer check --source segment.pages --target duckdb:///sessionizer.duckdb
       sessionizer check --profile segment --profile-target prod
+      sessionizer check --format json | jq .missing
     """
     from sessionizer.job import Job
 
-    config, target = load_settings(kwargs)
+    config, target = load_settings(kwargs, remembered_source=True)
     result = Job(config, target).check()
+    if output_format == "json":
+        click.echo(json.dumps(result))
+        if result["missing"]:
+            sys.exit(ExitCode.FINDING)
+        return
     if result["missing"] == 0:
         click.echo("ok: every valid source row is in the tables")
         return
@@ -216,7 +246,7 @@ def check_command(**kwargs: Any) -> None:
         f"{result['missing']:,} source row(s) are missing from the tables; the oldest was loaded at {oldest}. "
         f"Run `sessionizer run --full-refresh`, or widen trailing_window (now {config.trailing_window} h)."
     )
-    sys.exit(1)
+    sys.exit(ExitCode.FINDING)
 
 
 @main.command("generate")
@@ -271,8 +301,9 @@ def demo_command(rows: int, seed: int, target: str) -> None:
 def status_command(output_format: str, **kwargs: Any) -> None:
     """Tables and row counts, the last run, watermark and lag, and unfinished work.
 
-    Reads only. Exit code 1 when the tables are missing or a run stopped before finishing,
-    so it can gate a dashboard refresh.
+    Reads only (a DuckDB file is opened read-only). Exit code 1 when the tables are missing, a
+    run stopped before finishing or the source cannot be read, so it can gate a dashboard
+    refresh; 2 when it cannot look (README: Exit codes).
 
     \b
     Examples:
@@ -283,11 +314,11 @@ def status_command(output_format: str, **kwargs: Any) -> None:
     from sessionizer.job import Job
     from sessionizer.status import collect, render_text, to_json
 
-    config, target = load_settings(kwargs)
+    config, target = load_settings(kwargs, remembered_source=True)
     status = collect(Job(config, target))
     click.echo(to_json(status) if output_format == "json" else render_text(status))
     if not status["ok"]:
-        sys.exit(1)
+        sys.exit(ExitCode.FINDING)
 
 
 @main.command("report")
@@ -318,7 +349,7 @@ def report_command(out_path: str, days: int, source_name: str | None, **kwargs: 
     from sessionizer.job import Job
     from sessionizer.report import write_report
 
-    config, target = load_settings(kwargs)
+    config, target = load_settings(kwargs, remembered_source=True)
     path = write_report(Job(config, target), out_path, days, source_name)
     click.echo(f"wrote the report to {path}")
 
@@ -338,7 +369,9 @@ def init_command(dbt_project: str, out_path: str, force: bool) -> None:
     """Write sessionizer.yml from a dbt project's dbt-segment vars, and say what was mapped.
 
     Reads segment_page_views_table, segment_sessionization_trailing_window,
-    segment_inactivity_cutoff and segment_pass_through_columns.
+    segment_inactivity_cutoff and segment_pass_through_columns (a "{{ var('x') }}" value is the
+    project's var x), and the +schema of the segment models; names the dbt-segment vars it does
+    not map.
 
     \b
     Example:

@@ -6,6 +6,7 @@ one way errors are shown.
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import click
 
 from sessionizer.engines import registry
-from sessionizer.errors import SessionizerError
+from sessionizer.errors import ExitCode, Interrupted, SessionizerError
 
 
 def config_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -55,29 +56,38 @@ def config_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def load_settings(kwargs: dict[str, Any]) -> tuple[Any, Any]:
+def load_settings(kwargs: dict[str, Any], remembered_source: bool = False, connects: bool = True) -> tuple[Any, Any]:
     """Pop the settings flags from a command's kwargs: the Config, and the Target of a dbt
-    profile when --profile names one (else None: the config's target is used)."""
+    profile when --profile names one (else None: the config's target is used); without
+    ``connects`` (compile), a profile's secrets are not asked for.
+    ``remembered_source``: a command reading tables a run built takes the source that run used
+    (the state remembers it) when neither a flag nor the settings file names one."""
     from dataclasses import replace
 
-    from sessionizer.config import load_config
+    from sessionizer.config import Config, merged_settings
 
     keys = ("source", "target", "schema", "inactivity_cutoff", "trailing_window", "pass_through_columns",
             "incremental_key", "referrer_mapping")  # fmt: skip
     overrides = {k: kwargs.pop(k) for k in keys}
     profile, profile_target = kwargs.pop("profile"), kwargs.pop("profile_target")
-    config = load_config(kwargs.pop("config_file"), overrides)
+    values = merged_settings(kwargs.pop("config_file"), overrides)
+    config = Config.from_mapping(values)
+    target = None
     if profile is None:
         if profile_target is not None:
             raise click.UsageError("--profile-target needs --profile")
-        return config, None
-    if overrides["target"] is not None:
+    elif overrides["target"] is not None:
         raise click.UsageError("give --target or --profile, not both")
-    from sessionizer.profiles import load_profile
+    else:
+        from sessionizer.profiles import load_profile
 
-    target = load_profile(profile, profile_target)
-    if config.schema is None and target.schema:
-        config = replace(config, schema=target.schema)
+        target = load_profile(profile, profile_target, connects=connects)
+        if config.schema is None and target.schema:
+            config = replace(config, schema=target.schema)
+    if remembered_source and "source" not in values:
+        from sessionizer.job import with_stored_source
+
+        config = with_stored_source(config, target)
     return config, target
 
 
@@ -93,28 +103,54 @@ def out_file(default: str, help: str) -> Callable[[Callable[..., Any]], Callable
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Errors become a red "Error: …" and exit code 1, with no traceback unless --debug (an
-    option this adds to the command). Ours say what went wrong; anything else is a driver error we
-    did not expect or a bug, named by its type, its text masked."""
+    """Errors become a red "Error: …" on stderr, or in a JSON mode (``--log-format json``,
+    ``--format json``) one error event on stdout, so that stdout stays valid JSON; the exit code
+    is the error's (errors.ExitCode), with no traceback unless --debug (an option this adds to the
+    command). Ours say what went wrong; anything else is a driver error we did not expect or a
+    bug, named by its type, its text masked. Ctrl-C is an interruption, not a failure."""
 
     @click.option("--debug", is_flag=True, help="Show the Python traceback of an error.")
     @functools.wraps(func)
     def wrapper(*args: Any, debug: bool, **kwargs: Any) -> Any:
+        as_json = "json" in (kwargs.get("log_format"), kwargs.get("output_format"))
         try:
             return func(*args, **kwargs)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
+        except click.exceptions.Exit:
             raise
+        except (click.ClickException, click.Abort) as err:
+            if not as_json or debug:
+                raise
+            code = err.exit_code if isinstance(err, click.ClickException) else ExitCode.FAILURE
+            _fail(SessionizerError(err.format_message() if isinstance(err, click.ClickException) else "aborted"),
+                  as_json, code)  # fmt: skip
+        except KeyboardInterrupt:
+            if debug:
+                raise
+            _fail(Interrupted(), as_json)
         except Exception as err:
             if debug:
                 raise
             if isinstance(err, SessionizerError):
-                click.secho(f"Error: {err}", fg="red", err=True)
-                sys.exit(err.exit_code)
+                _fail(err, as_json)
             from sessionizer.engines import engine_words, environment_secrets
             from sessionizer.targets import mask
 
             text = engine_words(mask(str(err), environment_secrets()))
-            click.secho(f"Error: unexpected {type(err).__name__}: {text} (--debug shows where)", fg="red", err=True)
-            sys.exit(1)
+            _fail(SessionizerError(f"unexpected {type(err).__name__}: {text} (--debug shows where)"), as_json)
 
     return wrapper
+
+
+def _fail(err: SessionizerError, as_json: bool, code: int | None = None) -> None:
+    """Show ``err`` as the command's last words, and exit with its code."""
+    if as_json:
+        headline = getattr(err, "headline", None)
+        event = {"event": "error", "stage": err.stage, "target": err.target, "message": headline or str(err),
+                 "kind": type(err).__name__, "exit_code": int(code or err.exit_code)}  # fmt: skip
+        statement = getattr(err, "statement", None)
+        if statement is not None:
+            event["statement"] = statement
+        click.echo(json.dumps(event))
+    else:
+        click.secho(f"Error: {err}", fg="red", err=True)
+    sys.exit(int(code or err.exit_code))

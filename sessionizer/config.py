@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, fields
 from functools import cached_property
@@ -273,6 +274,12 @@ def _pass_through(value: object) -> tuple[str, ...]:
 
 def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Config:
     """Read ``path`` (or ./sessionizer.yml when present), then apply flag overrides."""
+    return Config.from_mapping(merged_settings(path, overrides))
+
+
+def merged_settings(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The settings ``path`` (or ./sessionizer.yml when present) gives, flag overrides applied, not
+    yet validated: which keys were given at all (the rest take their defaults)."""
     import yaml
 
     values: dict[str, Any] = {}
@@ -286,6 +293,37 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
             raise ConfigError("config", f"{file} is not valid YAML: {err}") from None
         if loaded is not None and not isinstance(loaded, dict):
             raise ConfigError("config", f"{file} must be a mapping of setting: value")
-        values = loaded or {}
-    merged = {**values, **{k: v for k, v in (overrides or {}).items() if v is not None}}
-    return Config.from_mapping(merged)
+        values = _relative_to(Path(os.path.abspath(file)).parent, loaded or {})
+    return {**values, **{k: v for k, v in (overrides or {}).items() if v is not None}}
+
+
+def _relative_to(folder: Path, values: dict[str, Any]) -> dict[str, Any]:
+    """A settings file's relative paths (file sources, the referrer mapping, a file target's URL)
+    made absolute against ``folder``, the file's own: a scheduler running in another working
+    directory reads the same files (on the command line, paths are the working directory's)."""
+
+    def path(value: Any) -> Any:
+        if not isinstance(value, str) or not is_file_source(value) or Path(value).is_absolute():
+            return value
+        return str(folder / value)
+
+    found = dict(values)
+    if isinstance(found.get("source"), list):
+        found["source"] = [{**e, "table": path(e.get("table"))} if isinstance(e, dict) else e for e in found["source"]]
+    elif "source" in found:
+        found["source"] = path(found["source"])
+    if isinstance(found.get("referrer_mapping"), str) and not Path(found["referrer_mapping"]).is_absolute():
+        found["referrer_mapping"] = str(folder / found["referrer_mapping"])
+    if isinstance(found.get("target"), str):
+        found["target"] = _file_url_relative_to(folder, found["target"])
+    return found
+
+
+def _file_url_relative_to(folder: Path, url: str) -> str:
+    """scheme:///relative/file (an empty host: a local file, as DuckDB's URLs are) as
+    scheme:////absolute/file; any other URL as it is."""
+    scheme, sep, rest = url.partition(":///")
+    file, query, options = rest.partition("?")
+    if not sep or "/" in scheme or not file or file.startswith("/") or file == ":memory:":
+        return url
+    return f"{scheme}:///{folder / file}{query}{options}"

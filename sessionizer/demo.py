@@ -90,8 +90,13 @@ def _period(data: ReportData) -> str:
 
 
 def _report(data: ReportData, target: Target, echo: Callable[[str], Any]) -> Path | None:
-    """The HTML report of the same data beside the database file, when the `report` extra is installed."""
-    out = Path(target.path).with_suffix(".html") if target.path not in (None, ":memory:") else Path(REPORT_FILE)
+    """The HTML report of the same data, when the `report` extra is installed: in a folder of its
+    own under the system's temporary folder (said where), so the demo leaves nothing but its
+    database behind."""
+    import tempfile
+
+    name = Path(target.path).with_suffix(".html").name if target.path not in (None, ":memory:") else REPORT_FILE
+    out = Path(tempfile.mkdtemp(prefix="sessionizer-demo-")) / name
     try:
         path = save(data, out)
     except ExtraMissingError:

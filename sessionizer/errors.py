@@ -1,12 +1,33 @@
-"""One base error and a few precise kinds, so the CLI can turn each into one clear line."""
+"""One base error and a few precise kinds, so the CLI can turn each into one clear line, and the
+exit codes every command ends with."""
 
 from __future__ import annotations
 
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    """What a command's exit code means (README "Exit codes"): a scheduler tells a finding (the
+    command worked and found something to act on) from a failure (it could not do its job)."""
+
+    OK = 0
+    # check found source rows missing from the tables; status found a problem (missing tables, an
+    # unfinished run, a source it cannot read).
+    FINDING = 1
+    # Bad settings or usage, an unreachable target, an engine error, a failed run (click's usage
+    # errors exit 2 as well).
+    FAILURE = 2
+    # Ctrl-C (128 + SIGINT, as shells count it): the next run finishes the job.
+    INTERRUPTED = 130
+
 
 class SessionizerError(Exception):
-    """Base of every error the project raises on purpose."""
+    """Base of every error the project raises on purpose. ``target`` and ``stage`` say where, when
+    known (the JSON error event carries them)."""
 
-    exit_code = 1
+    exit_code: ExitCode = ExitCode.FAILURE
+    target: str | None = None
+    stage: str | None = None
 
 
 class ConfigError(SessionizerError):
@@ -37,7 +58,9 @@ class WarehouseError(SessionizerError):
         self.doing = doing
         self.target = target
         self.message = message
-        text = f"{doing} on {target} failed: {message}"
+        self.statement = statement
+        # The sentence without the statement: what the JSON error event calls its message.
+        self.headline = text = f"{doing} on {target} failed: {message}"
         if statement is not None:
             lines = statement.splitlines()
             shown = "\n    ".join(lines[:12] + ([f"… ({len(lines) - 12} more lines)"] if len(lines) > 12 else []))
@@ -56,3 +79,13 @@ class RunError(WarehouseError):
 
 class StateError(SessionizerError):
     """The stored tables were built with other settings, or a run is already going."""
+
+
+class Interrupted(SessionizerError):
+    """The user stopped the command (Ctrl-C); what was committed stays, and the next run finishes."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+    def __init__(self, stage: str | None = None) -> None:
+        self.stage = stage
+        super().__init__("interrupted; the next run finishes the job")

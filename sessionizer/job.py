@@ -17,11 +17,11 @@ from typing import Any
 
 from sessionizer import compiler, preflight
 from sessionizer.compiler import Compiler
-from sessionizer.config import Config
+from sessionizer.config import Config, is_file_source
 from sessionizer.dialects import get_dialect
-from sessionizer.engines import parse_target
-from sessionizer.errors import StateError
-from sessionizer.plan import CHECK_TEMPLATE, SUMMARY_TEMPLATE, Mode
+from sessionizer.engines import get_engine, parse_target
+from sessionizer.errors import ConfigError, SessionizerError, SourceError, StateError
+from sessionizer.plan import CHECK_TEMPLATE, STAGE_BY_NAME, SUMMARY_TEMPLATE, Mode, select_stages
 from sessionizer.runner import Event, Runner, RunSummary, Watch
 from sessionizer.state import StateStore
 from sessionizer.targets import Target
@@ -56,24 +56,36 @@ class Job:
         return Compiler(self.config, self.dialect)
 
     @contextmanager
-    def warehouse(self) -> Iterator[Warehouse]:
-        """A connection, closed at the end; if what it was for failed before writing anything,
-        what connecting created (a new DuckDB file) is removed too."""
-        wh = Warehouse(self.target, self.dialect)
-        finished = False
+    def warehouse(self, read_only: bool = False) -> Iterator[Warehouse]:
+        """A connection (``read_only`` for commands that only read), closed at the end; if what it
+        was for failed before writing anything, what connecting created (a new DuckDB file) is
+        removed too. Our errors inside learn the target they happened on."""
         try:
-            yield wh
-            finished = True
-        finally:
-            wh.close()
-            if not (finished or wh.writing):
-                wh.engine.discard(self.target)
+            wh = Warehouse(self.target, self.dialect, read_only)
+            finished = False
+            try:
+                yield wh
+                finished = True
+            finally:
+                wh.close()
+                if not (finished or wh.writing):
+                    wh.engine.discard(self.target)
+        except SessionizerError as err:
+            err.target = err.target or self.target.display
+            raise
 
     def run(self, full_refresh: bool = False, select: str | None = None) -> RunSummary:
         """Build or update the tables: a full refresh when asked or needed, else incremental."""
         started = time.perf_counter()
+        upstream = self.upstream(select)
         with self.warehouse() as wh:
             compiled = preflight.look(wh, self.config, self.dialect)
+            missing = wh.missing_tables([self.tables[key] for key in upstream]) if upstream else []
+            if missing:
+                raise StateError(
+                    f"--select {select} reads {', '.join(t.name for t in missing)}, which "
+                    f"{'does' if len(missing) == 1 else 'do'} not exist yet; run without --select first"
+                )
             wh.writing = True
             with wh.doing("taking the run lock"):
                 lock = wh.lock(self.tables["lock"], compiled.ensure_schema())
@@ -106,6 +118,22 @@ class Job:
         self.on_event({"event": "summary", **summary.as_dict()})
         return summary
 
+    @staticmethod
+    def upstream(select: str | None) -> list[str]:
+        """The stages whose tables a selection reads but does not build. A selection must reach the
+        end (STAGE+, or the last stage): one stage alone would leave the tables after it out of
+        date, and nothing in the state could tell which; compile --select shows one stage's SQL."""
+        stages = select_stages(select)
+        whole = select_stages(f"{stages[0].name}+")
+        if stages != whole:
+            raise ConfigError(
+                "select",
+                f"{select!r} alone would leave {', '.join(s.name for s in whole[1:])} out of date; run "
+                f"--select {stages[0].name}+ (compile --select {select} shows its SQL)",
+            )
+        chosen = {s.name for s in stages}
+        return sorted({key for s in stages for key in s.inputs if key in STAGE_BY_NAME} - chosen)
+
     def figures(self, wh: Warehouse, compiled: Compiler, users: bool = True) -> tuple[int, int, int, int]:
         """Page views, sessions, users and rejected rows the tables hold; users 0 unless asked for."""
         with wh.doing("counting the tables' rows"):
@@ -116,10 +144,16 @@ class Job:
     def check(self) -> dict[str, Any]:
         """Source rows the trailing window missed (an anti-join: slow, so on demand). With a
         source list, the same per entry under "entries", and the totals over them."""
-        with self.warehouse() as wh:
+        no_tables = StateError("there are no tables to check yet; run `sessionizer run` first")
+        if get_engine(self.target.dialect).holds_nothing(self.target):
+            # No database file: a source table cannot be in it either, which is the first thing to fix.
+            if self.config.entries is None and not is_file_source(str(self.config.source)):
+                raise SourceError(preflight.no_source_table(self.config, self.target.display))
+            raise no_tables
+        with self.warehouse(read_only=True) as wh:
             compiled = preflight.look(wh, self.config, self.dialect)
             if wh.missing_tables([self.tables["page_views"]]):
-                raise StateError("there are no tables to check yet; run `sessionizer run` first")
+                raise no_tables
             rows = wh.execute(compiled.render(CHECK_TEMPLATE)).fetchall()
         found = [self._missing(*row[-3:]) for row in rows]
         if self.config.entries is None:
@@ -140,3 +174,18 @@ class Job:
             "oldest_" + self.config.incremental_key: None if oldest_key is None else str(oldest_key),
             "oldest_timestamp": None if oldest_tstamp is None else str(oldest_tstamp),
         }
+
+
+def with_stored_source(config: Config, target: str | Target | None = None) -> Config:
+    """``config`` with the source its tables were built from, which the state remembers (for the
+    commands that read the tables when no source is given); as it is when there is no state."""
+    job = Job(config, target)
+    if get_engine(job.target.dialect).holds_nothing(job.target):
+        return config
+    with job.warehouse(read_only=True) as wh:
+        if wh.missing_tables([job.tables["state"]]) or job.state.older(wh):
+            return config
+        with wh.doing("reading what the last run stored"):
+            state = job.state.read(wh)
+    stored = None if state is None else state.settings.get("sources", state.settings.get("source"))
+    return config if stored is None else replace(config, source=stored)

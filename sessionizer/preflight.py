@@ -25,7 +25,8 @@ def look(wh: Warehouse, config: Config, dialect: Dialect) -> Compiler:
     keys = [f"source[{i}]" for i in range(len(labels))] if entries is not None else ["source"]
     found = [_inspect(wh, config, dialect, label, key) for label, key in zip(labels, keys, strict=True)]
     for index, (label, columns) in enumerate(zip(labels, found, strict=True)):
-        sources.require(columns, label, sources.required(config, None if entries is None else entries[index].kind))
+        kind = None if entries is None else entries[index].kind
+        sources.require(columns, label, sources.required(config, kind), None if kind is None else (keys[index], kind))
     if entries is None:
         compiler = Compiler(config, dialect, found[0])
     else:

@@ -26,12 +26,13 @@ def profiles_path() -> Path:
     return Path(folder).expanduser() / PROFILES_FILE if folder else Path.home() / ".dbt" / PROFILES_FILE
 
 
-def _render(value: Any, where: str) -> Any:
-    """Render dbt's jinja in every string (env_var only), recursively; a missing variable names itself."""
+def _render(value: Any, where: str, lenient: bool = False) -> Any:
+    """Render dbt's jinja in every string (env_var only), recursively; a missing variable names
+    itself, unless ``lenient`` (a secret that what we do does not need: it reads as empty)."""
     if isinstance(value, dict):
-        return {k: _render(v, f"{where}.{k}") for k, v in value.items()}
+        return {k: _render(v, f"{where}.{k}", lenient) for k, v in value.items()}
     if isinstance(value, list):
-        return [_render(v, where) for v in value]
+        return [_render(v, where, lenient) for v in value]
     if not isinstance(value, str) or "{" not in value:
         return value
     from jinja2 import StrictUndefined, TemplateError
@@ -40,6 +41,8 @@ def _render(value: Any, where: str) -> Any:
     def env_var(name: str, default: Any = None) -> Any:
         if name in os.environ:
             return os.environ[name]
+        if default is None and lenient:
+            return ""
         if default is None:
             raise ConfigError("profile", f"{where} reads env_var('{name}'), which is not set and has no default")
         return default
@@ -51,8 +54,9 @@ def _render(value: Any, where: str) -> Any:
         raise ConfigError("profile", f"{where}: cannot render {value!r}: {err}") from None
 
 
-def load_profile(name: str, target_name: str | None = None, path: Path | None = None) -> Target:
-    """The Target of output ``target_name`` (default: the profile's ``target``) of profile ``name``."""
+def load_profile(name: str, target_name: str | None = None, path: Path | None = None, connects: bool = True) -> Target:
+    """The Target of output ``target_name`` (default: the profile's ``target``) of profile ``name``;
+    without ``connects`` (compile), a secret read from an unset variable is not asked for."""
     import yaml
 
     path = path or profiles_path()
@@ -74,11 +78,13 @@ def load_profile(name: str, target_name: str | None = None, path: Path | None = 
         raise ConfigError(
             "profile-target", f"profile {name!r} has no output {chosen!r}; outputs: {', '.join(outputs) or 'none'}"
         )
-    output = _render(outputs[chosen], f"{name}.outputs.{chosen}")
+    where, raw = f"{name}.outputs.{chosen}", outputs[chosen]
     try:
-        engine = for_dbt_adapter(output.get("type"))
+        engine = for_dbt_adapter(_render(raw.get("type"), f"{where}.type"))
     except TargetError as err:
         raise TargetError(f"profile {name!r} output {chosen!r}: {err}") from None
+    unneeded = () if connects else engine.DBT_SECRETS
+    output = {k: _render(v, f"{where}.{k}", k in unneeded) for k, v in raw.items()}
     return engine.from_dbt_output(output, environment_secrets())
 
 
@@ -90,6 +96,7 @@ DBT_VARS = {
     "segment_pass_through_columns": "pass_through_columns",
 }
 _SOURCE_CALL = re.compile(r"^\{\{\s*source\(\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]\s*\)\s*\}\}$")
+_VAR_CALL = re.compile(r"^\{\{\s*var\(\s*['\"](\w+)['\"]\s*(?:,\s*(.+?)\s*)?\)\s*\}\}$")
 _REF_CALL = re.compile(r"^\{\{\s*ref\(\s*['\"](\w+)['\"]\s*\)\s*\}\}$")
 
 
@@ -106,8 +113,41 @@ def _table(value: Any) -> tuple[str, str | None]:
     return text.strip("\"'`"), None
 
 
+def _var(value: Any, var: str, known: dict[str, Any], project_file: Path, depth: int = 0) -> Any:
+    """A value written ``{{ var('x') }}`` (or ``{{ var('x', default) }}``) as the var it names, from
+    the project's vars, else its default; a var the project does not set is named."""
+    if isinstance(value, list):
+        return [_var(v, var, known, project_file, depth) for v in value]
+    match = _VAR_CALL.match(value.strip()) if isinstance(value, str) else None
+    if match is None or depth > 10:
+        return value
+    name, default = match.groups()
+    if name in known:
+        return _var(known[name], var, known, project_file, depth + 1)
+    if default is not None:
+        import yaml
+
+        return yaml.safe_load(default)
+    raise ConfigError(
+        "from-dbt",
+        f"{var} reads var('{name}'), which {project_file} does not set (dbt would take it from --vars); "
+        "give its value in dbt_project.yml, or write it in sessionizer.yml",
+    )
+
+
+def _schema(project: Any) -> str | None:
+    """The schema dbt-segment's models are configured with (models: segment: +schema), if any."""
+    models = project.get("models") if isinstance(project, dict) else None
+    package = models.get("segment") if isinstance(models, dict) else None
+    if not isinstance(package, dict):
+        return None
+    found = package.get("+schema", package.get("schema"))
+    return None if found is None else str(found)
+
+
 def settings_from_dbt(project_file: Path) -> tuple[dict[str, Any], list[str]]:
-    """sessionizer.yml settings from a dbt project's vars, and one line per thing mapped."""
+    """sessionizer.yml settings from a dbt project's vars and dbt-segment's model schema, and one
+    line per thing mapped (and per dbt-segment var that has no sessionizer setting)."""
     import yaml
 
     try:
@@ -118,13 +158,15 @@ def settings_from_dbt(project_file: Path) -> tuple[dict[str, Any], list[str]]:
         raise ConfigError("from-dbt", f"{project_file} is not valid YAML: {err}") from None
     raw = (project.get("vars") or {}) if isinstance(project, dict) else {}
     # vars are global, or scoped under a package name (segment:); scoped ones win.
-    found = {k: v for k, v in raw.items() if k in DBT_VARS}
+    known = {k: v for k, v in raw.items() if not isinstance(v, dict)}
     for scoped in (v for v in raw.values() if isinstance(v, dict)):
-        found.update({k: v for k, v in scoped.items() if k in DBT_VARS})
+        known.update(scoped)
+    found = {k: v for k, v in known.items() if k in DBT_VARS}
     settings: dict[str, Any] = {}
     said: list[str] = []
     for var, value in found.items():
         key = DBT_VARS[var]
+        value = _var(value, var, known, project_file)
         notes: list[str] = []
         if key == "source":
             tables = [_table(v) for v in value] if isinstance(value, list) else [_table(value)]
@@ -134,6 +176,15 @@ def settings_from_dbt(project_file: Path) -> tuple[dict[str, Any], list[str]]:
             value = names[0] if len(names) == 1 else [{"table": n, "name": n.split(".")[-2:][0]} for n in names]
         said.append(f"{var} → {key}: {value}" + "".join(f"\n  note: {n}" for n in notes))
         settings[key] = value
+    schema = _schema(project)
+    if schema is not None:
+        settings["schema"] = _var(schema, "models.segment.+schema", known, project_file)
+        said.append(
+            f"models.segment +schema → schema: {settings['schema']}\n  note: dbt's default generate_schema_name "
+            f"writes to <the profile's schema>_{settings['schema']}; if your tables are there, set schema to that"
+        )
+    for var in sorted(k for k in known if k.startswith("segment_") and k not in DBT_VARS):
+        said.append(f"not mapped: {var} (sessionizer has no such setting; it is left out)")
     if isinstance(project, dict) and project.get("profile"):
         said.append(f"dbt profile: run with --profile {project['profile']}")
     return settings, said

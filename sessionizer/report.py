@@ -17,7 +17,7 @@ from sqlglot import exp
 
 from sessionizer.dialects import CANONICAL
 from sessionizer.engines import get_engine
-from sessionizer.errors import SessionizerError, StateError
+from sessionizer.errors import ConfigError, SessionizerError, StateError
 from sessionizer.job import Job
 from sessionizer.warehouse import Warehouse
 
@@ -82,12 +82,18 @@ def gather(job: Job, days: int, source_name: str | None = None) -> ReportData:
     data = ReportData(job.target.display, source_name, days)
     if get_engine(job.target.dialect).holds_nothing(job.target):
         raise StateError(f"{job.target.display} has no tables yet; run `sessionizer run` first")
-    with job.warehouse() as wh:
+    with job.warehouse(read_only=True) as wh:
         if wh.missing_tables([sessions]):
             raise StateError(f"there is no {sessions.name} table yet; run `sessionizer run` first")
         has_sources = not wh.missing_tables([sessions], {sessions.name: ["source_name"]})
         if source_name is not None and not has_sources:
             raise StateError(f"{sessions.name} has no source_name column: the tables come from a single source")
+        if source_name is not None:
+            names = [str(row[0]) for row in _rows(wh, job, "source_names", {})]
+            if source_name not in names:
+                raise ConfigError(
+                    "source-name", f"no session has source_name {source_name!r}; the names are {', '.join(names)}"
+                )
         context: dict[str, Any] = {"since": None, "source_name": source_name}
         bounds = _rows(wh, job, "bounds", context)[0]
         if bounds[1] is None:

@@ -19,7 +19,7 @@ from sqlglot import exp
 from sessionizer import sql
 from sessionizer.compiler import Plan, Statement
 from sessionizer.dialects import CANONICAL
-from sessionizer.errors import RunError
+from sessionizer.errors import Interrupted, RunError
 from sessionizer.plan import Mode
 from sessionizer.warehouse import Warehouse
 
@@ -97,6 +97,8 @@ class Runner:
                 # its locks, or swallow the statements that follow); with none open this is a no-op.
                 with suppress(Exception):
                     self.wh.execute(self.wh.dialect.render(exp.Rollback()))
+                if self.wh.engine.interrupted(err):  # Ctrl-C: nothing to show of the statement
+                    raise Interrupted(stage) from err
                 target = self.wh.target.display
                 raise RunError(stage, mode.value, target, self.wh.scrub(statement.sql), self.wh.scrub(err)) from err
             if statement.writes and mode is Mode.INCREMENTAL and written is not None:

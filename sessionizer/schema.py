@@ -92,9 +92,15 @@ def check_column_names(shape: Shape) -> None:
         return
     bare = _Bare(shape.incremental_key, shape.listed)
     read = source_columns(bare)
-    tables = {"the source": read, REJECTED_TABLE: (*read, "reject_reason")}
+    tables = {REJECTED_TABLE: (*read, "reject_reason")}
     tables.update((table, columns(stage, bare)) for stage, table in STAGE_TABLES.items())
     for column in shape.pass_through_columns:
+        if column in read:
+            raise ConfigError(
+                "pass_through_columns",
+                f"sessionizer already reads {column!r} from the source; leave it out of pass_through_columns "
+                "(docs/reference.md lists the columns each table gets)",
+            )
         for table, names in tables.items():
             if column in names:
                 raise ConfigError(

@@ -75,14 +75,25 @@ def pass_through_somewhere(config: Config, found: Sequence[SourceColumns]) -> No
             )
 
 
-def require(columns: SourceColumns, label: str, names: Iterable[str]) -> None:
-    """One error naming the source and every column of ``names`` it lacks."""
+def require(
+    columns: SourceColumns, label: str, names: Iterable[str], entry: tuple[str, SourceKind] | None = None
+) -> None:
+    """One error naming the source (for an ``entry`` of a source list: its key, source[i], and
+    its kind) and every column of ``names`` it lacks."""
     missing = [c for c in dict.fromkeys(names) if c not in columns.present]
-    if missing:
+    if not missing:
+        return
+    if entry is None:
         raise SourceError(
             f"the source {label!r} lacks the column(s) {', '.join(missing)}; a source needs id, anonymous_id, "
             "timestamp, the incremental key and every pass-through column (other Segment columns may be missing)"
         )
+    key, kind = entry
+    own = "".join(f", {c}" for c in schema.KIND_REQUIRED.get(kind, ()))
+    raise SourceError(
+        f"{key}: the {kind.value} table {label!r} lacks the column(s) {', '.join(missing)}; a {kind.value} entry "
+        f"needs id, anonymous_id, timestamp, the incremental key{own} (other Segment columns may be missing)"
+    )
 
 
 def reader(

@@ -107,8 +107,13 @@ class StateStore:
         wanted = config.settings_fingerprint()
         if state.settings != wanted:
             changed = sorted(k for k in set(state.settings) | set(wanted) if state.settings.get(k) != wanted.get(k))
+            shown = "; ".join(
+                f"{k}: {json.dumps(state.settings.get(k), sort_keys=True)} when the tables were built, "
+                f"{json.dumps(wanted.get(k), sort_keys=True)} now"
+                for k in changed
+            )
             raise StateError(
-                f"the tables were built with other settings ({', '.join(changed)} changed); "
+                f"the tables were built with other settings ({shown}); "
                 "an incremental run would mix two definitions. Run again with --full-refresh."
             )
         return Mode.INCREMENTAL, state.stored(self.listed)

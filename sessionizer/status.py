@@ -7,7 +7,7 @@ plus one MAX over the source for the lag; writes nothing, so it is safe beside a
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sessionizer import schema
@@ -40,13 +40,14 @@ def collect(job: Job) -> dict[str, Any]:
         status["tables"] = [{"name": tables[k].name, "rows": None} for k in TABLE_KEYS]
         status["problems"].append("no tables yet: run `sessionizer run` first")
         return _finish(status)
-    with job.warehouse() as wh:
+    with job.warehouse(read_only=True) as wh:
         missing = {t.name for t in wh.missing_tables([tables[k] for k in TABLE_KEYS])}
         counts = {tables[k].name: None if tables[k].name in missing else _count(wh, job, k) for k in TABLE_KEYS}
         status["tables"] = [{"name": name, "rows": rows} for name, rows in counts.items()]
         older = tables["state"].name not in missing and job.state.older(wh)
         state = None if tables["state"].name in missing or older else job.state.read(wh)
         status["sources"] = _sources(wh, job, state)
+    status["problems"] += [f"source {s['source']}: {s['error']}" for s in status["sources"] if "error" in s]
     six = [tables[s.name].name for s in STAGES]
     if all(name in missing for name in six):
         status["problems"].append("no tables yet: run `sessionizer run` first")
@@ -105,13 +106,35 @@ def _source(wh: Warehouse, job: Job, label: str, watermark: Any, entry: Any) -> 
     try:
         row = wh.fetch_one(query)
     except Exception as err:
-        found.update(newest_load_key=None, lag_seconds=None, error=f"cannot read the source: {wh.scrub(err)}")
+        found.update(newest_load_key=None, lag_seconds=None, newest_load_key_age_seconds=None,
+                     error=f"cannot read the source: {wh.scrub(err)}")  # fmt: skip
         return found
     newest = row[0] if row and row[1] else None  # no valid row: no newest key
-    found["newest_load_key"] = newest
-    both = isinstance(newest, datetime) and isinstance(watermark, datetime)
-    found["lag_seconds"] = round((newest - watermark).total_seconds(), 3) if both else None
+    found.update(newest_load_key=newest, lag_seconds=None, newest_load_key_age_seconds=None)
+    if isinstance(newest, datetime):
+        if isinstance(watermark, datetime):
+            found["lag_seconds"] = round((_utc(newest) - _utc(watermark)).total_seconds(), 3)
+        # How long ago the newest row was loaded: a loader that stopped shows here, not in the lag.
+        found["newest_load_key_age_seconds"] = round((datetime.now(UTC) - _utc(newest)).total_seconds(), 3)
     return found
+
+
+def _utc(value: datetime) -> datetime:
+    """A time as UTC with its zone: the warehouses hand naive UTC back (our timestamps are UTC)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def duration(seconds: float) -> str:
+    """Seconds as a person reads them: 45 s, 12 min 5 s, 2 h 5 min, 3 d 4 h."""
+    whole = round(abs(seconds))
+    sign = "-" if seconds < 0 and whole else ""
+    days, rest = divmod(whole, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [(days, "d"), (hours, "h"), (minutes, "min"), (secs, "s")]
+    first = next((i for i, (n, _) in enumerate(parts) if n), len(parts) - 1)
+    shown = [f"{n} {unit}" for n, unit in parts[first : first + 2] if n or first == len(parts) - 1]
+    return sign + " ".join(shown)
 
 
 def render_text(status: dict[str, Any]) -> str:
@@ -130,10 +153,13 @@ def render_text(status: dict[str, Any]) -> str:
         if "error" in source:
             lines.append(f"source     {source['source']}: {source['error']}")
             continue
-        lag = "?" if source["lag_seconds"] is None else f"{source['lag_seconds']:,.0f} s"
+        lag = "?" if source["lag_seconds"] is None else duration(source["lag_seconds"])
+        age = source["newest_load_key_age_seconds"]
         lines.append(
             f"source     {source['source']}: watermark {_when(source['watermark'])}, "
-            f"newest load key {_when(source['newest_load_key'])}, lag {lag}"
+            f"newest load key {_when(source['newest_load_key'])}"
+            + ("" if age is None else f" ({duration(age)} ago)")
+            + f", lag {lag}"
         )
     if status["settings"] is not None:
         shown = ", ".join(f"{k}={v}" for k, v in sorted(status["settings"].items()))
@@ -148,5 +174,5 @@ def _when(value: Any) -> str:
 
 
 def to_json(status: dict[str, Any]) -> str:
-    """JSON with timestamps as ISO 8601 (UTC, no zone)."""
-    return json.dumps(status, indent=2, default=lambda v: v.isoformat() if isinstance(v, datetime) else str(v))
+    """JSON with timestamps as ISO 8601 in UTC, zone included (+00:00)."""
+    return json.dumps(status, indent=2, default=lambda v: _utc(v).isoformat() if isinstance(v, datetime) else str(v))

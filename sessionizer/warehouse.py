@@ -22,9 +22,9 @@ from sessionizer.targets import Target, mask
 
 class Warehouse:
     """A connection, through the target's engine, plus the dialect that speaks to it; every error
-    text is masked."""
+    text is masked. ``read_only``: for commands that only read (the engine opens for reading)."""
 
-    def __init__(self, target: Target, dialect: Dialect) -> None:
+    def __init__(self, target: Target, dialect: Dialect, read_only: bool = False) -> None:
         self.target = target
         self.dialect = dialect
         # This connection's own: it keeps what connecting changed, to be undone.
@@ -33,7 +33,7 @@ class Warehouse:
         self.writing = False
         self.engine.check_credentials(target)
         try:
-            self.connection = self.engine.connect(target)
+            self.connection = self.engine.connect(target, read_only=read_only)
         except SessionizerError:
             raise
         except Exception as err:

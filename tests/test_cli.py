@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import tempfile
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -17,8 +18,8 @@ from click.testing import CliRunner
 from sessionizer.cli import main
 from sessionizer.config import Config
 from sessionizer.demo import DEMO_DAYS, run_demo
-from sessionizer.report import cards, gather
 from sessionizer.job import Job
+from sessionizer.report import cards, gather
 from tests.helpers import T0, fetch_row, history, load_pages, page
 
 
@@ -106,19 +107,19 @@ def test_compile_reads_the_config_file(cli: CliRunner, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["compile", "--inactivity-cutoff", "soon"], 1, "Error: inactivity_cutoff: expected a whole number of seconds"),
-        (["compile", "--schema", "x;drop table y"], 1, "Error: schema: 'x;drop table y' is not a valid identifier"),
-        (["compile", "--select", "nope"], 1, "Error: select: unknown stage 'nope'"),
+        (["compile", "--inactivity-cutoff", "soon"], 2, "Error: inactivity_cutoff: expected a whole number of seconds"),
+        (["compile", "--schema", "x;drop table y"], 2, "Error: schema: 'x;drop table y' is not a valid identifier"),
+        (["compile", "--select", "nope"], 2, "Error: select: unknown stage 'nope'"),
         (["compile", "--dialect", "oracle"], 2, "Invalid value for '--dialect'"),
         (
             ["compile", "--dialect", "snowflake", "--source", "x/*.parquet"],
-            1,
+            2,
             "Error: source: files are read on duckdb only",
         ),
-        (["compile", "--config", "missing.yml"], 1, "Error: config: cannot read missing.yml"),
+        (["compile", "--config", "missing.yml"], 2, "Error: config: cannot read missing.yml"),
         (
             ["run", "--target", "mysql://me:pw@h/db"],
-            1,
+            2,
             "Error: target 'mysql://me:***@h/db' is not a URL this tool knows",
         ),
     ],
@@ -163,14 +164,14 @@ def test_check_reports_rows_the_window_missed(cli: CliRunner, tmp_path: Path) ->
 
 def test_run_errors(cli: CliRunner, tmp_path: Path) -> None:
     missing = cli.invoke(main, ["run", "--target", "duckdb:///w.duckdb", "--source", "nope"])
-    assert missing.exit_code == 1 and "Error: there is no table 'nope' in duckdb:///w.duckdb." in missing.output
+    assert missing.exit_code == 2 and "Error: there is no table 'nope' in duckdb:///w.duckdb." in missing.output
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     con.execute("CREATE TABLE pages AS SELECT 'x' AS id, 'a' AS anonymous_id, NOW() AS received_at")
     con.close()
     lacking = cli.invoke(main, ["run", "--target", "duckdb:///w.duckdb"])
-    assert lacking.exit_code == 1 and "'pages' lacks the column(s) timestamp;" in lacking.output
+    assert lacking.exit_code == 2 and "'pages' lacks the column(s) timestamp;" in lacking.output
     unreachable = cli.invoke(main, ["run", "--target", "redshift://me:pw@127.0.0.1:9/dev/public?ssl=false&timeout=2"])
-    assert unreachable.exit_code == 1
+    assert unreachable.exit_code == 2
     assert "Error: cannot connect to redshift://me:***@127.0.0.1:9/dev/public" in unreachable.output
     assert "pw@" not in unreachable.output and "Traceback" not in unreachable.output
 
@@ -209,12 +210,14 @@ def test_demo(cli: CliRunner, tmp_path: Path) -> None:
     sessions, page_views = fetch_row(con, "SELECT COUNT(*), SUM(page_views) FROM segment_web_sessions")
     con.close()
     assert f"{sessions:,}" in result.output and f"{int(page_views):,}" in result.output
-    assert f"Report: {tmp_path / 'demo.html'} (open it in a browser; it works offline)" in result.output
-    assert "Plotly.newPlot" in (tmp_path / "demo.html").read_text("utf-8")
+    report = Path(result.output.split("Report: ", 1)[1].split(" (open it in a browser; it works offline)")[0])
+    assert report.name == "demo.html" and report.parent.parent == Path(tempfile.gettempdir())
+    assert "Plotly.newPlot" in report.read_text("utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.duckdb"]  # no HTML in the working tree
     again = cli.invoke(main, ["demo", "--rows", "5000", "--seed", "7", "--target", "duckdb:///demo.duckdb"])
     assert again.exit_code == 0, again.output
-    overview = result.output.split("Audience overview")[1]
-    assert again.output.split("Audience overview")[1] == overview  # same seed, same figures
+    overview = result.output.split("Audience overview")[1].split("Report: ")[0]
+    assert again.output.split("Audience overview")[1].split("Report: ")[0] == overview  # same seed, same figures
 
 
 def test_the_demo_s_overview_is_the_report_s(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -264,7 +267,7 @@ def test_a_failing_statement_is_shown_with_its_stage(
 
     monkeypatch.setattr(Warehouse, "execute", failing)
     result = cli.invoke(main, ["run", "--target", "duckdb:///w.duckdb"])
-    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.exit_code == 2 and "Traceback" not in result.output
     assert "Error: stage user_stitching (full refresh) on duckdb:///w.duckdb failed:" in result.output
     assert "no_such_column" in result.output and "LINE 1:" not in result.output
     assert "statement:\n    CREATE OR REPLACE TABLE segment_web_user_stitching AS" in result.output

@@ -39,7 +39,7 @@ def test_inactivity_cutoff_accepts_seconds_and_dbt_products(value: object, secon
         ({"source": "pages; drop table x"}, "source: 'pages; drop table x' is not a valid identifier"),
         ({"source": "a.b.c.d"}, "source: 'a.b.c.d' has more than three dotted parts"),
         ({"pass_through_columns": "a, b;c"}, "pass_through_columns: 'b;c' is not a valid identifier"),
-        ({"pass_through_columns": ["url"]}, "pass_through_columns: 'url' is already a column of the source"),
+        ({"pass_through_columns": ["url"]}, "pass_through_columns: sessionizer already reads 'url' from the source"),
         (
             {"pass_through_columns": ["page_views"]},
             "pass_through_columns: 'page_views' is already a column of segment_web_sessions__initial",

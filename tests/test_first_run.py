@@ -45,7 +45,7 @@ def sessionizer(*args: str) -> Result:
 
 def error_of(result: Result) -> str:
     """The error a failed command printed (from "Error: " on), asserted free of the engine's noise."""
-    assert result.exit_code == 1 and "Error: " in result.output, result.output
+    assert result.exit_code == 2 and "Error: " in result.output, result.output
     for noise in ENGINE_NOISE:
         assert noise not in result.output, result.output
     return result.output[result.output.index("Error: ") :]

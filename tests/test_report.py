@@ -118,17 +118,17 @@ def test_report_command_writes_one_self_contained_file(cli: CliRunner, tmp_path:
 def test_report_says_which_extra_it_needs(cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "plotly", None)  # as if the extra were not installed
     result = cli.invoke(main, ["report", "--target", TARGET])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "Error: the report draws its charts with plotly: pip install 'sessionizer[report]'" in result.output
     assert not (tmp_path / "sessions.html").exists()
 
 
 def test_report_errors_are_one_line(cli: CliRunner, tmp_path: Path) -> None:
     none = cli.invoke(main, ["report", "--target", "duckdb:///none.duckdb"])
-    assert none.exit_code == 1 and "has no tables yet; run `sessionizer run` first" in none.output
+    assert none.exit_code == 2 and "has no tables yet; run `sessionizer run` first" in none.output
     assert not (tmp_path / "none.duckdb").exists()
     single = cli.invoke(main, ["report", "--target", TARGET, "--source-name", "ios"])
-    assert single.exit_code == 1 and "no source_name column" in single.output
+    assert single.exit_code == 2 and "no source_name column" in single.output
     days = cli.invoke(main, ["report", "--target", TARGET, "--days", "0"])
     assert days.exit_code == 2
     assert "Traceback" not in none.output + single.output

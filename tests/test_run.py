@@ -104,7 +104,9 @@ def test_another_source_refuses_an_incremental_run(tmp_path: Path) -> None:
     con.execute("CREATE TABLE other_pages AS SELECT * FROM pages")
     con.close()
     before = tables_of(db)
-    with pytest.raises(StateError, match=r"\(source changed\).*--full-refresh"):
+    with pytest.raises(
+        StateError, match=r'\(source: "pages" when the tables were built, "other_pages" now\).*--full-refresh'
+    ):
         Job(Config(source="other_pages"), f"duckdb:///{db}").run()
     assert tables_of(db) == before
     assert Job(Config(source="other_pages"), f"duckdb:///{db}").run(full_refresh=True).mode == "full-refresh"

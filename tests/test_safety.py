@@ -86,7 +86,7 @@ def test_hostile_names_are_refused_before_any_statement_runs(tmp_path: Path, nam
     con.close()
     before = db.read_bytes()
     result = CliRunner().invoke(main, ["run", "--target", f"duckdb:///{db}", flag, name])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.output.startswith("Error: ") and "Traceback" not in result.output
     assert db.read_bytes() == before  # the file was not even opened for writing
 
@@ -197,7 +197,7 @@ def test_secrets_are_masked_in_warehouse_errors(monkeypatch: pytest.MonkeyPatch,
 
     monkeypatch.setattr(Warehouse, "execute", leaky)
     result = CliRunner().invoke(main, ["run", "--target", f"duckdb:///{db}"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert (
         f"stage sessions (full refresh) on duckdb:///{db} failed: driver said: passphrase *** rejected" in result.output
     )
@@ -217,7 +217,7 @@ def test_a_second_run_on_a_busy_duckdb_file_is_refused_clearly(tmp_path: Path) -
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
         result = CliRunner().invoke(main, ["run", "--target", f"duckdb:///{db}"])
-        assert result.exit_code == 1
+        assert result.exit_code == 2
         assert f"is in use by another process (PID {holder.pid})" in result.output
     finally:
         holder.kill()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -487,7 +487,9 @@ def test_a_changed_list_refuses_an_incremental_run(tmp_path: Any) -> None:
     load(tmp_path, WEB_AND_APP, {"web_pages": [page()]})
     runner_on(tmp_path, WEB_AND_APP).run()
     changed = sources(WEB, APP, {**HEARTBEATS, "events": ["heartbeat", "scrolled"]}, IDENTIFIES)
-    with pytest.raises(StateError, match=r"sources changed.*--full-refresh"):
+    with pytest.raises(
+        StateError, match=r"sources: \[.*\] when the tables were built, \[.*\"scrolled\".*\] now.*--full-refresh"
+    ):
         runner_on(tmp_path, changed).run()
     assert runner_on(tmp_path, changed).run(full_refresh=True).mode == "full-refresh"
 
@@ -546,8 +548,8 @@ def test_the_cli_runs_and_checks_a_list_from_sessionizer_yml(tmp_path: Any) -> N
         "web (pages: web_pages)", "app (screens: app_screens)", "web (tracks: web_tracks)",
         "web (identifies: web_identifies)",
     ]  # fmt: skip
-    assert sources["web (pages: web_pages)"]["watermark"] == minutes(0).isoformat()
-    assert sources["web (tracks: web_tracks)"]["watermark"] == minutes(10).isoformat()
+    assert sources["web (pages: web_pages)"]["watermark"] == minutes(0).replace(tzinfo=UTC).isoformat()
+    assert sources["web (tracks: web_tracks)"]["watermark"] == minutes(10).replace(tzinfo=UTC).isoformat()
     assert sources["app (screens: app_screens)"]["watermark"] is None  # an empty table
     assert all(s["lag_seconds"] in (0, None) for s in sources.values())
 

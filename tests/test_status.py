@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,10 @@ def test_status_tells_tables_last_run_watermark_and_lag(cli: CliRunner, tmp_path
     assert first["settings"]["inactivity_cutoff"] == 1800 and first["settings_match"] is True
     [source] = first["sources"]
     newest = query(tmp_path / "w.duckdb", "SELECT MAX(received_at) FROM pages WHERE anonymous_id IS NOT NULL")[0]
-    assert source["source"] == "pages" and source["watermark"] == source["newest_load_key"] == newest.isoformat()
+    assert (
+        source["source"] == "pages"
+        and source["watermark"] == source["newest_load_key"] == newest.replace(tzinfo=UTC).isoformat()
+    )
     assert source["lag_seconds"] == 0
     assert first["unfinished"] == {"pending_anonymous_ids": 0, "pending_users": 0, "pending_watermark": None}
 
@@ -75,6 +79,8 @@ def test_status_tells_tables_last_run_watermark_and_lag(cli: CliRunner, tmp_path
     con.close()
     _, behind = status(cli)
     assert behind["sources"][0]["lag_seconds"] == 5400.0
+    late = cli.invoke(main, ["status", "--target", TARGET])
+    assert ", lag 1 h 30 min" in late.output and " ago), lag" in late.output
 
     events = run_events(cli)
     code, after = status(cli)

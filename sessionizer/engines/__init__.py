@@ -53,6 +53,8 @@ class Engine:
     # dbt's adapter type whose profiles.yml outputs this warehouse reads (None: no dbt adapter),
     # and the port a server target takes when neither the URL nor the profile names one.
     DBT_ADAPTER: ClassVar[str | None] = None
+    # The keys of such an output that hold secrets: only connecting needs them (compile does not).
+    DBT_SECRETS: ClassVar[tuple[str, ...]] = ("password",)
     DEFAULT_PORT: ClassVar[int | None] = None
 
     # -- targets -------------------------------------------------------------------------------
@@ -101,8 +103,10 @@ class Engine:
             return
         raise TargetError(f"no credentials to log in to {target.display}: {self.CREDENTIALS_HINT}")
 
-    def connect(self, target: Target) -> Any:
-        """Open a DB-API connection in autocommit mode; our statements manage transactions."""
+    def connect(self, target: Target, read_only: bool = False) -> Any:
+        """Open a DB-API connection in autocommit mode; our statements manage transactions.
+        ``read_only``: the caller only reads (status, report, check), so an engine that can open
+        for reading alone does, and needs no write access; a server's grants decide elsewhere."""
         raise NotImplementedError
 
     def disconnect(self, connection: Any) -> None:
@@ -116,6 +120,11 @@ class Engine:
     def error_text(self, err: BaseException) -> str:
         """The driver's words for a failure, on one line (see ``engine_words``)."""
         return engine_words(str(err) or type(err).__name__)
+
+    def interrupted(self, err: BaseException) -> bool:
+        """Whether ``err`` is the driver's word for a statement the user stopped (Ctrl-C), which is
+        no failure of the statement. Drivers that let KeyboardInterrupt through need nothing here."""
+        return False
 
     def progress_probe(self, cursor: Any) -> Callable[[], float | None] | None:
         """A function another thread may call while ``cursor`` runs a statement: the engine's own

@@ -55,7 +55,7 @@ class BigQueryEngine(Engine):
         return Target(cls.DIALECT, url, host=project, database=project, schema=str(dataset), options=options,
                       secrets=secrets)  # fmt: skip
 
-    def connect(self, target: Target) -> Any:
+    def connect(self, target: Target, read_only: bool = False) -> Any:
         """A DB-API connection whose queries all run in one new BigQuery session."""
         bigquery = self.driver("google.cloud.bigquery")
         dbapi = self.driver("google.cloud.bigquery.dbapi")

@@ -48,7 +48,9 @@ class DuckDBEngine(Engine):
         return Target(cls.DIALECT, f"{cls.SCHEMES[0]}:///{path}{query}", path=path, options=options,
                       schema=output.get("schema") or "main", secrets=secrets)  # fmt: skip
 
-    def connect(self, target: Target) -> Any:
+    def connect(self, target: Target, read_only: bool = False) -> Any:
+        """The file, created with its missing folders by a writer; opened for reading only by a
+        reader, which then needs no write access and shares the file with other readers."""
         import duckdb
 
         unknown = set(target.options) - set(CONNECT_SETTINGS)
@@ -58,18 +60,27 @@ class DuckDBEngine(Engine):
             )
         path = target.path or ":memory:"
         self._created = path != ":memory:" and not Path(path).exists()
+        self._folders: list[Path] = []
+        if self._created and not read_only:
+            self._folders = [f for f in Path(path).absolute().parents if not f.exists()][::-1]
+            try:
+                Path(path).absolute().parent.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise TargetError(f"cannot create the folder {Path(path).absolute().parent}: {err.strerror}") from None
         try:
-            con = duckdb.connect(path, config=dict(target.options))
+            con = duckdb.connect(path, read_only=read_only and path != ":memory:", config=dict(target.options))
         except duckdb.IOException as err:
             if "Conflicting lock" not in str(err):
                 raise
             holder = str(err).split("(PID ", 1)[-1].split(")", 1)[0]
+            if read_only:
+                raise StateError(f"a run is writing {path} (PID {holder}), try again when it ends") from None
             raise StateError(
-                f"{target.path} is in use by another process (PID {holder}), most likely another "
-                "sessionizer run; it is released when that process ends. Try again then."
+                f"{path} is in use by another process (PID {holder}): another sessionizer run, or a program "
+                "reading it; it is released when that process ends (or closes the file). Try again then."
             ) from None
         self._restore: dict[str, Any] = {}
-        for name, value in RUN_SETTINGS.items():
+        for name, value in RUN_SETTINGS.items() if not read_only else ():
             if name not in target.options:
                 (self._restore[name],) = con.execute(f"SELECT current_setting('{name}')").fetchall()[0]
                 con.execute(f"SET {name} = {value}")
@@ -86,10 +97,20 @@ class DuckDBEngine(Engine):
         connection.close()
 
     def discard(self, target: Target) -> None:
-        """Remove the database file (and its write-ahead log) if this connection created it."""
+        """Remove the database file (and its write-ahead log) if this connection created it, and
+        the folders it created for it."""
         if self._created and target.path:
             for path in (target.path, target.path + ".wal"):
                 Path(path).unlink(missing_ok=True)
+            for folder in reversed(self._folders):
+                with suppress(OSError):
+                    folder.rmdir()
+
+    def interrupted(self, err: BaseException) -> bool:
+        """DuckDB turns Ctrl-C into an InterruptException of the statement it was running."""
+        import duckdb
+
+        return isinstance(err, duckdb.InterruptException)
 
     def progress_probe(self, cursor: Any) -> Callable[[], float | None] | None:
         """DuckDB counts its progress only with the progress bar on (here, without printing it);

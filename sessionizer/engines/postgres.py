@@ -21,7 +21,7 @@ class PostgresEngine(Engine):
         """No check before connecting: a server may trust local users, or libpq reads ~/.pgpass;
         when it wants a password it says so ("no password supplied"), after our sentence."""
 
-    def connect(self, target: Target) -> Any:
+    def connect(self, target: Target, read_only: bool = False) -> Any:
         """psycopg 3 in autocommit mode; URL query keys are libpq parameters (sslmode=require, …)."""
         psycopg = self.driver("psycopg")
         kwargs: dict[str, Any] = dict(target.options)

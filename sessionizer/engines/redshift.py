@@ -35,7 +35,7 @@ class RedshiftEngine(Engine):
                 words.append(str(arg))
         return engine_words(": ".join(words)) if words else super().error_text(err)
 
-    def connect(self, target: Target) -> Any:
+    def connect(self, target: Target, read_only: bool = False) -> Any:
         redshift_connector = self.driver("redshift_connector")
         kwargs: dict[str, Any] = {k: coerce_option(v) for k, v in target.options.items()}
         kwargs.update(

@@ -16,6 +16,7 @@ class SnowflakeEngine(Engine):
     SCHEMES: ClassVar[tuple[str, ...]] = ("snowflake",)
     URL_SHAPE: ClassVar[str] = "USER@ACCOUNT/DATABASE/SCHEMA"
     SECRET_ENV: ClassVar[tuple[str, ...]] = ("SNOWFLAKE_PASSWORD", "SNOWFLAKE_PRIVATE_KEY_PASSPHRASE")
+    DBT_SECRETS: ClassVar[tuple[str, ...]] = ("password", "private_key_passphrase")
     LOGIN_ENV: ClassVar[tuple[str, ...]] = ("SNOWFLAKE_PRIVATE_KEY_PATH",)
     LOGIN_OPTIONS: ClassVar[tuple[str, ...]] = ("password", "authenticator", "token", "private_key_file")
     CREDENTIALS_HINT: ClassVar[str] = (
@@ -53,7 +54,7 @@ class SnowflakeEngine(Engine):
             raise TargetError(f"SNOWFLAKE_PRIVATE_KEY_PATH is {key_path!r}, which is not a file")
         super().check_credentials(target)
 
-    def connect(self, target: Target) -> Any:
+    def connect(self, target: Target, read_only: bool = False) -> Any:
         connector = self.driver("snowflake.connector")
         kwargs: dict[str, Any] = {k: coerce_option(v) for k, v in target.options.items()}
         kwargs.update(user=target.user, account=target.host, autocommit=True)
