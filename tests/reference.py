@@ -380,6 +380,14 @@ DISPLAY_MEDIUMS = ("display", "banner", "expandable", "interstitial", "cpm")
 SOCIAL_MEDIUMS = ("social", "social-network", "social-media", "sm", "social network", "social media")
 
 
+class ColumnFlags(TypedDict):
+    """Which opt-in columns are on: the keyword arguments of ``columns`` and ``list_columns``."""
+
+    session_start_reason: bool
+    channel: bool
+    is_engaged: bool
+
+
 class BeyondSettings(TypedDict, total=False):
     """The settings of "Beyond dbt-segment", named as in sessionizer.yml; ``build`` and
     ``build_list`` take them as keyword arguments (``bot_patterns`` is the FILE's path)."""
@@ -411,8 +419,8 @@ class Beyond:
         """Any of the three session rules is set (and with it session_start_reason)."""
         return self.time_zone is not None or self.split_on_campaign or self.max_session_seconds is not None
 
-    def column_flags(self) -> dict[str, bool]:
-        """The keyword arguments of ``columns`` / ``list_columns`` for these settings."""
+    def column_flags(self) -> ColumnFlags:
+        """The opt-in columns these settings add."""
         return {
             "session_start_reason": self.cuts_sessions,
             "channel": self.channel_grouping,
@@ -439,6 +447,8 @@ def time_zone(name: str | None) -> ZoneInfo | None:
 
 def beyond(**settings: Unpack[BeyondSettings]) -> Beyond:
     """Validate the settings and read them as the rules need them."""
+    if isinstance(settings.get("ignored_user_ids"), str):
+        raise ValueError("ignored_user_ids must be a list of user ids")
     patterns = settings.get("bot_patterns")
     if patterns is not None and not settings.get("exclude_bots", False):
         raise ValueError("bot_patterns is set but exclude_bots is not true")
