@@ -15,6 +15,7 @@ from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sessionizer.errors import ConfigError
 from sessionizer.schema import INTERNAL_PREFIX, SourceKind, check_column_names, validate_identifier, validate_table_name
@@ -119,6 +120,15 @@ class Config:
     pass_through_columns: tuple[str, ...] = ()
     incremental_key: str = "received_at"
     referrer_mapping: str | None = None
+    # docs/reference.md "Beyond dbt-segment": each off by default.
+    ignored_user_ids: tuple[str, ...] = ()
+    exclude_bots: bool = False
+    bot_patterns: str | None = None
+    day_boundary_time_zone: str | None = None
+    split_on_campaign: bool = False
+    max_session_seconds: int | None = None
+    channel_grouping: bool = False
+    engaged_session_seconds: int | None = None
 
     @property
     def entries(self) -> tuple[SourceEntry, ...] | None:
@@ -135,6 +145,26 @@ class Config:
         """The referrer mapping's rows, read once."""
         return load_referrer_mapping(self.referrer_mapping)
 
+    @cached_property
+    def bots(self) -> tuple[str, ...] | None:
+        """The bot patterns, lower-cased (None: no row is bot-checked)."""
+        return load_bot_patterns(self.bot_patterns) if self.exclude_bots else None
+
+    @property
+    def cuts_sessions(self) -> bool:
+        """A session rule beyond the inactivity gap is set (and with it session_start_reason)."""
+        return self.day_boundary_time_zone is not None or self.split_on_campaign or self.max_session_seconds is not None
+
+    @property
+    def added_session_columns(self) -> tuple[str, ...]:
+        """The opt-in columns of the three sessions tables, in docs/reference.md's order (schema.Shape)."""
+        flags = (
+            ("session_start_reason", self.cuts_sessions),
+            ("channel", self.channel_grouping),
+            ("is_engaged", self.engaged_session_seconds is not None),
+        )
+        return tuple(name for name, on in flags if on)
+
     def __post_init__(self) -> None:
         """Validate and normalise every field, however the Config was built."""
         checked = {
@@ -148,10 +178,22 @@ class Config:
             "referrer_mapping": _text(
                 self.referrer_mapping, "referrer_mapping", "the path of a medium,source,host CSV"
             ),
+            "ignored_user_ids": _user_ids(self.ignored_user_ids),
+            "exclude_bots": _flag(self.exclude_bots, "exclude_bots"),
+            "bot_patterns": _text(self.bot_patterns, "bot_patterns", "the path of a file of patterns, one a line"),
+            "day_boundary_time_zone": _time_zone(self.day_boundary_time_zone),
+            "split_on_campaign": _flag(self.split_on_campaign, "split_on_campaign"),
+            "max_session_seconds": _optional_int(self.max_session_seconds, "max_session_seconds", 60),
+            "channel_grouping": _flag(self.channel_grouping, "channel_grouping"),
+            "engaged_session_seconds": _optional_int(self.engaged_session_seconds, "engaged_session_seconds", 0),
         }
+        if checked["bot_patterns"] is not None and not checked["exclude_bots"]:
+            raise ConfigError("bot_patterns", "is set but exclude_bots is not true; set exclude_bots: true")
         for name, value in checked.items():
             object.__setattr__(self, name, value)
         check_column_names(self)
+        if self.exclude_bots:
+            _ = self.bots  # an unreadable patterns file fails here, naming the key
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> Config:
@@ -169,12 +211,97 @@ class Config:
         source = (
             {"sources": [e.as_setting() for e in self.entries]} if self.entries is not None else {"source": self.source}
         )
-        return {
-            "inactivity_cutoff": self.inactivity_cutoff,
-            "pass_through_columns": list(self.pass_through_columns),
-            "incremental_key": self.incremental_key,
-            "referrer_mapping": self.mapping.digest,
-        } | source
+        return (
+            {
+                "inactivity_cutoff": self.inactivity_cutoff,
+                "pass_through_columns": list(self.pass_through_columns),
+                "incremental_key": self.incremental_key,
+                "referrer_mapping": self.mapping.digest,
+            }
+            | source
+            | self._beyond_fingerprint()
+        )
+
+    def _beyond_fingerprint(self) -> dict[str, Any]:
+        """The "Beyond dbt-segment" settings that are on (none of them, so the state of a config
+        without them stays as it was); the bot list by its content, so an edited file counts."""
+        on: dict[str, Any] = {
+            "ignored_user_ids": sorted(set(self.ignored_user_ids)) or None,
+            "bot_patterns": None if self.bots is None else _digest(self.bots),
+            "day_boundary_time_zone": self.day_boundary_time_zone,
+            "split_on_campaign": self.split_on_campaign or None,
+            "max_session_seconds": self.max_session_seconds,
+            "channel_grouping": self.channel_grouping or None,
+            "engaged_session_seconds": self.engaged_session_seconds,
+        }
+        return {key: value for key, value in on.items() if value is not None}
+
+    def beyond_settings(self) -> list[tuple[str, str]]:
+        """The "Beyond dbt-segment" settings that are on, as `status` shows them."""
+        bots = None if self.bots is None else f"{len(self.bots)} patterns ({self.bot_patterns or 'built-in'})"
+        shown = {
+            "ignored_user_ids": ", ".join(repr(u) for u in self.ignored_user_ids) or None,
+            "exclude_bots": bots,
+            "day_boundary_time_zone": self.day_boundary_time_zone,
+            "split_on_campaign": "true" if self.split_on_campaign else None,
+            "max_session_seconds": self.max_session_seconds,
+            "channel_grouping": "true" if self.channel_grouping else None,
+            "engaged_session_seconds": self.engaged_session_seconds,
+        }
+        return [(key, str(value)) for key, value in shown.items() if value is not None]
+
+
+def _digest(values: tuple[str, ...]) -> str:
+    return hashlib.sha256(json.dumps(values).encode()).hexdigest()[:16]
+
+
+def load_bot_patterns(path: str | None) -> tuple[str, ...]:
+    """Bot patterns, one a line (ours when ``path`` is None): each line stripped of whitespace and
+    lower-cased; a blank line or one starting with # is skipped."""
+    if path is None:
+        text = resources.files("sessionizer").joinpath("data/bot_patterns.txt").read_text("utf-8")
+    else:
+        try:
+            text = Path(path).read_text("utf-8")
+        except OSError as err:
+            raise ConfigError("bot_patterns", f"cannot read {path}: {err.strerror}") from None
+    lines = (line.strip().lower() for line in text.splitlines())
+    return tuple(dict.fromkeys(line for line in lines if line and not line.startswith("#")))
+
+
+def normalised_user_id(value: str) -> str:
+    """A user_id as ignored_user_ids compares it: lower-cased, surrounding spaces (not tabs) removed."""
+    return value.lower().strip(" ")
+
+
+def _user_ids(value: object) -> tuple[str, ...]:
+    key = "ignored_user_ids"
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(key, "expected a list of user ids, e.g. ['', 'null', 'undefined']")
+    return tuple(dict.fromkeys(normalised_user_id(v) for v in value))
+
+
+def _flag(value: object, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(key, f"expected true or false, got {value!r}")
+    return value
+
+
+def _optional_int(value: object, key: str, minimum: int) -> int | None:
+    return None if value is None else _int_setting(value, key, minimum)
+
+
+def _time_zone(value: object) -> str | None:
+    key = "day_boundary_time_zone"
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(key, "expected an IANA time zone name such as Europe/Berlin")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(key, f"unknown time zone {value!r}; expected an IANA name such as Europe/Berlin") from None
+    return value
 
 
 def _source(value: object) -> str | tuple[SourceEntry, ...]:
