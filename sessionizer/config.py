@@ -23,6 +23,19 @@ from sessionizer.schema import INTERNAL_PREFIX, SourceKind, check_column_names, 
 DEFAULT_CONFIG_FILE = "sessionizer.yml"
 DEFAULT_SOURCE = "pages"
 
+# What `sessionizer init` writes below the settings it took over: the settings of docs/reference.md
+# "Beyond dbt-segment", each off, with an example to uncomment.
+BEYOND_EXAMPLE = """
+# Beyond dbt-segment (each off by default; changing one needs a run with --full-refresh):
+# ignored_user_ids: ['', 'null', 'undefined', 'anonymous', '0']  # user ids that are no identity
+# exclude_bots: true                      # crawlers' page views go to the rejected rows, reason 'bot'
+# bot_patterns: bot_patterns.txt          # one pattern a line, replacing the built-in list
+# day_boundary_time_zone: Europe/Berlin   # a session ends at local midnight
+# split_on_campaign: true                 # ... and where the campaign changes
+# max_session_seconds: 14400              # ... and every 4 hours (adds session_start_reason)
+# channel_grouping: true                  # adds channel to the sessions tables
+# engaged_session_seconds: 10             # adds is_engaged to the sessions tables
+"""
 _CUTOFF_EXPR = re.compile(r"^\s*\d+(\s*\*\s*\d+)*\s*$")
 _FILE_SUFFIXES = (".parquet", ".csv", ".json", ".jsonl", ".ndjson", ".csv.gz", ".json.gz")
 
@@ -235,20 +248,6 @@ class Config:
             "engaged_session_seconds": self.engaged_session_seconds,
         }
         return {key: value for key, value in on.items() if value is not None}
-
-    def beyond_settings(self) -> list[tuple[str, str]]:
-        """The "Beyond dbt-segment" settings that are on, as `status` shows them."""
-        bots = None if self.bots is None else f"{len(self.bots)} patterns ({self.bot_patterns or 'built-in'})"
-        shown = {
-            "ignored_user_ids": ", ".join(repr(u) for u in self.ignored_user_ids) or None,
-            "exclude_bots": bots,
-            "day_boundary_time_zone": self.day_boundary_time_zone,
-            "split_on_campaign": "true" if self.split_on_campaign else None,
-            "max_session_seconds": self.max_session_seconds,
-            "channel_grouping": "true" if self.channel_grouping else None,
-            "engaged_session_seconds": self.engaged_session_seconds,
-        }
-        return [(key, str(value)) for key, value in shown.items() if value is not None]
 
 
 def _digest(values: tuple[str, ...]) -> str:

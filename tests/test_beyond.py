@@ -9,6 +9,7 @@ bot-checked" tests something).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -108,3 +109,102 @@ def test_each_setting_adds_its_columns_after_every_other(settings: Any, added: t
     finally:
         for con in cons:
             con.close()
+
+
+# -- the settings ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "key", "message"),
+    [
+        ({"ignored_user_ids": "null"}, "ignored_user_ids", "expected a list of user ids"),
+        ({"exclude_bots": "yes"}, "exclude_bots", "expected true or false"),
+        ({"bot_patterns": "bots.txt"}, "bot_patterns", "exclude_bots is not true"),
+        ({"exclude_bots": True, "bot_patterns": "missing.txt"}, "bot_patterns", "cannot read missing.txt"),
+        ({"day_boundary_time_zone": "Mars/Olympus"}, "day_boundary_time_zone", "unknown time zone 'Mars/Olympus'"),
+        ({"split_on_campaign": 1}, "split_on_campaign", "expected true or false"),
+        ({"max_session_seconds": 59}, "max_session_seconds", "must be at least 60"),
+        ({"max_session_seconds": "an hour"}, "max_session_seconds", "expected a whole number"),
+        ({"channel_grouping": "true"}, "channel_grouping", "expected true or false"),
+        ({"engaged_session_seconds": -1}, "engaged_session_seconds", "must be at least 0"),
+        ({"channel_grouping": True, "pass_through_columns": ["channel"]}, "pass_through_columns", "already a column"),
+        ({"max_session_seconds": 60, "pass_through_columns": ["session_start_reason"]}, "pass_through_columns", ""),
+    ],
+)
+def test_bad_settings_name_their_key(values: dict[str, Any], key: str, message: str, tmp_path: Path) -> None:
+    from sessionizer.errors import ConfigError
+
+    with pytest.raises(ConfigError) as raised:
+        Config.from_mapping({"source": "pages", **values})
+    assert raised.value.key == key and message in str(raised.value)
+
+
+def test_a_pass_through_column_may_be_named_like_an_added_column_that_is_off() -> None:
+    assert Config(pass_through_columns=("channel", "is_engaged")).pass_through_columns == ("channel", "is_engaged")
+
+
+def test_the_settings_fingerprint_holds_only_the_settings_that_are_on(tmp_path: Path) -> None:
+    plain = Config().settings_fingerprint()
+    assert set(plain) == {"inactivity_cutoff", "pass_through_columns", "incremental_key", "referrer_mapping", "source"}
+    every = {k: v for settings, _ in ADDED_COLUMNS for k, v in settings.items()}
+    on = Config.from_mapping(every).settings_fingerprint()
+    assert {k: v for k, v in on.items() if k in plain} == plain
+    assert set(on) - set(plain) == set(every) - {"exclude_bots"} | {"bot_patterns"}
+    patterns = tmp_path / "bots.txt"
+    patterns.write_text("crawler\n")
+    mine = Config(exclude_bots=True, bot_patterns=str(patterns)).settings_fingerprint()
+    patterns.write_text("crawler\nspider\n")  # an edited file is another setting
+    assert Config(exclude_bots=True, bot_patterns=str(patterns)).settings_fingerprint() != mine
+    assert Config(ignored_user_ids=(" NULL", "")).ignored_user_ids == ("null", "")
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    from click.testing import CliRunner
+
+    monkeypatch.chdir(tmp_path)
+    return CliRunner()
+
+
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+
+
+def test_flags_summary_status_and_a_changed_setting_refusing_an_incremental_run(cli: Any, tmp_path: Path) -> None:
+    from sessionizer.cli import main
+    from tests.helpers import history, load_pages, page
+
+    load_pages(tmp_path / "w.duckdb", [*history(), page(id="crawl", anonymous_id="c1", context_user_agent=GOOGLEBOT)])
+    target = ["--target", "duckdb:///w.duckdb"]
+    flags = ["--exclude-bots", "--channel-grouping", "--engaged-session-seconds", "30",
+             "--day-boundary-time-zone", "America/New_York", "--max-session-seconds", "3600"]  # fmt: skip
+    first = cli.invoke(main, ["run", *target, *flags])
+    assert first.exit_code == 0, first.output
+    assert "2 rejected rows (+2 this run), of them 1 bot page views excluded" in first.output
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    columns = table_columns(con, "segment_web_sessions")
+    con.close()
+    assert columns[-3:] == ["session_start_reason", "channel", "is_engaged"]
+    status = cli.invoke(main, ["status", *target, *flags])
+    assert "channel_grouping=True" in status.output and "day_boundary_time_zone=America/New_York" in status.output
+    assert "max_session_seconds=3600" in status.output and "same as now" in status.output
+    changed = cli.invoke(main, ["run", *target, *flags, "--no-channel-grouping"])
+    assert changed.exit_code != 0 and "--full-refresh" in changed.output, changed.output
+    again = cli.invoke(main, ["run", *target, *flags])
+    assert again.exit_code == 0 and "incremental" in again.output, again.output
+
+
+def test_init_writes_each_setting_as_a_commented_example(cli: Any, tmp_path: Path) -> None:
+    import yaml
+
+    from sessionizer.cli import main
+
+    (tmp_path / "dbt_project.yml").write_text("name: shop\nvars:\n  segment_inactivity_cutoff: 1200\n")
+    assert cli.invoke(main, ["init", "--from-dbt", "dbt_project.yml"]).exit_code == 0
+    text = (tmp_path / "sessionizer.yml").read_text()
+    assert yaml.safe_load(text) == {"inactivity_cutoff": 1200}
+    examples = [line.removeprefix("# ") for line in text.splitlines() if re.match(r"# [a-z_]+: ", line)]
+    uncommented = "\n".join(examples)
+    settings = yaml.safe_load(uncommented)
+    assert "# ignored_user_ids: ['', 'null', 'undefined', 'anonymous', '0']" in text
+    settings.pop("bot_patterns")
+    assert set(Config.from_mapping(settings).settings_fingerprint()) >= {"ignored_user_ids", "channel_grouping"}
