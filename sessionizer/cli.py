@@ -348,7 +348,8 @@ def init_command(dbt_project: str, out_path: str, force: bool) -> None:
     """
     import yaml
 
-    from sessionizer.config import BEYOND_EXAMPLE, Config
+    from sessionizer.beyond import BEYOND_EXAMPLE
+    from sessionizer.config import Config
     from sessionizer.profiles import settings_from_dbt
 
     out = Path(out_path)

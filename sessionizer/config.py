@@ -15,27 +15,14 @@ from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sessionizer.beyond import digest, flag, load_bot_patterns, time_zone, user_ids
 from sessionizer.errors import ConfigError
 from sessionizer.schema import INTERNAL_PREFIX, SourceKind, check_column_names, validate_identifier, validate_table_name
 
 DEFAULT_CONFIG_FILE = "sessionizer.yml"
 DEFAULT_SOURCE = "pages"
 
-# What `sessionizer init` writes below the settings it took over: the settings of docs/reference.md
-# "Beyond dbt-segment", each off, with an example to uncomment.
-BEYOND_EXAMPLE = """
-# Beyond dbt-segment (each off by default; changing one needs a run with --full-refresh):
-# ignored_user_ids: ['', 'null', 'undefined', 'anonymous', '0']  # user ids that are no identity
-# exclude_bots: true                      # crawlers' page views go to the rejected rows, reason 'bot'
-# bot_patterns: bot_patterns.txt          # one pattern a line, replacing the built-in list
-# day_boundary_time_zone: Europe/Berlin   # a session ends at local midnight
-# split_on_campaign: true                 # ... and where the campaign changes
-# max_session_seconds: 14400              # ... and every 4 hours (adds session_start_reason)
-# channel_grouping: true                  # adds channel to the sessions tables
-# engaged_session_seconds: 10             # adds is_engaged to the sessions tables
-"""
 _CUTOFF_EXPR = re.compile(r"^\s*\d+(\s*\*\s*\d+)*\s*$")
 _FILE_SUFFIXES = (".parquet", ".csv", ".json", ".jsonl", ".ndjson", ".csv.gz", ".json.gz")
 
@@ -191,13 +178,13 @@ class Config:
             "referrer_mapping": _text(
                 self.referrer_mapping, "referrer_mapping", "the path of a medium,source,host CSV"
             ),
-            "ignored_user_ids": _user_ids(self.ignored_user_ids),
-            "exclude_bots": _flag(self.exclude_bots, "exclude_bots"),
+            "ignored_user_ids": user_ids(self.ignored_user_ids),
+            "exclude_bots": flag(self.exclude_bots, "exclude_bots"),
             "bot_patterns": _text(self.bot_patterns, "bot_patterns", "the path of a file of patterns, one a line"),
-            "day_boundary_time_zone": _time_zone(self.day_boundary_time_zone),
-            "split_on_campaign": _flag(self.split_on_campaign, "split_on_campaign"),
+            "day_boundary_time_zone": time_zone(self.day_boundary_time_zone),
+            "split_on_campaign": flag(self.split_on_campaign, "split_on_campaign"),
             "max_session_seconds": _optional_int(self.max_session_seconds, "max_session_seconds", 60),
-            "channel_grouping": _flag(self.channel_grouping, "channel_grouping"),
+            "channel_grouping": flag(self.channel_grouping, "channel_grouping"),
             "engaged_session_seconds": _optional_int(self.engaged_session_seconds, "engaged_session_seconds", 0),
         }
         if checked["bot_patterns"] is not None and not checked["exclude_bots"]:
@@ -240,7 +227,7 @@ class Config:
         without them stays as it was); the bot list by its content, so an edited file counts."""
         on: dict[str, Any] = {
             "ignored_user_ids": sorted(set(self.ignored_user_ids)) or None,
-            "bot_patterns": None if self.bots is None else _digest(self.bots),
+            "bot_patterns": None if self.bots is None else digest(self.bots),
             "day_boundary_time_zone": self.day_boundary_time_zone,
             "split_on_campaign": self.split_on_campaign or None,
             "max_session_seconds": self.max_session_seconds,
@@ -250,57 +237,8 @@ class Config:
         return {key: value for key, value in on.items() if value is not None}
 
 
-def _digest(values: tuple[str, ...]) -> str:
-    return hashlib.sha256(json.dumps(values).encode()).hexdigest()[:16]
-
-
-def load_bot_patterns(path: str | None) -> tuple[str, ...]:
-    """Bot patterns, one a line (ours when ``path`` is None): each line stripped of whitespace and
-    lower-cased; a blank line or one starting with # is skipped."""
-    if path is None:
-        text = resources.files("sessionizer").joinpath("data/bot_patterns.txt").read_text("utf-8")
-    else:
-        try:
-            text = Path(path).read_text("utf-8")
-        except OSError as err:
-            raise ConfigError("bot_patterns", f"cannot read {path}: {err.strerror}") from None
-    lines = (line.strip().lower() for line in text.splitlines())
-    return tuple(dict.fromkeys(line for line in lines if line and not line.startswith("#")))
-
-
-def normalised_user_id(value: str) -> str:
-    """A user_id as ignored_user_ids compares it: lower-cased, surrounding spaces (not tabs) removed."""
-    return value.lower().strip(" ")
-
-
-def _user_ids(value: object) -> tuple[str, ...]:
-    key = "ignored_user_ids"
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(key, "expected a list of user ids, e.g. ['', 'null', 'undefined']")
-    return tuple(dict.fromkeys(normalised_user_id(v) for v in value))
-
-
-def _flag(value: object, key: str) -> bool:
-    if not isinstance(value, bool):
-        raise ConfigError(key, f"expected true or false, got {value!r}")
-    return value
-
-
 def _optional_int(value: object, key: str, minimum: int) -> int | None:
     return None if value is None else _int_setting(value, key, minimum)
-
-
-def _time_zone(value: object) -> str | None:
-    key = "day_boundary_time_zone"
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(key, "expected an IANA time zone name such as Europe/Berlin")
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(key, f"unknown time zone {value!r}; expected an IANA name such as Europe/Berlin") from None
-    return value
 
 
 def _source(value: object) -> str | tuple[SourceEntry, ...]:
