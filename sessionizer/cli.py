@@ -165,6 +165,7 @@ def _reporter(quiet: bool, log_format: str) -> Callable[[dict[str, Any]], None]:
                 f"done in {event['seconds']:.2f} s: {event['page_views']:,} page views, {event['sessions']:,} sessions, "
                 f"{event['users']:,} users, {event['new_sessions']:+,} sessions this run, "
                 f"{event['rejected']:,} rejected rows ({event['new_rejected']:+,} this run)"
+                + (f", of them {event['bots']:,} bot page views excluded" if event.get("bots") else "")
             )
 
     return report
@@ -380,6 +381,7 @@ def init_command(dbt_project: str, out_path: str, force: bool) -> None:
     """
     import yaml
 
+    from sessionizer.beyond import BEYOND_EXAMPLE
     from sessionizer.config import Config
     from sessionizer.profiles import settings_from_dbt
 
@@ -390,7 +392,8 @@ def init_command(dbt_project: str, out_path: str, force: bool) -> None:
     if not isinstance(settings.get("source"), list):  # a list of sources is checked when it is read
         Config.from_mapping(settings)
     header = f"# written by `sessionizer init --from-dbt {dbt_project}`\n"
-    out.write_text(header + yaml.safe_dump(settings, sort_keys=False, allow_unicode=True), "utf-8")
+    body = yaml.safe_dump(settings, sort_keys=False, allow_unicode=True)
+    out.write_text(header + body + BEYOND_EXAMPLE, "utf-8")
     for line in mapped or ["no dbt-segment vars found: the defaults apply (source: pages)"]:
         click.echo(line)
     click.echo(f"wrote {out}")

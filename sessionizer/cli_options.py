@@ -45,6 +45,20 @@ def config_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--incremental-key", help="Load column that finds new rows [default: received_at]."),
         click.option("--referrer-mapping", help="CSV with medium,source,host replacing the built-in referrer mapping."),
+        # docs/reference.md "Beyond dbt-segment" (ignored_user_ids, a list, lives in sessionizer.yml only).
+        click.option(
+            "--exclude-bots/--no-exclude-bots", default=None, help="Set crawlers' page views aside as rejected rows."
+        ),
+        click.option("--bot-patterns", help="File of bot patterns, one a line, replacing the built-in list."),
+        click.option("--day-boundary-time-zone", help="Cut sessions at local midnight in this IANA zone."),
+        click.option(
+            "--split-on-campaign/--no-split-on-campaign", default=None, help="Cut sessions where the campaign changes."
+        ),
+        click.option("--max-session-seconds", help="Cut sessions every N seconds from their first page view."),
+        click.option(
+            "--channel-grouping/--no-channel-grouping", default=None, help="Add the sessions' channel column."
+        ),
+        click.option("--engaged-session-seconds", help="Add is_engaged: sessions of N seconds or two page views."),
         click.option(
             "--profile",
             help="Take the target (and schema) from this dbt profile in profiles.yml ($DBT_PROFILES_DIR, else ~/.dbt).",
@@ -67,7 +81,8 @@ def load_settings(kwargs: dict[str, Any], remembered_source: bool = False, conne
     from sessionizer.config import Config, merged_settings
 
     keys = ("source", "target", "schema", "inactivity_cutoff", "trailing_window", "pass_through_columns",
-            "incremental_key", "referrer_mapping")  # fmt: skip
+            "incremental_key", "referrer_mapping", "exclude_bots", "bot_patterns", "day_boundary_time_zone",
+            "split_on_campaign", "max_session_seconds", "channel_grouping", "engaged_session_seconds")  # fmt: skip
     overrides = {k: kwargs.pop(k) for k in keys}
     profile, profile_target = kwargs.pop("profile"), kwargs.pop("profile_target")
     values = merged_settings(kwargs.pop("config_file"), overrides)

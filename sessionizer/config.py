@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from sessionizer.beyond import digest, flag, load_bot_patterns, time_zone, user_ids
 from sessionizer.errors import ConfigError
 from sessionizer.schema import INTERNAL_PREFIX, SourceKind, check_column_names, validate_identifier, validate_table_name
 
@@ -120,6 +121,15 @@ class Config:
     pass_through_columns: tuple[str, ...] = ()
     incremental_key: str = "received_at"
     referrer_mapping: str | None = None
+    # docs/reference.md "Beyond dbt-segment": each off by default.
+    ignored_user_ids: tuple[str, ...] = ()
+    exclude_bots: bool = False
+    bot_patterns: str | None = None
+    day_boundary_time_zone: str | None = None
+    split_on_campaign: bool = False
+    max_session_seconds: int | None = None
+    channel_grouping: bool = False
+    engaged_session_seconds: int | None = None
 
     @property
     def entries(self) -> tuple[SourceEntry, ...] | None:
@@ -136,6 +146,26 @@ class Config:
         """The referrer mapping's rows, read once."""
         return load_referrer_mapping(self.referrer_mapping)
 
+    @cached_property
+    def bots(self) -> tuple[str, ...] | None:
+        """The bot patterns, lower-cased (None: no row is bot-checked)."""
+        return load_bot_patterns(self.bot_patterns) if self.exclude_bots else None
+
+    @property
+    def cuts_sessions(self) -> bool:
+        """A session rule beyond the inactivity gap is set (and with it session_start_reason)."""
+        return self.day_boundary_time_zone is not None or self.split_on_campaign or self.max_session_seconds is not None
+
+    @property
+    def added_session_columns(self) -> tuple[str, ...]:
+        """The opt-in columns of the three sessions tables, in docs/reference.md's order (schema.Shape)."""
+        flags = (
+            ("session_start_reason", self.cuts_sessions),
+            ("channel", self.channel_grouping),
+            ("is_engaged", self.engaged_session_seconds is not None),
+        )
+        return tuple(name for name, on in flags if on)
+
     def __post_init__(self) -> None:
         """Validate and normalise every field, however the Config was built."""
         checked = {
@@ -149,10 +179,22 @@ class Config:
             "referrer_mapping": _text(
                 self.referrer_mapping, "referrer_mapping", "the path of a medium,source,host CSV"
             ),
+            "ignored_user_ids": user_ids(self.ignored_user_ids),
+            "exclude_bots": flag(self.exclude_bots, "exclude_bots"),
+            "bot_patterns": _text(self.bot_patterns, "bot_patterns", "the path of a file of patterns, one a line"),
+            "day_boundary_time_zone": time_zone(self.day_boundary_time_zone),
+            "split_on_campaign": flag(self.split_on_campaign, "split_on_campaign"),
+            "max_session_seconds": _optional_int(self.max_session_seconds, "max_session_seconds", 60),
+            "channel_grouping": flag(self.channel_grouping, "channel_grouping"),
+            "engaged_session_seconds": _optional_int(self.engaged_session_seconds, "engaged_session_seconds", 0),
         }
+        if checked["bot_patterns"] is not None and not checked["exclude_bots"]:
+            raise ConfigError("bot_patterns", "is set but exclude_bots is not true; set exclude_bots: true")
         for name, value in checked.items():
             object.__setattr__(self, name, value)
         check_column_names(self)
+        if self.exclude_bots:
+            _ = self.bots  # an unreadable patterns file fails here, naming the key
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> Config:
@@ -170,12 +212,34 @@ class Config:
         source = (
             {"sources": [e.as_setting() for e in self.entries]} if self.entries is not None else {"source": self.source}
         )
-        return {
-            "inactivity_cutoff": self.inactivity_cutoff,
-            "pass_through_columns": list(self.pass_through_columns),
-            "incremental_key": self.incremental_key,
-            "referrer_mapping": self.mapping.digest,
-        } | source
+        return (
+            {
+                "inactivity_cutoff": self.inactivity_cutoff,
+                "pass_through_columns": list(self.pass_through_columns),
+                "incremental_key": self.incremental_key,
+                "referrer_mapping": self.mapping.digest,
+            }
+            | source
+            | self._beyond_fingerprint()
+        )
+
+    def _beyond_fingerprint(self) -> dict[str, Any]:
+        """The "Beyond dbt-segment" settings that are on (none of them, so the state of a config
+        without them stays as it was); the bot list by its content, so an edited file counts."""
+        on: dict[str, Any] = {
+            "ignored_user_ids": sorted(set(self.ignored_user_ids)) or None,
+            "bot_patterns": None if self.bots is None else digest(self.bots),
+            "day_boundary_time_zone": self.day_boundary_time_zone,
+            "split_on_campaign": self.split_on_campaign or None,
+            "max_session_seconds": self.max_session_seconds,
+            "channel_grouping": self.channel_grouping or None,
+            "engaged_session_seconds": self.engaged_session_seconds,
+        }
+        return {key: value for key, value in on.items() if value is not None}
+
+
+def _optional_int(value: object, key: str, minimum: int) -> int | None:
+    return None if value is None else _int_setting(value, key, minimum)
 
 
 def _source(value: object) -> str | tuple[SourceEntry, ...]:

@@ -60,6 +60,18 @@ class TemplateContext:
     last_columns: tuple[tuple[str, str], ...]
     referrer_mapping: tuple[tuple[str, str, str], ...]
     settings: str  # the settings fingerprint, as JSON
+    # docs/reference.md "Beyond dbt-segment" (each empty/None/False when off):
+    core_columns: Mapping[str, tuple[str, ...]]  # the stages' columns without source_name and opt-in ones
+    added_columns: tuple[str, ...]  # the sessions tables' opt-in columns
+    ignored_user_ids: tuple[str, ...]  # literals, normalised
+    bot_patterns: tuple[str, ...] | None  # literals, lower-cased
+    channel_grouping: bool
+    channel_sources: Mapping[str, tuple[str, ...]]  # by medium: the mapping's lower-cased sources and hosts, literals
+    engaged_session_seconds: int | None
+    cuts_sessions: bool  # any of the three session rules below is set
+    day_boundary_time_zone: str | None  # a literal
+    split_on_campaign: bool
+    max_session_seconds: int | None
     watermark: str | None = None  # the stored watermark, a literal, when the caller read it
     watermarks: tuple[str | None, ...] = ()  # per entry of a source list
 
@@ -71,6 +83,34 @@ class TemplateContext:
     def variables(self, **extra: Any) -> dict[str, Any]:
         """The mapping a template renders with (extra names for one template on top)."""
         return {**self.__dict__, **extra}
+
+
+@dataclasses.dataclass(frozen=True)
+class _Core:
+    """A config's shape without source_name and the opt-in columns: the columns the templates
+    write before those."""
+
+    incremental_key: str = "received_at"
+    pass_through_columns: tuple[str, ...] = ()
+    listed: bool = False
+    added_session_columns: tuple[str, ...] = ()
+
+    def with_key(self, config: Config) -> _Core:
+        return dataclasses.replace(
+            self, incremental_key=config.incremental_key, pass_through_columns=config.pass_through_columns
+        )
+
+
+_CORE = _Core()
+
+
+def _channel_sources(rows: Sequence[tuple[str, str, str]]) -> dict[str, tuple[str, ...]]:
+    """For channel_grouping: what utm_source may equal (lower-cased) to be a search, social or
+    email source: a source name or a host of the referrer mapping's rows of that medium."""
+    return {
+        medium: tuple(sql.literal(v) for v in sorted({x.lower() for m, s, h in rows if m == medium for x in (s, h)}))
+        for medium in ("search", "social", "email")
+    }
 
 
 def build(
@@ -115,5 +155,18 @@ def build(
         last_columns=schema.SESSION_LAST_COLUMNS,
         referrer_mapping=config.mapping.rows,
         settings=json.dumps(config.settings_fingerprint(), sort_keys=True),
+        core_columns={stage.name: schema.columns(stage.name, _CORE.with_key(config)) for stage in STAGES},
+        added_columns=config.added_session_columns,
+        ignored_user_ids=tuple(sql.literal(u) for u in config.ignored_user_ids),
+        bot_patterns=None if config.bots is None else tuple(sql.literal(p) for p in config.bots),
+        channel_grouping=config.channel_grouping,
+        channel_sources=_channel_sources(config.mapping.rows),
+        engaged_session_seconds=config.engaged_session_seconds,
+        cuts_sessions=config.cuts_sessions,
+        day_boundary_time_zone=None
+        if config.day_boundary_time_zone is None
+        else sql.literal(config.day_boundary_time_zone),
+        split_on_campaign=config.split_on_campaign,
+        max_session_seconds=config.max_session_seconds,
         watermarks=(None,) * len(entries),
     )

@@ -104,7 +104,7 @@ class Job:
 
                 summary.stages = Runner(wh, self.tables, self.on_event, self.watch, renew).execute(plan)
                 after = self.figures(wh, compiled)
-                summary.page_views, summary.sessions, summary.users, summary.rejected = after
+                summary.page_views, summary.sessions, summary.users, summary.rejected, summary.bots = after
                 summary.new_sessions = after[1] - (before[1] if before else 0)
                 summary.new_rejected = after[3] - (before[3] if before else 0)
                 if plan.records_run:  # a whole run (not a --select of some stages): `sessionizer status` shows it
@@ -134,12 +134,15 @@ class Job:
         chosen = {s.name for s in stages}
         return sorted({key for s in stages for key in s.inputs if key in STAGE_BY_NAME} - chosen)
 
-    def figures(self, wh: Warehouse, compiled: Compiler, users: bool = True) -> tuple[int, int, int, int]:
-        """Page views, sessions, users and rejected rows the tables hold; users 0 unless asked for."""
+    def figures(self, wh: Warehouse, compiled: Compiler, users: bool = True) -> tuple[int, int, int, int, int]:
+        """Page views, sessions, users, rejected rows and of those the bots' (0 without
+        exclude_bots) the tables hold; users 0 unless asked for."""
         with wh.doing("counting the tables' rows"):
             row = wh.fetch_one(compiled.render(SUMMARY_TEMPLATE, users=users))
         assert row is not None
-        return tuple(int(v or 0) for v in row)  # type: ignore[return-value]
+        counts = [int(v or 0) for v in row]
+        counts += [0] * (5 - len(counts))  # no bots' count without exclude_bots
+        return tuple(counts)  # type: ignore[return-value]
 
     def check(self) -> dict[str, Any]:
         """Source rows the trailing window missed (an anti-join: slow, so on demand). With a

@@ -48,6 +48,7 @@ class RunSummary:
     new_sessions: int = 0
     rejected: int = 0
     new_rejected: int = 0
+    bots: int = 0  # of the rejected rows, crawlers' page views (exclude_bots)
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:

@@ -65,6 +65,9 @@ class Shape(Protocol):
     @property
     def listed(self) -> bool: ...
 
+    @property
+    def added_session_columns(self) -> tuple[str, ...]: ...
+
 
 @dataclasses.dataclass(frozen=True)
 class _Bare:
@@ -73,6 +76,7 @@ class _Bare:
     incremental_key: str
     listed: bool = False
     pass_through_columns: tuple[str, ...] = ()
+    added_session_columns: tuple[str, ...] = ()
 
 
 def user_column_names(shape: Shape) -> list[tuple[str, str]]:
@@ -90,7 +94,7 @@ def check_column_names(shape: Shape) -> None:
     first_/last_ columns are named after page view columns)."""
     if not shape.pass_through_columns:
         return
-    bare = _Bare(shape.incremental_key, shape.listed)
+    bare = _Bare(shape.incremental_key, shape.listed, added_session_columns=shape.added_session_columns)
     read = source_columns(bare)
     tables = {REJECTED_TABLE: (*read, "reject_reason")}
     tables.update((table, columns(stage, bare)) for stage, table in STAGE_TABLES.items())
@@ -291,8 +295,10 @@ def columns(stage: str, shape: Shape) -> tuple[str, ...]:
         "sessions_stitched": (*initial, "blended_user_id"),
         "sessions": (*initial, "blended_user_id", "session_number"),
     }[stage]
-    # A source list adds source_name as the last column of every table but user_stitching.
-    return table if not shape.listed or stage == "user_stitching" else (*table, "source_name")
+    # A source list adds source_name as the last column of every table but user_stitching; the
+    # opt-in columns of "Beyond dbt-segment" come after it.
+    listed = table if not shape.listed or stage == "user_stitching" else (*table, "source_name")
+    return (*listed, *shape.added_session_columns) if stage.startswith("sessions") else listed
 
 
 def rejected_source_columns(shape: Shape) -> tuple[str, ...]:

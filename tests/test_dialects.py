@@ -18,7 +18,7 @@ from tests import golden
 COMBINATIONS = [(d, m) for d in dialect_names() for m in golden.MODES]
 
 
-@pytest.mark.parametrize("prefix", list(golden.CONFIGS), ids=["single-source", "source-list"])
+@pytest.mark.parametrize("prefix", list(golden.CONFIGS), ids=["single-source", "source-list", "beyond"])
 @pytest.mark.parametrize(("dialect", "mode"), COMBINATIONS)
 def test_golden_sql(dialect: str, mode: str, prefix: str) -> None:
     folder = golden.path(dialect, mode, prefix)

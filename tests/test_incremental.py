@@ -6,7 +6,7 @@ that set and move user_ids, equal timestamps and gaps at exactly the cutoff. Aft
 incremental run all six tables (and the rejected rows) must equal the SPEC reference over the
 same input, row for row; the final state must also equal a real full refresh. The same streams
 run on DuckDB (delete+insert and MERGE upserts), on PostgreSQL, and as BigQuery's SQL translated
-back to DuckDB.
+back to DuckDB. So do the settings of "Beyond dbt-segment": every one on, and each alone.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -58,9 +59,23 @@ AGENTS = [
     "Mozilla/5.0 (Linux; Android 14; Pixel 8)",
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64)",
     "curl/8.0",
+    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
     None,
 ]
 UTMS = [None, "news", "ads"]
+# "Beyond dbt-segment" (keys as in sessionizer.yml): each setting alone, then all of them. The
+# streams reach them: an ignored user id, a crawler, a local midnight in New York (the
+# streams span 15 hours from 19:00 local), campaigns that come and go, sessions longer than an hour.
+BEYOND: dict[str, dict[str, Any]] = {
+    "ignored": {"ignored_user_ids": ["null", ""]},
+    "bots": {"exclude_bots": True},
+    "day": {"day_boundary_time_zone": "America/New_York"},
+    "campaign": {"split_on_campaign": True},
+    "max": {"max_session_seconds": 3600},
+    "channel": {"channel_grouping": True},
+    "engaged": {"engaged_session_seconds": 60},
+}
+BEYOND["all"] = {k: v for one in BEYOND.values() for k, v in one.items()}
 
 
 @st.composite
@@ -78,7 +93,7 @@ def page_view(draw: st.DrawFn, anonymous_ids: list[str], ids: int, load: datetim
     row.update(
         id=f"p{draw(st.integers(0, ids - 1)):02d}",
         anonymous_id=draw(st.sampled_from(anonymous_ids)),
-        user_id=draw(st.sampled_from([None, None, "u1", "u2"])),
+        user_id=draw(st.sampled_from([None, None, "u1", "u2", " NULL "])),
         received_at=received_at,
         sent_at=sent_at,
         timestamp=tstamp,
@@ -115,29 +130,35 @@ def snapshot(con: Any) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
     }
 
 
-def expected_tables(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    built = reference.build(rows, referrer_mapping=package_mapping())
-    columns = reference.columns()
+def expected_tables(rows: list[dict[str, Any]], beyond: str | None = None) -> dict[str, Any]:
+    chosen = BEYOND[beyond] if beyond else {}
+    built = reference.build(rows, referrer_mapping=package_mapping(), **chosen)
+    columns = reference.columns(**reference.beyond(**chosen).column_flags())
     return {t: (columns[t], reference.canonical(built[t])) for t in TABLES}
 
 
+def config_of(beyond: str | None) -> Config:
+    return Config.from_mapping(BEYOND[beyond]) if beyond else CONFIG
+
+
 @cache
-def plans(strategy: str) -> dict[Mode, list[str]]:
+def plans(strategy: str, beyond: str | None = None) -> dict[Mode, list[str]]:
     """Each mode's statements for ``strategy``, compiled when a test first needs them: compiled at
     import, every pytest-xdist worker paid ~5 s for all four, run or not."""
+    config = config_of(beyond)
     if strategy == "bigquery":  # MERGE, DELETE … WHERE EXISTS, its time and text functions, back on DuckDB
         return {
-            mode: [bigquery_on_duckdb(s.sql) for s in Compiler(CONFIG, BigQuery()).compile(mode).statements()]
+            mode: [bigquery_on_duckdb(s.sql) for s in Compiler(config, BigQuery()).compile(mode).statements()]
             for mode in Mode
         }
     dialect = {"delete+insert": DuckDB, "merge": DuckDBWithMerge, "postgres": Postgres}[strategy]()
-    return {mode: [s.sql for s in Compiler(CONFIG, dialect).compile(mode).statements()] for mode in Mode}
+    return {mode: [s.sql for s in Compiler(config, dialect).compile(mode).statements()] for mode in Mode}
 
 
-def check_stream(batches: list[list[dict[str, Any]]], strategy: str) -> None:
+def check_stream(batches: list[list[dict[str, Any]]], strategy: str, beyond: str | None = None) -> None:
     """After every run, all tables equal the reference over the rows so far; at the end, also a
     real full refresh."""
-    plan = plans(strategy)
+    plan = plans(strategy, beyond)
     con = connect(CONFIG)
     seen: list[dict[str, Any]] = []
     for number, batch in enumerate(batches):
@@ -145,7 +166,7 @@ def check_stream(batches: list[list[dict[str, Any]]], strategy: str) -> None:
         seen += batch
         for sql in plan[Mode.FULL_REFRESH if number == 0 else Mode.INCREMENTAL]:
             con.execute(sql)
-        assert_tables_equal(snapshot(con), expected_tables(seen), f"{strategy}: after batch {number}")
+        assert_tables_equal(snapshot(con), expected_tables(seen, beyond), f"{strategy}: after batch {number}")
         assert con.execute("SELECT COUNT(*) FROM sessionizer_pending_anonymous_ids").fetchone() == (0,)
     incremental = snapshot(con)
     for sql in plan[Mode.FULL_REFRESH]:
@@ -182,3 +203,36 @@ def test_every_incremental_run_equals_a_full_refresh_on_postgres(
 @given(batches=streams())
 def test_every_incremental_run_equals_a_full_refresh_in_bigquery_sql(batches: list[list[dict[str, Any]]]) -> None:
     check_stream(batches, "bigquery")
+
+
+# -- "Beyond dbt-segment" --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("beyond", list(BEYOND))
+@settings(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow],
+          max_examples=max(1, settings().max_examples // 40))  # fmt: skip
+@given(batches=streams())
+def test_every_incremental_run_equals_a_full_refresh_beyond_dbt_segment(
+    beyond: str, batches: list[list[dict[str, Any]]]
+) -> None:
+    check_stream(batches, "delete+insert", beyond)
+
+
+@pytest.mark.parametrize("strategy", ["merge", "bigquery"])
+@settings(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow],
+          max_examples=max(1, settings().max_examples // 16))  # fmt: skip
+@given(batches=streams())
+def test_every_incremental_run_equals_a_full_refresh_with_every_setting_on(
+    strategy: str, batches: list[list[dict[str, Any]]]
+) -> None:
+    check_stream(batches, strategy, "all")
+
+
+@settings(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow],
+          max_examples=max(1, settings().max_examples // 16))  # fmt: skip
+@given(batches=streams())
+def test_every_incremental_run_equals_a_full_refresh_with_every_setting_on_postgres(
+    postgres_emulator: PostgresEmulator, batches: list[list[dict[str, Any]]]
+) -> None:
+    with using(postgres_engine(postgres_emulator.connect)):
+        check_stream(batches, "postgres", "all")

@@ -5,15 +5,18 @@ identifies for a few visitors present in both sources arrive in random batches, 
 duplicated; after EVERY run all six tables and the rejected rows equal tests.reference.build_list
 over the rows so far, on the delete+insert and the MERGE paths, and the last state equals a real
 full refresh. Each example runs several plans of thirty-odd statements, so the default
-profile draws a few dozen (ci-long: hundreds).
+profile draws a few dozen (ci-long: hundreds). With every setting of "Beyond dbt-segment" on,
+and each alone, too (fewer examples each).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -74,7 +77,7 @@ def row(
         if draw(st.integers(0, 20)) == 0
         else f"{source_name}-{family}{draw(st.integers(0, 12))}",
         "anonymous_id": draw(st.sampled_from(anonymous_ids)),
-        "user_id": draw(st.sampled_from([None, None, "u1", "u2"])),
+        "user_id": draw(st.sampled_from([None, None, "u1", "u2", " NULL "])),
         "received_at": received_at,
         "sent_at": draw(st.one_of(st.none(), st.just(received_at - timedelta(seconds=2)))),
         "timestamp": EVENT_BASE + timedelta(seconds=grid + shift),
@@ -83,7 +86,8 @@ def row(
         "name": draw(st.sampled_from(["Home", None])),
         "context_device_model": draw(st.sampled_from(["iPad8,1", "iPhone15,2", "Pixel 8", None])),
         "context_os_name": draw(st.sampled_from(["iOS", "android", None])),
-        "context_user_agent": draw(st.sampled_from(["Mozilla/5.0 (iPhone; CPU)", None])),
+        "context_user_agent": draw(st.sampled_from(["Mozilla/5.0 (iPhone; CPU)", "Googlebot/2.1", None])),
+        "context_campaign_source": draw(st.sampled_from([None, None, "news", "ads"])),
         "event": draw(st.sampled_from(["heartbeat", "heartbeat", "scrolled", None])),
         "event_text": draw(st.sampled_from([None, "heartbeat"])),
     }
@@ -112,15 +116,37 @@ def streams(draw: st.DrawFn) -> Stream:
     return config, batches
 
 
-def expected(config: Config, rows: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+# "Beyond dbt-segment" (keys as in sessionizer.yml): each setting alone, then all of them; the
+# rows reach each (an ignored user id, a crawler, New York's midnight, campaigns, long sessions).
+BEYOND: dict[str, dict[str, Any]] = {
+    "ignored": {"ignored_user_ids": ["null"]},
+    "bots": {"exclude_bots": True},
+    "day": {"day_boundary_time_zone": "America/New_York"},
+    "campaign": {"split_on_campaign": True},
+    "max": {"max_session_seconds": 3600},
+    "channel": {"channel_grouping": True},
+    "engaged": {"engaged_session_seconds": 60},
+}
+BEYOND["all"] = {k: v for one in BEYOND.values() for k, v in one.items()}
+
+
+def expected(
+    config: Config, rows: list[tuple[str, dict[str, Any]]], beyond: dict[str, Any] | None = None
+) -> dict[str, Any]:
     assert config.entries is not None
-    columns = reference.list_columns()
+    chosen = beyond or {}
+    columns = reference.list_columns(**reference.beyond(**chosen).column_flags())
     entries = [(e.name, e.kind.value, e.events, [r for t, r in rows if t == e.table]) for e in config.entries]
-    built = reference.build_list(entries, referrer_mapping=package_mapping())
+    built = reference.build_list(entries, referrer_mapping=package_mapping(), **chosen)
     return {t: (columns[t], reference.canonical(built[t])) for t in TABLES}
 
 
-def check(config: Config, batches: list[list[tuple[str, dict[str, Any]]]], strategy: str) -> None:
+def check(
+    config: Config, batches: list[list[tuple[str, dict[str, Any]]]], strategy: str, beyond: str | None = None
+) -> None:
+    chosen = BEYOND[beyond] if beyond else None
+    if chosen:
+        config = dataclasses.replace(config, **chosen)
     plan = plans(config, strategy)
     con = connect_sources(config)
     seen: list[tuple[str, dict[str, Any]]] = []
@@ -130,7 +156,7 @@ def check(config: Config, batches: list[list[tuple[str, dict[str, Any]]]], strat
         seen += batch
         for sql in plan[Mode.FULL_REFRESH if number == 0 else Mode.INCREMENTAL]:
             con.execute(sql)
-        assert_tables_equal(snapshot(con), expected(config, seen), f"{strategy}: after batch {number}")
+        assert_tables_equal(snapshot(con), expected(config, seen, chosen), f"{strategy}: after batch {number}")
     incremental = snapshot(con)
     for sql in plan[Mode.FULL_REFRESH]:
         con.execute(sql)
@@ -150,3 +176,11 @@ def test_every_incremental_run_over_a_source_list_equals_the_reference(stream: S
 @given(stream=streams())
 def test_every_incremental_run_over_a_source_list_with_merge_upserts(stream: Stream) -> None:
     check(stream[0], stream[1], "merge")
+
+
+@pytest.mark.parametrize("beyond", list(BEYOND))
+@settings(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow],
+          max_examples=max(1, settings().max_examples // 40))  # fmt: skip
+@given(stream=streams())
+def test_every_incremental_run_over_a_source_list_beyond_dbt_segment(beyond: str, stream: Stream) -> None:
+    check(stream[0], stream[1], "merge" if beyond == "all" else "delete+insert", beyond)

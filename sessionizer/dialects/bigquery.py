@@ -70,6 +70,22 @@ def interval_count_as_number(tree: exp.Expression) -> exp.Expression:
     return tree
 
 
+def local_time_as_datetime(tree: exp.Expression) -> exp.Expression:
+    """CONVERT_TIMEZONE('UTC', zone, t) → DATETIME(TIMESTAMP(t), zone): our DATETIME read as the
+    UTC instant it is, then that instant's wall time in the zone (daylight saving included)."""
+
+    def rewrite(node: exp.Expression) -> exp.Expression:
+        if not isinstance(node, exp.ConvertTimezone):
+            return node
+        source = node.args.get("source_tz")
+        if not (isinstance(source, exp.Literal) and source.name == "UTC"):
+            raise CompileError(f"bigquery: can convert only from UTC: {node.sql()}")
+        instant = exp.Anonymous(this="TIMESTAMP", expressions=[node.args["timestamp"]])
+        return exp.Anonymous(this="DATETIME", expressions=[instant, node.args["target_tz"]])
+
+    return bottom_up(tree, rewrite)
+
+
 def from_for_where(tree: exp.Expression) -> exp.Expression:
     """A SELECT with WHERE but no FROM reads one row of UNNEST([1]): BigQuery refuses WHERE there."""
     for select in tree.find_all(exp.Select):
@@ -113,6 +129,7 @@ class BigQuery(Dialect):
         as_datetime_functions,
         split_part_as_split,
         interval_count_as_number,
+        local_time_as_datetime,
         from_for_where,
         nulls_last_in_aggregate_windows,
     )

@@ -158,23 +158,39 @@ END
     wherever the gap to the previous item exceeds the cutoff. Each item gets its piece and the
     count of its piece's page views up to it: a page view counting 1 starts a session, and
     activity counting 0 (before its piece's first page view) is dropped. ``carry``: columns of
-    the page views kept on each item (NULL for activity, except user_id, which activity has). -#}
-{% macro activity_stream(page_views, activity_filter, carry=[]) -%}
-{%- set order = 'PARTITION BY source_name, anonymous_id ORDER BY tstamp, __sz_item_kind, __sz_item_id' %}
+    the page views kept on each item (NULL for activity, except user_id, which activity has).
+    ``partition``: whose stream (a single source's: anonymous_id, and no activity). With a session
+    rule of "Beyond dbt-segment" on, the pieces are cut by those rules too, and each item gets
+    __sz_reason: why its piece began. -#}
+{% macro activity_stream(page_views, activity_filter, carry=[], partition=['source_name', 'anonymous_id'], activity=true) -%}
+{%- set by = 'PARTITION BY ' ~ (partition | join(', ')) %}
+{%- set order = by ~ ' ORDER BY tstamp, __sz_item_kind, __sz_item_id' %}
+{%- set campaign = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content', 'gclid'] if split_on_campaign else [] %}
 __sz_items AS (
-  SELECT source_name, anonymous_id, tstamp, 0 AS __sz_item_kind, page_view_id AS __sz_item_id
-    {%- for column in carry %}, {{ column }}{% endfor %}
+  SELECT {{ partition | join(', ') }}, tstamp, 0 AS __sz_item_kind, page_view_id AS __sz_item_id
+    {%- for column in carry + campaign %}, {{ column }}{% endfor %}
   FROM {{ page_views }}
+  {%- if activity %}
   UNION ALL
-  SELECT source_name, anonymous_id, tstamp, 1, id
+  SELECT {{ partition | join(', ') }}, tstamp, 1, id
     {%- for column in carry %}, {{ 'user_id' if column == 'user_id' else 'CAST(NULL AS VARCHAR)' }}{% endfor %}
+    {%- for column in campaign %}, CAST(NULL AS VARCHAR){% endfor %}
   FROM {{ rel.events }} AS activity
   WHERE kind = 'tracks'{{ activity_filter }}
+  {%- endif %}
 ), __sz_gaps AS (
   SELECT
     __sz_items.*,
     {{ seconds_between('LAG(tstamp) OVER (' ~ order ~ ')', 'tstamp') }} AS __sz_gap
+    {%- if day_boundary_time_zone is not none %},
+    {#- The local calendar date, daylight saving included: each dialect converts its own way. #}
+    CASE
+      WHEN CAST(CONVERT_TIMEZONE('UTC', {{ day_boundary_time_zone }}, LAG(tstamp) OVER ({{ order }})) AS DATE)
+        <> CAST(CONVERT_TIMEZONE('UTC', {{ day_boundary_time_zone }}, tstamp) AS DATE) THEN 1
+    END AS __sz_day_cut
+    {%- endif %}
   FROM __sz_items
+{%- if not cuts_sessions %}
 ), __sz_pieces AS (
   SELECT
     __sz_gaps.*,
@@ -182,13 +198,84 @@ __sz_items AS (
       {{ order }} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
     ) AS __sz_piece
   FROM __sz_gaps
+{%- else %}
+{%- if campaign %}
+), __sz_campaigns AS (
+  {#- Each page view with a campaign against the visitor's latest earlier one (none: it cuts). #}
+  SELECT
+    {{ partition | join(', ') }}, __sz_item_id,
+    CASE
+      WHEN LAG(__sz_item_id) OVER ({{ order }}) IS NULL
+      {%- for column in campaign %}
+        OR LAG({{ column }}) OVER ({{ order }}) IS DISTINCT FROM {{ column }}
+      {%- endfor %} THEN 1
+    END AS __sz_campaign_cut
+  FROM __sz_items
+  WHERE __sz_item_kind = 0 AND NOT ({% for column in campaign %}{{ column }} IS NULL{% if not loop.last %} AND {% endif %}{% endfor %})
+{%- endif %}
+), __sz_cuts AS (
+  SELECT
+    __sz_gaps.*,
+    CASE
+      WHEN __sz_gap IS NULL OR __sz_gap > {{ inactivity_cutoff }} THEN 'inactivity'
+      {%- if day_boundary_time_zone is not none %}
+      WHEN __sz_day_cut = 1 THEN 'day_boundary'
+      {%- endif %}
+      {%- if campaign %}
+      WHEN __sz_campaigns.__sz_campaign_cut = 1 THEN 'campaign'
+      {%- endif %}
+    END AS __sz_cut
+  FROM __sz_gaps
+  {%- if campaign %}
+  LEFT JOIN __sz_campaigns
+    ON {% for column in partition %}__sz_campaigns.{{ column }} = __sz_gaps.{{ column }} AND {% endfor -%}
+    __sz_campaigns.__sz_item_id = __sz_gaps.__sz_item_id AND __sz_gaps.__sz_item_kind = 0
+  {%- endif %}
+{%- if max_session_seconds is not none %}
+), __sz_rough AS (
+  SELECT __sz_cuts.*, COUNT(__sz_cut) OVER ({{ order }} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS __sz_rough_piece
+  FROM __sz_cuts
+), __sz_subs AS (
+  {#- Every max_session_seconds from the piece's first page view a sub-piece begins; what
+      precedes that page view stays in the first (and is dropped). #}
+  SELECT
+    __sz_rough.*,
+    COALESCE(CASE WHEN __sz_since_first >= 0 THEN FLOOR(__sz_since_first / {{ max_session_seconds }}.0) END, 0) AS __sz_sub
+  FROM (
+    SELECT
+      __sz_rough.*,
+      {{ seconds_between('MIN(CASE WHEN __sz_item_kind = 0 THEN tstamp END) OVER (' ~ by ~ ', __sz_rough_piece)', 'tstamp') }} AS __sz_since_first
+    FROM __sz_rough
+  ) AS __sz_rough
+), __sz_starts AS (
+  SELECT
+    __sz_subs.*,
+    CASE
+      WHEN __sz_cut IS NOT NULL THEN __sz_cut
+      WHEN __sz_sub <> LAG(__sz_sub) OVER ({{ order }}) THEN 'max_duration'
+    END AS __sz_start
+  FROM __sz_subs
+{%- else %}
+), __sz_starts AS (
+  SELECT __sz_cuts.*, __sz_cut AS __sz_start
+  FROM __sz_cuts
+{%- endif %}
+), __sz_pieces AS (
+  SELECT
+    __sz_starts.*,
+    COUNT(__sz_start) OVER ({{ order }} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS __sz_piece
+  FROM __sz_starts
+{%- endif %}
 ), stream AS (
   SELECT
     __sz_pieces.*,
     COUNT(CASE WHEN __sz_item_kind = 0 THEN 1 END) OVER (
-      PARTITION BY source_name, anonymous_id, __sz_piece ORDER BY tstamp, __sz_item_kind, __sz_item_id
+      {{ by }}, __sz_piece ORDER BY tstamp, __sz_item_kind, __sz_item_id
       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
     ) AS __sz_views_so_far
+    {%- if cuts_sessions %},
+    MAX(__sz_start) OVER ({{ by }}, __sz_piece) AS __sz_reason
+    {%- endif %}
   FROM __sz_pieces
 )
 {%- endmacro %}
@@ -254,4 +341,48 @@ CAST(id AS VARCHAR) AS id,
 {{ entry.name }} AS source_name,
     {{ entry.kind_literal }} AS kind,
     {{ segment_columns(tstamp) }}
+{%- endmacro %}
+
+{#- ``value`` IN the literals ``items``; none holds for an empty list. -#}
+{% macro one_of(value, items) -%}
+{% if items %}{{ value }} IN ({{ items | join(', ') }}){% else %}1 = 0{% endif %}
+{%- endmacro %}
+
+{#- docs/reference.md "Channel": the first of the eleven rules that holds for a session's first
+    page view (``s``: its table; ``rm``: its referrer_medium). -#}
+{% macro channel(s, rm) -%}
+{%- set src = 'LOWER(' ~ s ~ '.utm_source)' -%}
+{%- set med = 'LOWER(' ~ s ~ '.utm_medium)' -%}
+{%- set paid = '(' ~ med ~ " LIKE '%cp%' OR " ~ med ~ " IN ('ppc', 'retargeting') OR " ~ med ~ " LIKE 'paid%')" -%}
+{%- set untagged = s ~ '.utm_source IS NULL AND ' ~ s ~ '.utm_medium IS NULL AND ' ~ s ~ '.utm_campaign IS NULL AND ' ~ s ~ '.gclid IS NULL' -%}
+{%- set email_words = "('email', 'e-mail', 'e_mail', 'e mail')" -%}
+{%- macro source_of(medium) -%}
+({{ rm }} = '{{ medium }}' OR {{ one_of(src, channel_sources[medium]) }})
+{%- endmacro -%}
+CASE
+  WHEN {{ s }}.gclid IS NOT NULL OR ({{ paid }} AND {{ source_of('search') }}) THEN 'Paid Search'
+  WHEN {{ paid }} AND {{ source_of('social') }} THEN 'Paid Social'
+  WHEN {{ med }} IN ('display', 'banner', 'expandable', 'interstitial', 'cpm') THEN 'Display'
+  WHEN {{ paid }} THEN 'Paid Other'
+  WHEN {{ med }} IN {{ email_words }} OR {{ src }} IN {{ email_words }} OR {{ source_of('email') }} THEN 'Email'
+  WHEN {{ med }} = 'affiliate' THEN 'Affiliates'
+  WHEN {{ med }} = 'organic' OR {{ source_of('search') }} THEN 'Organic Search'
+  WHEN {{ med }} IN ('social', 'social-network', 'social-media', 'sm', 'social network', 'social media')
+    OR {{ source_of('social') }} THEN 'Organic Social'
+  WHEN {{ med }} = 'referral' OR ({{ untagged }} AND {{ s }}.referrer_host <> ''
+    AND {{ s }}.referrer_host IS DISTINCT FROM REPLACE({{ s }}.first_page_url_host, 'www.', '')) THEN 'Referral'
+  WHEN {{ untagged }} THEN 'Direct'
+  ELSE 'Unassigned'
+END
+{%- endmacro %}
+
+{#- docs/reference.md "Ignored user ids": a user_id stitching reads as NULL. -#}
+{% macro identity_ignored(column) -%}
+{{ one_of('LOWER(TRIM(' ~ column ~ ", ' '))", ignored_user_ids) }}
+{%- endmacro %}
+
+{#- docs/reference.md "Bots": a row whose user agent, lower-cased, contains a pattern (a plain
+    substring: STRPOS, so a % or _ in a pattern is no wildcard). -#}
+{% macro is_bot(column='context_user_agent') -%}
+{% if bot_patterns %}CASE WHEN {% for pattern in bot_patterns %}STRPOS(LOWER({{ column }}), {{ pattern }}) > 0{% if not loop.last %} OR {% endif %}{% endfor %} THEN 1 ELSE 0 END = 1{% else %}1 = 0{% endif %}
 {%- endmacro %}

@@ -48,8 +48,31 @@ def sources_config() -> Config:
     )
 
 
-# Folder name prefix → config: the single source, and a source list.
-CONFIGS = {"": golden_config, "sources-": sources_config}
+def beyond_config() -> Config:
+    """``golden_config`` with every setting of "Beyond dbt-segment" on (a small bot list, one of
+    whose patterns holds LIKE's wildcards)."""
+    return Config.from_mapping(
+        {
+            "source": "segment.pages",
+            "schema": "analytics",
+            "inactivity_cutoff": 1200,
+            "trailing_window": 6,
+            "pass_through_columns": ["context_locale"],
+            "referrer_mapping": str(HERE / "referrer_mapping.csv"),
+            "ignored_user_ids": ["", "null", "undefined"],
+            "exclude_bots": True,
+            "bot_patterns": str(HERE / "bot_patterns.txt"),
+            "day_boundary_time_zone": "America/New_York",
+            "split_on_campaign": True,
+            "max_session_seconds": 4 * 3600,
+            "channel_grouping": True,
+            "engaged_session_seconds": 10,
+        }
+    )
+
+
+# Folder name prefix → config: the single source, a source list, every "Beyond dbt-segment" setting.
+CONFIGS = {"": golden_config, "sources-": sources_config, "beyond-": beyond_config}
 
 
 def render(dialect: str, mode: str, prefix: str = "") -> dict[str, str]:

@@ -8,6 +8,7 @@
     after its end). A single source's stored sessions are told from the visitors' stored page
     views the history holds; a visitor only a replacement touches is added to it first (its own
     scan of the table, which reads nothing when nothing is replaced, as in most batches). #}
+{%- set whole = listed or cuts_sessions %}
 {%- if not listed %}
 INSERT INTO {{ rel.history }} (page_view_id, anonymous_id, received_at_tstamp, sent_at_tstamp, tstamp)
 SELECT page_view_id, anonymous_id, received_at_tstamp, sent_at_tstamp, tstamp
@@ -27,20 +28,24 @@ WITH changed AS (
   SELECT anonymous_id, tstamp, 0 FROM {{ rel.events_batch }}
   UNION ALL
   SELECT __sz_replaced_anonymous_id, __sz_replaced_tstamp, 1 FROM {{ rel.events_batch }} WHERE __sz_replaced_tstamp IS NOT NULL
+{%- endif %}
+{%- if whole %}
 ), whole AS (
   {#- A source list recomputes each touched visitor whole, from its first stored page view: the
-      cut rule reads activity on both sides of any change. #}
+      cut rule reads activity on both sides of any change. So does a single source with a session
+      rule of "Beyond dbt-segment" on (the latest campaign, a piece's first page view, may lie
+      anywhere before a change); its stored page views are those the history holds. #}
   SELECT anonymous_id, tstamp, __sz_replaced FROM changed
   UNION ALL
   SELECT page_views.anonymous_id, page_views.tstamp, 0
-  FROM {{ rel.page_views }} AS page_views
+  FROM {{ rel.page_views if listed else rel.history }} AS page_views
   WHERE page_views.anonymous_id IN (SELECT anonymous_id FROM changed)
 {%- endif %}
 ), earliest AS (
   SELECT anonymous_id, MIN(tstamp) AS from_tstamp, MAX(__sz_replaced) AS replaced
-  FROM {{ 'whole' if listed else 'changed' }}
+  FROM {{ 'whole' if whole else 'changed' }}
   GROUP BY anonymous_id
-{%- if listed %}
+{%- if whole %}
 )
 SELECT anonymous_id, from_tstamp, from_tstamp, 0, replaced, 0, 0, CAST(NULL AS TIMESTAMP)
 FROM earliest

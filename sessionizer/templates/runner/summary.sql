@@ -7,3 +7,6 @@ SELECT
   (SELECT COUNT(*) FROM {{ rel.sessions }}) AS sessions,
   {% if users | default(true) %}(SELECT COUNT(*) FROM {{ rel.sessions }} WHERE session_number = 1){% else %}CAST(NULL AS BIGINT){% endif %} AS users,
   (SELECT COUNT(*) FROM {{ rel.rejected }}) AS rejected
+  {%- if bot_patterns is not none %},
+  (SELECT COUNT(*) FROM {{ rel.rejected }} WHERE reject_reason = 'bot') AS bots
+  {%- endif %}

@@ -1,8 +1,11 @@
 {% from "_macros.sql" import seconds_between, surrogate_key, pending_visitors, recomputed_since, activity_stream, sessions_opened with context %}
-{%- if listed %}
+{%- if listed or cuts_sessions %}
 {#- A source list (docs/reference.md "Several sources"): each affected visitor is renumbered whole, its page
-    views cut together with its activity in one stream per (source_name, anonymous_id). #}
-{%- set order = 'PARTITION BY source_name, anonymous_id ORDER BY tstamp, __sz_item_kind, __sz_item_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW' %}
+    views cut together with its activity in one stream per (source_name, anonymous_id). So is a
+    single source's visitor when a session rule of "Beyond dbt-segment" is on (its cuts read what
+    came before: the latest campaign, the piece's first page view), in a stream of page views only. #}
+{%- set partition = ['source_name', 'anonymous_id'] if listed else ['anonymous_id'] %}
+{%- set order = 'PARTITION BY ' ~ (partition | join(', ')) ~ ' ORDER BY tstamp, __sz_item_kind, __sz_item_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW' %}
 WITH
 {%- if incremental %} pending AS (
   {{ pending_visitors() }}
@@ -13,11 +16,10 @@ WITH
   {%- if incremental %}
   JOIN pending ON pending.anonymous_id = page_views.anonymous_id
   {%- endif %}
-), {{ activity_stream('page_views', ' AND anonymous_id IN (SELECT anonymous_id FROM pending)' if incremental else '') }}, sessions AS (
+), {{ activity_stream('page_views', ' AND anonymous_id IN (SELECT anonymous_id FROM pending)' if incremental else '', [], partition, listed) }}, sessions AS (
   SELECT
     __sz_item_id AS page_view_id,
-    source_name,
-    anonymous_id,
+    {{ partition | join(', ') }},
     __sz_item_kind,
     COUNT(CASE WHEN __sz_item_kind = 0 THEN 1 END) OVER ({{ order }}) AS page_view_number,
     {#- A page view that is the first of its piece starts a session. #}
@@ -25,13 +27,16 @@ WITH
   FROM stream
 )
 SELECT
-  {% for column in columns.page_views[:-1] %}page_views.{{ column }},
+  {% for column in core_columns.page_views %}page_views.{{ column }},
   {% endfor -%}
   sessions.page_view_number,
-  {{ surrogate_key(['sessions.anonymous_id', 'sessions.session_number', 'sessions.source_name']) }} AS session_id,
+  {{ surrogate_key(['sessions.anonymous_id', 'sessions.session_number'] + (['sessions.source_name'] if listed else [])) }} AS session_id
+  {%- if listed %},
   page_views.source_name
+  {%- endif %}
 FROM sessions
-JOIN page_views ON page_views.page_view_id = sessions.page_view_id AND page_views.source_name = sessions.source_name
+JOIN page_views ON page_views.page_view_id = sessions.page_view_id
+  {%- if listed %} AND page_views.source_name = sessions.source_name{% endif %}
 WHERE sessions.__sz_item_kind = 0
 {%- else %}
 WITH

@@ -6,10 +6,12 @@ WITH numbered AS (
   FROM {{ rel.sessions_stitched }}
 )
 SELECT
-  {% for column in columns.sessions_stitched[:(-1 if listed else none)] %}sessions.{{ column }},
+  {% for column in core_columns.sessions_stitched %}sessions.{{ column }},
   {% endfor -%}
   numbered.session_number
   {%- if listed %},
   sessions.source_name{% endif %}
+  {%- for column in added_columns %},
+  sessions.{{ column }}{% endfor %}
 FROM {{ rel.sessions_stitched }} AS sessions
 JOIN numbered ON numbered.session_id = sessions.session_id

@@ -16,9 +16,11 @@ WITH pending AS (
   JOIN pending ON pending.blended_user_id = stitched.blended_user_id
 )
 SELECT
-  {{ columns.sessions_stitched[:(-1 if listed else none)] | join(', ') }},
+  {{ core_columns.sessions_stitched | join(', ') }},
   session_number
   {%- if listed %},
   source_name{% endif %}
+  {%- for column in added_columns %},
+  {{ column }}{% endfor %}
 FROM sessions
 WHERE session_start_tstamp >= __sz_from_tstamp

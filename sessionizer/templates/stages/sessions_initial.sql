@@ -1,4 +1,4 @@
-{% from "_macros.sql" import seconds_between, pending_visitors, recomputed_since, activity_stream with context %}
+{% from "_macros.sql" import seconds_between, pending_visitors, recomputed_since, activity_stream, channel with context %}
 WITH
 {%- if incremental %} pending AS (
   {{ pending_visitors() }}
@@ -15,14 +15,24 @@ WITH
   SELECT * FROM {{ rel.sessionized }}
 ),
 {%- endif %}
-{%- if listed %}
+{%- set partition = ['source_name', 'anonymous_id'] if listed else ['anonymous_id'] %}
+{%- if listed or cuts_sessions %}
 {#- A source list: a session ends with the latest of its page views and kept activity (the
-    activity after a page view of its piece). #}
-{{ activity_stream('page_views', ' AND anonymous_id IN (SELECT anonymous_id FROM pending)' if incremental else '', ['session_id']) }}, ends AS (
+    activity after a page view of its piece). With a session rule of "Beyond dbt-segment" on,
+    the stream also says why each session began (a single source's: of page views only). #}
+{{ activity_stream('page_views', ' AND anonymous_id IN (SELECT anonymous_id FROM pending)' if incremental else '', ['session_id'], partition, listed) }},
+{%- endif %}
+{%- if listed %} ends AS (
   SELECT MAX(session_id) AS session_id, MAX(tstamp) AS session_end_tstamp
   FROM stream
   WHERE __sz_item_kind = 0 OR __sz_views_so_far > 0
   GROUP BY source_name, anonymous_id, __sz_piece
+),
+{%- endif %}
+{%- if cuts_sessions %} starts AS (
+  SELECT session_id, __sz_reason
+  FROM stream
+  WHERE __sz_item_kind = 0 AND __sz_views_so_far = 1
 ),
 {%- endif %} bounds AS (
   SELECT
@@ -68,7 +78,14 @@ WITH
     {%- if listed %},
     bounds.source_name
     {%- endif %}
+    {%- if cuts_sessions %},
+    {#- The first session of its (source_name,) anonymous_id holds its page view number 1. #}
+    CASE WHEN bounds.__sz_first_number = 1 THEN 'first' ELSE starts.__sz_reason END AS session_start_reason
+    {%- endif %}
   FROM bounds
+  {%- if cuts_sessions %}
+  JOIN starts ON starts.session_id = bounds.session_id
+  {%- endif %}
   {%- if listed %}
   JOIN ends ON ends.session_id = bounds.session_id
   {%- endif %}
@@ -80,7 +97,7 @@ WITH
     {%- if listed %} AND last_view.source_name = bounds.source_name{% endif %}
 )
 SELECT
-  {% for column in columns.sessions_initial[:(-4 if listed else -3)] %}sessions.{{ column }},
+  {% for column in core_columns.sessions_initial[:-3] %}sessions.{{ column }},
   {% endfor -%}
   CASE
     WHEN sessions.duration_in_s BETWEEN 0 AND 9 THEN '0s to 9s'
@@ -92,6 +109,15 @@ SELECT
   referrer_mapping.source AS referrer_source
   {%- if listed %},
   sessions.source_name
+  {%- endif %}
+  {%- if cuts_sessions %},
+  sessions.session_start_reason
+  {%- endif %}
+  {%- if channel_grouping %},
+  {{ channel('sessions', 'referrer_mapping.medium') }} AS channel
+  {%- endif %}
+  {%- if engaged_session_seconds is not none %},
+  sessions.duration_in_s >= {{ engaged_session_seconds }} OR sessions.page_views >= 2 AS is_engaged
   {%- endif %}
 FROM sessions
 LEFT JOIN referrer_mapping

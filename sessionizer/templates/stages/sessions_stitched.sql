@@ -28,7 +28,7 @@ WITH
 )
 {%- endif %}
 SELECT
-  {% for column in columns.sessions_initial[:(-1 if listed else none)] %}sessions.{{ column }},
+  {% for column in core_columns.sessions_initial %}sessions.{{ column }},
   {% endfor -%}
   {%- if incremental %}
   COALESCE(pending.blended_after, user_stitching.user_id, sessions.anonymous_id) AS blended_user_id
@@ -37,6 +37,8 @@ SELECT
   {%- endif %}
   {%- if listed %},
   sessions.source_name{% endif %}
+  {%- for column in added_columns %},
+  sessions.{{ column }}{% endfor %}
 FROM sessions
 {%- if incremental %}
 {#- The blended user recorded with the visitor's stitching; looked up only for a visitor whose

@@ -1,5 +1,7 @@
-{% from "_macros.sql" import only_affected, pending_visitors, recomputed_since, activity_stream with context %}
+{% from "_macros.sql" import only_affected, pending_visitors, recomputed_since, activity_stream, identity_ignored with context %}
 {%- set carried = incremental and not listed %}
+{#- docs/reference.md "Ignored user ids": such a user_id is no identity. -#}
+{%- set identified_only = 'user_id IS NOT NULL' ~ ((' AND NOT ' ~ identity_ignored('user_id')) if ignored_user_ids else '') %}
 {#- An increment's rows also say what the stored row they replace said (user_stitching's
     records compare the two). -#}
 {%- macro stored_row() -%}
@@ -29,6 +31,7 @@ WITH {% if carried %}pending AS (
   JOIN pending ON pending.anonymous_id = page_views.anonymous_id AND pending.replaced = 1
 {%- else %}
   SELECT anonymous_id, user_id, tstamp, page_view_id{% if listed %}, source_name{% endif %}
+    {%- if listed and split_on_campaign %}, utm_source, utm_medium, utm_campaign, utm_term, utm_content, gclid{% endif %}
   FROM {{ rel.page_views }}
   {{ only_affected('anonymous_id', rel.pending_anonymous_ids) }}
 {%- endif %}
@@ -56,7 +59,7 @@ WITH {% if carried %}pending AS (
     FROM {{ rel.events }}
     WHERE kind = 'identifies'{{ affected }}
   ) AS stitched
-  WHERE user_id IS NOT NULL
+  WHERE {{ identified_only }}
 {%- else %}
 ), identified AS (
   {#- The last non-NULL user_id; a ranked subquery instead of LAST_VALUE(... IGNORE NULLS),
@@ -66,7 +69,7 @@ WITH {% if carried %}pending AS (
     user_id,
     ROW_NUMBER() OVER (PARTITION BY anonymous_id ORDER BY tstamp DESC, page_view_id DESC) AS __sz_recency
   FROM page_views
-  WHERE user_id IS NOT NULL
+  WHERE {{ identified_only }}
 {%- endif %}
 )
 {%- if carried %}

@@ -1,0 +1,238 @@
+CREATE OR REPLACE TABLE `analytics`.segment_web_page_views
+PARTITION BY DATE(tstamp)
+CLUSTER BY anonymous_id AS
+WITH source AS (
+  SELECT
+    CAST(id AS STRING) AS id,
+    CAST(anonymous_id AS STRING) AS anonymous_id,
+    CAST(user_id AS STRING) AS user_id,
+    CAST(received_at AS DATETIME) AS received_at,
+    CAST(sent_at AS DATETIME) AS sent_at,
+    CAST(timestamp AS DATETIME) AS timestamp,
+    url,
+    path,
+    title,
+    search,
+    referrer,
+    context_campaign_source,
+    context_campaign_medium,
+    context_campaign_name,
+    context_campaign_term,
+    context_campaign_content,
+    context_ip,
+    context_user_agent,
+    context_locale
+  FROM `segment`.`pages` AS source
+  WHERE
+    NOT id IS NULL
+    AND NOT anonymous_id IS NULL
+    AND NOT timestamp IS NULL
+    AND NOT received_at IS NULL
+    AND NOT (
+      CASE
+        WHEN INSTR(LOWER(context_user_agent), 'googlebot') > 0
+        OR INSTR(LOWER(context_user_agent), 'bingbot') > 0
+        OR INSTR(LOWER(context_user_agent), '50%_off') > 0
+        THEN 1
+        ELSE 0
+      END = 1
+    )
+), duplicated AS (
+  SELECT
+    id
+  FROM source
+  GROUP BY
+    id
+  HAVING
+    COUNT(*) > 1
+), ranked AS (
+  SELECT
+    source.*,
+    1 AS __sz_dedupe_rank
+  FROM source
+  WHERE
+    NOT id IN (
+      SELECT
+        id
+      FROM duplicated
+    )
+  UNION ALL
+  SELECT
+    source.*,
+    ROW_NUMBER() OVER (
+      PARTITION BY source.id
+      ORDER BY source.received_at ASC NULLS LAST, source.sent_at ASC NULLS LAST, source.timestamp ASC NULLS LAST
+    ) AS __sz_dedupe_rank
+  FROM source
+  WHERE
+    id IN (
+      SELECT
+        id
+      FROM duplicated
+    )
+), parsed AS (
+  SELECT
+    id AS page_view_id,
+    anonymous_id,
+    user_id,
+    received_at AS received_at_tstamp,
+    sent_at AS sent_at_tstamp,
+    timestamp AS tstamp,
+    url AS page_url,
+    SPLIT(
+      SPLIT(
+        REPLACE(REPLACE(REPLACE(url, 'android-app://', ''), 'http://', ''), 'https://', ''),
+        '/'
+      )[OFFSET(0)],
+      '?'
+    )[OFFSET(0)] AS page_url_host,
+    path AS page_url_path,
+    title AS page_title,
+    search AS page_url_query,
+    referrer,
+    REPLACE(
+      SPLIT(
+        SPLIT(
+          REPLACE(REPLACE(REPLACE(referrer, 'android-app://', ''), 'http://', ''), 'https://', ''),
+          '/'
+        )[OFFSET(0)],
+        '?'
+      )[OFFSET(0)],
+      'www.',
+      ''
+    ) AS referrer_host,
+    context_campaign_source AS utm_source,
+    context_campaign_medium AS utm_medium,
+    context_campaign_name AS utm_campaign,
+    context_campaign_term AS utm_term,
+    context_campaign_content AS utm_content,
+    NULLIF(SPLIT(SPLIT(CONCAT(url, 'gclid='), 'gclid=')[OFFSET(1)], '&')[OFFSET(0)], '') AS gclid,
+    context_ip AS ip,
+    context_user_agent AS user_agent,
+    CASE
+      WHEN LOWER(context_user_agent) LIKE '%android%'
+      THEN 'Android'
+      ELSE REPLACE(
+        SPLIT(SPLIT(CONCAT(context_user_agent, '('), '(')[OFFSET(1)], ' ')[OFFSET(0)],
+        ';',
+        ''
+      )
+    END AS device,
+    context_locale
+  FROM ranked
+  WHERE
+    __sz_dedupe_rank = 1
+), page_views AS (
+  SELECT
+    page_view_id,
+    anonymous_id,
+    user_id,
+    received_at_tstamp,
+    sent_at_tstamp,
+    tstamp,
+    page_url,
+    page_url_host,
+    page_url_path,
+    page_title,
+    page_url_query,
+    referrer,
+    referrer_host,
+    utm_source,
+    utm_medium,
+    utm_campaign,
+    utm_term,
+    utm_content,
+    gclid,
+    ip,
+    user_agent,
+    device,
+    context_locale,
+    CASE
+      WHEN device = 'iPhone'
+      THEN 'iPhone'
+      WHEN device = 'Android'
+      THEN 'Android'
+      WHEN device IN ('iPad', 'iPod')
+      THEN 'Tablet'
+      WHEN device IN ('Windows', 'Macintosh', 'X11')
+      THEN 'Desktop'
+      ELSE 'Uncategorized'
+    END AS device_category
+  FROM parsed
+)
+SELECT
+  page_view_id,
+  anonymous_id,
+  user_id,
+  received_at_tstamp,
+  sent_at_tstamp,
+  tstamp,
+  page_url,
+  page_url_host,
+  page_url_path,
+  page_title,
+  page_url_query,
+  referrer,
+  referrer_host,
+  utm_source,
+  utm_medium,
+  utm_campaign,
+  utm_term,
+  utm_content,
+  gclid,
+  ip,
+  user_agent,
+  device,
+  context_locale,
+  device_category
+FROM page_views;
+
+CREATE OR REPLACE TABLE `analytics`.segment_web_page_views__rejected AS
+SELECT
+  id,
+  anonymous_id,
+  user_id,
+  received_at,
+  sent_at,
+  timestamp,
+  url,
+  path,
+  title,
+  search,
+  referrer,
+  context_campaign_source,
+  context_campaign_medium,
+  context_campaign_name,
+  context_campaign_term,
+  context_campaign_content,
+  context_ip,
+  context_user_agent,
+  context_locale,
+  CASE
+    WHEN id IS NULL
+    THEN 'id is null'
+    WHEN anonymous_id IS NULL
+    THEN 'anonymous_id is null'
+    WHEN timestamp IS NULL
+    THEN 'timestamp is null'
+    WHEN received_at IS NULL
+    THEN 'received_at is null'
+    ELSE 'bot'
+  END AS reject_reason
+FROM `segment`.`pages` AS source
+WHERE
+  (
+    NOT (
+      NOT id IS NULL
+      AND NOT anonymous_id IS NULL
+      AND NOT timestamp IS NULL
+      AND NOT received_at IS NULL
+    )
+    OR CASE
+      WHEN INSTR(LOWER(context_user_agent), 'googlebot') > 0
+      OR INSTR(LOWER(context_user_agent), 'bingbot') > 0
+      OR INSTR(LOWER(context_user_agent), '50%_off') > 0
+      THEN 1
+      ELSE 0
+    END = 1
+  );

@@ -1,0 +1,50 @@
+CREATE OR REPLACE TABLE `analytics`.segment_web_sessions
+PARTITION BY DATE(session_start_tstamp)
+CLUSTER BY blended_user_id AS
+WITH numbered AS (
+  SELECT
+    session_id,
+    ROW_NUMBER() OVER (
+      PARTITION BY blended_user_id
+      ORDER BY session_start_tstamp NULLS LAST, session_id NULLS LAST
+    ) AS session_number
+  FROM `analytics`.segment_web_sessions__stitched
+)
+SELECT
+  sessions.session_id,
+  sessions.anonymous_id,
+  sessions.session_start_tstamp,
+  sessions.session_end_tstamp,
+  sessions.page_views,
+  sessions.utm_source,
+  sessions.utm_content,
+  sessions.utm_medium,
+  sessions.utm_campaign,
+  sessions.utm_term,
+  sessions.gclid,
+  sessions.first_page_url,
+  sessions.first_page_url_host,
+  sessions.first_page_url_path,
+  sessions.first_page_url_query,
+  sessions.referrer,
+  sessions.referrer_host,
+  sessions.device,
+  sessions.device_category,
+  sessions.last_page_url,
+  sessions.last_page_url_host,
+  sessions.last_page_url_path,
+  sessions.last_page_url_query,
+  sessions.first_context_locale,
+  sessions.last_context_locale,
+  sessions.duration_in_s,
+  sessions.duration_in_s_tier,
+  sessions.referrer_medium,
+  sessions.referrer_source,
+  sessions.blended_user_id,
+  numbered.session_number,
+  sessions.session_start_reason,
+  sessions.channel,
+  sessions.is_engaged
+FROM `analytics`.segment_web_sessions__stitched AS sessions
+JOIN numbered
+  ON numbered.session_id = sessions.session_id;

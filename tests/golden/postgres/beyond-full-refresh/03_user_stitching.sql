@@ -1,0 +1,48 @@
+DROP TABLE IF EXISTS "analytics".segment_web_user_stitching__sessionizer_new;
+
+CREATE TABLE "analytics".segment_web_user_stitching__sessionizer_new AS
+WITH page_views AS NOT MATERIALIZED (
+  SELECT
+    anonymous_id,
+    user_id,
+    tstamp,
+    page_view_id
+  FROM "analytics".segment_web_page_views
+), seen AS (
+  SELECT
+    anonymous_id,
+    MIN(tstamp) AS first_seen_at,
+    MAX(tstamp) AS last_seen_at
+  FROM page_views
+  GROUP BY
+    anonymous_id
+), identified AS (
+  SELECT
+    anonymous_id,
+    user_id,
+    ROW_NUMBER() OVER (
+      PARTITION BY anonymous_id
+      ORDER BY tstamp DESC NULLS LAST, page_view_id DESC NULLS LAST
+    ) AS __sz_recency
+  FROM page_views
+  WHERE
+    NOT user_id IS NULL
+    AND NOT LOWER(TRIM(' ' FROM user_id)) IN ('', 'null', 'undefined')
+)
+SELECT
+  seen.anonymous_id,
+  identified.user_id,
+  seen.first_seen_at,
+  seen.last_seen_at
+FROM seen
+LEFT JOIN identified
+  ON identified.anonymous_id = seen.anonymous_id AND identified.__sz_recency = 1;
+
+BEGIN;
+
+DROP TABLE IF EXISTS "analytics".segment_web_user_stitching;
+
+ALTER TABLE "analytics".segment_web_user_stitching__sessionizer_new
+RENAME TO segment_web_user_stitching;
+
+COMMIT;

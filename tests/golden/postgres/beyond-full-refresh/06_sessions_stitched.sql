@@ -1,0 +1,54 @@
+DROP TABLE IF EXISTS "analytics".segment_web_sessions__stitched__sessionizer_new;
+
+CREATE TABLE "analytics".segment_web_sessions__stitched__sessionizer_new AS
+WITH sessions AS (
+  SELECT
+    *
+  FROM "analytics".segment_web_sessions__initial
+)
+SELECT
+  sessions.session_id,
+  sessions.anonymous_id,
+  sessions.session_start_tstamp,
+  sessions.session_end_tstamp,
+  sessions.page_views,
+  sessions.utm_source,
+  sessions.utm_content,
+  sessions.utm_medium,
+  sessions.utm_campaign,
+  sessions.utm_term,
+  sessions.gclid,
+  sessions.first_page_url,
+  sessions.first_page_url_host,
+  sessions.first_page_url_path,
+  sessions.first_page_url_query,
+  sessions.referrer,
+  sessions.referrer_host,
+  sessions.device,
+  sessions.device_category,
+  sessions.last_page_url,
+  sessions.last_page_url_host,
+  sessions.last_page_url_path,
+  sessions.last_page_url_query,
+  sessions.first_context_locale,
+  sessions.last_context_locale,
+  sessions.duration_in_s,
+  sessions.duration_in_s_tier,
+  sessions.referrer_medium,
+  sessions.referrer_source,
+  COALESCE(user_stitching.user_id, sessions.anonymous_id) AS blended_user_id,
+  sessions.session_start_reason,
+  sessions.channel,
+  sessions.is_engaged
+FROM sessions
+LEFT JOIN "analytics".segment_web_user_stitching AS user_stitching
+  ON user_stitching.anonymous_id = sessions.anonymous_id;
+
+BEGIN;
+
+DROP TABLE IF EXISTS "analytics".segment_web_sessions__stitched;
+
+ALTER TABLE "analytics".segment_web_sessions__stitched__sessionizer_new
+RENAME TO segment_web_sessions__stitched;
+
+COMMIT;
