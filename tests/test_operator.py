@@ -5,8 +5,10 @@ and messages that say what to do. Each through click's CliRunner, on real DuckDB
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -425,3 +427,22 @@ models:
     assert unset.exit_code == ExitCode.FAILURE
     assert "segment_page_views_table reads var('pages_table'), which unset.yml does not set" in unset.output
     assert "not a valid identifier" not in unset.output and not (tmp_path / "u.yml").exists()
+
+
+def test_a_real_ctrl_c_during_a_stage(tmp_path: Path) -> None:
+    """SIGINT to a running `sessionizer run` while DuckDB runs a stage's statement."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    generate(con, "pages", 200_000, 5)
+    con.close()
+    command = [sys.executable, "-m", "sessionizer", "run", "--target", TARGET]
+    running = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert running.stdout is not None and running.stdout.readline().startswith("sessionizer run: full-refresh")
+    time.sleep(0.2)  # inside page_views, which takes about a second here
+    running.send_signal(signal.SIGINT)
+    out, err = running.communicate(timeout=120)
+    assert running.returncode == ExitCode.INTERRUPTED, out + err
+    assert err == "Error: interrupted; the next run finishes the job\n"
+    again = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    status = subprocess.run([*command[:3], "status", "--target", TARGET], cwd=tmp_path, capture_output=True, text=True)
+    assert status.returncode == 0 and status.stdout.rstrip().endswith("ok")

@@ -107,10 +107,14 @@ class DuckDBEngine(Engine):
                     folder.rmdir()
 
     def interrupted(self, err: BaseException) -> bool:
-        """DuckDB turns Ctrl-C into an InterruptException of the statement it was running."""
+        """DuckDB turns Ctrl-C into an error of the statement it was running: an
+        InterruptException, or (the Python client, while it waits for the statement) a
+        RuntimeError "Query interrupted"."""
         import duckdb
 
-        return isinstance(err, duckdb.InterruptException)
+        return isinstance(err, duckdb.InterruptException) or (
+            type(err) is RuntimeError and str(err) == "Query interrupted"
+        )
 
     def progress_probe(self, cursor: Any) -> Callable[[], float | None] | None:
         """DuckDB counts its progress only with the progress bar on (here, without printing it);
