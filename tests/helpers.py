@@ -54,7 +54,8 @@ def package_mapping() -> dict[str, tuple[str, str]]:
 
 
 def reference_tables(rows: Iterable[Row]) -> dict[str, list[tuple[Any, ...]]]:
-    """What a full refresh must leave for ``rows`` under default settings, per SPEC's reference:
+    """What a full refresh must leave for ``rows`` under default settings, per the reference
+    (tests/reference.py):
     each table's rows in canonical order."""
     built = reference.build(rows, referrer_mapping=package_mapping())
     return {t: reference.canonical(built[t]) for t in TABLES}
@@ -158,13 +159,13 @@ def _statements(config: Config, mode: str, engine: Engine) -> tuple[str, ...]:
 
 
 def extra_columns(config: Config) -> list[tuple[str, str]]:
-    """Source columns beyond SPEC's: a non-standard incremental key, then pass-through ones."""
+    """Source columns beyond Segment's (docs/reference.md "Input"): a non-standard incremental key, then pass-through ones."""
     extra = [] if config.incremental_key in SOURCE_COLUMNS else [(config.incremental_key, "TIMESTAMP")]
     return extra + [(c, "VARCHAR") for c in config.pass_through_columns]
 
 
 def create_pages(con: Any, config: Config | None = None, exists_ok: bool = False) -> None:
-    """A ``pages`` table typed like Segment's, with the columns ``config`` reads (default settings: SPEC's)."""
+    """A ``pages`` table typed like Segment's, with the columns ``config`` reads (default settings: Segment's)."""
     typed = [(c, "TIMESTAMP" if c in TIMESTAMP_COLUMNS else "VARCHAR") for c in SOURCE_COLUMNS]
     typed += extra_columns(config or Config())
     exists = " IF NOT EXISTS" if exists_ok else ""
@@ -354,7 +355,7 @@ def interrupted(monkeypatch: Any, after: int) -> None:
     monkeypatch.setattr(Warehouse, "execute", execute)
 
 
-# -- several sources (SPEC "Several sources") ------------------------------------------------
+# -- several sources (docs/reference.md "Several sources") -----------------------------------
 
 # The columns a test table of each kind has (Segment's, as the rules read them).
 _COMMON = ("id", "anonymous_id", "user_id", "received_at", "sent_at", "timestamp")

@@ -1,5 +1,5 @@
-"""The built-in bot list, sessionizer/data/bot_patterns.txt, by SPEC's matching rule (the lower-cased
-user agent contains a pattern): it must catch the crawlers SPEC names and the public list's
+"""The built-in bot list, sessionizer/data/bot_patterns.txt, by the matching rule of docs/reference.md
+"Bots" (the lower-cased user agent contains a pattern): it must catch the crawlers it names and the public list's
 examples, and never a person's browser or app, since a page view it matches is dropped."""
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ CRAWLERS = (
     "FeedlyBot/1.0 (http://feedly.com)",
 )
 
-SPEC_NAMES = ("Googlebot", "bingbot", "YandexBot", "AhrefsBot", "SemrushBot", "facebookexternalhit", "HeadlessChrome")
+NAMED = ("Googlebot", "bingbot", "YandexBot", "AhrefsBot", "SemrushBot", "facebookexternalhit", "HeadlessChrome")
 
 # Current browsers: Chrome, Safari, Firefox, Edge, Opera and Samsung Internet, on desktop, iOS and
 # Android, in today's formats (Chrome's reduced Android UA names the model "K"; versions play no part).
@@ -156,7 +156,7 @@ GENERATED_BOTS = {
 
 
 def matches(user_agent: str) -> list[str]:
-    """The patterns a user agent contains, by SPEC's rule."""
+    """The patterns a user agent contains, by docs/reference.md's rule."""
     return [p for p in PATTERNS if ref.is_bot(user_agent, (p,))]
 
 
@@ -165,8 +165,8 @@ def test_every_listed_crawler_matches(user_agent: str) -> None:
     assert ref.is_bot(user_agent, PATTERNS)
 
 
-@pytest.mark.parametrize("name", SPEC_NAMES)
-def test_the_crawlers_spec_names_match(name: str) -> None:
+@pytest.mark.parametrize("name", NAMED)
+def test_the_crawlers_the_reference_names_match(name: str) -> None:
     assert ref.is_bot(name, PATTERNS)
     assert any(name in ua for ua in CRAWLERS), "a sample user agent of each"
 

@@ -103,7 +103,7 @@ def test_issue_65_a_resent_page_view_is_stored_once() -> None:
 
 
 def test_issue_65_an_earlier_copy_arriving_later_replaces_the_stored_row() -> None:
-    """SPEC: a re-sent row that sorts before the stored one (earlier received_at) replaces it."""
+    """docs/reference.md "Incremental runs": a re-sent row that sorts before the stored one (earlier received_at) replaces it."""
     stored_at = T0 + timedelta(hours=2)
     con = refreshed([page(id="pv1", timestamp=T0, received_at=stored_at, title="late copy")])
     tables = run_incremental(

@@ -1,9 +1,9 @@
-"""Incremental runs give exactly what a full refresh gives (SPEC.md "Incremental runs").
+"""Incremental runs give exactly what a full refresh gives (docs/reference.md "Incremental runs").
 
 Random streams of page views for a few visitors and users arrive in random batches: late
 events, duplicates within and across batches (earlier and later received_at), identify calls
 that set and move user_ids, equal timestamps and gaps at exactly the cutoff. After EVERY
-incremental run all six tables (and the rejected rows) must equal the SPEC reference over the
+incremental run all six tables (and the rejected rows) must equal the reference (tests/reference.py) over the
 same input, row for row; the final state must also equal a real full refresh. The same streams
 run on DuckDB (delete+insert and MERGE upserts), on PostgreSQL, and as BigQuery's SQL translated
 back to DuckDB. So do the settings of "Beyond dbt-segment": every one on, and each alone.

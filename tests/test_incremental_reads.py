@@ -3,7 +3,7 @@
 The recomputation of a visitor starts at its change when its last stored session ended more
 than the cutoff before it, else at that session's start; what comes before is carried over from
 the stored sessions and stitching row. Each edge of that rule gets a case here that compares an
-incremental run with SPEC's reference over all rows. Then, on DuckDB's own profile, the reads of
+incremental run with the reference (tests/reference.py) over all rows. Then, on DuckDB's own profile, the reads of
 the time-ordered tables are shown to be bounded by the change, not by the history.
 """
 
@@ -38,8 +38,8 @@ LOAD = T0 + timedelta(days=30)  # when the increments arrive: every row of them 
 
 
 def incremental_equals_reference(history: list[dict[str, Any]], increment: list[dict[str, Any]]) -> dict[str, Any]:
-    """Full refresh of ``history``, incremental run of ``increment``: every table equals SPEC's
-    reference over both. Returns the tables."""
+    """Full refresh of ``history``, incremental run of ``increment``: every table equals the
+    reference (tests/reference.py) over both. Returns the tables."""
     con = refreshed(history)
     try:
         tables = run_incremental(con, increment)

@@ -4,7 +4,7 @@ Every helper column of the generated SQL carries the prefix ``__sz_``, which con
 refuses in pass-through columns; a pass-through column named like any table's column is refused
 too. The names are read from the generated SQL itself, so a helper added later is covered here
 without listing it: each one without its prefix, each word of it, and every CTE and table alias
-of the plan is passed through, and the tables must still equal SPEC's reference.
+of the plan is passed through, and the tables must still equal the reference (tests/reference.py).
 """
 
 from __future__ import annotations

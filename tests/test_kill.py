@@ -2,7 +2,7 @@
 
 A child process runs `sessionizer run` on a DuckDB file and kills itself right after the n-th
 statement of the plan. After each kill, every table must be as it was before or as it should be
-(SPEC.md "Writes"), and rerunning the same command must leave all tables equal to an
+(docs/reference.md "Writes"), and rerunning the same command must leave all tables equal to an
 uninterrupted run. The default run samples kill points; the `slow` variant visits every one
 (`./scripts/test.sh tests/test_kill.py -m slow`).
 """

@@ -1,4 +1,4 @@
-"""How the test suite itself is laid out (STYLE.md): helpers live in helper modules, and the
+"""How the test suite itself is laid out (README "Developing"): helpers live in helper modules, and the
 markers follow from what a test uses."""
 
 from __future__ import annotations

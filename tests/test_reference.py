@@ -14,7 +14,7 @@ T0 = datetime(2024, 1, 1, 10, 0, 0)
 
 
 def source_row(**overrides: Any) -> dict[str, Any]:
-    """A complete source row with every SPEC input column; overrides win."""
+    """A complete source row with every input column of docs/reference.md "Input"; overrides win."""
     row: dict[str, Any] = dict.fromkeys(ref.SOURCE_COLUMNS)
     row.update(
         id="pv1",

@@ -1,4 +1,4 @@
-"""Every rule of SPEC.md, one test each, on the real compiled SQL run by DuckDB and PostgreSQL.
+"""Every rule of docs/reference.md, one test each, on the real compiled SQL run by DuckDB and PostgreSQL.
 
 Each test builds a few hand-made ``pages`` rows (tests.helpers.page), runs the full-refresh plan
 and asserts on values of the six tables. The last tests compare a couple of thousand generated

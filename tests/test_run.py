@@ -116,7 +116,7 @@ def test_another_source_refuses_an_incremental_run(tmp_path: Path) -> None:
 def test_a_run_stopped_after_any_statement_leaves_tables_whole_and_the_next_run_finishes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
-    """SPEC "Writes": each table is as it was or as it should be; running again finishes the job."""
+    """docs/reference.md "Writes": each table is as it was or as it should be; running again finishes the job."""
     statements = [s.sql for s in compile(Config(source="pages"), "duckdb", mode)]
     before_rows, after_rows = (history(), history() + later_batch())
     final = reference_tables(after_rows)

@@ -1,5 +1,5 @@
 """Nothing lost, nothing let in: bad input, hostile names, secrets, two runs at once, and
-arbitrary strings through the parsing rules (SPEC.md "Input", "Writes")."""
+arbitrary strings through the parsing rules (docs/reference.md "Input", "Writes")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SPEC "Several sources: pages, screens, tracks and identifies", one rule per test, on DuckDB.
+"""docs/reference.md "Several sources", one rule per test, on DuckDB.
 
 Each test fills a few Segment tables (web_pages, app_screens, web_tracks, web_identifies…), runs
 the compiled full-refresh plan of a ``source`` list and asserts on the tables' values.

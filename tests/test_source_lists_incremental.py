@@ -1,4 +1,4 @@
-"""Incremental runs over a ``source`` list give exactly what SPEC's reference gives.
+"""Incremental runs over a ``source`` list give exactly what the reference (tests/reference.py) gives.
 
 Random mixes of web pages, app screens, tracks (with and without an events filter) and
 identifies for a few visitors present in both sources arrive in random batches, late and

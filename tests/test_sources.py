@@ -34,7 +34,7 @@ MISSING = ("search", "referrer", "context_user_agent", "sent_at")
 
 
 def without(rows: Sequence[Row], columns: Sequence[str]) -> list[Row]:
-    """The rows as SPEC reads them from a table lacking ``columns``: those are NULL."""
+    """The rows as docs/reference.md "Input" reads them from a table lacking ``columns``: those are NULL."""
     return [{**row, **dict.fromkeys(columns)} for row in rows]
 
 
@@ -158,7 +158,7 @@ def test_the_cli_process_really_runs_in_new_york_time() -> None:
 
 @pytest.mark.parametrize("kind", ["timestamptz", "utc-parquet", "naive"])
 def test_zoned_timestamps_are_stored_as_utc_on_a_machine_in_another_zone(tmp_path: Path, kind: str) -> None:
-    """SPEC "Time": stored times are the UTC values, full refresh and incremental (the watermark
+    """docs/reference.md "Time": stored times are the UTC values, full refresh and incremental (the watermark
     compares UTC with UTC, so the trailing window takes exactly the new batch)."""
     db = tmp_path / "w.duckdb"
     for part, (rows, mode) in enumerate([(history(), "full-refresh"), (later_batch(), "incremental")], start=1):

@@ -55,7 +55,7 @@ def test_changed_settings_refuse_naming_full_refresh(warehouse: DbApiWarehouse) 
 def test_runs_stopped_mid_stage_leave_whole_tables_and_the_next_run_finishes(
     warehouse: DbApiWarehouse, duckdb_reference: DbApiWarehouse, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """SPEC "Writes" on the warehouses: an exception after a statement (a different point of the
+    """docs/reference.md "Writes" on the warehouses: an exception after a statement (a different point of the
     plan for each batch) leaves every table as it was or as it should be; a plain rerun finishes."""
     from sessionizer.job import Job
     from sessionizer.plan import Mode

@@ -29,8 +29,8 @@ def golden_config() -> Config:
 
 
 def sources_config() -> Config:
-    """A source list: web pages and app screens, heartbeat tracks, identifies (SPEC "Several
-    sources"), with the same settings as ``golden_config``."""
+    """A source list: web pages and app screens, heartbeat tracks, identifies (docs/reference.md
+    "Several sources"), with the same settings as ``golden_config``."""
     return Config.from_mapping(
         {
             "source": [
