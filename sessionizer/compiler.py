@@ -125,7 +125,7 @@ def _part(trees: Sequence[exp.Expression], transaction: bool = False, writes: st
 
 class Compiler:
     """Compiles one config for one dialect; ``columns``: what the source holds (with a source
-    list, what each entry holds), when a runner has looked (else every column is assumed present
+    list, what each entry holds), when preflight has looked (else every column is assumed present
     and without zone)."""
 
     def __init__(

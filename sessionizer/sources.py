@@ -1,9 +1,9 @@
 """A source relation as the warehouse holds it, and as the rules read it.
 
 Segment's loader creates a column only once some event carried it, and a table's time columns may
-carry a zone (TIMESTAMPTZ, Snowflake TIMESTAMP_TZ/LTZ, a Parquet timestamp adjusted to UTC). The
-runner asks the warehouse once which columns a source has (a zero-row SELECT through the target
-connection); the compiler then reads the source through a projection that gives each missing
+carry a zone (TIMESTAMPTZ, Snowflake TIMESTAMP_TZ/LTZ, a Parquet timestamp adjusted to UTC). Before
+a run, preflight (sessionizer/preflight.py) asks the warehouse once which columns a source has (a
+zero-row SELECT through the target connection); the compiler then reads the source through a projection that gives each missing
 optional column as a typed NULL and each zoned column as UTC without zone, so the templates see
 Segment's columns exactly as docs/reference.md "Input" and "Time" state them. Without a connection (`compile`)
 every column is assumed present and without zone, and the source is read as it is.

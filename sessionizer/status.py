@@ -1,6 +1,6 @@
 """`sessionizer status`: what a scheduler or an on-call person asks about the tables.
 
-Reads the bookkeeping the runner keeps (the state row, the work lists) and information_schema,
+Reads the bookkeeping tables (the state row, through sessionizer/state.py; the work lists) and information_schema,
 plus one MAX over the source for the lag; writes nothing, so it is safe beside a running job.
 """
 

@@ -1,4 +1,4 @@
-"""A warehouse as the runner, status and report use it: one connection, its errors in our words,
+"""A warehouse as a run, status and report use it: one connection, its errors in our words,
 what its catalog holds, what a source looks like, and the lock that keeps a second run out.
 
 Every error text that leaves here is masked (no secret of the target is ever printed).

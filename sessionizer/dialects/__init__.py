@@ -77,7 +77,7 @@ class Dialect:
     WRITE_STRATEGY: ClassVar[WriteStrategy] = WriteStrategy.DELETE_INSERT
     # The warehouse's "now" in UTC, as SQL of this dialect, for the CURRENT_TIMESTAMP we write.
     NOW_UTC: ClassVar[str] = "CURRENT_TIMESTAMP"
-    # Whether the warehouse itself keeps a second run out (else the runner takes a lease row).
+    # Whether the warehouse itself keeps a second run out (else a run takes a lease row: warehouse.LeaseLock).
     LOCKS_ITSELF: ClassVar[bool] = False
     # Whether a whole incremental run can be one transaction (DDL is transactional and nobody
     # else writes meanwhile): one commit instead of one per stage.

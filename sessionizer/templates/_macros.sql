@@ -49,7 +49,7 @@ id IS NOT NULL AND anonymous_id IS NOT NULL AND timestamp IS NOT NULL AND {{ key
 {%- endmacro %}
 
 {#- The trailing window: rows loaded after the stored watermark minus trailing_window hours. -#}
-{#- A runner that has read the watermark passes it as a literal, so the warehouse can prune the
+{#- A run that has read the watermark (sessionizer/state.py) passes it as a literal, so the warehouse can prune the
     source by it (zone maps, micro-partitions); compiled SQL for elsewhere reads the state table. -#}
 {% macro in_window(entry=none) -%}
 {%- set mark = watermark if entry is none else watermarks[entry.index] -%}
