@@ -91,7 +91,8 @@ class Job:
                 lock = wh.lock(self.tables["lock"], compiled.ensure_schema())
             try:
                 with wh.doing("reading what the last run stored"):
-                    mode, watermark = self.state.mode(wh, self.config, full_refresh)
+                    partial = select_stages(select)[0].name != "page_views"
+                    mode, watermark = self.state.mode(wh, self.config, full_refresh, partial)
                 before = self.figures(wh, compiled, users=False) if mode is Mode.INCREMENTAL else None
                 plan = compiled.compile(mode, select, watermark)
                 summary = RunSummary(mode=mode.value, target=self.target.display)

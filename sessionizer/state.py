@@ -96,10 +96,15 @@ class StateStore:
             }
         return State(json.loads(str(first["settings"])), marks, first["pending_watermark"], first["built_at"], last_run)
 
-    def mode(self, wh: Warehouse, config: Config, full_refresh: bool) -> tuple[Mode, Stored | None]:
+    def mode(
+        self, wh: Warehouse, config: Config, full_refresh: bool, partial: bool = False
+    ) -> tuple[Mode, Stored | None]:
         """Full refresh when asked, or when any table or the state is missing (or of an older
-        layout); for an incremental run, also the stored watermark. Other settings refuse."""
-        if full_refresh or wh.missing_tables(self.needed(), self.layouts()):
+        layout); for an incremental run, also the stored watermark. Other settings refuse, and so
+        they do for a ``partial`` full refresh (a --select after page_views): it keeps the state
+        and the tables before it, which would then hold another definition than the ones it
+        rebuilds."""
+        if (full_refresh and not partial) or wh.missing_tables(self.needed(), self.layouts()):
             return Mode.FULL_REFRESH, None
         state = self.read(wh)
         if state is None:
@@ -112,10 +117,17 @@ class StateStore:
                 f"{json.dumps(wanted.get(k), sort_keys=True)} now"
                 for k in changed
             )
+            if full_refresh:
+                raise StateError(
+                    f"the tables were built with other settings ({shown}); rebuilding only some of them "
+                    "would mix two definitions. Run again with --full-refresh and without --select."
+                )
             raise StateError(
                 f"the tables were built with other settings ({shown}); "
                 "an incremental run would mix two definitions. Run again with --full-refresh."
             )
+        if full_refresh:
+            return Mode.FULL_REFRESH, None
         return Mode.INCREMENTAL, state.stored(self.listed)
 
     def record_run(self, wh: Warehouse, mode: Mode, seconds: float, rows_written: int | None) -> None:

@@ -320,6 +320,22 @@ def test_one_stage_alone_is_refused_so_status_stays_honest(cli: CliRunner) -> No
     assert cli.invoke(main, ["status", "--target", TARGET]).exit_code == 0
 
 
+def test_a_selected_full_refresh_with_other_settings_is_refused(cli: CliRunner, tmp_path: Path) -> None:
+    """A --select after page_views keeps the state and the tables before it: rebuilding the rest
+    with another cutoff would mix two definitions, and the next incremental run would not know."""
+    assert run(cli, "-q").exit_code == 0
+    before = (tmp_path / "w.duckdb").read_bytes()
+    mixed = run(cli, "--select", "sessionized+", "--full-refresh", "--inactivity-cutoff", "60")
+    assert mixed.exit_code == ExitCode.FAILURE
+    assert "inactivity_cutoff: 1800 when the tables were built, 60 now" in mixed.output
+    assert "Run again with --full-refresh and without --select." in mixed.output
+    assert (tmp_path / "w.duckdb").read_bytes() == before
+    assert run(cli, "-q", "--select", "sessionized+", "--full-refresh").exit_code == 0  # same settings: fine
+    assert run(cli, "-q", "--select", "page_views+", "--full-refresh", "--inactivity-cutoff", "60").exit_code == 0
+    status = cli.invoke(main, ["status", "--target", TARGET, "--format", "json", "--inactivity-cutoff", "60"])
+    assert json.loads(status.stdout)["settings_match"] is True
+
+
 # -- messages --------------------------------------------------------------------------------
 
 
