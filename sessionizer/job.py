@@ -175,8 +175,8 @@ class Job:
     def _missing(self, missing: Any, oldest_key: Any, oldest_tstamp: Any) -> dict[str, Any]:
         return {
             "missing": int(missing or 0),
-            "oldest_" + self.config.incremental_key: None if oldest_key is None else str(oldest_key),
-            "oldest_timestamp": None if oldest_tstamp is None else str(oldest_tstamp),
+            "oldest_" + self.config.incremental_key: oldest_key,
+            "oldest_timestamp": oldest_tstamp,
         }
 
 

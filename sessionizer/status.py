@@ -146,9 +146,9 @@ def render_text(status: dict[str, Any]) -> str:
     run = status["last_run"]
     if run:
         written = "?" if run["rows_written"] is None else f"{run['rows_written']:,}"
-        lines.append(f"last run   {_when(run['at'])}, {run['mode']}, {run['seconds']:.2f} s, {written} rows written")
+        lines.append(f"last run   {when(run['at'])}, {run['mode']}, {run['seconds']:.2f} s, {written} rows written")
     if status["built_at"] is not None:
-        lines.append(f"built at   {_when(status['built_at'])} (last full refresh)")
+        lines.append(f"built at   {when(status['built_at'])} (last full refresh)")
     for source in status["sources"]:
         if "error" in source:
             lines.append(f"source     {source['source']}: {source['error']}")
@@ -156,8 +156,8 @@ def render_text(status: dict[str, Any]) -> str:
         lag = "?" if source["lag_seconds"] is None else duration(source["lag_seconds"])
         age = source["newest_load_key_age_seconds"]
         lines.append(
-            f"source     {source['source']}: watermark {_when(source['watermark'])}, "
-            f"newest load key {_when(source['newest_load_key'])}"
+            f"source     {source['source']}: watermark {when(source['watermark'])}, "
+            f"newest load key {when(source['newest_load_key'])}"
             + ("" if age is None else f" ({duration(age)} ago)")
             + f", lag {lag}"
         )
@@ -169,10 +169,16 @@ def render_text(status: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _when(value: Any) -> str:
+def when(value: Any) -> str:
+    """A time as status and check print it: UTC to the second, zone named."""
     return "never" if value is None else f"{value:%Y-%m-%d %H:%M:%S} UTC" if isinstance(value, datetime) else str(value)
 
 
 def to_json(status: dict[str, Any]) -> str:
     """JSON with timestamps as ISO 8601 in UTC, zone included (+00:00)."""
-    return json.dumps(status, indent=2, default=lambda v: _utc(v).isoformat() if isinstance(v, datetime) else str(v))
+    return json.dumps(status, indent=2, default=json_value)
+
+
+def json_value(value: Any) -> str:
+    """A value JSON has no type for: a time as ISO 8601 in UTC with its zone, else its text."""
+    return _utc(value).isoformat() if isinstance(value, datetime) else str(value)

@@ -158,8 +158,14 @@ def test_check_reports_rows_the_window_missed(cli: CliRunner, tmp_path: Path) ->
     assert cli.invoke(main, ["run", "--target", "duckdb:///w.duckdb", "-q"]).exit_code == 0
     result = cli.invoke(main, ["check", "--target", "duckdb:///w.duckdb"])
     assert result.exit_code == 1
-    assert "1 source row(s) are missing" in result.output and "2020-01-01 10:00:00" in result.output
+    assert "1 source row(s) are missing" in result.output and "loaded at 2020-01-01 10:00:00 UTC." in result.output
     assert "--full-refresh" in result.output
+    # In JSON its times are ISO 8601 in UTC with their zone, as status writes them.
+    as_json = cli.invoke(main, ["check", "--target", "duckdb:///w.duckdb", "--format", "json"])
+    assert as_json.exit_code == 1
+    assert json.loads(as_json.stdout) == {
+        "missing": 1, "oldest_received_at": "2020-01-01T10:00:00+00:00", "oldest_timestamp": "2020-01-01T10:00:00+00:00"
+    }  # fmt: skip
 
 
 def test_run_errors(cli: CliRunner, tmp_path: Path) -> None:

@@ -521,7 +521,7 @@ def test_check_and_summary_cover_every_entry(tmp_path: Any) -> None:
                                  "app_screens": [screen(id="s2", received_at=minutes(0))]})  # fmt: skip
     runner_on(tmp_path, WEB_AND_APP).run()
     result = runner_on(tmp_path, WEB_AND_APP).check()
-    assert (result["missing"], result["oldest_received_at"]) == (2, str(minutes(0)))
+    assert (result["missing"], result["oldest_received_at"]) == (2, minutes(0))
     assert [(e["table"], e["missing"]) for e in result["entries"]] == [
         ("web_pages", 0), ("app_screens", 1), ("web_tracks", 1), ("web_identifies", 0),
     ]  # fmt: skip
