@@ -60,7 +60,7 @@ def main() -> None:
     "--out",
     "out_dir",
     type=click.Path(file_okay=False),
-    help="Write one file per stage into DIR, numbered in run order.",
+    help="Write one file per stage into DIR, numbered in run order (with --format json: DIR/plan.json).",
 )
 @click.option(
     "--format",
@@ -123,13 +123,14 @@ def compile_command(dialect: str | None, full_refresh: bool, select: str | None,
     out.mkdir(parents=True, exist_ok=True)
     if output_format == "json":
         (out / "plan.json").write_text(payload + "\n", "utf-8")
-    else:
-        names = [f"{order:02d}_{name}.sql" for order, (name, _) in enumerate(scripts, 1)]
-        for stale in _stage_files(out):  # an earlier compile's, with other stages: they would be run too
-            if stale.name not in names:
-                stale.unlink()
-        for file, (_, script) in zip(names, scripts, strict=True):
-            (out / file).write_text(script, "utf-8")
+        click.echo(f"wrote {out / 'plan.json'}: {len(scripts)} stage(s)", err=True)
+        return
+    names = [f"{order:02d}_{name}.sql" for order, (name, _) in enumerate(scripts, 1)]
+    for stale in _stage_files(out):  # an earlier compile's, with other stages: they would be run too
+        if stale.name not in names:
+            stale.unlink()
+    for file, (_, script) in zip(names, scripts, strict=True):
+        (out / file).write_text(script, "utf-8")
     click.echo(f"wrote {len(scripts)} stage file(s) to {out}", err=True)
 
 

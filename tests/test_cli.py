@@ -94,6 +94,12 @@ def test_compile_select_json_and_out(cli: CliRunner, tmp_path: Path) -> None:
         "02_page_views.sql",
         "03_user_stitching.sql",
     ]
+    # With --format json, one plan.json, and the message names it (not "stage files").
+    as_json = cli.invoke(main, ["compile", "--format", "json", "--out", str(tmp_path / "json")])
+    assert as_json.exit_code == 0, as_json.output
+    assert [p.name for p in (tmp_path / "json").iterdir()] == ["plan.json"]
+    assert len(json.loads((tmp_path / "json" / "plan.json").read_text("utf-8"))) == 8
+    assert f"wrote {tmp_path / 'json' / 'plan.json'}: 8 stage(s)" in as_json.output
 
 
 def test_compile_reads_the_config_file(cli: CliRunner, tmp_path: Path) -> None:
