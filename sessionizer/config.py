@@ -95,7 +95,7 @@ def _int_setting(value: object, key: str, minimum: int, allow_product: bool = Fa
         raise ConfigError(key, f"expected a whole number, got {value!r}")
     if isinstance(value, int):
         number = value
-    elif isinstance(value, str) and value.strip().isdigit():
+    elif isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):  # "-1" from a flag: too small, below
         number = int(value)
     elif allow_product and isinstance(value, str) and _CUTOFF_EXPR.match(value):
         number = 1

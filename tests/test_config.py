@@ -33,6 +33,8 @@ def test_inactivity_cutoff_accepts_seconds_and_dbt_products(value: object, secon
         ({"inactivity_cutoff": 0}, "inactivity_cutoff: must be at least 1"),
         ({"inactivity_cutoff": True}, "inactivity_cutoff: expected a whole number"),
         ({"trailing_window": -1}, "trailing_window: must be at least 0"),
+        ({"trailing_window": "-1"}, "trailing_window: must be at least 0, got -1"),  # as --trailing-window gives it
+        ({"max_session_seconds": " -5 "}, "max_session_seconds: must be at least"),
         ({"trailing_window": 1.5}, "trailing_window: expected a whole number"),
         ({"schema": "analytics; drop table x"}, "schema: 'analytics; drop table x' is not a valid identifier"),
         ({"schema": 'a"b'}, "schema: 'a\"b' is not a valid identifier"),
