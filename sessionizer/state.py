@@ -72,10 +72,12 @@ class StateStore:
         state = self.tables["state"]
         return not wh.missing_tables([state]) and bool(wh.missing_tables([state], self.layouts()))
 
-    def read(self, wh: Warehouse) -> State | None:
-        """The state, in one query; None when the state table holds no row."""
+    def read(self, wh: Warehouse, listed: bool | None = None) -> State | None:
+        """The state, in one query; None when the state table holds no row. ``listed``: whether
+        the state table has a row per entry, when it may differ from the config's (status)."""
         columns = schema.STATE_COLUMNS
-        rows = wh.execute(self._render("runner/read_state", state_columns=columns)).fetchall()
+        shape = {} if listed is None else {"listed": listed}
+        rows = wh.execute(self._render("runner/read_state", state_columns=columns, **shape)).fetchall()
         if not rows:
             return None
         width = len(columns)

@@ -45,7 +45,11 @@ def collect(job: Job) -> dict[str, Any]:
         counts = {tables[k].name: None if tables[k].name in missing else _count(wh, job, k) for k in TABLE_KEYS}
         status["tables"] = [{"name": name, "rows": rows} for name, rows in counts.items()]
         older = tables["state"].name not in missing and job.state.older(wh)
-        state = None if tables["state"].name in missing or older else job.state.read(wh)
+        # Tables built from one source while the settings name a list keep a state row without an
+        # entry: read it as it is (the settings then differ), rather than fail on the column.
+        state_table = tables["state"]
+        per_entry = job.config.listed and not wh.missing_tables([state_table], {state_table.name: ["entry"]})
+        state = None if state_table.name in missing or older else job.state.read(wh, per_entry)
         status["sources"] = _sources(wh, job, state)
     status["problems"] += [f"source {s['source']}: {s['error']}" for s in status["sources"] if "error" in s]
     six = [tables[s.name].name for s in STAGES]

@@ -156,3 +156,15 @@ def test_a_selected_part_of_the_plan_is_not_recorded_as_a_run(cli: CliRunner) ->
     run_events(cli, "--select", "sessions")
     _, after = status(cli)
     assert after["last_run"] == before["last_run"]  # the last whole run
+
+
+def test_settings_naming_a_list_beside_tables_of_one_source(cli: CliRunner, tmp_path: Path) -> None:
+    """Tables built from one source, a sessionizer.yml that now names a list: status reads the
+    state row as it is and says the settings differ (it failed on the list's entry column)."""
+    run_events(cli, "--source", "pages")
+    (tmp_path / "sessionizer.yml").write_text("source:\n  - {table: pages, name: web}\n", "utf-8")
+    code, found = status(cli)
+    assert code == 0 and found["ok"] is True, found
+    assert found["settings"]["source"] == "pages" and found["settings_match"] is False
+    text = cli.invoke(main, ["status", "--target", TARGET])
+    assert "DIFFERENT from now: the next run needs --full-refresh" in text.output
