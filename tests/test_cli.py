@@ -232,6 +232,14 @@ def test_demo(cli: CliRunner, tmp_path: Path) -> None:
     assert again.output.split("Audience overview")[1].split("Report: ")[0] == overview  # same seed, same figures
 
 
+def test_the_demo_refuses_an_in_memory_target(cli: CliRunner, tmp_path: Path) -> None:
+    """Generated into one in-memory database, run on another: it failed naming a missing 'pages'."""
+    result = cli.invoke(main, ["demo", "--rows", "10", "--target", "duckdb://"])
+    assert result.exit_code == 2
+    assert "Error: the demo runs on a local DuckDB file; give --target duckdb:///FILE.duckdb" in result.output
+    assert "no table 'pages'" not in result.output and list(tmp_path.iterdir()) == []
+
+
 def test_the_demo_s_overview_is_the_report_s(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The demo prints the report's figures of the same file, not its own version of them."""
     monkeypatch.chdir(tmp_path)
