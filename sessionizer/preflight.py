@@ -13,6 +13,7 @@ from sessionizer import schema, sources
 from sessionizer.compiler import Compiler
 from sessionizer.config import DEFAULT_SOURCE, Config, is_file_source
 from sessionizer.dialects import Dialect
+from sessionizer.engines import default_target
 from sessionizer.errors import SourceError
 from sessionizer.sources import SourceColumns
 from sessionizer.warehouse import Warehouse
@@ -62,7 +63,7 @@ def _absent(wh: Warehouse, config: Config, source: exp.Table) -> bool:
 def no_source_table(config: Config, target: str) -> str:
     """What a first run without data meets: what was looked for, where, and the ways on."""
     defaults = [n for n, default in (("source", config.source == DEFAULT_SOURCE),
-                                     ("target", config.target is None)) if default]  # fmt: skip
+                                     ("target", target == default_target())) if default]  # fmt: skip
     given = f" (the default {' and '.join(defaults)})" if defaults else ""
     return (
         f"there is no table {config.source!r} in {target}{given}.\n"

@@ -104,6 +104,17 @@ def test_a_database_the_user_had_is_left_as_it_was(folder: Path) -> None:
         assert con.execute("SELECT table_name FROM information_schema.tables").fetchall() == [("notes",)]
 
 
+def test_from_python_a_given_target_is_not_called_the_default(folder: Path) -> None:
+    """sessionizer.run(config, target): the target was given, though the config names none."""
+    import sessionizer
+    from sessionizer.errors import SourceError
+
+    with pytest.raises(SourceError) as err:
+        sessionizer.run(sessionizer.Config(), "duckdb:///given.duckdb")
+    assert str(err.value).startswith("there is no table 'pages' in duckdb:///given.duckdb (the default source).\n")
+    assert files_in(folder) == []
+
+
 def test_after_the_hint_generate_then_run_builds_the_tables(folder: Path) -> None:
     """The way on the error names works, and the run then keeps the file it created."""
     assert sessionizer("generate", "--rows", "500", "--out", "pages.parquet").exit_code == 0
