@@ -228,13 +228,12 @@ def check_command(output_format: str, **kwargs: Any) -> None:
       sessionizer check --profile segment --profile-target prod
       sessionizer check --format json | jq .missing
     """
-    from sessionizer.job import Job
-    from sessionizer.status import json_value, when
+    from sessionizer import job, status
 
     config, target = load_settings(kwargs, remembered_source=True)
-    result = Job(config, target).check()
+    result = job.Job(config, target).check()
     if output_format == "json":
-        click.echo(json.dumps(result, default=json_value))
+        click.echo(json.dumps(result, default=status.json_value))
         if result["missing"]:
             sys.exit(ExitCode.FINDING)
         return
@@ -246,7 +245,7 @@ def check_command(output_format: str, **kwargs: Any) -> None:
         if entry["missing"]:
             click.echo(f"{entry['kind']} {entry['table']} ({entry['name']}): {entry['missing']:,} row(s) missing")
     click.echo(
-        f"{result['missing']:,} source row(s) are missing from the tables; the oldest was loaded at {when(oldest)}. "
+        f"{result['missing']:,} source row(s) are missing from the tables; the oldest was loaded at {status.when(oldest)}. "
         f"Run `sessionizer run --full-refresh`, or widen trailing_window (now {config.trailing_window} h)."
     )
     sys.exit(ExitCode.FINDING)
