@@ -68,6 +68,7 @@ def ratios(results: dict[str, Any], rows: int) -> list[dict[str, Any]]:
         (f"{fixed}, rows read w/o id check", _ratio(own, fixed_large, fixed_small), (Target(1.5),)),
         (f"{fixed}, seconds", _ratio(seconds, fixed_large, fixed_small), (Target(1.25),)),
         ("compile CLI seconds", results["compile"]["seconds"], (Target(0.5, strict=True),)),
+        ("compile CLI seconds, cached", results["compile"].get("cached_seconds"), ()),
     ]  # fmt: skip
     judged = [_judge(name, value, targets, rows) for name, value, targets in checks]
     return [*judged, _completes(results, rows)]

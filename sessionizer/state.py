@@ -16,13 +16,16 @@ from typing import Any
 
 from sqlglot import exp
 
-from sessionizer import schema, sql
+from sessionizer import cache, schema, sql
 from sessionizer.compiler import Stored
 from sessionizer.config import Config
 from sessionizer.dialects import CANONICAL, Dialect
 from sessionizer.errors import StateError
 from sessionizer.plan import STAGES, Mode
 from sessionizer.warehouse import Warehouse
+
+# The run's own figures in the cached record_run statement, bound per run (sessionizer/cache.py).
+SECONDS_STAND_IN, ROWS_STAND_IN = "987654321.125", "987654321987"
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class StateStore:
         self.variables = {"rel": {key: table.sql(CANONICAL) for key, table in tables.items()}, "listed": listed}
 
     def _render(self, template: str, **extra: Any) -> str:
-        return self.dialect.render(sql.one(template, {**self.variables, **extra}), pretty=False)
+        return cache.render(self.dialect, template, {**self.variables, **extra})
 
     def needed(self) -> list[exp.Table]:
         """The tables an incremental run reads and writes: the six and the bookkeeping."""
@@ -115,7 +118,7 @@ class StateStore:
 
     def record_run(self, wh: Warehouse, mode: Mode, seconds: float, rows_written: int | None) -> None:
         """The state row learns when the whole run that just finished ended, its mode, time and rows."""
-        shown = "NULL" if rows_written is None else str(int(rows_written))
-        wh.execute(
-            self._render("runner/record_run", mode=sql.literal(mode.value), seconds=round(seconds, 3), rows=shown)
-        )
+        rows = "NULL" if rows_written is None else ROWS_STAND_IN
+        text = self._render("runner/record_run", mode=sql.literal(mode.value), seconds=SECONDS_STAND_IN, rows=rows)
+        values = {SECONDS_STAND_IN: str(round(seconds, 3)), ROWS_STAND_IN: str(int(rows_written or 0))}
+        wh.execute(cache.bind(text, values))

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from sessionizer import sql
+from sessionizer import cache, sql
 from sessionizer.dialects import CANONICAL, Dialect
 from sessionizer.engines import get_engine
 from sessionizer.errors import SessionizerError, SourceError, StateError, TargetError, WarehouseError
@@ -91,8 +91,9 @@ class Warehouse:
         return [t for t in tables if not usable(t)]
 
     def render(self, template: str, **variables: Any) -> str:
-        """A template of one statement about the warehouse (templates/runner/), in its dialect."""
-        return self.dialect.render(sql.one(template, variables), pretty=False)
+        """A template of one statement about the warehouse (templates/runner/), in its dialect
+        (cached: sessionizer/cache.py)."""
+        return cache.render(self.dialect, template, variables)
 
     def rowcount(self) -> int | None:
         """Rows the last statement wrote, where the driver tells."""
