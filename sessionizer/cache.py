@@ -131,9 +131,12 @@ def render(dialect: Any, template: str, variables: Mapping[str, Any]) -> str:
     return str(remember(key("render", dialect_key(dialect), template, variables), fresh))
 
 
-def dialect_key(dialect: Any) -> tuple[str, str, str]:
-    """A dialect by its class (its SQL facts are class data, in this package's code) and name."""
-    return type(dialect).__module__, type(dialect).__qualname__, str(dialect.name)
+def dialect_key(dialect: Any) -> tuple[Any, ...]:
+    """A dialect by its class, name and SQL facts (its upper-case class data, as they are now:
+    code, but a caller or a test may set them)."""
+    kind = type(dialect)
+    facts = {name: repr(getattr(kind, name)) for name in dir(kind) if name.isupper()}
+    return kind.__module__, kind.__qualname__, str(dialect.name), facts
 
 
 def bind(text: str, values: Mapping[str, str]) -> str:

@@ -308,6 +308,9 @@ class _Build:
                 parts += self.blocks(events, schema.EVENTS_TABLE)
             rejected = self.dialect.replace_table(self.tables["rejected"], self.query(plan.REJECTED_TEMPLATE, False))
             parts += self.blocks(rejected, schema.REJECTED_TABLE)
+        if stage.name == "sessions":
+            users = self.dialect.replace_table(self.tables["users"], self.query(plan.USERS_TEMPLATE, False))
+            parts += self.blocks(users, None)
         return parts
 
     def finish_full_refresh(self) -> list[_Part]:
@@ -332,6 +335,8 @@ class _Build:
         source = self.query(stage.incremental_template or stage.template, True)
         if stage.history and not self.c.listed:
             scratch += self.dialect.create_temp_table(self.tables["history"].name, self.query(stage.history, True))
+        for table, template in stage.prepared:
+            scratch += self.dialect.create_temp_table(self.tables[table].name, self.query(template, True))
         if stage.staged:
             batch = self.tables[stage.staged]
             scratch += self.dialect.create_temp_table(batch.name, source)

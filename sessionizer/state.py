@@ -59,8 +59,16 @@ class StateStore:
         return cache.render(self.dialect, template, {**self.variables, **extra})
 
     def needed(self) -> list[exp.Table]:
-        """The tables an incremental run reads and writes: the six and the bookkeeping."""
-        keys = [*(s.name for s in STAGES), "state", "rejected", *schema.WORK_LISTS, *(["events"] * self.listed)]
+        """The tables an incremental run reads and writes: the six and the bookkeeping (a table
+        added since the last full refresh, such as the users' counts, means a full refresh)."""
+        keys = [
+            *(s.name for s in STAGES),
+            "state",
+            "rejected",
+            "users",
+            *schema.WORK_LISTS,
+            *(["events"] * self.listed),
+        ]
         return [self.tables[k] for k in keys]
 
     def layouts(self) -> dict[str, list[str]]:
@@ -68,6 +76,7 @@ class StateStore:
         since) means a full refresh."""
         found = {self.tables[key].name: [c for c, _ in cols] for key, cols in schema.WORK_LISTS.items()}
         found[self.tables["state"].name] = list(schema.STATE_COLUMNS)
+        found[self.tables["users"].name] = [c for c, _ in schema.USERS_COLUMNS]
         return found
 
     def older(self, wh: Warehouse) -> bool:

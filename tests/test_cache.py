@@ -18,6 +18,7 @@ from sessionizer import cache, sql
 from sessionizer.compiler import Compiler, Stored
 from sessionizer.config import Config, SourceEntry
 from sessionizer.dialects import dialect_names, get_dialect
+from sessionizer.dialects.duckdb import DuckDB
 from sessionizer.plan import Mode
 from sessionizer.sources import SourceColumns
 from sessionizer.state import ROWS_STAND_IN, SECONDS_STAND_IN
@@ -129,7 +130,8 @@ def test_every_setting_is_in_the_key(monkeypatch: pytest.MonkeyPatch, tmp_path: 
 
 
 def test_dialect_and_source_shape_are_in_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Another dialect, or a source that holds other columns (or zoned ones), compiles again."""
+    """Another dialect (or other facts of one), or a source that holds other columns (or zoned
+    ones), compiles again."""
     counting = Counting(monkeypatch)
     seen = SourceColumns(present=frozenset({"id", "anonymous_id", "received_at", "timestamp"}), zoned=frozenset())
     zoned = SourceColumns(present=seen.present, zoned=frozenset({"timestamp"}))
@@ -138,6 +140,10 @@ def test_dialect_and_source_shape_are_in_the_key(monkeypatch: pytest.MonkeyPatch
     assert counting.calls == 4
     texts(Compiler(Config(), get_dialect("duckdb"), zoned), Mode.INCREMENTAL, None)
     assert counting.calls == 4
+    # a dialect's SQL facts are class data: set otherwise (as a test may), they are another plan
+    monkeypatch.setattr(DuckDB, "RESTITCH_IN_PLACE", not DuckDB.RESTITCH_IN_PLACE)
+    texts(Compiler(Config(), get_dialect("duckdb"), zoned), Mode.INCREMENTAL, None)
+    assert counting.calls == 5
 
 
 def test_code_and_versions_are_in_the_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -37,6 +37,7 @@ from tests.helpers import (
     postgres_engine,
     read_tables,
     table_columns,
+    users_counts,
     using,
 )
 
@@ -147,6 +148,8 @@ def check_stream(batches: list[list[dict[str, Any]]], strategy: str) -> None:
             con.execute(sql)
         assert_tables_equal(snapshot(con), expected_tables(seen), f"{strategy}: after batch {number}")
         assert con.execute("SELECT COUNT(*) FROM sessionizer_pending_anonymous_ids").fetchone() == (0,)
+        stored, counted = users_counts(con)
+        assert stored == counted, f"{strategy}: users' counts after batch {number}"
     incremental = snapshot(con)
     for sql in plan[Mode.FULL_REFRESH]:
         con.execute(sql)
