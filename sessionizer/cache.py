@@ -62,7 +62,8 @@ def code_digest() -> str:
 
 
 def plain(value: Any) -> Any:
-    """A key part as JSON can write it: dataclasses by their fields, enums by value, sets sorted."""
+    """A key part as JSON can write it, the same in every process: dataclasses by their fields,
+    enums by value, sets sorted, functions by name."""
     if is_dataclass(value) and not isinstance(value, type):
         return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, Enum):
@@ -75,6 +76,8 @@ def plain(value: Any) -> Any:
         return [plain(v) for v in value]
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
+    if callable(value) and hasattr(value, "__qualname__"):  # a function or class: by its name
+        return f"{value.__module__}.{value.__qualname__}"
     return repr(value)  # an exp node or another object: its repr names what it holds
 
 
@@ -135,7 +138,7 @@ def dialect_key(dialect: Any) -> tuple[Any, ...]:
     """A dialect by its class, name and SQL facts (its upper-case class data, as they are now:
     code, but a caller or a test may set them)."""
     kind = type(dialect)
-    facts = {name: repr(getattr(kind, name)) for name in dir(kind) if name.isupper()}
+    facts = {name: plain(getattr(kind, name)) for name in dir(kind) if name.isupper()}
     return kind.__module__, kind.__qualname__, str(dialect.name), facts
 
 

@@ -8,6 +8,8 @@ import dataclasses
 import functools
 import os
 import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -79,6 +81,27 @@ def test_cached_plan_is_the_fresh_compile(dialect: str, folder: Path) -> None:
         ]
         assert texts(Compiler(config, chosen), Mode.INCREMENTAL, None, "sessions_initial+") == fresh
     assert list(folder.glob("*.json"))
+
+
+def test_keys_are_the_same_in_every_process() -> None:
+    """A key depends on nothing a process draws for itself (set order, object addresses): two
+    processes with other hash seeds key every dialect's compiler alike, so a later run finds it."""
+    script = (
+        "from sessionizer.compiler import Compiler; from sessionizer.config import Config;"
+        "from sessionizer.dialects import dialect_names, get_dialect;"
+        "print([Compiler(Config(), get_dialect(d)).key for d in dialect_names()])"
+    )
+    found = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(found) == 1, found
 
 
 def test_same_inputs_compile_once(monkeypatch: pytest.MonkeyPatch) -> None:
