@@ -273,11 +273,11 @@ def _pass_through(value: object) -> tuple[str, ...]:
 
 def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Config:
     """Read ``path`` (or ./sessionizer.yml when present), then apply flag overrides."""
-    import yaml
-
     values: dict[str, Any] = {}
     file = Path(path) if path else Path(DEFAULT_CONFIG_FILE)
     if path or file.exists():
+        import yaml  # only for a file: a run from flags alone never loads it
+
         try:
             loaded = yaml.safe_load(file.read_text("utf-8"))
         except OSError as err:
