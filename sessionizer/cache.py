@@ -4,7 +4,7 @@ Rendering jinja and parsing and writing the result with sqlglot is the same work
 same settings (about 0.4 s of a cold hourly run). Each piece of SQL a run sends is stored under a
 key that is a hash of every input that shapes it: the code that makes SQL (this package's every
 file, templates included, and sqlglot's and jinja2's versions), then what the caller names (the
-config's every field, the dialect, the inspected source columns, the mode, the selection, the
+config's every field but the target, the dialect and its SQL facts, the inspected source columns, the mode, the selection, the
 template and its variables). A change to any of them is another key, so an entry cannot go stale;
 only a run's own literals (watermarks, the run's seconds) are bound per run, into SQL compiled
 with stand-ins for them (``bind``).
@@ -29,9 +29,9 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-LIMIT = 512  # entries (a plan is ~100 kB); a cleanup runs when a write finds more
+LIMIT = 512  # entries (a plan ~50 kB, a query ~1 kB); a cleanup runs when a write finds more
 OFF = ("", "off", "0", "no", "false")
-# The code that makes SQL: every file of these packages but compiled bytecode.
+# The code that makes SQL: every file of this package but compiled bytecode.
 _PACKAGE = Path(__file__).resolve().parent
 _SKIP = ("__pycache__",)
 
