@@ -4,10 +4,10 @@ Rendering jinja and parsing and writing the result with sqlglot is the same work
 same settings (about 0.4 s of a cold hourly run). Each piece of SQL a run sends is stored under a
 key that is a hash of every input that shapes it: the code that makes SQL (this package's every
 file, templates included, and sqlglot's and jinja2's versions), then what the caller names (the
-config's every field but the target, the dialect and its SQL facts, the inspected source columns, the mode, the selection, the
-template and its variables). A change to any of them is another key, so an entry cannot go stale;
-only a run's own literals (watermarks, the run's seconds) are bound per run, into SQL compiled
-with stand-ins for them (``bind``).
+config's every field but the target, the dialect and its SQL facts, the inspected source columns,
+the mode, the selection, the template and its variables). A change to any of them is another key,
+so an entry cannot go stale; only a run's own literals (watermarks, the run's seconds) are bound
+per run, into SQL compiled with stand-ins for them (``bind``).
 
 Where: ``$SESSIONIZER_CACHE_DIR``, else ``$XDG_CACHE_HOME/sessionizer/sql`` (``~/.cache``); the
 variable set to ``off`` (or empty) turns it off. A folder that cannot be made or written, or an
