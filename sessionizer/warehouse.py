@@ -145,9 +145,17 @@ class Warehouse:
         )
 
     def check_timestamps(self, source: exp.Expression, label: str, names: Iterable[str]) -> None:
-        """Each of ``names`` reads as a timestamp through ``source`` (a reader), or one error names it."""
-        for name in dict.fromkeys(names):
-            query = self.render("runner/read_as_timestamp", column=sql.identifier(name), source=source.sql(CANONICAL))
+        """Each of ``names`` reads as a timestamp through ``source`` (a reader), or one error names
+        it: all asked in one query, and one at a time only when that fails."""
+        columns = [sql.identifier(name) for name in dict.fromkeys(names)]
+        relation = source.sql(CANONICAL)
+        try:
+            self.execute(self.render("runner/read_as_timestamp", columns=columns, source=relation)).fetchall()
+            return
+        except Exception:
+            pass
+        for name, column in zip(dict.fromkeys(names), columns, strict=True):
+            query = self.render("runner/read_as_timestamp", columns=[column], source=relation)
             try:
                 self.execute(query).fetchall()
             except Exception as err:
