@@ -13,6 +13,8 @@ from sessionizer.generate import write
 CACHE_DIR = Path(__file__).resolve().parent / ".cache"
 FRACTIONS = (0.01, 0.05)  # batch sizes, as shares of all rows
 FIXED_BATCH_ROWS = 10_000  # the batch run over every --history size: same work, growing history
+HOURLY_BATCH_ROWS = 1_000  # an hourly scheduled run's batch, over the --rows history (fewer at tiny sizes)
+HOURLY_KEY = "hourly"
 LATE_SHARE = 0.10  # of a batch's rows, moved 1h-72h before the history's newest timestamp
 
 

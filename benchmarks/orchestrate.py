@@ -11,14 +11,26 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks import process
 from benchmarks.baselines import build_naive, sql_file_body
-from benchmarks.data import FRACTIONS, append_batch, cached_parquet, fixed_key, load_split, load_whole
+from benchmarks.data import (
+    FRACTIONS,
+    HOURLY_BATCH_ROWS,
+    HOURLY_KEY,
+    append_batch,
+    cached_parquet,
+    fixed_key,
+    load_split,
+    load_whole,
+)
 from benchmarks.engine import Engine
 from benchmarks.measure import Body, Measurement, compile_seconds, process_peak_rss, rss_peak, sessionizer_body
 from benchmarks.options import Options
 from benchmarks.report import results_json
 from benchmarks.verify import compare_with_full_refresh
 from sessionizer.config import Config
+
+CACHE_VARIABLE = "SESSIONIZER_CACHE_DIR"  # sessionizer/cache.py
 
 
 class Bench:
@@ -82,12 +94,38 @@ class Bench:
                 m.statements = statements
                 m.rows_read = sum(s.rows_read or 0 for s in statements)
                 m.rows_written = sum(s.rows_written or 0 for s in statements)
+                m.id_check_rows = sum(s.id_check_rows for s in statements)
                 self.log(f"  {name}: profiled run {seconds:.2f}s")
             else:
                 m.runs.append(seconds)
                 for stage in summary.stages if summary else []:
                     m.stages.setdefault(stage.stage, []).append(stage.seconds)
                 self.log(f"  {name}: run {rep + 1}/{self.options.repeat} {seconds:.2f}s")
+        return m
+
+    def measure_process(self, name: str, template: Path, full_refresh: bool, prepare: bool = False) -> Measurement:
+        """``repeat`` timed `sessionizer run` processes on fresh copies of ``template`` (the batch
+        appended first when ``prepare``), then one more whose seconds are split by part."""
+        m = self.measurements[name] = Measurement(name)
+        for rep in range(self.options.repeat + 1):
+            path = self.fresh(template, f"{name}_{rep}")
+            if prepare:
+                self.append(path)
+            url = self.engine.url(path)
+            try:
+                if rep < self.options.repeat:
+                    m.runs.append(process.cli_seconds(url, full_refresh, self.workdir))
+                    self.log(f"  {name}: process {rep + 1}/{self.options.repeat} {m.runs[-1]:.2f}s")
+                else:
+                    m.split = process.split(url, full_refresh, self.workdir)
+                    self.log(f"  {name}: split {m.split['parts']}")
+            except Exception as err:
+                m.completed, m.error = False, f"{type(err).__name__}: {err}"[:500]
+                self.log(f"  {name}: FAILED: {m.error}")
+                return m
+            finally:
+                path.unlink(missing_ok=True)
+                Path(f"{path}.wal").unlink(missing_ok=True)
         return m
 
     def run(self, parquet: Path) -> None:
@@ -99,6 +137,8 @@ class Bench:
         self.log("(a) sessionizer full refresh")
         built = self.workdir / "whole_built.duckdb"
         self.measure("full_refresh", whole, sessionizer_body(self.config, engine, True), keep=built)
+        self.log("(a') sessionizer full refresh, whole `sessionizer run` processes")
+        self.measure_process("process_full_refresh", whole, True)
         self.log("(b) lower bound")
         self.measure("lower_bound", whole, sql_file_body("lower_bound.sql", engine))
         whole.unlink()
@@ -108,6 +148,7 @@ class Bench:
             built.unlink()
         for fraction in FRACTIONS:
             self.batch_runs(f"{round(fraction * 100)}pct", parquet, max(1, round(self.options.rows * fraction)), True)
+        self.batch_runs(HOURLY_KEY, parquet, min(HOURLY_BATCH_ROWS, self.options.rows // 100 or 1), False, True)
 
     def fixed_batches(self) -> None:
         """The same-sized batch over each history size: what an incremental run costs as history grows
@@ -119,9 +160,10 @@ class Bench:
         """The generated rows of one size (cached)."""
         return cached_parquet(rows, self.options.seed, self.options.cache_dir, self.log)
 
-    def batch_runs(self, key: str, parquet: Path, batch_rows: int, naive: bool) -> None:
+    def batch_runs(self, key: str, parquet: Path, batch_rows: int, naive: bool, whole: bool = False) -> None:
         """History + batch split from ``parquet``; sessionizer's tables (and the naive baseline's,
-        when ``naive``) built over the history once, then the incremental run(s) of the batch."""
+        when ``naive``) built over the history once, then the incremental run(s) of the batch (also
+        as whole `sessionizer run` processes when ``whole``)."""
         engine = self.engine
         base = self.workdir / f"split_{key}.duckdb"
         self.log(f"splitting: history + {key} batch ({batch_rows:,} rows) …")
@@ -141,6 +183,9 @@ class Bench:
         base.unlink()
         self.log(f"(d) sessionizer incremental {key}")
         self.measure(f"incremental_{key}", built, sessionizer_body(self.config, engine, False), prepare=True)
+        if whole:
+            self.log(f"(d') sessionizer incremental {key}, whole `sessionizer run` processes")
+            self.measure_process(f"process_{key}", built, False, prepare=True)
         if self.options.verify:
             self.verified[key] = self.verify(built)
         built.unlink()
@@ -160,13 +205,21 @@ def run(options: Options) -> dict[str, Any]:
     started = time.perf_counter()
     workdir = options.workdir or Path(tempfile.mkdtemp(prefix="sessionizer-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    # The compiled-SQL cache starts empty and is this run's (the processes it starts inherit it): the
+    # first run of each kind compiles, the rest read it, as a scheduled job's runs do.
+    saved = os.environ.get(CACHE_VARIABLE)
+    os.environ[CACHE_VARIABLE] = str(workdir / "sql-cache")
     try:
         bench = Bench(options, workdir)
         bench.run(bench.parquet(options.rows))
         bench.fixed_batches()
-        options.log("cold `sessionizer compile` processes")
-        compile_runs = compile_seconds(options.compile_repeat, workdir)
+        options.log("cold `sessionizer compile` processes, without and with the compiled-SQL cache")
+        compile_runs = (compile_seconds(options.compile_repeat, workdir, False),
+                        compile_seconds(options.compile_repeat, workdir, True))  # fmt: skip
     finally:
+        os.environ.pop(CACHE_VARIABLE)
+        if saved is not None:
+            os.environ[CACHE_VARIABLE] = saved
         if options.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
     results = results_json(options, bench.measurements, bench.batches, bench.verified, compile_runs, process_peak_rss())

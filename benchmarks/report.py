@@ -23,7 +23,7 @@ def results_json(
     measurements: dict[str, Measurement],
     batches: dict[str, dict[str, int]],
     verified: dict[str, dict[str, dict[str, int]]],
-    compile_runs: list[float],
+    compile_runs: tuple[list[float], list[float]],
     process_peak_rss_bytes: int,
 ) -> dict[str, Any]:
     """Every figure of a run, with the settings and versions it ran under, so a result file read
@@ -47,7 +47,12 @@ def results_json(
         },
         "measurements": figures,
         "batches": batches,
-        "compile": {"seconds": round(statistics.median(compile_runs), 3), "runs": compile_runs},
+        "compile": {
+            "seconds": round(statistics.median(compile_runs[0]), 3),
+            "runs": compile_runs[0],
+            "cached_seconds": round(statistics.median(compile_runs[1]), 3),
+            "cached_runs": compile_runs[1],
+        },
         "completed_within_memory_limit": all(m.completed for m in measurements.values()),
         "process_peak_rss_bytes": process_peak_rss_bytes,
     }
@@ -65,12 +70,15 @@ def measurement_json(m: Measurement, top: int) -> dict[str, Any]:
         "runs": m.runs,
         "stages": {k: round(statistics.median(v), 3) for k, v in m.stages.items()},
         "rows_read": m.rows_read,
+        "id_check_rows": m.id_check_rows,
+        "rows_read_without_id_check": m.rows_read_without_id_check,
         "rows_written": m.rows_written,
         "peak_rss_bytes": m.peak_rss_bytes,
         "completed": m.completed,
         "error": m.error,
         "profiled_seconds_by_stage": _sum_by_stage(m.statements, "seconds"),
         "rows_read_by_stage": _sum_by_stage(m.statements, "rows_read"),
+        "split": m.split,
         "top_statements": [_statement_json(s) for s in by_time],
         "statements": [_statement_json(s) for s in m.statements],
     }
@@ -128,6 +136,26 @@ def _rows_read_by_stage(m: dict[str, Any]) -> list[str]:
     return ["", "rows read by stage (profiled run)", *_table(["run", *stages, "sum"], rows)]
 
 
+def _processes(m: dict[str, Any]) -> list[str]:
+    """Whole `sessionizer run` processes: the median wall seconds, and one run's seconds by part;
+    the statements of each by stage (count and seconds)."""
+    runs = [(n, f) for n, f in m.items() if f.get("split")]
+    if not runs:
+        return []
+    parts = list(dict.fromkeys(["start", *(p for _, f in runs for p in f["split"]["parts"])]))
+    rows = [[n, _fmt(f["seconds"]), _fmt(f["split"]["wall"]), _fmt(f["split"]["start"]),
+             *(_fmt(f["split"]["parts"].get(p)) for p in parts[1:])] for n, f in runs]  # fmt: skip
+    lines = ["", "whole `sessionizer run` processes: median wall s, and one run's split (s)",
+             *_table(["process", "median s", "split run s", *parts], rows)]  # fmt: skip
+    for name, fig in runs:
+        by_stage: dict[str, list[float]] = {}
+        for s in fig["split"]["statements"]:
+            by_stage.setdefault(s["stage"], []).append(s["seconds"])
+        shown = ", ".join(f"{k} {len(v)}: {sum(v):.3f}s" for k, v in by_stage.items())
+        lines.append(f"{name}: {len(fig['split']['statements'])} statements by stage: {shown}")
+    return lines
+
+
 def _fixed_batch(results: dict[str, Any]) -> list[str]:
     """The fixed batch over each history size side by side, each against the smallest history."""
     meta, m = results["meta"], results["measurements"]
@@ -143,10 +171,10 @@ def _fixed_batch(results: dict[str, Any]) -> list[str]:
 
     smallest = size_label(meta["history_sizes"][0])
     rows = [[k, _fmt(b["history_rows"]), _fmt(b["history_rows_of_batch_visitors"]), _fmt(f["seconds"]),
-             _fmt(f["rows_read"]), _fmt(f["rows_written"]), times(f, "seconds"), times(f, "rows_read")]
-            for k, b, f in runs]  # fmt: skip
-    head = ["batch", "history rows", "batch visitors' history rows", "median s", "rows read", "rows written",
-            f"s / {smallest}", f"rows read / {smallest}"]  # fmt: skip
+             _fmt(f["rows_read"]), _fmt(f["rows_read_without_id_check"]), _fmt(f["rows_written"]), times(f, "seconds"),
+             times(f, "rows_read"), times(f, "rows_read_without_id_check")] for k, b, f in runs]  # fmt: skip
+    head = ["batch", "history rows", "batch visitors' history rows", "median s", "rows read", "w/o id check",
+            "rows written", f"s / {smallest}", f"rows read / {smallest}", f"w/o id check / {smallest}"]  # fmt: skip
     title = f"fixed batch: {meta['fixed_batch_rows']:,} rows ({meta['late_share_of_batch']:.0%} late) over each history"
     return ["", title, *_table(head, rows)]
 
@@ -167,10 +195,11 @@ def render(results: dict[str, Any]) -> str:
     for name, fig in m.items():
         runs = fig["runs"]
         rows.append([name, _fmt(fig["seconds"]), _fmt(min(runs)) if runs else "—", _fmt(max(runs)) if runs else "—",
-                     _fmt(fig["rows_read"]), _fmt(fig["rows_written"]), _fmt(round(fig["peak_rss_bytes"] / 2**20)),
+                     _fmt(fig["rows_read"]), _fmt(fig["id_check_rows"]), _fmt(fig["rows_read_without_id_check"]),
+                     _fmt(fig["rows_written"]), _fmt(round(fig["peak_rss_bytes"] / 2**20)) if fig["peak_rss_bytes"] else "—",
                      "yes" if fig["completed"] else "NO"])  # fmt: skip
-    lines += _table(["measurement", "median s", "min s", "max s", "rows read", "rows written", "peak RSS MiB",
-                     "completed"], rows)  # fmt: skip
+    lines += _table(["measurement", "median s", "min s", "max s", "rows read", "of it id check", "read w/o id check",
+                     "rows written", "peak RSS MiB", "completed"], rows)  # fmt: skip
     stage_names = [s.name for s in STAGES]
     runs_with_stages = [n for n, f in m.items() if f["stages"]]
     if runs_with_stages:
@@ -179,6 +208,7 @@ def render(results: dict[str, Any]) -> str:
                  _fmt(round(sum(m[n]["stages"].values()), 3))] for n in runs_with_stages]  # fmt: skip
         lines += _table(["run", *stage_names, "sum"], rows)
     lines += _rows_read_by_stage(m)
+    lines += _processes(m)
     lines += _fixed_batch(results)
     if results["batches"]:
         lines += ["", "batches"]
@@ -187,7 +217,10 @@ def render(results: dict[str, Any]) -> str:
     lines += ["", "ratios and targets"]
     rows = [[r["name"], _fmt(r["value"]), r["target"], r["status"]] for r in results["ratios"]]
     lines += _table(["ratio", "value", "target", ""], rows)
-    lines.append(f"compile CLI runs: {results['compile']['runs']}")
+    lines.append(
+        f"compile CLI runs: {results['compile']['runs']} (cache off); "
+        f"{results['compile'].get('cached_runs')} (from the compiled-SQL cache)"
+    )
     lines.append(
         f"completed with memory_limit {meta['memory_limit']}: {'yes' if results['completed_within_memory_limit'] else 'NO'}"
         f"; process peak RSS {results['process_peak_rss_bytes'] / 2**20:,.0f} MiB"
@@ -196,7 +229,7 @@ def render(results: dict[str, Any]) -> str:
         for pct, check in results["verified"].items():
             same = not any(check["differing_rows"].values())
             lines.append(f"incremental {pct} == full refresh over the same rows: {'yes' if same else 'NO'} {check}")
-    for name in ("full_refresh", "incremental_1pct"):
+    for name in ("full_refresh", "incremental_1pct", "incremental_hourly"):
         fig = m.get(name)
         if not fig or not fig["top_statements"]:
             continue

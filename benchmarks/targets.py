@@ -1,4 +1,4 @@
-"""The ratios the benchmark reports, and the targets of issue #12 it is judged by.
+"""The ratios the benchmark reports, and the targets of issues #12 and #26 it is judged by.
 
 The ratios against the lower bound and the naive baseline stay in the report but are no longer
 targets. A target holds at one size (the run's ``--rows``, or a fixed batch's history size); a run
@@ -43,6 +43,8 @@ def ratios(results: dict[str, Any], rows: int) -> list[dict[str, Any]]:
     """
     seconds = {name: fig.get("seconds") for name, fig in results["measurements"].items()}
     read = {name: fig.get("rows_read") for name, fig in results["measurements"].items()}
+    # The targets on reads count them without the exact dedupe's read of every stored id (issue #26).
+    own = {name: fig.get("rows_read_without_id_check") for name, fig in results["measurements"].items()}
     fixed_large, fixed_small = (f"incremental_{fixed_key(size)}" for size in (LARGE, SMALL))
     fixed = f"fixed batch {size_label(LARGE)} / {size_label(SMALL)}"
     checks: list[tuple[str, float | None, tuple[Target, ...]]] = [
@@ -51,15 +53,22 @@ def ratios(results: dict[str, Any], rows: int) -> list[dict[str, Any]]:
         ("full / write floor", _ratio(seconds, "full_refresh", "write_floor"),
          (Target(1.35, SMALL), Target(1.55, LARGE))),
         ("incremental 1pct / full", _ratio(seconds, "incremental_1pct", "full_refresh"), ()),
-        ("incremental 1pct / full, rows read", _ratio(read, "incremental_1pct", "full_refresh"), (Target(0.1, LARGE),)),
+        ("incremental 1pct / full, rows read", _ratio(read, "incremental_1pct", "full_refresh"), ()),
+        ("incremental 1pct / full, rows read w/o id check", _ratio(own, "incremental_1pct", "full_refresh"),
+         (Target(0.1, LARGE),)),
         ("incremental 1pct / naive 1pct", _ratio(seconds, "incremental_1pct", "naive_incremental_1pct"),
-         (Target(1.0, LARGE),)),
-        ("incremental 5pct / full", _ratio(seconds, "incremental_5pct", "full_refresh"), ()),
+         (Target(1.2, LARGE),)),
+        ("incremental 5pct / full", _ratio(seconds, "incremental_5pct", "full_refresh"), (Target(0.25, SMALL),)),
         ("incremental 5pct / full, rows read", _ratio(read, "incremental_5pct", "full_refresh"), ()),
         ("incremental 5pct / naive 5pct", _ratio(seconds, "incremental_5pct", "naive_incremental_5pct"), ()),
-        (f"{fixed}, rows read", _ratio(read, fixed_large, fixed_small), (Target(1.5),)),
-        (f"{fixed}, seconds", _ratio(seconds, fixed_large, fixed_small), (Target(1.5),)),
+        ("hourly process / full refresh process", _ratio(seconds, "process_hourly", "process_full_refresh"),
+         (Target(0.1, SMALL),)),
+        ("incremental hourly / full", _ratio(seconds, "incremental_hourly", "full_refresh"), ()),
+        (f"{fixed}, rows read", _ratio(read, fixed_large, fixed_small), ()),
+        (f"{fixed}, rows read w/o id check", _ratio(own, fixed_large, fixed_small), (Target(1.5),)),
+        (f"{fixed}, seconds", _ratio(seconds, fixed_large, fixed_small), (Target(1.25),)),
         ("compile CLI seconds", results["compile"]["seconds"], (Target(0.5, strict=True),)),
+        ("compile CLI seconds, cached", results["compile"].get("cached_seconds"), ()),
     ]  # fmt: skip
     judged = [_judge(name, value, targets, rows) for name, value, targets in checks]
     return [*judged, _completes(results, rows)]

@@ -9,16 +9,18 @@ not changed by it.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from itertools import groupby
 from typing import Any
 
 from sqlglot import exp
 
-from sessionizer import context, plan, schema, sources, sql
+from sessionizer import cache, context, plan, schema, sources, sql
 from sessionizer.config import Config
 from sessionizer.dialects import CANONICAL, Block, Dialect, drop_table, get_dialect
 from sessionizer.plan import Mode, Stage
@@ -115,6 +117,20 @@ class Stored:
     per_entry: tuple[datetime | None, ...] = ()
 
 
+# The stand-ins a cached plan is compiled with for the stored watermarks (a single source's, then
+# each entry's), bound to the run's own when it is used: no real load time is this old.
+STAND_IN = datetime(1111, 11, 11, 11, 11, 11, 111111)
+
+
+def _stand_in(index: int) -> datetime:
+    return STAND_IN.replace(microsecond=100000 + index)
+
+
+def _literal_text(value: datetime) -> str:
+    """What a watermark's literal holds (sql.timestamp): the text a stand-in's is replaced by."""
+    return value.isoformat(sep=" ")
+
+
 # Statements with the table each writes (None: bookkeeping), and whether they commit together.
 _Part = tuple[tuple[tuple[exp.Expression, str | None], ...], bool]
 
@@ -134,6 +150,7 @@ class Compiler:
         schema.check_reserved(config, get_dialect(CANONICAL).reserved_words() | dialect.reserved_words(), dialect.name)
         self.config = config
         self.dialect = dialect
+        self.columns = columns
         self.schema = config.schema
         self.listed = config.listed
         # What the rules read: the source, or each entry of a source list, as its reader.
@@ -152,9 +169,28 @@ class Compiler:
         """A template holding one statement, rendered in this compiler's context and parsed."""
         return sql.one(template, self.context.variables(**extra, incremental=incremental))
 
+    @cached_property
+    def key(self) -> str:
+        """Every input of this compiler's SQL, hashed (sessionizer/cache.py): the config's every
+        field but ``target`` (where the tables are, which no SQL names; the dialect it implies
+        is here), its fingerprint and referrer mapping (a file's content, not its name), the
+        dialect and what the source holds."""
+        config = self.config
+        settings = {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.name != "target"}
+        dialect = cache.dialect_key(self.dialect)
+        return cache.key(
+            "compiler", settings, config.settings_fingerprint(), config.mapping.rows, dialect, self.columns
+        )
+
     def render(self, template: str, **extra: Any) -> str:
         """One statement of a template (a query about the tables: status, report, figures) as SQL
-        of this dialect, on one line."""
+        of this dialect, on one line; cached per inputs."""
+        return str(
+            cache.remember(cache.key(self.key, "render", template, extra), lambda: self.render_fresh(template, **extra))
+        )
+
+    def render_fresh(self, template: str, **extra: Any) -> str:
+        """``render`` without the cache."""
         return self.dialect.render(self.statement(template, False, **extra), pretty=False)
 
     def ensure_schema(self) -> list[exp.Expression]:
@@ -167,7 +203,25 @@ class Compiler:
 
     def compile(self, mode: Mode, select: str | None = None, watermark: Stored | None = None) -> Plan:
         """The plan's steps. ``watermark``: the stored one, when the caller has read it (a Stored
-        value, None inside it meaning "nothing loaded yet"), to inline as a literal."""
+        value, None inside it meaning "nothing loaded yet"), to inline as a literal.
+
+        Compiled once per inputs (``key``, mode, selection, which watermarks are known) with
+        stand-ins for the watermarks, kept in the cache, and bound to the run's: the same text
+        as ``compile_fresh``, byte for byte."""
+        if watermark is None:
+            stand_in, bound = None, {}
+        else:
+            entries = [(_stand_in(i), v) for i, v in enumerate(watermark.per_entry)]
+            marks = [(STAND_IN, watermark.value), *entries]
+            bound = {_literal_text(s): _literal_text(v) for s, v in marks if v is not None}
+            stand_in = Stored(watermark.value and STAND_IN, tuple(v and s for s, v in entries))
+        shape = None if watermark is None else (watermark.value is None, [v is None for v in watermark.per_entry])
+        entry = cache.key(self.key, "plan", mode, select, shape)
+        found = cache.remember(entry, lambda: cache.as_json(self.compile_fresh(mode, select, stand_in)))
+        return _plan(found, bound)
+
+    def compile_fresh(self, mode: Mode, select: str | None = None, watermark: Stored | None = None) -> Plan:
+        """``compile`` without the cache: every template rendered and parsed."""
         build = _Build(self, self.context if watermark is None else self.context.with_watermarks(
             watermark.value, watermark.per_entry))  # fmt: skip
         stages = plan.select_stages(select)
@@ -188,6 +242,17 @@ class Compiler:
         one = mode is Mode.INCREMENTAL and self.dialect.ONE_TRANSACTION_PER_RUN
         render = self.dialect.render
         return Plan(mode, self.dialect.name, tuple(steps), render(exp.Transaction()), render(exp.Commit()), one)
+
+
+def _plan(found: dict[str, Any], bound: dict[str, str]) -> Plan:
+    """A plan from its cached JSON, the run's literals bound into it."""
+    steps = tuple(
+        Step(step["name"], tuple(Statement(s["stage"], cache.bind(s["sql"], bound), Kind(s["kind"]), s["writes"])
+                                 for s in step["statements"]), step["transaction"], step["reports"])
+        for step in found["steps"]
+    )  # fmt: skip
+    begin, commit = found["begin"], found["commit"]
+    return Plan(Mode(found["mode"]), found["dialect"], steps, begin, commit, found["one_transaction"])
 
 
 class _Build:
@@ -232,6 +297,9 @@ class _Build:
                 parts += self.blocks(events, schema.EVENTS_TABLE)
             rejected = self.dialect.replace_table(self.tables["rejected"], self.query(plan.REJECTED_TEMPLATE, False))
             parts += self.blocks(rejected, schema.REJECTED_TABLE)
+        if stage.name == "sessions":
+            users = self.dialect.replace_table(self.tables["users"], self.query(plan.USERS_TEMPLATE, False))
+            parts += self.blocks(users, None)
         return parts
 
     def finish_full_refresh(self) -> list[_Part]:
@@ -256,6 +324,8 @@ class _Build:
         source = self.query(stage.incremental_template or stage.template, True)
         if stage.history and not self.c.listed:
             scratch += self.dialect.create_temp_table(self.tables["history"].name, self.query(stage.history, True))
+        for table, template in stage.prepared:
+            scratch += self.dialect.create_temp_table(self.tables[table].name, self.query(template, True))
         if stage.staged:
             batch = self.tables[stage.staged]
             scratch += self.dialect.create_temp_table(batch.name, source)

@@ -344,11 +344,11 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
 def merged_settings(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """The settings ``path`` (or ./sessionizer.yml when present) gives, flag overrides applied, not
     yet validated: which keys were given at all (the rest take their defaults)."""
-    import yaml
-
     values: dict[str, Any] = {}
     file = Path(path) if path else Path(DEFAULT_CONFIG_FILE)
     if path or file.exists():
+        import yaml  # only for a file: a run from flags alone never loads it
+
         try:
             loaded = yaml.safe_load(file.read_text("utf-8"))
         except OSError as err:

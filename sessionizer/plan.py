@@ -49,6 +49,9 @@ class Stage:
     # A single source's incremental run first copies the stored rows it looks up into the scratch
     # table "history", by this template, so that one scan of the table serves every lookup.
     history: str | None = None
+    # Incremental runs: scratch tables (key of the compiler's tables, template) made before the
+    # stage's query, which reads them.
+    prepared: tuple[tuple[str, str], ...] = ()
 
 
 # Rendered once per entry of a source list, each entry keeping its own watermark.
@@ -73,12 +76,16 @@ STAGES: tuple[Stage, ...] = (
           records_before=("incremental/record_users",)),
     Stage("sessions", STAGE_TABLES["sessions"], ("sessions_stitched",), "session_id", ("session_start_tstamp",),
           "blended_user_id", "stages/sessions", "incremental/delete_sessions",
-          incremental_template="stages/sessions_incremental", day_key="session_start_tstamp"),
+          incremental_template="stages/sessions_incremental", day_key="session_start_tstamp", staged="sessions_batch",
+          prepared=(("user_sessions", "incremental/user_sessions_before"),),
+          records_after=("incremental/record_user_sessions",)),
 )  # fmt: skip
 
 # The query of the rows the page_views stage rejects (its second table), and the runner's own.
 REJECTED_TEMPLATE = "stages/rejected"
 STATE_TEMPLATE = "runner/state"
+# Each blended user's count of sessions (schema.USERS_TABLE), as a full refresh builds it.
+USERS_TEMPLATE = "incremental/user_sessions"
 SUMMARY_TEMPLATE = "runner/summary"
 CHECK_TEMPLATE = "runner/check"
 NEWEST_LOAD_KEY_TEMPLATE = "runner/newest_load_key"

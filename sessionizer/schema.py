@@ -209,6 +209,10 @@ LOCK_TABLE = "sessionizer_lock"
 # With a source list: the deduped tracks (kind 'tracks') and identifies rows, which sessions and
 # stitching read beside the page views.
 EVENTS_TABLE = "sessionizer_events"
+# Each blended user's count of sessions: an incremental run numbers a user's changed sessions on
+# from it instead of reading all of the user's sessions, and a run counts users by its rows.
+USERS_TABLE = "sessionizer_users"
+USERS_COLUMNS: tuple[tuple[str, str], ...] = (("blended_user_id", "VARCHAR"), ("sessions", "BIGINT"))
 # Scratch tables of an incremental run (session-scoped, never in the user's schema): the batch of
 # new page views, the recomputed stitching rows before they replace the stored ones (the
 # recomputation reads those), the stored page views looked up in one scan (those whose ids arrive
@@ -217,15 +221,19 @@ BATCH_TABLE = "sessionizer_batch"
 STITCHING_BATCH_TABLE = "sessionizer_stitching_batch"
 HISTORY_TABLE = "sessionizer_history"
 EVENTS_BATCH_TABLE = "sessionizer_events_batch"
+# The pending users' sessions before the earliest changed one (from the users' counts), and their
+# renumbered sessions, before they replace the stored ones.
+USER_SESSIONS_TABLE = "sessionizer_user_sessions"
+SESSIONS_BATCH_TABLE = "sessionizer_sessions_batch"
 
 # Our tables in the user's schema by key (the stage names, then the bookkeeping), and the scratch ones.
 TABLES: dict[str, str] = {
     **STAGE_TABLES, "rejected": REJECTED_TABLE, "state": STATE_TABLE, "pending_anonymous_ids": PENDING_ANONYMOUS_IDS,
-    "pending_users": PENDING_USERS, "lock": LOCK_TABLE, "events": EVENTS_TABLE,
+    "pending_users": PENDING_USERS, "lock": LOCK_TABLE, "events": EVENTS_TABLE, "users": USERS_TABLE,
 }  # fmt: skip
 SCRATCH_TABLES: dict[str, str] = {
     "batch": BATCH_TABLE, "events_batch": EVENTS_BATCH_TABLE, "stitching_batch": STITCHING_BATCH_TABLE,
-    "history": HISTORY_TABLE,
+    "history": HISTORY_TABLE, "user_sessions": USER_SESSIONS_TABLE, "sessions_batch": SESSIONS_BATCH_TABLE,
 }  # fmt: skip
 
 EVENT_COLUMNS: tuple[str, ...] = (

@@ -16,13 +16,16 @@ from typing import Any
 
 from sqlglot import exp
 
-from sessionizer import schema, sql
+from sessionizer import cache, schema, sql
 from sessionizer.compiler import Stored
 from sessionizer.config import Config
 from sessionizer.dialects import CANONICAL, Dialect
 from sessionizer.errors import StateError
 from sessionizer.plan import STAGES, Mode
 from sessionizer.warehouse import Warehouse
+
+# The run's own figures in the cached record_run statement, bound per run (sessionizer/cache.py).
+SECONDS_STAND_IN, ROWS_STAND_IN = "987654321.125", "987654321987"
 
 
 @dataclass(frozen=True)
@@ -53,11 +56,19 @@ class StateStore:
         self.variables = {"rel": {key: table.sql(CANONICAL) for key, table in tables.items()}, "listed": listed}
 
     def _render(self, template: str, **extra: Any) -> str:
-        return self.dialect.render(sql.one(template, {**self.variables, **extra}), pretty=False)
+        return cache.render(self.dialect, template, {**self.variables, **extra})
 
     def needed(self) -> list[exp.Table]:
-        """The tables an incremental run reads and writes: the six and the bookkeeping."""
-        keys = [*(s.name for s in STAGES), "state", "rejected", *schema.WORK_LISTS, *(["events"] * self.listed)]
+        """The tables an incremental run reads and writes: the six and the bookkeeping (a table
+        added since the last full refresh, such as the users' counts, means a full refresh)."""
+        keys = [
+            *(s.name for s in STAGES),
+            "state",
+            "rejected",
+            "users",
+            *schema.WORK_LISTS,
+            *(["events"] * self.listed),
+        ]
         return [self.tables[k] for k in keys]
 
     def layouts(self) -> dict[str, list[str]]:
@@ -65,6 +76,7 @@ class StateStore:
         since) means a full refresh."""
         found = {self.tables[key].name: [c for c, _ in cols] for key, cols in schema.WORK_LISTS.items()}
         found[self.tables["state"].name] = list(schema.STATE_COLUMNS)
+        found[self.tables["users"].name] = [c for c, _ in schema.USERS_COLUMNS]
         return found
 
     def older(self, wh: Warehouse) -> bool:
@@ -134,7 +146,7 @@ class StateStore:
 
     def record_run(self, wh: Warehouse, mode: Mode, seconds: float, rows_written: int | None) -> None:
         """The state row learns when the whole run that just finished ended, its mode, time and rows."""
-        shown = "NULL" if rows_written is None else str(int(rows_written))
-        wh.execute(
-            self._render("runner/record_run", mode=sql.literal(mode.value), seconds=round(seconds, 3), rows=shown)
-        )
+        rows = "NULL" if rows_written is None else ROWS_STAND_IN
+        text = self._render("runner/record_run", mode=sql.literal(mode.value), seconds=SECONDS_STAND_IN, rows=rows)
+        values = {SECONDS_STAND_IN: str(round(seconds, 3)), ROWS_STAND_IN: str(int(rows_written or 0))}
+        wh.execute(cache.bind(text, values))

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from sessionizer import sql
+from sessionizer import cache, sql
 from sessionizer.dialects import CANONICAL, Dialect
 from sessionizer.engines import get_engine
 from sessionizer.errors import SessionizerError, SourceError, StateError, TargetError, WarehouseError
@@ -91,8 +91,9 @@ class Warehouse:
         return [t for t in tables if not usable(t)]
 
     def render(self, template: str, **variables: Any) -> str:
-        """A template of one statement about the warehouse (templates/runner/), in its dialect."""
-        return self.dialect.render(sql.one(template, variables), pretty=False)
+        """A template of one statement about the warehouse (templates/runner/), in its dialect
+        (cached: sessionizer/cache.py)."""
+        return cache.render(self.dialect, template, variables)
 
     def rowcount(self) -> int | None:
         """Rows the last statement wrote, where the driver tells."""
@@ -144,9 +145,17 @@ class Warehouse:
         )
 
     def check_timestamps(self, source: exp.Expression, label: str, names: Iterable[str]) -> None:
-        """Each of ``names`` reads as a timestamp through ``source`` (a reader), or one error names it."""
-        for name in dict.fromkeys(names):
-            query = self.render("runner/read_as_timestamp", column=sql.identifier(name), source=source.sql(CANONICAL))
+        """Each of ``names`` reads as a timestamp through ``source`` (a reader), or one error names
+        it: all asked in one query, and one at a time only when that fails."""
+        columns = [sql.identifier(name) for name in dict.fromkeys(names)]
+        relation = source.sql(CANONICAL)
+        try:
+            self.execute(self.render("runner/read_as_timestamp", columns=columns, source=relation)).fetchall()
+            return
+        except Exception:
+            pass
+        for name, column in zip(dict.fromkeys(names), columns, strict=True):
+            query = self.render("runner/read_as_timestamp", columns=[column], source=relation)
             try:
                 self.execute(query).fetchall()
             except Exception as err:

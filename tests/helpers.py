@@ -33,7 +33,7 @@ from sessionizer import Config, compile
 from sessionizer.dialects import WriteStrategy
 from sessionizer.dialects.duckdb import DuckDB
 from sessionizer.plan import STAGES
-from sessionizer.schema import REJECTED_TABLE, SOURCE_COLUMNS
+from sessionizer.schema import REJECTED_TABLE, SOURCE_COLUMNS, USERS_TABLE
 from tests import reference
 
 Row = dict[str, Any]
@@ -295,6 +295,17 @@ def tables_of(path: Path, schema: str | None = None) -> dict[str, list[tuple[Any
         return {t: reference.canonical(read[prefix + t]) for t in TABLES}
     finally:
         con.close()
+
+
+def users_counts(con: Any, schema: str | None = None) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The users' counts of sessions as stored (sessionizer_users) and as the sessions table has
+    them: equal after every finished run, incremental or not."""
+    prefix = f'"{schema}".' if schema else ""
+    stored = con.execute(f"SELECT blended_user_id, sessions FROM {prefix}{USERS_TABLE} ORDER BY 1").fetchall()
+    counted = con.execute(
+        f"SELECT blended_user_id, COUNT(*) FROM {prefix}segment_web_sessions GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    return stored, counted
 
 
 # A child process running the CLI (argv[2:]) that kills itself (SIGKILL, no cleanup) right after

@@ -38,6 +38,7 @@ from tests.helpers import (
     postgres_engine,
     read_tables,
     table_columns,
+    users_counts,
     using,
 )
 
@@ -168,6 +169,8 @@ def check_stream(batches: list[list[dict[str, Any]]], strategy: str, beyond: str
             con.execute(sql)
         assert_tables_equal(snapshot(con), expected_tables(seen, beyond), f"{strategy}: after batch {number}")
         assert con.execute("SELECT COUNT(*) FROM sessionizer_pending_anonymous_ids").fetchone() == (0,)
+        stored, counted = users_counts(con)
+        assert stored == counted, f"{strategy}: users' counts after batch {number}"
     incremental = snapshot(con)
     for sql in plan[Mode.FULL_REFRESH]:
         con.execute(sql)

@@ -16,10 +16,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from sessionizer import Config, compile
-from tests.helpers import KILLED_CHILD, history, later_batch, load_pages, reference_tables, tables_of
+from tests.helpers import KILLED_CHILD, history, later_batch, load_pages, reference_tables, tables_of, users_counts
 
 SAMPLE = 6
 
@@ -60,5 +61,8 @@ def test_killed_runs_leave_whole_tables_and_a_rerun_finishes(tmp_path: Path, mod
                                capture_output=True, text=True, timeout=120)  # fmt: skip
         assert rerun.returncode == 0, rerun.stdout + rerun.stderr
         assert tables_of(db) == final, f"rerun after a kill at statement {after}"
+        with duckdb.connect(str(db), read_only=True) as con:
+            stored, counted = users_counts(con)
+        assert stored == counted, f"users' counts after a rerun after a kill at statement {after}"
         survived.append(after)
     print(f"{mode}: {len(survived)} kill points survived of {len(statements)} statements")

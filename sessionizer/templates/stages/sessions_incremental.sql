@@ -1,26 +1,16 @@
-{% from "_macros.sql" import session_numbering %}
-{#- Each affected user's sessions from the earliest changed one on, numbered among all the user's
-    sessions. The earlier ones are unchanged, but counting them means reading them by user (no
-    time bound can find a user's first session), so one read numbers them all and only the
-    changed ones are kept: one scan of the table instead of two. #}
-WITH pending AS (
-  SELECT blended_user_id, MIN(from_tstamp) AS from_tstamp
-  FROM {{ rel.pending_users }}
-  GROUP BY blended_user_id
-), sessions AS (
-  SELECT
-    stitched.*,
-    pending.from_tstamp AS __sz_from_tstamp,
-    {{ session_numbering('stitched') }} AS session_number
-  FROM {{ rel.sessions_stitched }} AS stitched
-  JOIN pending ON pending.blended_user_id = stitched.blended_user_id
-)
+{% from "_macros.sql" import recomputed_since, session_numbering %}
+{#- Each affected user's sessions from the earliest changed one on, numbered on from the user's
+    sessions before it (sessionizer_user_sessions, from the users' counts): only the table's
+    newest blocks are read, never a user's earlier sessions. #}
 SELECT
-  {{ core_columns.sessions_stitched | join(', ') }},
-  session_number
+  {% for column in core_columns.sessions_stitched %}stitched.{{ column }},
+  {% endfor -%}
+  pending.sessions_before + {{ session_numbering('stitched') }} AS session_number
   {%- if listed %},
-  source_name{% endif %}
+  stitched.source_name{% endif %}
   {%- for column in added_columns %},
-  {{ column }}{% endfor %}
-FROM sessions
-WHERE session_start_tstamp >= __sz_from_tstamp
+  stitched.{{ column }}{% endfor %}
+FROM {{ rel.sessions_stitched }} AS stitched
+JOIN {{ rel.user_sessions }} AS pending
+  ON pending.blended_user_id = stitched.blended_user_id AND stitched.session_start_tstamp >= pending.from_tstamp
+WHERE {{ recomputed_since('stitched.session_start_tstamp', 'from_tstamp', rel.user_sessions) }}

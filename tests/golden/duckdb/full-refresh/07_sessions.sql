@@ -40,3 +40,11 @@ SELECT
 FROM "analytics".segment_web_sessions__stitched AS sessions
 JOIN numbered
   ON numbered.session_id = sessions.session_id;
+
+CREATE OR REPLACE TABLE "analytics".sessionizer_users AS
+SELECT
+  blended_user_id,
+  COUNT(*) AS sessions
+FROM "analytics".segment_web_sessions
+GROUP BY
+  blended_user_id;

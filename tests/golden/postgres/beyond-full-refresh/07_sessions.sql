@@ -54,3 +54,22 @@ ALTER TABLE "analytics".segment_web_sessions__sessionizer_new
 RENAME TO segment_web_sessions;
 
 COMMIT;
+
+DROP TABLE IF EXISTS "analytics".sessionizer_users__sessionizer_new;
+
+CREATE TABLE "analytics".sessionizer_users__sessionizer_new AS
+SELECT
+  blended_user_id,
+  COUNT(*) AS sessions
+FROM "analytics".segment_web_sessions
+GROUP BY
+  blended_user_id;
+
+BEGIN;
+
+DROP TABLE IF EXISTS "analytics".sessionizer_users;
+
+ALTER TABLE "analytics".sessionizer_users__sessionizer_new
+RENAME TO sessionizer_users;
+
+COMMIT;

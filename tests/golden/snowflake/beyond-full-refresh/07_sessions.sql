@@ -44,3 +44,11 @@ SELECT
 FROM "ANALYTICS".segment_web_sessions__stitched AS sessions
 JOIN numbered
   ON numbered.session_id = sessions.session_id;
+
+CREATE OR REPLACE TABLE "ANALYTICS".sessionizer_users AS
+SELECT
+  blended_user_id,
+  COUNT(*) AS sessions
+FROM "ANALYTICS".segment_web_sessions
+GROUP BY
+  blended_user_id;
