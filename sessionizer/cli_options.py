@@ -29,6 +29,12 @@ def config_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--source", help="Segment pages table (e.g. segment.pages), or on DuckDB a Parquet/CSV/JSON file or glob."
         ),
         click.option(
+            "--source-format",
+            "format",
+            type=click.Choice(["parquet", "csv", "json", "segment-json"]),
+            help="How a file source is read where its name does not say (a Segment export's .gz) [default: by name].",
+        ),
+        click.option(
             "--target",
             help=f"Warehouse URL: {', '.join(d.url_example() for d in registry().values())}.",
         ),
@@ -63,7 +69,7 @@ def load_settings(kwargs: dict[str, Any]) -> tuple[Any, Any]:
     from sessionizer.config import load_config
 
     keys = ("source", "target", "schema", "inactivity_cutoff", "trailing_window", "pass_through_columns",
-            "incremental_key", "referrer_mapping")  # fmt: skip
+            "incremental_key", "referrer_mapping", "format")  # fmt: skip
     overrides = {k: kwargs.pop(k) for k in keys}
     profile, profile_target = kwargs.pop("profile"), kwargs.pop("profile_target")
     config = load_config(kwargs.pop("config_file"), overrides)

@@ -138,15 +138,14 @@ class Compiler:
         self.listed = config.listed
         # What the rules read: the source, or each entry of a source list, as its reader.
         found = columns if isinstance(columns, tuple) else (columns,) * len(config.entries or (None,))
-        relations: list[tuple[str, str, schema.SourceKind | None]] = [
-            (e.table, f"source[{i}]", e.kind) for i, e in enumerate(config.entries or ())
-        ] or [(str(config.source), "source", None)]
+        # Per reader, the columns whose text rejects a row when it is not a time.
+        self.unreadable = [sources.unreadable(config, seen) for seen in found]
         self.readers = [
-            sources.reader(sources.relation(table, dialect, key), sources.wanted(config, kind), seen, dialect)
-            for (table, key, kind), seen in zip(relations, found, strict=True)
+            sources.reader(read.relation(dialect), sources.wanted(config, read.kind), seen, dialect, rejecting)
+            for read, seen, rejecting in zip(sources.inputs(config), found, self.unreadable, strict=True)
         ]
         self.tables = tables(config, dialect)
-        self.context = context.build(config, dialect, self.readers, self.tables)
+        self.context = context.build(config, dialect, self.readers, self.tables, self.unreadable)
 
     def statements(self, template: str, incremental: bool = True, **extra: Any) -> list[exp.Expression]:
         """A template rendered in this compiler's context and parsed."""

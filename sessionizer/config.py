@@ -23,13 +23,33 @@ DEFAULT_CONFIG_FILE = "sessionizer.yml"
 DEFAULT_SOURCE = "pages"
 
 _CUTOFF_EXPR = re.compile(r"^\s*\d+(\s*\*\s*\d+)*\s*$")
-_FILE_SUFFIXES = (".parquet", ".csv", ".json", ".jsonl", ".ndjson", ".csv.gz", ".json.gz")
+# What a file's name says of its content (a trailing .gz aside); docs/reference.md "Files".
+_FORMAT_OF_SUFFIX = {".parquet": "parquet", ".csv": "csv", ".json": "json", ".jsonl": "json", ".ndjson": "json"}
+_FILE_SUFFIXES = (*_FORMAT_OF_SUFFIX, *(f"{s}.gz" for s in _FORMAT_OF_SUFFIX), ".gz")
+# The formats `format:` names: segment-json is JSON of Segment's raw messages.
+FORMATS = ("parquet", "csv", "json", "segment-json")
 
 
 def is_file_source(source: str) -> bool:
     """A source naming files (path, glob or known extension) rather than a table."""
     lowered = source.lower()
     return any(ch in source for ch in "/*?\\") or lowered.endswith(_FILE_SUFFIXES)
+
+
+def file_format(path: str, given: str | None, key: str = "source") -> str:
+    """The format a file source is read as: ``given`` (`format:`), else what its name says.
+
+    Parquet compresses its own pages, and DuckDB reads no gzip'd Parquet: such a name is refused
+    rather than read as something else; so is a name that says nothing (a bare .gz)."""
+    lowered = path.lower()
+    if lowered.endswith(".parquet.gz"):
+        raise ConfigError(key, f"{path!r}: gzip'd Parquet cannot be read (Parquet is compressed inside); gunzip it")
+    if given is not None:
+        return given
+    for suffix, fmt in _FORMAT_OF_SUFFIX.items():
+        if lowered.removesuffix(".gz").endswith(suffix):
+            return fmt
+    raise ConfigError(key, f"{path!r}: the name says no format; set format: one of {', '.join(FORMATS)}")
 
 
 @dataclass(frozen=True)
@@ -42,11 +62,14 @@ class SourceEntry:
     name: str
     kind: SourceKind = SourceKind.PAGES
     events: tuple[str, ...] | None = None
+    format: str | None = None
 
     def as_setting(self) -> dict[str, Any]:
-        """The entry as the state remembers it: a changed entry refuses an incremental run."""
+        """The entry as the state remembers it: a changed entry refuses an incremental run (its
+        format only when given, so tables built before there was one keep their settings)."""
         events = None if self.events is None else list(self.events)
-        return {"table": self.table, "name": self.name, "kind": self.kind.value, "events": events}
+        given = {} if self.format is None else {"format": self.format}
+        return {"table": self.table, "name": self.name, "kind": self.kind.value, "events": events} | given
 
 
 @dataclass(frozen=True)
@@ -119,6 +142,8 @@ class Config:
     pass_through_columns: tuple[str, ...] = ()
     incremental_key: str = "received_at"
     referrer_mapping: str | None = None
+    # The format of a single file source whose name says none (docs/reference.md "Files").
+    format: str | None = None
 
     @property
     def entries(self) -> tuple[SourceEntry, ...] | None:
@@ -139,6 +164,7 @@ class Config:
         """Validate and normalise every field, however the Config was built."""
         checked = {
             "source": _source(self.source),
+            "format": _format(self.format, self.source, "format"),
             "target": _text(self.target, "target", "a URL such as duckdb:///sessionizer.duckdb"),
             "schema": None if self.schema is None else validate_identifier(self.schema, "schema"),
             "inactivity_cutoff": _int_setting(self.inactivity_cutoff, "inactivity_cutoff", 1, True),
@@ -167,7 +193,9 @@ class Config:
         source is one of them: rows of another table added to these would mix two sources (and
         `status`, `check` and `report` read the source from here when none is given)."""
         source = (
-            {"sources": [e.as_setting() for e in self.entries]} if self.entries is not None else {"source": self.source}
+            {"sources": [e.as_setting() for e in self.entries]}
+            if self.entries is not None
+            else {"source": self.source} | ({} if self.format is None else {"source_format": self.format})
         )
         return {
             "inactivity_cutoff": self.inactivity_cutoff,
@@ -185,7 +213,20 @@ def _source(value: object) -> str | tuple[SourceEntry, ...]:
     return value if is_file_source(value) else validate_table_name(value, "source")
 
 
-_ENTRY_KEYS = ("table", "name", "kind", "events")
+_ENTRY_KEYS = ("table", "name", "kind", "events", "format")
+
+
+def _format(value: object, source: object, key: str) -> str | None:
+    """A `format:` is one of FORMATS, for files only (a table has its own types)."""
+    if value is None:
+        return None
+    if isinstance(source, tuple):
+        raise ConfigError(key, "with a source list, give format in the entries that need it")
+    if value not in FORMATS:
+        raise ConfigError(key, f"expected one of {', '.join(FORMATS)}, got {value!r}")
+    if not (isinstance(source, str) and is_file_source(source)):
+        raise ConfigError(key, f"format is for file sources; {source!r} is a table")
+    return str(value)
 
 
 def _entries(values: list[object] | tuple[object, ...]) -> tuple[SourceEntry, ...]:
@@ -241,7 +282,7 @@ def _entry(value: object, key: str) -> SourceEntry:
         if not isinstance(events, (list, tuple)) or not all(isinstance(e, str) for e in events):
             raise ConfigError(key, "events: expected a list of event names, e.g. [heartbeat, product_viewed]")
         events = tuple(events)
-    return SourceEntry(table, name, kind, events)
+    return SourceEntry(table, name, kind, events, _format(value.get("format"), table, f"{key}.format"))
 
 
 def _text(value: object, key: str, expected: str) -> str | None:

@@ -31,6 +31,7 @@ class EntryContext:
     relation: str  # what the entry is read through (its table, or a projection of it)
     events: tuple[str, ...] | None  # literals
     page_views: bool
+    unreadable: tuple[str, ...] = ()  # text time columns whose not-a-time rejects a row
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,6 +61,7 @@ class TemplateContext:
     last_columns: tuple[tuple[str, str], ...]
     referrer_mapping: tuple[tuple[str, str, str], ...]
     settings: str  # the settings fingerprint, as JSON
+    unreadable: tuple[str, ...] = ()  # a single source's text time columns whose not-a-time rejects a row
     watermark: str | None = None  # the stored watermark, a literal, when the caller read it
     watermarks: tuple[str | None, ...] = ()  # per entry of a source list
 
@@ -74,10 +76,15 @@ class TemplateContext:
 
 
 def build(
-    config: Config, dialect: Dialect, readers: Sequence[exp.Expression], tables: Mapping[str, exp.Table]
+    config: Config,
+    dialect: Dialect,
+    readers: Sequence[exp.Expression],
+    tables: Mapping[str, exp.Table],
+    unreadable: Sequence[tuple[str, ...]] = (),
 ) -> TemplateContext:
     """The context of ``config`` compiled for ``dialect``, reading the source through ``readers``
-    (one per entry of a source list)."""
+    (one per entry of a source list; ``unreadable``: per reader, see sources.unreadable)."""
+    unreadable = tuple(unreadable) or ((),) * len(readers)
     listed = config.listed
     entries = tuple(
         EntryContext(
@@ -88,6 +95,7 @@ def build(
             relation=reader.sql(CANONICAL),
             events=None if entry.events is None else tuple(sql.literal(e) for e in entry.events),
             page_views=entry.kind.makes_page_views,
+            unreadable=unreadable[index],
         )
         for index, (entry, reader) in enumerate(zip(config.entries or (), readers if listed else (), strict=True))
     )
@@ -116,4 +124,5 @@ def build(
         referrer_mapping=config.mapping.rows,
         settings=json.dumps(config.settings_fingerprint(), sort_keys=True),
         watermarks=(None,) * len(entries),
+        unreadable=() if listed else unreadable[0],
     )

@@ -6,7 +6,7 @@ Every error text that leaves here is masked (no secret of the target is ever pri
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
 
@@ -138,21 +138,13 @@ class Warehouse:
         except Exception as err:
             raise SourceError(f"cannot read the source {label!r} on {self.target.display}: {self.scrub(err)}") from None
         described = [(str(d[0]).lower(), d[1]) for d in cursor.description or ()]
+        numeric = [(name, self.dialect.numeric_type(kind)) for name, kind in described]
         return SourceColumns(
             present=frozenset(name for name, _ in described),
             zoned=frozenset(name for name, kind in described if self.dialect.zoned(kind)),
+            text=frozenset(name for name, kind in described if self.dialect.is_text(kind)),
+            numeric=tuple((name, shown) for name, shown in numeric if shown is not None),
         )
-
-    def check_timestamps(self, source: exp.Expression, label: str, names: Iterable[str]) -> None:
-        """Each of ``names`` reads as a timestamp through ``source`` (a reader), or one error names it."""
-        for name in dict.fromkeys(names):
-            query = self.render("runner/read_as_timestamp", column=sql.identifier(name), source=source.sql(CANONICAL))
-            try:
-                self.execute(query).fetchall()
-            except Exception as err:
-                raise SourceError(
-                    f"the source column {name!r} of {label!r} cannot be read as a timestamp: {self.scrub(err)}"
-                ) from None
 
 
 class LeaseLock:

@@ -28,7 +28,10 @@ def test_inactivity_cutoff_accepts_seconds_and_dbt_products(value: object, secon
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"inactivity_cutof": 10}, "inactivity_cutof: unknown setting; allowed: inactivity_cutoff, incremental_key"),
+        (
+            {"inactivity_cutof": 10},
+            "inactivity_cutof: unknown setting; allowed: format, inactivity_cutoff, incremental_key",
+        ),
         ({"inactivity_cutoff": "thirty minutes"}, "inactivity_cutoff: expected a whole number of seconds"),
         ({"inactivity_cutoff": 0}, "inactivity_cutoff: must be at least 1"),
         ({"inactivity_cutoff": True}, "inactivity_cutoff: expected a whole number"),

@@ -1,14 +1,9 @@
-{% from "_macros.sql" import is_valid, in_window, tracked, entry_columns with context %}
+{% from "_macros.sql" import is_valid, in_window, tracked, entry_columns, reject_reason with context %}
 {#- Rows the rules cannot sessionize, kept with the reason (docs/reference.md "Input"); with a source list,
     those of every entry, in the columns the entries share (a tracks row outside the entry's
     events is not read at all). #}
-{%- macro reason() %}
-  CASE
-    WHEN id IS NULL THEN 'id is null'
-    WHEN anonymous_id IS NULL THEN 'anonymous_id is null'
-    WHEN timestamp IS NULL THEN 'timestamp is null'
-    ELSE '{{ key_name }} is null'
-  END AS reject_reason
+{%- macro reason(unreadable) %}
+  {{ reject_reason(unreadable) }} AS reject_reason
 {%- endmacro %}
 {%- if listed %}
 SELECT * FROM (
@@ -17,7 +12,7 @@ SELECT * FROM (
   {% endif -%}
   SELECT
     {{ entry_columns(entry) }},
-    {{- reason() }}
+    {{- reason(entry.unreadable) }}
   FROM {{ entry.relation }} AS source
   WHERE NOT ({{ is_valid() }}){{ tracked(entry) }}{% if incremental %} AND {{ in_window(entry) }}{% endif %}
 {%- endfor %}
@@ -25,7 +20,7 @@ SELECT * FROM (
 {%- else %}
 SELECT
   {{ rejected_columns | join(', ') }},
-  {{- reason() }}
+  {{- reason(unreadable) }}
 FROM {{ source }} AS source
 WHERE NOT ({{ is_valid() }}){% if incremental %} AND {{ in_window() }}{% endif %}
 {%- endif %}
