@@ -226,7 +226,9 @@ def _format(value: object, source: object, key: str) -> str | None:
         raise ConfigError(key, f"expected one of {', '.join(FORMATS)}, got {value!r}")
     if not (isinstance(source, str) and is_file_source(source)):
         raise ConfigError(key, f"format is for file sources; {source!r} is a table")
-    return str(value)
+    # The format the name says anyway is no setting of its own (the settings stay as they were).
+    named = next((f for s, f in _FORMAT_OF_SUFFIX.items() if source.lower().removesuffix(".gz").endswith(s)), None)
+    return None if value == named else str(value)
 
 
 def _entries(values: list[object] | tuple[object, ...]) -> tuple[SourceEntry, ...]:

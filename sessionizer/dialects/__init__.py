@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sqlglot import exp
 
 from sessionizer.dialects.times import iso_to_utc
-from sessionizer.dialects.transforms import Transform
+from sessionizer.dialects.transforms import Transform, computed_intervals_as_date_add
 from sessionizer.discovery import discover
 from sessionizer.errors import CompileError
 
@@ -169,7 +169,7 @@ class Dialect:
 
     def _rewrite(self, tree: exp.Expr) -> exp.Expr:
         """The nodes this warehouse writes its own way: UTC "now", CTE hints it does not take,
-        then its TRANSFORMS."""
+        computed intervals (transforms.computed_intervals_as_date_add), then its TRANSFORMS."""
         now = self.now_utc()
 
         def rewrite(node: exp.Expression) -> exp.Expression:
@@ -182,7 +182,7 @@ class Dialect:
                 node.set("materialized", None)
             return node
 
-        tree = tree.transform(rewrite, copy=False)
+        tree = computed_intervals_as_date_add(tree.transform(rewrite, copy=False))
         for transform in self.TRANSFORMS:
             tree = transform(tree)
         return tree

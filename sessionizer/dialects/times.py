@@ -21,8 +21,9 @@ ISO_8601 = (
     r"([Zz]|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)?)?$"
 )
 # The offset forms by the length of the text they end, longest first (checked only after the
-# time, so a date's own "-01" is never one).
-_OFFSETS = ((r"[+-][0-9]{2}:[0-9]{2}$", 6), (r"[+-][0-9]{4}$", 5), (r"[+-][0-9]{2}$", 3), (r"[Zz]$", 1))
+# time, so a date's own "-01" is never one). Whole-text patterns: Snowflake's REGEXP_LIKE matches
+# the whole text, the others any part of it.
+_OFFSETS = ((r"^.*[+-][0-9]{2}:[0-9]{2}$", 6), (r"^.*[+-][0-9]{4}$", 5), (r"^.*[+-][0-9]{2}$", 3), (r"^.*[Zz]$", 1))
 
 
 def _int(text: exp.Expression) -> exp.Expression:
