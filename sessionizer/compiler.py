@@ -185,7 +185,7 @@ class Compiler:
         if mode is Mode.FULL_REFRESH:
             starts = stages[0].name == "page_views"
             if starts:
-                steps += build.steps(PREPARE, [_part([*self.ensure_schema(), drop_table(self.tables["state"])])])
+                steps += build.steps(PREPARE, [_part([*self.ensure_schema(), *build.refreshing()])])
             for stage in stages:
                 steps += build.steps(stage.name, build.full_refresh(stage), reports=True)
             if starts:
@@ -244,14 +244,22 @@ class _Build:
             parts += self.blocks(rejected, schema.REJECTED_TABLE)
         return parts
 
+    def refreshing(self) -> list[exp.Expression]:
+        """The mark of a full refresh under way (schema.REFRESHING_TABLE): set before any table is
+        replaced, so a run stopped midway leaves the state as it was and the next run, seeing the
+        mark, finishes the refresh."""
+        mark = self.tables["refreshing"]
+        started = exp.select(exp.alias_(exp.CurrentTimestamp(), "started_at"))
+        return [drop_table(mark.copy()), self.dialect.create_table_as(mark.copy(), started)]
+
     def finish_full_refresh(self) -> list[_Part]:
-        """Empty work lists, then the state row, written last."""
+        """Empty work lists, then the state row, written last, then the mark of the refresh removed."""
         parts: list[_Part] = []
         for key, columns in schema.WORK_LISTS.items():
             empty = self.query("runner/empty_work_list", False, work_list=columns)
             parts += self.blocks(self.dialect.replace_table(self.tables[key], empty), None)
         state = self.dialect.replace_table(self.tables["state"], self.query(plan.STATE_TEMPLATE, False))
-        return parts + self.blocks(state, None)
+        return [*parts, *self.blocks(state, None), _part([drop_table(self.tables["refreshing"].copy())])]
 
     def incremental(self, stage: Stage) -> list[_Part]:
         """Recompute what the pending visitors (or users) changed.

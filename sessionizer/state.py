@@ -97,9 +97,14 @@ class StateStore:
         return State(json.loads(str(first["settings"])), marks, first["pending_watermark"], first["built_at"], last_run)
 
     def mode(self, wh: Warehouse, config: Config, full_refresh: bool) -> tuple[Mode, Stored | None]:
-        """Full refresh when asked, or when any table or the state is missing (or of an older
-        layout); for an incremental run, also the stored watermark. Other settings refuse."""
-        if full_refresh or wh.missing_tables(self.needed(), self.layouts()):
+        """Full refresh when asked, when a full refresh was stopped before it finished, or when any
+        table or the state is missing (or of an older layout); for an incremental run, also the
+        stored watermark. Other settings refuse."""
+        if full_refresh:
+            return Mode.FULL_REFRESH, None
+        mark = self.tables["refreshing"]
+        missing = wh.missing_tables([*self.needed(), mark], self.layouts())
+        if mark not in missing or len(missing) > 1:  # a refresh under way, or a table missing
             return Mode.FULL_REFRESH, None
         state = self.read(wh)
         if state is None:

@@ -41,7 +41,7 @@ def collect(job: Job) -> dict[str, Any]:
         status["problems"].append("no tables yet: run `sessionizer run` first")
         return _finish(status)
     with job.warehouse() as wh:
-        missing = {t.name for t in wh.missing_tables([tables[k] for k in TABLE_KEYS])}
+        missing = {t.name for t in wh.missing_tables([tables[k] for k in (*TABLE_KEYS, "refreshing")])}
         counts = {tables[k].name: None if tables[k].name in missing else _count(wh, job, k) for k in TABLE_KEYS}
         status["tables"] = [{"name": name, "rows": rows} for name, rows in counts.items()]
         older = tables["state"].name not in missing and job.state.older(wh)
@@ -51,6 +51,11 @@ def collect(job: Job) -> dict[str, Any]:
     if all(name in missing for name in six):
         status["problems"].append("no tables yet: run `sessionizer run` first")
         return _finish(status)
+    if tables["refreshing"].name not in missing:
+        status["problems"].append(
+            "a full refresh stopped before it finished (the tables may be part old, part new); the next "
+            "`sessionizer run` finishes it"
+        )
     if older:
         status["problems"].append(
             "the bookkeeping tables come from an older sessionizer; the next `sessionizer run` rebuilds by a full refresh"
