@@ -49,6 +49,11 @@ def config_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--pass-through-columns", help="Extra source columns carried into the tables, comma-separated: a,b."
         ),
         click.option("--incremental-key", help="Load column that finds new rows [default: received_at]."),
+        click.option(
+            "--missing-anonymous-id",
+            type=click.Choice(["reject", "use_user_id"]),
+            help="A row without anonymous_id: rejected, or sessionized under its user_id (server-side calls) [default: reject].",
+        ),
         click.option("--referrer-mapping", help="CSV with medium,source,host replacing the built-in referrer mapping."),
         click.option(
             "--profile",
@@ -69,7 +74,7 @@ def load_settings(kwargs: dict[str, Any]) -> tuple[Any, Any]:
     from sessionizer.config import load_config
 
     keys = ("source", "target", "schema", "inactivity_cutoff", "trailing_window", "pass_through_columns",
-            "incremental_key", "referrer_mapping", "format")  # fmt: skip
+            "incremental_key", "referrer_mapping", "format", "missing_anonymous_id")  # fmt: skip
     overrides = {k: kwargs.pop(k) for k in keys}
     profile, profile_target = kwargs.pop("profile"), kwargs.pop("profile_target")
     config = load_config(kwargs.pop("config_file"), overrides)

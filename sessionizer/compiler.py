@@ -141,7 +141,14 @@ class Compiler:
         # Per reader, the columns whose text rejects a row when it is not a time.
         self.unreadable = [sources.unreadable(config, seen) for seen in found]
         self.readers = [
-            sources.reader(read.relation(dialect), sources.wanted(config, read.kind), seen, dialect, rejecting)
+            sources.reader(
+                read.relation(dialect),
+                sources.wanted(config, read.kind),
+                seen,
+                dialect,
+                rejecting,
+                use_user_id=config.missing_anonymous_id == "use_user_id",
+            )  # fmt: skip
             for read, seen, rejecting in zip(sources.inputs(config), found, self.unreadable, strict=True)
         ]
         self.tables = tables(config, dialect)

@@ -26,6 +26,7 @@ _CUTOFF_EXPR = re.compile(r"^\s*\d+(\s*\*\s*\d+)*\s*$")
 # What a file's name says of its content (a trailing .gz aside); docs/reference.md "Files".
 _FORMAT_OF_SUFFIX = {".parquet": "parquet", ".csv": "csv", ".json": "json", ".jsonl": "json", ".ndjson": "json"}
 _FILE_SUFFIXES = (*_FORMAT_OF_SUFFIX, *(f"{s}.gz" for s in _FORMAT_OF_SUFFIX), ".gz")
+MISSING_ANONYMOUS_ID = ("reject", "use_user_id")
 # The formats `format:` names: segment-json is JSON of Segment's raw messages.
 FORMATS = ("parquet", "csv", "json", "segment-json")
 
@@ -144,6 +145,9 @@ class Config:
     referrer_mapping: str | None = None
     # The format of a single file source whose name says none (docs/reference.md "Files").
     format: str | None = None
+    # A row without an anonymous_id: rejected, or (Segment's server-side page calls) sessionized
+    # under its user_id.
+    missing_anonymous_id: str = "reject"
 
     @property
     def entries(self) -> tuple[SourceEntry, ...] | None:
@@ -165,6 +169,7 @@ class Config:
         checked = {
             "source": _source(self.source),
             "format": _format(self.format, self.source, "format"),
+            "missing_anonymous_id": _choice(self.missing_anonymous_id, "missing_anonymous_id", MISSING_ANONYMOUS_ID),
             "target": _text(self.target, "target", "a URL such as duckdb:///sessionizer.duckdb"),
             "schema": None if self.schema is None else validate_identifier(self.schema, "schema"),
             "inactivity_cutoff": _int_setting(self.inactivity_cutoff, "inactivity_cutoff", 1, True),
@@ -197,12 +202,18 @@ class Config:
             if self.entries is not None
             else {"source": self.source} | ({} if self.format is None else {"source_format": self.format})
         )
-        return {
-            "inactivity_cutoff": self.inactivity_cutoff,
-            "pass_through_columns": list(self.pass_through_columns),
-            "incremental_key": self.incremental_key,
-            "referrer_mapping": self.mapping.digest,
-        } | source
+        # A rule's default is left out, so tables built before the rule existed keep their settings.
+        rules = {} if self.missing_anonymous_id == "reject" else {"missing_anonymous_id": self.missing_anonymous_id}
+        return (
+            {
+                "inactivity_cutoff": self.inactivity_cutoff,
+                "pass_through_columns": list(self.pass_through_columns),
+                "incremental_key": self.incremental_key,
+                "referrer_mapping": self.mapping.digest,
+            }
+            | source
+            | rules
+        )
 
 
 def _source(value: object) -> str | tuple[SourceEntry, ...]:
@@ -285,6 +296,12 @@ def _entry(value: object, key: str) -> SourceEntry:
             raise ConfigError(key, "events: expected a list of event names, e.g. [heartbeat, product_viewed]")
         events = tuple(events)
     return SourceEntry(table, name, kind, events, _format(value.get("format"), table, f"{key}.format"))
+
+
+def _choice(value: object, key: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ConfigError(key, f"expected one of {', '.join(allowed)}, got {value!r}")
+    return str(value)
 
 
 def _text(value: object, key: str, expected: str) -> str | None:

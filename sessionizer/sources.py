@@ -137,21 +137,31 @@ def numeric_times(config: Config, found: SourceColumns, label: str) -> None:
 
 def reader(
     source: exp.Table, columns: Sequence[tuple[str, str]], found: SourceColumns | None, dialect: Dialect,
-    rejecting: Sequence[str] = (),
+    rejecting: Sequence[str] = (), use_user_id: bool = False,
 ) -> exp.Expression:  # fmt: skip
     """What the rules read for ``source``: the table itself when it has every column, none zoned
     and no time as text (or when nothing was inspected), else a subquery giving exactly
     ``columns``: a missing one as a NULL of its type, a zoned one converted to UTC, a time held as
     text read as ISO-8601 (NULL where it is not a time), and for the ``rejecting`` columns (see
-    ``unreadable``) the NOT_A_TIME column. Templates alias it."""
+    ``unreadable``) the NOT_A_TIME column; with ``use_user_id`` a NULL anonymous_id is the row's
+    user_id (missing_anonymous_id: use_user_id). Templates alias it."""
     names = [name for name, _ in columns]
     times = {name for name, kind in columns if kind == "TIMESTAMP"} & (found.text if found else frozenset())
-    if found is None or (found.present.issuperset(names) and not found.zoned.intersection(names) and not times):
+    plain = found is None or (found.present.issuperset(names) and not found.zoned.intersection(names) and not times)
+    use_user_id = use_user_id and (found is None or "user_id" in found.present)
+    if plain and not use_user_id:
         return source.copy()
     projections: list[exp.Expr] = []
     for name, kind in columns:
         column = exp.column(name)
-        if name not in found.present:
+        if name == "anonymous_id" and use_user_id:
+            user_id = exp.cast(exp.column("user_id"), exp.DataType.build("VARCHAR"))
+            projections.append(
+                exp.alias_(exp.func("COALESCE", exp.cast(column, exp.DataType.build("VARCHAR")), user_id), name)
+            )
+        elif found is None:
+            projections.append(column)
+        elif name not in found.present:
             projections.append(exp.alias_(exp.cast(exp.null(), exp.DataType.build(kind)), name))
         elif name in found.zoned:
             projections.append(exp.alias_(dialect.to_utc(column), name))

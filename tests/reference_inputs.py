@@ -180,9 +180,10 @@ def split(
 ) -> tuple[list[Row], list[Row]]:
     """(rows to sessionize, as read; rejected rows with ``reject_reason``).
 
-    A rejected row keeps its columns as loaded, but for its time columns: those hold what they
-    read as, a time that is not one being NULL (the rejected table's time columns are timestamps;
-    its reason names the column, and the source still holds the text).
+    A rejected row keeps its columns as loaded, but for its time columns and its anonymous_id:
+    those hold what they read as, a time that is not one being NULL (the rejected table's time
+    columns are timestamps; its reason names the column, and the source still holds the text), an
+    anonymous_id taken from the user_id (use_user_id) that id (the row as the rules read it).
     """
     accepted: list[Row] = []
     rejected: list[Row] = []
@@ -192,7 +193,7 @@ def split(
         if reason is None:
             accepted.append(read)
             continue
-        kept = {**row, **{c: read[c] for c in time_columns(incremental_key) if c in read}}
+        kept = {**row, **{c: read[c] for c in (*time_columns(incremental_key), "anonymous_id") if c in read}}
         for column, value in kept.items():
             if value is NOT_A_TIME:
                 kept[column] = None

@@ -256,3 +256,70 @@ def test_the_sql_reads_text_times_as_the_reference_does(dialect: str) -> None:
     query = bigquery_on_duckdb(written) if dialect == "bigquery" else written
     got = [r[0] for r in con.execute(query.replace(" FROM x", ", n FROM x ORDER BY n")).fetchall()]
     assert got == [reference_inputs.parse_time(t) for t in TEXTS]
+
+
+# -- server-side page calls ----------------------------------------------------------------------
+
+
+def test_server_side_page_calls_are_sessionized_under_their_user_id(tmp_path: Path) -> None:
+    """missing_anonymous_id: use_user_id (default reject): a row without anonymous_id but with a
+    user_id is sessionized under the user_id; without either it is still rejected."""
+    rows = visits(8)
+    for row in rows[:5]:
+        row.update(anonymous_id=None, user_id="u9")
+    rows[5].update(anonymous_id=None, user_id=None)
+    rows[6].update(anonymous_id=None, user_id="u9", timestamp="yesterday")
+    write(tmp_path / "files" / "pages.ndjson", rows)
+    default = run(tmp_path / "d.duckdb", tmp_path / "files" / "pages.ndjson")
+    assert default.exit_code == 0 and "7 rejected rows" in default.output, default.output
+    assert_read_whole(tmp_path, tmp_path / "files" / "pages.ndjson", rows, "--missing-anonymous-id", "use_user_id",
+                      missing_anonymous_id="use_user_id")  # fmt: skip
+    rejected = tables_of(tmp_path / "w.duckdb")["segment_web_page_views__rejected"]
+    assert sorted(r[-1] for r in rejected) == ["anonymous_id is null", "timestamp is not a timestamp"]
+    changed = run(tmp_path / "w.duckdb", tmp_path / "files" / "pages.ndjson")
+    assert changed.exit_code == 1 and "missing_anonymous_id changed" in changed.output, changed.output
+
+
+def test_use_user_id_applies_to_every_entry_of_a_list(tmp_path: Path) -> None:
+    from tests.helpers import event
+
+    views = visits(6)
+    for row in views[:3]:
+        row.update(anonymous_id=None, user_id="u9")
+    tracks = [event(id="t1", anonymous_id=None, user_id="u9", timestamp=views[1]["timestamp"] + timedelta(minutes=1),
+                    event="heartbeat", event_text="heartbeat")]  # fmt: skip
+    write(tmp_path / "files" / "pages.json", views)
+    write(tmp_path / "files" / "tracks.json", tracks)
+    files = tmp_path / "files"
+    (tmp_path / "sessionizer.yml").write_text(
+        f"source:\n  - {{table: '{files}/pages.json', name: web}}\n"
+        f"  - {{table: '{files}/tracks.json', name: web, kind: tracks}}\nmissing_anonymous_id: use_user_id\n"
+    )
+    result = sessionizer(
+        "run", "--config", str(tmp_path / "sessionizer.yml"), "--target", f"duckdb:///{tmp_path / 'w.duckdb'}"
+    )
+    assert result.exit_code == 0, result.output
+    built = reference_inputs.build_list([("web", "pages", None, views), ("web", "tracks", None, tracks)],
+                                        missing_anonymous_id="use_user_id", referrer_mapping=package_mapping())  # fmt: skip
+    got = tables_of(tmp_path / "w.duckdb")
+    for table in TABLES:
+        assert got[table] == reference.canonical(built[table]), table
+
+
+# -- targets that save nothing -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", ["duckdb:///", "duckdb://", "victim"])
+def test_a_target_that_saves_nothing_is_refused_before_any_work(tmp_path: Path, target: str) -> None:
+    """An empty path (DuckDB's in-memory database) and a data file given as the database: exit 1,
+    our words, the file unchanged."""
+    rows = visits(3)
+    source = write(tmp_path / "files" / "pages.parquet", rows)
+    victim = write(tmp_path / "files" / "victim.parquet", rows)
+    before = digests(tmp_path / "files")
+    url = f"duckdb:///{victim}" if target == "victim" else target
+    result = sessionizer("run", "--target", url, "--source", str(source))
+    assert result.exit_code == 1
+    expected_words = "is a file that is not a DuckDB database" if target == "victim" else "names no database file"
+    assert expected_words in result.output and "Traceback" not in result.output, result.output
+    assert digests(tmp_path / "files") == before
