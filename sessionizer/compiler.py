@@ -148,7 +148,7 @@ class Compiler:
                 dialect,
                 rejecting,
                 use_user_id=config.missing_anonymous_id == "use_user_id",
-            )  # fmt: skip
+            )
             for read, seen, rejecting in zip(sources.inputs(config), found, self.unreadable, strict=True)
         ]
         self.tables = tables(config, dialect)
