@@ -154,20 +154,9 @@ class Compiler:
         self.tables = tables(config, dialect)
         self.context = context.build(config, dialect, self.readers, self.tables, self.unreadable)
 
-    def statements(self, template: str, incremental: bool = True, **extra: Any) -> list[exp.Expression]:
-        """A template rendered in this compiler's context and parsed."""
-        return sql.parse(template, self.context.variables(**extra, incremental=incremental))
-
     def statement(self, template: str, incremental: bool = True, **extra: Any) -> exp.Expression:
-        """A template holding one statement, rendered and parsed."""
-        trees = self.statements(template, incremental, **extra)
-        assert len(trees) == 1, template
-        return trees[0]
-
-    def query(self, template: str, incremental: bool, **extra: Any) -> exp.Query:
-        tree = self.statement(template, incremental, **extra)
-        assert isinstance(tree, exp.Query), template
-        return tree
+        """A template holding one statement, rendered in this compiler's context and parsed."""
+        return sql.one(template, self.context.variables(**extra, incremental=incremental))
 
     def render(self, template: str, **extra: Any) -> str:
         """One statement of a template (a query about the tables: status, report, figures) as SQL

@@ -1,48 +1,33 @@
-"""`sessionizer demo`: generated pages, a real run on a local DuckDB file, an audience overview."""
+"""`sessionizer demo`: generated pages, a real run on a local DuckDB file, an audience overview.
+
+The overview is the report's own figures (``report.gather``: the headline cards and the sessions
+per referrer medium), and the HTML report is drawn from the same data, so the two never disagree.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import shlex
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
 from sessionizer.config import Config
 from sessionizer.engines import parse_target
 from sessionizer.job import Job
+from sessionizer.report import EXTRA_HINT, ExtraMissingError, ReportData, cards, gather, save
 from sessionizer.targets import Target
 
 REPORT_FILE = "sessionizer_demo.html"
 # The generated page views span about 90 days.
 DEMO_DAYS = 90
-
-OVERVIEW_SQL = """
-SELECT
-  COUNT(*) AS sessions,
-  COUNT(DISTINCT blended_user_id) AS users,
-  SUM(page_views) AS page_views,
-  ROUND(SUM(page_views) / COUNT(*), 2) AS pages_per_session,
-  ROUND(100.0 * COUNT(CASE WHEN page_views = 1 THEN 1 END) / COUNT(*), 1) AS bounce_rate_pct,
-  COUNT(CASE WHEN session_number = 1 THEN 1 END) AS new_sessions,
-  COUNT(CASE WHEN session_number > 1 THEN 1 END) AS repeat_sessions
-FROM segment_web_sessions
-"""
-
-MEDIUMS_SQL = """
-SELECT
-  COALESCE(referrer_medium, CASE WHEN COALESCE(referrer_host, '') = '' THEN '(direct)' ELSE '(other)' END) AS medium,
-  COUNT(*) AS sessions
-FROM segment_web_sessions
-GROUP BY 1
-ORDER BY 2 DESC, 1
-LIMIT 6
-"""
+SAMPLE_SQL = "SELECT * FROM segment_web_sessions LIMIT 10"
 
 
-def table(headers: list[str], rows: list[list[Any]]) -> str:
-    """A plain text table: numbers right-aligned, text left-aligned."""
+def table(headers: list[str], rows: list[list[Any]], right: Collection[int] = ()) -> str:
+    """A plain text table: numbers (and the columns in ``right``) right-aligned, text left-aligned."""
     cells = [[_fmt(v) for v in row] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
-    numeric = [all(isinstance(row[i], (int, float)) for row in rows) for i in range(len(headers))]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+    numeric = [i in right or all(isinstance(row[i], (int, float)) for row in rows) for i in range(len(headers))]
 
     def line(values: list[str]) -> str:
         return "  ".join(v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric, strict=True))
@@ -59,7 +44,8 @@ def _fmt(value: Any) -> str:
 
 
 def run_demo(rows: int, seed: int, target: str, echo: Callable[[str], Any] = print) -> dict[str, Any]:
-    """Generate ``rows`` pages into the target file, build the six tables with a full refresh, print an overview."""
+    """Generate ``rows`` pages into the target file, build the six tables with a full refresh, print
+    the report's overview of them and write the report."""
     import duckdb
 
     from sessionizer.dialects import CANONICAL
@@ -76,44 +62,43 @@ def run_demo(rows: int, seed: int, target: str, echo: Callable[[str], Any] = pri
     finally:
         con.close()
     echo(f"generated {generated:,} Segment page views (seed {seed}) into {parsed.display}")
-    summary = Job(Config(source="pages"), parsed, on_event=_echo_stages(echo)).run(full_refresh=True)
-    con = duckdb.connect(parsed.path or ":memory:", read_only=True)
-    try:
-        overview_cursor = con.execute(OVERVIEW_SQL)
-        names = [d[0] for d in overview_cursor.description]
-        overview = dict(zip(names, overview_cursor.fetchall()[0], strict=True))
-        mediums = con.execute(MEDIUMS_SQL).fetchall()
-    finally:
-        con.close()
+    job = Job(Config(source="pages"), parsed, on_event=_echo_stages(echo))
+    summary = job.run(full_refresh=True)
+    data = gather(job, DEMO_DAYS)
+    headline = cards(data) if data.totals else []
+    mediums = [(c.label, c.sessions) for c in data.breakdowns.get("medium", [])]
     echo("")
-    echo("Audience overview")
-    echo(table(["metric", "value"], [[k.replace("_", " "), _number(v)] for k, v in overview.items()]))
+    echo(f"Audience overview{_period(data)}")
+    echo(table(["metric", "value"], [[card["name"], card["value"]] for card in headline], right={1}))
     echo("")
-    echo("Top referrer mediums")
-    echo(table(["medium", "sessions"], [[m, int(n)] for m, n in mediums]))
+    echo("Sessions per referrer medium")
+    echo(table(["medium", "sessions"], [list(m) for m in mediums]))
     echo("")
     echo(f"{summary.rejected:,} rows could not be sessionized (see segment_web_page_views__rejected).")
-    echo(f'Explore: duckdb {parsed.path} "SELECT * FROM segment_web_sessions LIMIT 10"')
-    report = _report(parsed, echo)
+    echo(f"Explore: python -m sessionizer status --target {shlex.quote(parsed.display)}")
+    sample = f"import duckdb; print(duckdb.connect({parsed.path!r}, read_only=True).sql({SAMPLE_SQL!r}))"
+    echo(f'     or: python -c "{sample}"')
+    report = _report(data, parsed, echo)
+    overview = {card["metric"]: card["value"] for card in headline}
     return {"overview": overview, "mediums": mediums, "summary": summary, "report": report}
 
 
-def _report(target: Target, echo: Callable[[str], Any]) -> Path | None:
-    """The HTML report beside the database file, when the `report` extra is installed."""
-    from sessionizer.report import EXTRA_HINT, ExtraMissingError, write_report
+def _period(data: ReportData) -> str:
+    if data.since is None or data.until is None:
+        return ": no sessions"
+    return f", {data.since:%Y-%m-%d} to {data.until:%Y-%m-%d}"
 
+
+def _report(data: ReportData, target: Target, echo: Callable[[str], Any]) -> Path | None:
+    """The HTML report of the same data beside the database file, when the `report` extra is installed."""
     out = Path(target.path).with_suffix(".html") if target.path not in (None, ":memory:") else Path(REPORT_FILE)
     try:
-        path = write_report(Job(Config(source="pages"), target), out, days=DEMO_DAYS)
+        path = save(data, out)
     except ExtraMissingError:
         echo(f"For charts of these sessions in one HTML file: {EXTRA_HINT}, then `sessionizer demo` again.")
         return None
     echo(f"Report: {path.resolve()} (open it in a browser; it works offline)")
     return path
-
-
-def _number(value: Any) -> int | float:
-    return float(value) if not isinstance(value, int) else value
 
 
 def _echo_stages(echo: Callable[[str], Any]) -> Callable[[dict[str, Any]], None]:

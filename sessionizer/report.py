@@ -254,7 +254,13 @@ def render_html(data: ReportData) -> str:
 def write_report(job: Job, out: str | Path, days: int = DEFAULT_DAYS, source_name: str | None = None) -> Path:
     """Query the aggregates, draw them, write the file; returns its path."""
     _plotly()  # before any query: say which extra to install first
-    html = render_html(gather(job, days, source_name))
+    return save(gather(job, days, source_name), out)
+
+
+def save(data: ReportData, out: str | Path) -> Path:
+    """Draw gathered aggregates into the HTML file; returns its path. The demo prints the same
+    data it saves, so its overview and the report never disagree."""
+    html = render_html(data)
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, "utf-8")

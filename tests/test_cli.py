@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from datetime import timedelta
@@ -14,6 +15,10 @@ import pytest
 from click.testing import CliRunner
 
 from sessionizer.cli import main
+from sessionizer.config import Config
+from sessionizer.demo import DEMO_DAYS, run_demo
+from sessionizer.report import cards, gather
+from sessionizer.job import Job
 from tests.helpers import T0, fetch_row, history, load_pages, page
 
 
@@ -191,9 +196,15 @@ def test_generate_and_run_on_the_file(cli: CliRunner, tmp_path: Path) -> None:
 def test_demo(cli: CliRunner, tmp_path: Path) -> None:
     result = cli.invoke(main, ["demo", "--rows", "5000", "--seed", "7", "--target", "duckdb:///demo.duckdb"])
     assert result.exit_code == 0, result.output
-    for line in ("Audience overview", "pages per session", "bounce rate pct", "new sessions", "repeat sessions",
-                 "Top referrer mediums", "search"):  # fmt: skip
+    for line in ("Audience overview, 2025-10-03 to 2025-12-31", "pages per session", "bounce rate", "new sessions",
+                 "mean duration", "Sessions per referrer medium", "search", "(unmapped)"):  # fmt: skip
         assert line in result.output
+    assert "(other)" not in result.output
+    assert "Explore: python -m sessionizer status --target duckdb:///demo.duckdb" in result.output
+    explore = (
+        "import duckdb; print(duckdb.connect('demo.duckdb', read_only=True).sql('SELECT * FROM segment_web_sessions"
+    )
+    assert explore in result.output
     con = duckdb.connect(str(tmp_path / "demo.duckdb"), read_only=True)
     sessions, page_views = fetch_row(con, "SELECT COUNT(*), SUM(page_views) FROM segment_web_sessions")
     con.close()
@@ -204,6 +215,27 @@ def test_demo(cli: CliRunner, tmp_path: Path) -> None:
     assert again.exit_code == 0, again.output
     overview = result.output.split("Audience overview")[1]
     assert again.output.split("Audience overview")[1] == overview  # same seed, same figures
+
+
+def test_the_demo_s_overview_is_the_report_s(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo prints the report's figures of the same file, not its own version of them."""
+    monkeypatch.chdir(tmp_path)
+    printed: list[str] = []
+    shown = run_demo(rows=3000, seed=11, target="duckdb:///demo.duckdb", echo=printed.append)
+    data = gather(Job(Config(source="pages"), "duckdb:///demo.duckdb"), DEMO_DAYS)
+    assert data.totals is not None
+    con = duckdb.connect("demo.duckdb", read_only=True)
+    (sessions,) = fetch_row(con, "SELECT COUNT(*) FROM segment_web_sessions")
+    con.close()
+    assert data.totals.sessions == sessions  # the report's window holds every generated session
+    assert shown["overview"] == {card["metric"]: card["value"] for card in cards(data)}
+    assert shown["mediums"] == [(c.label, c.sessions) for c in data.breakdowns["medium"]]
+    assert {"(direct)", "(unmapped)", "search"} <= {label for label, _ in shown["mediums"]}
+    text = "\n".join(printed)
+    for card in cards(data):
+        assert re.search(rf"^{re.escape(card['name'])} +{re.escape(card['value'])}$", text, re.MULTILINE), card
+    for label, count in shown["mediums"]:
+        assert re.search(rf"^{re.escape(label)} +{count:,}$", text, re.MULTILINE), label
 
 
 def test_demo_without_the_report_extra_says_how_to_get_the_report(
