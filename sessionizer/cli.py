@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -298,11 +299,16 @@ def status_command(output_format: str, **kwargs: Any) -> None:
     type=click.IntRange(min=1),
     default=30,
     show_default=True,
-    help="How many days, ending on the newest session's day.",
+    help="How many days, ending today (or on the --until day).",
+)
+@click.option(
+    "--until",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The last day of the window [default: now, UTC]; sessions after it are counted apart.",
 )
 @click.option("--source-name", help="Only the sessions of this source_name (tables built from several sources).")
 @handle_errors
-def report_command(out_path: str, days: int, source_name: str | None, **kwargs: Any) -> None:
+def report_command(out_path: str, days: int, until: Any, source_name: str | None, **kwargs: Any) -> None:
     """Write one HTML file with charts of the sessions; it opens offline.
 
     Sessions, users and page views per day, new and returning, bounce rate, durations,
@@ -319,7 +325,9 @@ def report_command(out_path: str, days: int, source_name: str | None, **kwargs: 
     from sessionizer.report import write_report
 
     config, target = load_settings(kwargs)
-    path = write_report(Job(config, target), out_path, days, source_name)
+    # A day given ends at its last microsecond.
+    end = None if until is None else until + timedelta(days=1) - timedelta(microseconds=1)
+    path = write_report(Job(config, target), out_path, days, source_name, end)
     click.echo(f"wrote the report to {path}")
 
 

@@ -17,8 +17,8 @@ from click.testing import CliRunner
 from sessionizer.cli import main
 from sessionizer.config import Config
 from sessionizer.demo import DEMO_DAYS, run_demo
-from sessionizer.report import cards, gather
 from sessionizer.job import Job
+from sessionizer.report import cards, gather
 from tests.helpers import T0, fetch_row, history, load_pages, page
 
 
@@ -222,7 +222,10 @@ def test_the_demo_s_overview_is_the_report_s(tmp_path: Path, monkeypatch: pytest
     monkeypatch.chdir(tmp_path)
     printed: list[str] = []
     shown = run_demo(rows=3000, seed=11, target="duckdb:///demo.duckdb", echo=printed.append)
-    data = gather(Job(Config(source="pages"), "duckdb:///demo.duckdb"), DEMO_DAYS)
+    from sessionizer.generate import DEFAULT_END
+
+    until = DEFAULT_END - timedelta(microseconds=1)  # the demo's window ends with its generated rows
+    data = gather(Job(Config(source="pages"), "duckdb:///demo.duckdb"), DEMO_DAYS, until=until)
     assert data.totals is not None
     con = duckdb.connect("demo.duckdb", read_only=True)
     (sessions,) = fetch_row(con, "SELECT COUNT(*) FROM segment_web_sessions")
@@ -292,3 +295,21 @@ def test_compile_tells_the_dialect_from_the_target(cli: CliRunner, target: str, 
     result = cli.invoke(main, ["compile", "--target", target, "--source", "segment.pages"])
     assert result.exit_code == 0, result.output
     assert f"-- stage 1: prepare ({dialect}, full-refresh)" in result.output
+
+
+def test_the_demo_never_overwrites_a_table_it_did_not_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file holding the user's own pages: the demo stops before writing (exit 1), the file's
+    tables unchanged; a file the demo wrote before it writes again."""
+    monkeypatch.chdir(tmp_path)
+    con = duckdb.connect("real.duckdb")
+    con.execute("CREATE TABLE pages AS SELECT range AS id FROM range(1234)")
+    con.close()
+    result = CliRunner().invoke(main, ["demo", "--rows", "1000", "--target", "duckdb:///real.duckdb"])
+    assert result.exit_code == 1 and "already holds pages, which the demo did not write" in result.output
+    con = duckdb.connect("real.duckdb", read_only=True)
+    assert con.execute("SELECT COUNT(*) FROM pages").fetchall() == [(1234,)]
+    assert [r[0] for r in con.execute("SHOW TABLES").fetchall()] == ["pages"]
+    con.close()
+    for _ in range(2):
+        again = CliRunner().invoke(main, ["demo", "--rows", "1000", "--target", "duckdb:///mine.duckdb"])
+        assert again.exit_code == 0, again.output
