@@ -142,7 +142,7 @@ class Compiler:
         self.unreadable = [sources.unreadable(config, seen) for seen in found]
         self.readers = [
             sources.reader(
-                read.relation(dialect),
+                sources.read_through(read, seen, dialect),
                 sources.wanted(config, read.kind),
                 seen,
                 dialect,

@@ -244,7 +244,7 @@ def _format(value: object, source: object, key: str) -> str | None:
 
 def _entries(values: list[object] | tuple[object, ...]) -> tuple[SourceEntry, ...]:
     """A ``source`` list, each entry validated; errors name the entry (``source[2]``)."""
-    entries = tuple(_entry(value, f"source[{index}]") for index, value in enumerate(values))
+    entries = tuple(e for index, value in enumerate(values) for e in _expanded(value, f"source[{index}]"))
     if not entries:
         raise ConfigError("source", "the list is empty; give at least one pages or screens entry")
     viewed = {e.name for e in entries if e.kind.makes_page_views}
@@ -260,6 +260,20 @@ def _entries(values: list[object] | tuple[object, ...]) -> tuple[SourceEntry, ..
         if entries.index(entry) != index:
             raise ConfigError(f"source[{index}]", f"the same entry as source[{entries.index(entry)}]")
     return entries
+
+
+def _expanded(value: object, key: str) -> tuple[SourceEntry, ...]:
+    """An entry; one of raw Segment messages (format: segment-json) without a kind stands for its
+    pages, screens, tracks (with its events) and identifies entries, over the same files."""
+    if not (isinstance(value, dict) and value.get("format") == "segment-json" and "kind" not in value):
+        return (_entry(value, key),)
+    events = value.get("events")
+    plain = {k: v for k, v in value.items() if k != "events"}
+    return tuple(
+        _entry({**plain, "kind": kind.value, **({"events": events} if kind is SourceKind.TRACKS and events is not None
+                                                 else {})}, key)
+        for kind in SourceKind
+    )  # fmt: skip
 
 
 def _entry(value: object, key: str) -> SourceEntry:

@@ -8,13 +8,16 @@ is then compiled for what each source holds (missing optional columns, zoned tim
 
 from __future__ import annotations
 
+import dataclasses
+
 from sqlglot import exp
 
-from sessionizer import sources
+from sessionizer import segment_json, sources
 from sessionizer.compiler import Compiler
 from sessionizer.config import DEFAULT_SOURCE, Config, is_file_source
 from sessionizer.dialects import Dialect
 from sessionizer.errors import SourceError
+from sessionizer.schema import SourceKind as SchemaKind
 from sessionizer.sources import SourceColumns
 from sessionizer.warehouse import Warehouse
 
@@ -36,11 +39,20 @@ def _inspect(wh: Warehouse, config: Config, dialect: Dialect, read: sources.Inpu
     """What one source holds; a single source that is not there at all says how to go on."""
     relation = read.relation(dialect)
     try:
+        if read.format == "segment-json":
+            return _messages(wh, dialect, read, relation)
         return wh.inspect(relation, read.label)
     except SourceError:
         if config.entries is None and _absent(wh, config, relation):
             raise SourceError(no_source_table(config, wh.target.display)) from None
         raise
+
+
+def _messages(wh: Warehouse, dialect: Dialect, read: sources.Input, raw: exp.Table) -> SourceColumns:
+    """Raw Segment messages: their rows of the input's kind, flattened by the keys the files hold."""
+    kind = read.kind or SchemaKind.PAGES
+    rows = segment_json.flattened(raw, wh.describe(raw, read.label), kind, dialect.struct_fields, dialect.is_list)
+    return dataclasses.replace(wh.inspect(rows, read.label), relation=rows)
 
 
 def _absent(wh: Warehouse, config: Config, source: exp.Table) -> bool:

@@ -32,6 +32,9 @@ class SourceColumns:
     zoned: frozenset[str] = frozenset()
     text: frozenset[str] = frozenset()
     numeric: tuple[tuple[str, str], ...] = ()
+    # What the rules read instead of the source's relation (raw Segment messages: their rows of
+    # one kind, flattened), when preflight made it.
+    relation: exp.Expression | None = None
 
 
 # The reader's column naming the first of the timestamp and the incremental key whose text is
@@ -64,6 +67,18 @@ class Input:
 
     def relation(self, dialect: Dialect) -> exp.Table:
         return relation(self.label, dialect, self.key, self.format)
+
+
+def read_through(read: Input, found: SourceColumns | None, dialect: Dialect) -> exp.Expression:
+    """What the rules read for ``read``: the relation preflight made of it (raw messages), else
+    the source itself. Raw messages cannot be read without that look at the files."""
+    if found is not None and found.relation is not None:
+        return found.relation
+    if read.format == "segment-json":
+        raise ConfigError(
+            read.key, "format: segment-json is flattened by the keys the files hold: run it (compile cannot)"
+        )
+    return read.relation(dialect)
 
 
 def inputs(config: Config) -> list[Input]:
@@ -136,7 +151,7 @@ def numeric_times(config: Config, found: SourceColumns, label: str) -> None:
 
 
 def reader(
-    source: exp.Table, columns: Sequence[tuple[str, str]], found: SourceColumns | None, dialect: Dialect,
+    source: exp.Expression, columns: Sequence[tuple[str, str]], found: SourceColumns | None, dialect: Dialect,
     rejecting: Sequence[str] = (), use_user_id: bool = False,
 ) -> exp.Expression:  # fmt: skip
     """What the rules read for ``source``: the table itself when it has every column, none zoned

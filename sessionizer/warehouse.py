@@ -131,13 +131,17 @@ class Warehouse:
         with suppress(Exception):
             self.engine.disconnect(self.connection)
 
-    def inspect(self, source: exp.Table, label: str) -> SourceColumns:
-        """What ``source`` holds, from the column names and types of a zero-row SELECT."""
+    def describe(self, source: exp.Expression, label: str) -> list[tuple[str, Any]]:
+        """The column names (as the source spells them) and type codes of a zero-row SELECT."""
         try:
             cursor = self.execute(self.render("runner/inspect", source=source.sql(CANONICAL)))
         except Exception as err:
             raise SourceError(f"cannot read the source {label!r} on {self.target.display}: {self.scrub(err)}") from None
-        described = [(str(d[0]).lower(), d[1]) for d in cursor.description or ()]
+        return [(str(d[0]), d[1]) for d in cursor.description or ()]
+
+    def inspect(self, source: exp.Expression, label: str) -> SourceColumns:
+        """What ``source`` holds, from the column names and types of a zero-row SELECT."""
+        described = [(name.lower(), kind) for name, kind in self.describe(source, label)]
         numeric = [(name, self.dialect.numeric_type(kind)) for name, kind in described]
         return SourceColumns(
             present=frozenset(name for name, _ in described),

@@ -323,3 +323,58 @@ def test_a_target_that_saves_nothing_is_refused_before_any_work(tmp_path: Path, 
     expected_words = "is a file that is not a DuckDB database" if target == "victim" else "names no database file"
     assert expected_words in result.output and "Traceback" not in result.output, result.output
     assert digests(tmp_path / "files") == before
+
+
+# -- raw Segment messages ------------------------------------------------------------------------
+
+
+def archive(tmp_path: Path) -> tuple[list[dict[str, Any]], list[Row], list[Row], list[Row], list[Row]]:
+    """Page, screen, track and identify messages mixed in gzip'd newline-delimited JSON, with
+    group and alias noise, at mixed offsets, as Segment's S3 destination writes them."""
+    from tests.helpers import event
+    from tests.inputs import messages, noise, write_archive
+
+    views = visits(8)
+    screens = [page(id=f"s{i}", anonymous_id="a1", timestamp=T0 + timedelta(minutes=3 * i), name=f"Screen {i}",
+                    context_device_model="iPad8,1", context_os_name="iOS", url=None, path=None, title=None,
+                    search=None, context_user_agent=None) for i in range(3)]  # fmt: skip
+    tracks = [event(id=f"t{i}", anonymous_id="a0", timestamp=T0 + timedelta(minutes=40 + i), event=slug,
+                    event_text=text) for i, (slug, text) in enumerate([("heartbeat", "heartbeat"),
+                                                                      ("add_to_cart", "Add To Cart")])]  # fmt: skip
+    identifies = [event(id="i1", anonymous_id="a1", user_id="u7", timestamp=T0 + timedelta(minutes=2))]
+    raw = [*messages(views, "pages", offsets=MIXED_OFFSETS), *messages(screens, "screens"),
+           *messages(tracks, "tracks"), *messages(identifies, "identifies"), *noise(T0)]  # fmt: skip
+    write_archive(tmp_path / "files", raw, files_per_day=2)
+    return raw, views, screens, tracks, identifies
+
+
+def test_a_raw_archive_as_a_single_source_reads_its_page_messages(tmp_path: Path) -> None:
+    raw, *_ = archive(tmp_path)
+    glob = tmp_path / "files" / "segment-logs" / "**" / "*.gz"
+    before = digests(tmp_path / "files")
+    result = run(tmp_path / "w.duckdb", glob, "--source-format", "segment-json")
+    assert result.exit_code == 0, result.output
+    assert digests(tmp_path / "files") == before
+    got = tables_of(tmp_path / "w.duckdb")
+    want = reference_inputs.build(reference_inputs.archive_rows(raw), referrer_mapping=package_mapping())
+    for table in TABLES:
+        assert got[table] == reference.canonical(want[table]), table
+
+
+def test_a_raw_archive_list_entry_stands_for_its_four_kinds(tmp_path: Path) -> None:
+    raw, *_ = archive(tmp_path)
+    glob = tmp_path / "files" / "segment-logs" / "**" / "*.gz"
+    (tmp_path / "sessionizer.yml").write_text(
+        f"source:\n  - {{table: '{glob}', name: app, format: segment-json, events: [heartbeat]}}\n"
+    )
+    args = ["run", "--config", str(tmp_path / "sessionizer.yml"), "--target", f"duckdb:///{tmp_path / 'w.duckdb'}"]
+    result = sessionizer(*args)
+    assert result.exit_code == 0, result.output
+    want = reference_inputs.build_list(reference_inputs.archive_entries(raw, "app", ["heartbeat"]),
+                                       referrer_mapping=package_mapping())  # fmt: skip
+    got = tables_of(tmp_path / "w.duckdb")
+    for table in TABLES:
+        assert got[table] == reference.canonical(want[table]), table
+    again = sessionizer(*args)
+    assert again.exit_code == 0 and "incremental" in again.output, again.output
+    assert tables_of(tmp_path / "w.duckdb") == got

@@ -133,6 +133,15 @@ class Dialect:
         """The name of this type where it is a number, for an error; None otherwise."""
         return self.NUMERIC_TYPES.get(str(type_code))
 
+    def struct_fields(self, type_code: Any) -> Sequence[tuple[str, Any]] | None:
+        """A nested type's (key, type) pairs, as a cursor.description type_code tells them; None for
+        any other type (where READS_FILES: raw Segment messages are flattened by them)."""
+        return None
+
+    def is_list(self, type_code: Any) -> bool:
+        """Whether a cursor.description type_code is an array."""
+        return False
+
     def text_to_utc(self, column: exp.Expression) -> exp.Expression:
         """ISO-8601 text as the UTC TIMESTAMP it names, NULL where it names none (times.py)."""
         return iso_to_utc(column)

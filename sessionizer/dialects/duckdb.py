@@ -47,12 +47,24 @@ class DuckDB(Dialect):
 
     # Each format's reader and its options: a glob's files are matched by column name (a column
     # only some files have is NULL in the others, types widen to the files' common one); a CSV's
-    # quoted "" is the empty string, not NULL; JSON is an array or one object per line.
-    FILE_READERS: ClassVar[dict[str, tuple[str, dict[str, bool]]]] = {
+    # quoted "" is the empty string, not NULL; JSON is an array or one object per line. Text is
+    # never guessed to be a time (a format no value has): a time held as text is read by our
+    # ISO-8601 rule, offsets and all, whatever the machine's zone. Raw Segment messages are read
+    # whole: every key of every line (not a sample), nested objects as STRUCTs, never as MAPs.
+    _TEXT_TIMES: ClassVar[dict[str, Any]] = {"dateformat": "(text)", "timestampformat": "(text)"}
+    FILE_READERS: ClassVar[dict[str, tuple[str, dict[str, Any]]]] = {
         "parquet": ("read_parquet", {"union_by_name": True}),
-        "csv": ("read_csv", {"union_by_name": True, "allow_quoted_nulls": False}),
-        "json": ("read_json", {"union_by_name": True}),
-    }
+        "csv": ("read_csv", {"union_by_name": True, "allow_quoted_nulls": False, **_TEXT_TIMES}),
+        "json": ("read_json", {"union_by_name": True, **_TEXT_TIMES}),
+        "segment-json": ("read_json", {"union_by_name": True, "format": "newline_delimited", "sample_size": -1,
+                                       "map_inference_threshold": -1, **_TEXT_TIMES}),
+    }  # fmt: skip
+
+    def struct_fields(self, type_code: Any) -> list[tuple[str, Any]] | None:
+        return list(type_code.children) if getattr(type_code, "id", None) == "struct" else None
+
+    def is_list(self, type_code: Any) -> bool:
+        return getattr(type_code, "id", None) == "list"
 
     def numeric_type(self, type_code: Any) -> str | None:
         name = str(type_code)
@@ -60,5 +72,14 @@ class DuckDB(Dialect):
 
     def file_source(self, path: str, fmt: str) -> exp.Expression:
         reader, options = self.FILE_READERS[fmt]
-        named = [exp.EQ(this=exp.column(k), expression=exp.Boolean(this=v)) for k, v in options.items()]
+        named = [exp.EQ(this=exp.column(k), expression=_value(v)) for k, v in options.items()]
         return exp.Anonymous(this=reader, expressions=[exp.Literal.string(path), *named])
+
+
+def _value(value: Any) -> exp.Expression:
+    """A reader option's value as SQL."""
+    if isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if isinstance(value, int):
+        return exp.Literal.number(value)
+    return exp.Literal.string(str(value))
