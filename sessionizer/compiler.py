@@ -310,7 +310,7 @@ def compile(
     typed Plan of steps.
 
     >>> [s.stage for s in compile(Config(), "duckdb")][:3]
-    ['prepare', 'page_views', 'page_views']
+    ['prepare', 'prepare', 'page_views']
     """
     chosen = get_dialect(dialect) if isinstance(dialect, str) else dialect
     return Compiler(config, chosen, columns).compile(Mode(mode), select).statements()
