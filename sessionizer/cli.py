@@ -226,22 +226,35 @@ def check_command(**kwargs: Any) -> None:
 @click.option(
     "--out", "out_path", required=True, type=click.Path(dir_okay=False), help="A .parquet, .csv or .json file."
 )
+@click.option(
+    "--kind",
+    type=click.Choice(["pages", "screens", "tracks", "identifies", "segment-json"]),
+    default="pages",
+    show_default=True,
+    help="What to write: a Segment table of the same visitors, or all four as raw messages (.json.gz).",
+)
 @handle_errors
-def generate_command(rows: int, seed: int, out_path: str) -> None:
-    """Write realistic Segment pages rows to a file.
+def generate_command(rows: int, seed: int, out_path: str, kind: str) -> None:
+    """Write realistic Segment rows to a file: pages, or the same visitors' screens, tracks and
+    identifies, or all of them as Segment's raw messages.
 
     \b
     Example:
       sessionizer generate --rows 1000000 --out pages.parquet
       sessionizer run --source pages.parquet
+      sessionizer generate --rows 10000 --kind segment-json --out segment-logs/day-1.json.gz
+      sessionizer run --source 'segment-logs/*.gz' --source-format segment-json
     """
-    from sessionizer.generate import write
+    from sessionizer import generate, generate_sources
 
     try:
-        count = write(out_path, rows, seed)
+        count = generate.write(out_path, rows, seed) if kind == "pages" else generate_sources.write(
+            out_path, kind, rows, seed
+        )  # fmt: skip
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--out") from None
-    click.echo(f"wrote {count:,} page views to {out_path}")
+    what = "page views" if kind == "pages" else "messages" if kind == "segment-json" else f"{kind} rows"
+    click.echo(f"wrote {count:,} {what} to {out_path}")
 
 
 @main.command("demo")

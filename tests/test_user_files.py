@@ -378,3 +378,35 @@ def test_a_raw_archive_list_entry_stands_for_its_four_kinds(tmp_path: Path) -> N
     again = sessionizer(*args)
     assert again.exit_code == 0 and "incremental" in again.output, again.output
     assert tables_of(tmp_path / "w.duckdb") == got
+
+
+# -- generated data of every kind ----------------------------------------------------------------
+
+
+def test_generated_kinds_and_their_raw_messages_build_the_same_tables(tmp_path: Path) -> None:
+    """`sessionizer generate --kind` writes screens, tracks and identifies of the generated
+    visitors, and all four as raw messages: the list config over the four files and the one
+    segment-json entry over the messages build the same tables."""
+    out = tmp_path / "files"
+    out.mkdir()
+    for kind in ("pages", "screens", "tracks", "identifies"):
+        made = sessionizer(
+            "generate", "--rows", "1500", "--seed", "4", "--kind", kind, "--out", str(out / f"{kind}.parquet")
+        )
+        assert made.exit_code == 0, made.output
+    raw = sessionizer("generate", "--rows", "1500", "--seed", "4", "--kind", "segment-json",
+                      "--out", str(out / "segment-logs" / "day.json.gz"))  # fmt: skip
+    assert raw.exit_code == 0 and "messages to" in raw.output, raw.output
+    entries = "".join(f"  - {{table: '{out / (k + '.parquet')}', name: web, kind: {k}}}\n"
+                      for k in ("pages", "screens", "tracks", "identifies"))  # fmt: skip
+    (tmp_path / "list.yml").write_text(f"source:\n{entries}")
+    (tmp_path / "raw.yml").write_text(
+        f"source:\n  - {{table: '{out}/segment-logs/*.gz', name: web, format: segment-json}}\n"
+    )
+    for name in ("list", "raw"):
+        result = sessionizer(
+            "run", "--config", str(tmp_path / f"{name}.yml"), "--target", f"duckdb:///{tmp_path / name}.duckdb"
+        )
+        assert result.exit_code == 0, result.output
+    listed, archived = tables_of(tmp_path / "list.duckdb"), tables_of(tmp_path / "raw.duckdb")
+    assert listed["segment_web_sessions"] and listed == archived
