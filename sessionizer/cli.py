@@ -265,8 +265,13 @@ def generate_command(rows: int, seed: int, out_path: str, kind: str) -> None:
 @click.option(
     "--target", default="duckdb:///sessionizer_demo.duckdb", show_default=True, help="A DuckDB file for the demo."
 )
+@click.option(
+    "--sources",
+    is_flag=True,
+    help="Also generate the visitors' screens, tracks and identifies, and read all four as a source list.",
+)
 @handle_errors
-def demo_command(rows: int, seed: int, target: str) -> None:
+def demo_command(rows: int, seed: int, target: str, sources: bool) -> None:
     """Generate Segment pages, sessionize them in a local DuckDB file, and show the overview.
 
     \b
@@ -275,7 +280,7 @@ def demo_command(rows: int, seed: int, target: str) -> None:
     """
     from sessionizer.demo import run_demo
 
-    run_demo(rows=rows, seed=seed, target=target, echo=click.echo)
+    run_demo(rows=rows, seed=seed, target=target, echo=click.echo, sources=sources)
 
 
 @main.command("status")

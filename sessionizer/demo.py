@@ -46,11 +46,25 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def run_demo(rows: int, seed: int, target: str, echo: Callable[[str], Any] = print) -> dict[str, Any]:
-    """Generate ``rows`` pages into the target file, build the six tables with a full refresh, print
-    the report's overview of them and write the report."""
+# With --sources: the generated visitors' other tables, and the list of entries that reads them.
+KINDS = ("screens", "tracks", "identifies")
+SOURCES = (
+    {"table": "pages", "name": "web"},
+    {"table": "screens", "name": "app", "kind": "screens"},
+    {"table": "tracks", "name": "web", "kind": "tracks", "events": ["heartbeat"]},
+    {"table": "identifies", "name": "web", "kind": "identifies"},
+)
+
+
+def run_demo(
+    rows: int, seed: int, target: str, echo: Callable[[str], Any] = print, sources: bool = False
+) -> dict[str, Any]:
+    """Generate ``rows`` pages into the target file (with ``sources`` also the same visitors'
+    screens, tracks and identifies, read as a source list), build the six tables with a full
+    refresh, print the report's overview of them and write the report."""
     import duckdb
 
+    from sessionizer import generate_sources
     from sessionizer.dialects import CANONICAL
     from sessionizer.generate import DEFAULT_END, generate
 
@@ -63,10 +77,14 @@ def run_demo(rows: int, seed: int, target: str, echo: Callable[[str], Any] = pri
     try:
         _refuse_the_users_tables(con, parsed)
         generated = generate(con, "pages", rows, seed)
+        others = {kind: generate_sources.generate(con, kind, rows, seed) for kind in (KINDS if sources else ())}
     finally:
         con.close()
     echo(f"generated {generated:,} Segment page views (seed {seed}) into {parsed.display}")
-    job = Job(Config(source="pages"), parsed, on_event=_echo_stages(echo))
+    for kind, count in others.items():
+        echo(f"generated {count:,} {kind} rows of the same visitors")
+    config = Config.from_mapping({"source": list(SOURCES)}) if sources else Config(source="pages")
+    job = Job(config, parsed, on_event=_echo_stages(echo))
     summary = job.run(full_refresh=True)
     _mark(parsed)
     # The generated days, whatever today is: the window ends where the generated rows do.
@@ -90,10 +108,10 @@ def run_demo(rows: int, seed: int, target: str, echo: Callable[[str], Any] = pri
 
 
 def _written() -> list[str]:
-    """The tables a demo run writes: the generated pages, the six and the bookkeeping."""
+    """The tables a demo run may write: the generated ones, the six and the bookkeeping."""
     from sessionizer import schema
 
-    return ["pages", *(name for key, name in schema.TABLES.items() if key not in ("lock", "events", "refreshing"))]
+    return ["pages", *KINDS, *(name for key, name in schema.TABLES.items() if key not in ("lock", "refreshing"))]
 
 
 def _refuse_the_users_tables(con: Any, target: Target) -> None:

@@ -31,6 +31,13 @@ def query(kind: str, rows: int, seed: int = 42) -> exp.Query:
     return _one("generate/messages", {"pages": pages, **each})
 
 
+def generate(con: Any, kind: str, rows: int, seed: int = 42) -> int:
+    """CREATE OR REPLACE TABLE ``kind`` (screens, tracks or identifies) with its rows; returns the count."""
+    table = exp.to_table(kind)
+    con.execute(exp.Create(this=table, kind="TABLE", replace=True, expression=query(kind, rows, seed)).sql(CANONICAL))
+    return int(con.execute(exp.select(exp.Count(this=exp.Star())).from_(table).sql(CANONICAL)).fetchall()[0][0])
+
+
 def _one(template: str, variables: dict[str, Any]) -> exp.Query:
     tree = sql.one(template, variables)
     assert isinstance(tree, exp.Query), template

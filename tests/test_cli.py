@@ -313,3 +313,17 @@ def test_the_demo_never_overwrites_a_table_it_did_not_write(tmp_path: Path, monk
     for _ in range(2):
         again = CliRunner().invoke(main, ["demo", "--rows", "1000", "--target", "duckdb:///mine.duckdb"])
         assert again.exit_code == 0, again.output
+
+
+def test_the_demo_with_sources_reads_a_source_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """demo --sources: the generated visitors' screens, tracks and identifies too, read as a list;
+    every session carries its source_name, and a second demo on the same file may write again."""
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        result = CliRunner().invoke(main, ["demo", "--rows", "2000", "--sources", "--target", "duckdb:///d.duckdb"])
+        assert result.exit_code == 0, result.output
+        assert "screens rows of the same visitors" in result.output
+    con = duckdb.connect("d.duckdb", read_only=True)
+    names = dict(con.execute("SELECT source_name, COUNT(*) FROM segment_web_sessions GROUP BY 1").fetchall())
+    con.close()
+    assert set(names) == {"web", "app"} and all(names.values())
