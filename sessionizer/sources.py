@@ -70,14 +70,11 @@ class Input:
 
 
 def read_through(read: Input, found: SourceColumns | None, dialect: Dialect) -> exp.Expression:
-    """What the rules read for ``read``: the relation preflight made of it (raw messages), else
-    the source itself. Raw messages cannot be read without that look at the files."""
+    """What the rules read for ``read``: the relation preflight made of it (raw messages, whose
+    columns come from the files), else the source itself (raw messages not looked at too: the
+    queries about the tables that status and report send read no column of theirs)."""
     if found is not None and found.relation is not None:
         return found.relation
-    if read.format == "segment-json":
-        raise ConfigError(
-            read.key, "format: segment-json is flattened by the keys the files hold: run it (compile cannot)"
-        )
     return read.relation(dialect)
 
 

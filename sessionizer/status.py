@@ -10,8 +10,10 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sessionizer import schema
+from sessionizer import preflight, schema
+from sessionizer.compiler import Compiler
 from sessionizer.engines import get_engine
+from sessionizer.errors import SessionizerError
 from sessionizer.job import Job
 from sessionizer.plan import NEWEST_LOAD_KEY_TEMPLATE, STAGES
 from sessionizer.state import State
@@ -95,18 +97,28 @@ def _sources(wh: Warehouse, job: Job, state: State | None) -> list[dict[str, Any
     """Per source (each entry of a source list, which keeps its own watermark): the watermark,
     the newest load key and the lag between them."""
     watermarks = state.watermarks if state is not None else {}
+    compiler = _reading(wh, job)
     if not job.config.listed:
-        return [_source(wh, job, str(job.config.source), watermarks.get(None), None)]
+        return [_source(wh, compiler, str(job.config.source), watermarks.get(None), None)]
     return [
-        _source(wh, job, f"{e.name} ({e.kind.value}: {e.table})", watermarks.get(i), job.compiler.context.entries[i])
+        _source(wh, compiler, f"{e.name} ({e.kind.value}: {e.table})", watermarks.get(i), compiler.context.entries[i])
         for i, e in enumerate(job.config.entries or ())
     ]
 
 
-def _source(wh: Warehouse, job: Job, label: str, watermark: Any, entry: Any) -> dict[str, Any]:
+def _reading(wh: Warehouse, job: Job) -> Compiler:
+    """A compiler that reads the source as a run does (text times, raw messages flattened), when
+    the source can be looked at; else the job's, whose query then names what is wrong."""
+    try:
+        return preflight.look(wh, job.config, job.dialect)
+    except SessionizerError:
+        return job.compiler
+
+
+def _source(wh: Warehouse, compiler: Compiler, label: str, watermark: Any, entry: Any) -> dict[str, Any]:
     """One source's watermark, its newest load key and the lag between them (seconds)."""
     found: dict[str, Any] = {"source": label, "watermark": watermark}
-    query = job.compiler.render(NEWEST_LOAD_KEY_TEMPLATE, entry=entry)
+    query = compiler.render(NEWEST_LOAD_KEY_TEMPLATE, entry=entry)
     try:
         row = wh.fetch_one(query)
     except Exception as err:

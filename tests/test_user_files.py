@@ -359,6 +359,9 @@ def test_a_raw_archive_as_a_single_source_reads_its_page_messages(tmp_path: Path
     want = reference_inputs.build(reference_inputs.archive_rows(raw), referrer_mapping=package_mapping())
     for table in TABLES:
         assert got[table] == reference.canonical(want[table]), table
+    status = sessionizer("status", "--target", f"duckdb:///{tmp_path / 'w.duckdb'}", "--source", str(glob),
+                         "--source-format", "segment-json")  # fmt: skip
+    assert status.exit_code == 0 and "lag 0 s" in status.output, status.output
 
 
 def test_a_raw_archive_list_entry_stands_for_its_four_kinds(tmp_path: Path) -> None:
