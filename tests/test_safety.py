@@ -100,6 +100,7 @@ def test_compiled_sql_touches_only_our_tables_and_the_source() -> None:
         "segment_web_sessions__initial", "segment_web_sessions__stitched", "segment_web_sessions",
         "segment_web_page_views__rejected", "sessionizer_state", "sessionizer_pending_anonymous_ids",
         "sessionizer_pending_users", "sessionizer_batch", "sessionizer_stitching_batch", "sessionizer_history",
+        "sessionizer_refreshing",
     }  # fmt: skip
     ours |= {f"{t}__sessionizer_new" for t in ours}
     kinds = (
