@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sessionizer.compiler import Kind, Statement, compile
-from sessionizer.config import Config, SourceEntry, load_config
+from sessionizer.config import Config, load_config
 from sessionizer.plan import Mode
 from sessionizer.schema import SourceKind
+from sessionizer.source_setting import SourceEntry
 
 if TYPE_CHECKING:
     from sessionizer.runner import RunSummary

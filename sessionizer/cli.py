@@ -7,16 +7,16 @@ Every setting of sessionizer.yml is also a flag of the same name; flags win over
 from __future__ import annotations
 
 import json
-import re
 import sys
-from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import click
 
 from sessionizer.cli_options import config_options, handle_errors, load_settings, out_file, text_or_json
+from sessionizer.cli_output import reporter, script, stage_files
 from sessionizer.dialects import CANONICAL, dialect_names
 from sessionizer.engines import for_url, parse_target
 from sessionizer.errors import ExitCode
@@ -108,7 +108,7 @@ def compile_command(dialect: str | None, full_refresh: bool, select: str | None,
         if not stages or stages[-1][0] != statement.stage:
             stages.append((statement.stage, []))
         stages[-1][1].append(statement.sql)
-    scripts = [(name, _script(name, order, dialect, mode.value, sqls)) for order, (name, sqls) in enumerate(stages, 1)]
+    scripts = [(name, script(name, order, dialect, mode.value, sqls)) for order, (name, sqls) in enumerate(stages, 1)]
     if output_format == "json":
         payload = json.dumps(
             [{"stage": name, "order": order, "sql": script} for order, (name, script) in enumerate(scripts, 1)],
@@ -126,50 +126,12 @@ def compile_command(dialect: str | None, full_refresh: bool, select: str | None,
         click.echo(f"wrote {out / 'plan.json'}: {len(scripts)} stage(s)", err=True)
         return
     names = [f"{order:02d}_{name}.sql" for order, (name, _) in enumerate(scripts, 1)]
-    for stale in _stage_files(out):  # an earlier compile's, with other stages: they would be run too
+    for stale in stage_files(out):  # an earlier compile's, with other stages: they would be run too
         if stale.name not in names:
             stale.unlink()
-    for file, (_, script) in zip(names, scripts, strict=True):
-        (out / file).write_text(script, "utf-8")
+    for file, (_, text) in zip(names, scripts, strict=True):
+        (out / file).write_text(text, "utf-8")
     click.echo(f"wrote {len(scripts)} stage file(s) to {out}", err=True)
-
-
-def _stage_files(folder: Path) -> list[Path]:
-    """The files in ``folder`` that compile --out writes (NN_stage.sql, of our stages), none other."""
-    from sessionizer.compiler import FINISH, PREPARE
-    from sessionizer.plan import STAGES
-
-    pattern = re.compile(rf"\d{{2}}_({'|'.join([PREPARE, *(s.name for s in STAGES), FINISH])})\.sql")
-    return [path for path in folder.iterdir() if path.is_file() and pattern.fullmatch(path.name)]
-
-
-def _script(stage: str, order: int, dialect: str, mode: str, sqls: list[str]) -> str:
-    header = f"-- stage {order}: {stage} ({dialect}, {mode})\n"
-    return header + "".join(f"{sql};\n\n" for sql in sqls)
-
-
-def _reporter(quiet: bool, log_format: str) -> Callable[[dict[str, Any]], None]:
-    def report(event: dict[str, Any]) -> None:
-        if log_format == "json":
-            click.echo(json.dumps(event, default=str))
-            return
-        if quiet:
-            return
-        kind = event["event"]
-        if kind == "start":
-            click.echo(f"sessionizer run: {event['mode']} on {event['target']}")
-        elif kind == "stage":
-            rows = "?" if event["rows_written"] is None else f"{event['rows_written']:,}"
-            click.echo(f"  {event['stage']:<20} {rows:>12} rows written  {event['seconds']:8.2f} s")
-        elif kind == "summary":
-            click.echo(
-                f"done in {event['seconds']:.2f} s: {event['page_views']:,} page views, {event['sessions']:,} sessions, "
-                f"{event['users']:,} users, {event['new_sessions']:+,} sessions this run, "
-                f"{event['rejected']:,} rejected rows ({event['new_rejected']:+,} this run)"
-                + (f", of them {event['bots']:,} bot page views excluded" if event.get("bots") else "")
-            )
-
-    return report
 
 
 @main.command("run")
@@ -207,9 +169,7 @@ def run_command(full_refresh: bool, select: str | None, quiet: bool, log_format:
         from sessionizer.progress import ProgressLine
 
         watch = ProgressLine(sys.stdout)
-    Job(config, target, on_event=_reporter(quiet, log_format), watch=watch).run(
-        full_refresh=full_refresh, select=select
-    )
+    Job(config, target, on_event=reporter(quiet, log_format), watch=watch).run(full_refresh=full_refresh, select=select)
 
 
 @main.command("check")
@@ -257,22 +217,35 @@ def check_command(output_format: str, **kwargs: Any) -> None:
 @click.option(
     "--out", "out_path", required=True, type=click.Path(dir_okay=False), help="A .parquet, .csv or .json file."
 )
+@click.option(
+    "--kind",
+    type=click.Choice(["pages", "screens", "tracks", "identifies", "segment-json"]),
+    default="pages",
+    show_default=True,
+    help="What to write: a Segment table of the same visitors, or all four as raw messages (.json.gz).",
+)
 @handle_errors
-def generate_command(rows: int, seed: int, out_path: str) -> None:
-    """Write realistic Segment pages rows to a file.
+def generate_command(rows: int, seed: int, out_path: str, kind: str) -> None:
+    """Write realistic Segment rows to a file: pages, or the same visitors' screens, tracks and
+    identifies, or all of them as Segment's raw messages.
 
     \b
     Example:
       sessionizer generate --rows 1000000 --out pages.parquet
       sessionizer run --source pages.parquet
+      sessionizer generate --rows 10000 --kind segment-json --out segment-logs/day-1.json.gz
+      sessionizer run --source 'segment-logs/*.gz' --source-format segment-json
     """
-    from sessionizer.generate import write
+    from sessionizer import generate, generate_sources
 
     try:
-        count = write(out_path, rows, seed)
+        count = generate.write(out_path, rows, seed) if kind == "pages" else generate_sources.write(
+            out_path, kind, rows, seed
+        )  # fmt: skip
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--out") from None
-    click.echo(f"wrote {count:,} page views to {out_path}")
+    what = "page views" if kind == "pages" else "messages" if kind == "segment-json" else f"{kind} rows"
+    click.echo(f"wrote {count:,} {what} to {out_path}")
 
 
 @main.command("demo")
@@ -283,8 +256,13 @@ def generate_command(rows: int, seed: int, out_path: str) -> None:
 @click.option(
     "--target", default="duckdb:///sessionizer_demo.duckdb", show_default=True, help="A DuckDB file for the demo."
 )
+@click.option(
+    "--sources",
+    is_flag=True,
+    help="Also generate the visitors' screens, tracks and identifies, and read all four as a source list.",
+)
 @handle_errors
-def demo_command(rows: int, seed: int, target: str) -> None:
+def demo_command(rows: int, seed: int, target: str, sources: bool) -> None:
     """Generate Segment pages, sessionize them in a local DuckDB file, and show the overview.
 
     \b
@@ -293,7 +271,7 @@ def demo_command(rows: int, seed: int, target: str) -> None:
     """
     from sessionizer.demo import run_demo
 
-    run_demo(rows=rows, seed=seed, target=target, echo=click.echo)
+    run_demo(rows=rows, seed=seed, target=target, echo=click.echo, sources=sources)
 
 
 @main.command("status")
@@ -331,11 +309,16 @@ def status_command(output_format: str, **kwargs: Any) -> None:
     type=click.IntRange(min=1),
     default=30,
     show_default=True,
-    help="How many days, ending on the newest session's day.",
+    help="How many days, ending today (or on the --until day).",
+)
+@click.option(
+    "--until",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The last day of the window [default: now, UTC]; sessions after it are counted apart.",
 )
 @click.option("--source-name", help="Only the sessions of this source_name (tables built from several sources).")
 @handle_errors
-def report_command(out_path: str, days: int, source_name: str | None, **kwargs: Any) -> None:
+def report_command(out_path: str, days: int, until: Any, source_name: str | None, **kwargs: Any) -> None:
     """Write one HTML file with charts of the sessions; it opens offline.
 
     Sessions, users and page views per day, new and returning, bounce rate, durations,
@@ -352,7 +335,9 @@ def report_command(out_path: str, days: int, source_name: str | None, **kwargs: 
     from sessionizer.report import write_report
 
     config, target = load_settings(kwargs, remembered_source=True)
-    path = write_report(Job(config, target), out_path, days, source_name)
+    # A day given ends at its last microsecond.
+    end = None if until is None else until + timedelta(days=1) - timedelta(microseconds=1)
+    path = write_report(Job(config, target), out_path, days, source_name, end)
     click.echo(f"wrote the report to {path}")
 
 

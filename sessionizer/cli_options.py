@@ -30,6 +30,12 @@ def config_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--source", help="Segment pages table (e.g. segment.pages), or on DuckDB a Parquet/CSV/JSON file or glob."
         ),
         click.option(
+            "--source-format",
+            "format",
+            type=click.Choice(["parquet", "csv", "json", "segment-json"]),
+            help="How a file source is read where its name does not say (a Segment export's .gz) [default: by name].",
+        ),
+        click.option(
             "--target",
             help=f"Warehouse URL: {', '.join(d.url_example() for d in registry().values())}.",
         ),
@@ -44,6 +50,11 @@ def config_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--pass-through-columns", help="Extra source columns carried into the tables, comma-separated: a,b."
         ),
         click.option("--incremental-key", help="Load column that finds new rows [default: received_at]."),
+        click.option(
+            "--missing-anonymous-id",
+            type=click.Choice(["reject", "use_user_id"]),
+            help="A row without anonymous_id: rejected, or sessionized under its user_id (server-side calls) [default: reject].",
+        ),
         click.option("--referrer-mapping", help="CSV with medium,source,host replacing the built-in referrer mapping."),
         # docs/reference.md "Beyond dbt-segment" (ignored_user_ids, a list, lives in sessionizer.yml only).
         click.option(
@@ -81,8 +92,9 @@ def load_settings(kwargs: dict[str, Any], remembered_source: bool = False, conne
     from sessionizer.config import Config, merged_settings
 
     keys = ("source", "target", "schema", "inactivity_cutoff", "trailing_window", "pass_through_columns",
-            "incremental_key", "referrer_mapping", "exclude_bots", "bot_patterns", "day_boundary_time_zone",
-            "split_on_campaign", "max_session_seconds", "channel_grouping", "engaged_session_seconds")  # fmt: skip
+            "incremental_key", "referrer_mapping", "format", "missing_anonymous_id", "exclude_bots", "bot_patterns",
+            "day_boundary_time_zone", "split_on_campaign", "max_session_seconds", "channel_grouping",
+            "engaged_session_seconds")  # fmt: skip
     overrides = {k: kwargs.pop(k) for k in keys}
     profile, profile_target = kwargs.pop("profile"), kwargs.pop("profile_target")
     values = merged_settings(kwargs.pop("config_file"), overrides)

@@ -155,15 +155,21 @@ class Compiler:
         self.listed = config.listed
         # What the rules read: the source, or each entry of a source list, as its reader.
         found = columns if isinstance(columns, tuple) else (columns,) * len(config.entries or (None,))
-        relations: list[tuple[str, str, schema.SourceKind | None]] = [
-            (e.table, f"source[{i}]", e.kind) for i, e in enumerate(config.entries or ())
-        ] or [(str(config.source), "source", None)]
+        # Per reader, the columns whose text rejects a row when it is not a time.
+        self.unreadable = [sources.unreadable(config, seen) for seen in found]
         self.readers = [
-            sources.reader(sources.relation(table, dialect, key), sources.wanted(config, kind), seen, dialect)
-            for (table, key, kind), seen in zip(relations, found, strict=True)
+            sources.reader(
+                sources.read_through(read, seen, dialect),
+                sources.wanted(config, read.kind),
+                seen,
+                dialect,
+                rejecting,
+                use_user_id=config.missing_anonymous_id == "use_user_id",
+            )
+            for read, seen, rejecting in zip(sources.inputs(config), found, self.unreadable, strict=True)
         ]
         self.tables = tables(config, dialect)
-        self.context = context.build(config, dialect, self.readers, self.tables)
+        self.context = context.build(config, dialect, self.readers, self.tables, self.unreadable)
 
     def statement(self, template: str, incremental: bool = True, **extra: Any) -> exp.Expression:
         """A template holding one statement, rendered in this compiler's context and parsed."""
@@ -229,7 +235,7 @@ class Compiler:
         if mode is Mode.FULL_REFRESH:
             starts = stages[0].name == "page_views"
             if starts:
-                steps += build.steps(PREPARE, [_part([*self.ensure_schema(), drop_table(self.tables["state"])])])
+                steps += build.steps(PREPARE, [_part([*self.ensure_schema(), *build.refreshing()])])
             for stage in stages:
                 steps += build.steps(stage.name, build.full_refresh(stage), reports=True)
             if starts:
@@ -302,14 +308,22 @@ class _Build:
             parts += self.blocks(users, None)
         return parts
 
+    def refreshing(self) -> list[exp.Expression]:
+        """The mark of a full refresh under way (schema.REFRESHING_TABLE): set before any table is
+        replaced, so a run stopped midway leaves the state as it was and the next run, seeing the
+        mark, finishes the refresh."""
+        mark = self.tables["refreshing"]
+        started = exp.select(exp.alias_(exp.CurrentTimestamp(), "started_at"))
+        return [drop_table(mark.copy()), self.dialect.create_table_as(mark.copy(), started)]
+
     def finish_full_refresh(self) -> list[_Part]:
-        """Empty work lists, then the state row, written last."""
+        """Empty work lists, then the state row, written last, then the mark of the refresh removed."""
         parts: list[_Part] = []
         for key, columns in schema.WORK_LISTS.items():
             empty = self.query("runner/empty_work_list", False, work_list=columns)
             parts += self.blocks(self.dialect.replace_table(self.tables[key], empty), None)
         state = self.dialect.replace_table(self.tables["state"], self.query(plan.STATE_TEMPLATE, False))
-        return parts + self.blocks(state, None)
+        return [*parts, *self.blocks(state, None), _part([drop_table(self.tables["refreshing"].copy())])]
 
     def incremental(self, stage: Stage) -> list[_Part]:
         """Recompute what the pending visitors (or users) changed.
@@ -366,7 +380,7 @@ def compile(
     typed Plan of steps.
 
     >>> [s.stage for s in compile(Config(), "duckdb")][:3]
-    ['prepare', 'page_views', 'page_views']
+    ['prepare', 'prepare', 'page_views']
     """
     chosen = get_dialect(dialect) if isinstance(dialect, str) else dialect
     return Compiler(config, chosen, columns).compile(Mode(mode), select).statements()

@@ -19,36 +19,14 @@ from typing import Any
 
 from sessionizer.beyond import digest, flag, load_bot_patterns, time_zone, user_ids
 from sessionizer.errors import ConfigError
-from sessionizer.schema import INTERNAL_PREFIX, SourceKind, check_column_names, validate_identifier, validate_table_name
+from sessionizer.schema import INTERNAL_PREFIX, check_column_names, validate_identifier
+from sessionizer.source_setting import SourceEntry, is_file_source, parse_source, source_format
 
 DEFAULT_CONFIG_FILE = "sessionizer.yml"
 DEFAULT_SOURCE = "pages"
 
 _CUTOFF_EXPR = re.compile(r"^\s*\d+(\s*\*\s*\d+)*\s*$")
-_FILE_SUFFIXES = (".parquet", ".csv", ".json", ".jsonl", ".ndjson", ".csv.gz", ".json.gz")
-
-
-def is_file_source(source: str) -> bool:
-    """A source naming files (path, glob or known extension) rather than a table."""
-    lowered = source.lower()
-    return any(ch in source for ch in "/*?\\") or lowered.endswith(_FILE_SUFFIXES)
-
-
-@dataclass(frozen=True)
-class SourceEntry:
-    """One entry of a ``source`` list: a table (or DuckDB file/glob), its source_name and kind.
-
-    ``events`` (tracks only) names the events that count as activity; None reads every row."""
-
-    table: str
-    name: str
-    kind: SourceKind = SourceKind.PAGES
-    events: tuple[str, ...] | None = None
-
-    def as_setting(self) -> dict[str, Any]:
-        """The entry as the state remembers it: a changed entry refuses an incremental run."""
-        events = None if self.events is None else list(self.events)
-        return {"table": self.table, "name": self.name, "kind": self.kind.value, "events": events}
+MISSING_ANONYMOUS_ID = ("reject", "use_user_id")
 
 
 @dataclass(frozen=True)
@@ -130,6 +108,11 @@ class Config:
     max_session_seconds: int | None = None
     channel_grouping: bool = False
     engaged_session_seconds: int | None = None
+    # The format of a single file source whose name says none (docs/reference.md "Files").
+    format: str | None = None
+    # A row without an anonymous_id: rejected, or (Segment's server-side page calls) sessionized
+    # under its user_id.
+    missing_anonymous_id: str = "reject"
 
     @property
     def entries(self) -> tuple[SourceEntry, ...] | None:
@@ -169,7 +152,9 @@ class Config:
     def __post_init__(self) -> None:
         """Validate and normalise every field, however the Config was built."""
         checked = {
-            "source": _source(self.source),
+            "source": parse_source(self.source),
+            "format": source_format(self.format, self.source, "format"),
+            "missing_anonymous_id": _choice(self.missing_anonymous_id, "missing_anonymous_id", MISSING_ANONYMOUS_ID),
             "target": _text(self.target, "target", "a URL such as duckdb:///sessionizer.duckdb"),
             "schema": None if self.schema is None else validate_identifier(self.schema, "schema"),
             "inactivity_cutoff": _int_setting(self.inactivity_cutoff, "inactivity_cutoff", 1, True),
@@ -210,8 +195,12 @@ class Config:
         source is one of them: rows of another table added to these would mix two sources (and
         `status`, `check` and `report` read the source from here when none is given)."""
         source = (
-            {"sources": [e.as_setting() for e in self.entries]} if self.entries is not None else {"source": self.source}
+            {"sources": [e.as_setting() for e in self.entries]}
+            if self.entries is not None
+            else {"source": self.source} | ({} if self.format is None else {"source_format": self.format})
         )
+        # A rule's default is left out, so tables built before the rule existed keep their settings.
+        rules = {} if self.missing_anonymous_id == "reject" else {"missing_anonymous_id": self.missing_anonymous_id}
         return (
             {
                 "inactivity_cutoff": self.inactivity_cutoff,
@@ -220,6 +209,7 @@ class Config:
                 "referrer_mapping": self.mapping.digest,
             }
             | source
+            | rules
             | self._beyond_fingerprint()
         )
 
@@ -242,71 +232,10 @@ def _optional_int(value: object, key: str, minimum: int) -> int | None:
     return None if value is None else _int_setting(value, key, minimum)
 
 
-def _source(value: object) -> str | tuple[SourceEntry, ...]:
-    if isinstance(value, (list, tuple)):
-        return _entries(value)
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError("source", "expected a table name, a file path/glob, or a list of entries")
-    return value if is_file_source(value) else validate_table_name(value, "source")
-
-
-_ENTRY_KEYS = ("table", "name", "kind", "events")
-
-
-def _entries(values: list[object] | tuple[object, ...]) -> tuple[SourceEntry, ...]:
-    """A ``source`` list, each entry validated; errors name the entry (``source[2]``)."""
-    entries = tuple(_entry(value, f"source[{index}]") for index, value in enumerate(values))
-    if not entries:
-        raise ConfigError("source", "the list is empty; give at least one pages or screens entry")
-    viewed = {e.name for e in entries if e.kind.makes_page_views}
-    if not viewed:
-        raise ConfigError("source", "the list has no pages or screens entry, so no page views to sessionize")
-    for index, entry in enumerate(entries):
-        if entry.name not in viewed:
-            raise ConfigError(
-                f"source[{index}]",
-                f"{entry.kind.value} entry named {entry.name!r}: no pages or screens entry has that name "
-                f"(names with page views: {', '.join(sorted(viewed))})",
-            )
-        if entries.index(entry) != index:
-            raise ConfigError(f"source[{index}]", f"the same entry as source[{entries.index(entry)}]")
-    return entries
-
-
-def _entry(value: object, key: str) -> SourceEntry:
-    if isinstance(value, SourceEntry):
-        value = {k: v for k, v in value.as_setting().items() if v is not None}
-    if not isinstance(value, dict):
-        raise ConfigError(key, f"expected a mapping with the keys {', '.join(_ENTRY_KEYS)} (table is required)")
-    unknown = sorted(str(k) for k in value if k not in _ENTRY_KEYS)
-    if unknown:
-        raise ConfigError(key, f"unknown key {unknown[0]!r}; allowed: {', '.join(_ENTRY_KEYS)}")
-    table = value.get("table")
-    if not isinstance(table, str) or not table.strip():
-        raise ConfigError(key, "needs table: a table name such as ios.screens, or on DuckDB a file path/glob")
-    if not is_file_source(table):
-        validate_table_name(table, key)
-    kinds = ", ".join(k.value for k in SourceKind)
-    try:
-        kind = SourceKind(value.get("kind", SourceKind.PAGES.value))
-    except ValueError:
-        raise ConfigError(key, f"kind {value.get('kind')!r} is not one of {kinds}") from None
-    if "name" in value:
-        name = value["name"]
-        if not isinstance(name, str) or not name.strip():
-            raise ConfigError(key, "name: expected the source_name its rows get, such as website or ios")
-    elif is_file_source(table):
-        raise ConfigError(key, f"the file entry {table!r} needs a name (the source_name of its rows)")
-    else:
-        name = table.split(".")[-1]
-    events = value.get("events")
-    if events is not None:
-        if kind is not SourceKind.TRACKS:
-            raise ConfigError(key, f"events is allowed on a tracks entry only, not on {kind.value}")
-        if not isinstance(events, (list, tuple)) or not all(isinstance(e, str) for e in events):
-            raise ConfigError(key, "events: expected a list of event names, e.g. [heartbeat, product_viewed]")
-        events = tuple(events)
-    return SourceEntry(table, name, kind, events)
+def _choice(value: object, key: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ConfigError(key, f"expected one of {', '.join(allowed)}, got {value!r}")
+    return str(value)
 
 
 def _text(value: object, key: str, expected: str) -> str | None:

@@ -31,6 +31,7 @@ class EntryContext:
     relation: str  # what the entry is read through (its table, or a projection of it)
     events: tuple[str, ...] | None  # literals
     page_views: bool
+    unreadable: tuple[str, ...] = ()  # text time columns whose not-a-time rejects a row
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,6 +73,7 @@ class TemplateContext:
     day_boundary_time_zone: str | None  # a literal
     split_on_campaign: bool
     max_session_seconds: int | None
+    unreadable: tuple[str, ...] = ()  # a single source's text time columns whose not-a-time rejects a row
     watermark: str | None = None  # the stored watermark, a literal, when the caller read it
     watermarks: tuple[str | None, ...] = ()  # per entry of a source list
 
@@ -114,10 +116,15 @@ def _channel_sources(rows: Sequence[tuple[str, str, str]]) -> dict[str, tuple[st
 
 
 def build(
-    config: Config, dialect: Dialect, readers: Sequence[exp.Expression], tables: Mapping[str, exp.Table]
+    config: Config,
+    dialect: Dialect,
+    readers: Sequence[exp.Expression],
+    tables: Mapping[str, exp.Table],
+    unreadable: Sequence[tuple[str, ...]] = (),
 ) -> TemplateContext:
     """The context of ``config`` compiled for ``dialect``, reading the source through ``readers``
-    (one per entry of a source list)."""
+    (one per entry of a source list; ``unreadable``: per reader, see sources.unreadable)."""
+    unreadable = tuple(unreadable) or ((),) * len(readers)
     listed = config.listed
     entries = tuple(
         EntryContext(
@@ -128,6 +135,7 @@ def build(
             relation=reader.sql(CANONICAL),
             events=None if entry.events is None else tuple(sql.literal(e) for e in entry.events),
             page_views=entry.kind.makes_page_views,
+            unreadable=unreadable[index],
         )
         for index, (entry, reader) in enumerate(zip(config.entries or (), readers if listed else (), strict=True))
     )
@@ -169,4 +177,5 @@ def build(
         split_on_campaign=config.split_on_campaign,
         max_session_seconds=config.max_session_seconds,
         watermarks=(None,) * len(entries),
+        unreadable=() if listed else unreadable[0],
     )

@@ -35,9 +35,9 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from sessionizer import sql
-from sessionizer.config import validate_table_name
 from sessionizer.dialects import CANONICAL
 from sessionizer.errors import ConfigError
+from sessionizer.schema import validate_table_name
 
 if TYPE_CHECKING:  # duckdb is imported lazily so `compile` starts without it
     import duckdb

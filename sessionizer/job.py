@@ -17,12 +17,13 @@ from typing import Any
 
 from sessionizer import compiler, preflight
 from sessionizer.compiler import Compiler
-from sessionizer.config import Config, is_file_source
+from sessionizer.config import Config
 from sessionizer.dialects import get_dialect
 from sessionizer.engines import get_engine, parse_target
 from sessionizer.errors import ConfigError, SessionizerError, SourceError, StateError
 from sessionizer.plan import CHECK_TEMPLATE, STAGE_BY_NAME, SUMMARY_TEMPLATE, Mode, select_stages
 from sessionizer.runner import Event, Runner, RunSummary, Watch
+from sessionizer.source_setting import is_file_source
 from sessionizer.state import StateStore
 from sessionizer.targets import Target
 from sessionizer.warehouse import Warehouse

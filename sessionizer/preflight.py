@@ -1,52 +1,61 @@
 """Before anything is written: look at the source once, and compile for what it holds.
 
-Each source (each entry of a source list) must exist, have the columns it must have, and its time
-columns must read as timestamps; whatever is wrong is named before a table is touched. The plan
+Each source (each entry of a source list) must exist, have the columns it must have, and no time
+column of numbers; whatever is wrong is named before a table is touched (a time held as text that
+is not one rejects its row, it does not stop the run). The plan
 is then compiled for what each source holds (missing optional columns, zoned timestamps).
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 from sqlglot import exp
 
-from sessionizer import schema, sources
+from sessionizer import segment_json, sources
 from sessionizer.compiler import Compiler
-from sessionizer.config import DEFAULT_SOURCE, Config, is_file_source
+from sessionizer.config import DEFAULT_SOURCE, Config
 from sessionizer.dialects import Dialect
 from sessionizer.engines import default_target
 from sessionizer.errors import SourceError
+from sessionizer.schema import SourceKind as SchemaKind
+from sessionizer.source_setting import is_file_source
 from sessionizer.sources import SourceColumns
 from sessionizer.warehouse import Warehouse
 
 
 def look(wh: Warehouse, config: Config, dialect: Dialect) -> Compiler:
     """The compiler for what the source holds, once it is known to be usable."""
-    entries = config.entries
-    labels = [e.table for e in entries] if entries is not None else [str(config.source)]
-    keys = [f"source[{i}]" for i in range(len(labels))] if entries is not None else ["source"]
-    found = [_inspect(wh, config, dialect, label, key) for label, key in zip(labels, keys, strict=True)]
-    for index, (label, columns) in enumerate(zip(labels, found, strict=True)):
-        kind = None if entries is None else entries[index].kind
-        sources.require(columns, label, sources.required(config, kind), None if kind is None else (keys[index], kind))
-    if entries is None:
-        compiler = Compiler(config, dialect, found[0])
-    else:
-        sources.pass_through_somewhere(config, found)
-        compiler = Compiler(config, dialect, tuple(found))
-    for label, reader in zip(labels, compiler.readers, strict=True):
-        wh.check_timestamps(reader, label, schema.timestamp_columns(config))
-    return compiler
+    reads = sources.inputs(config)
+    found = [_inspect(wh, config, dialect, read) for read in reads]
+    for read, columns in zip(reads, found, strict=True):
+        entry = None if read.kind is None else (read.key, read.kind)
+        sources.require(columns, read.label, sources.required(config, read.kind), entry)
+        sources.numeric_times(config, columns, read.label)
+    if config.entries is None:
+        return Compiler(config, dialect, found[0])
+    sources.pass_through_somewhere(config, found)
+    return Compiler(config, dialect, tuple(found))
 
 
-def _inspect(wh: Warehouse, config: Config, dialect: Dialect, label: str, key: str) -> SourceColumns:
+def _inspect(wh: Warehouse, config: Config, dialect: Dialect, read: sources.Input) -> SourceColumns:
     """What one source holds; a single source that is not there at all says how to go on."""
-    relation = sources.relation(label, dialect, key)
+    relation = read.relation(dialect)
     try:
-        return wh.inspect(relation, label)
+        if read.format == "segment-json":
+            return _messages(wh, dialect, read, relation)
+        return wh.inspect(relation, read.label)
     except SourceError:
         if config.entries is None and _absent(wh, config, relation):
             raise SourceError(no_source_table(config, wh.target.display)) from None
         raise
+
+
+def _messages(wh: Warehouse, dialect: Dialect, read: sources.Input, raw: exp.Table) -> SourceColumns:
+    """Raw Segment messages: their rows of the input's kind, flattened by the keys the files hold."""
+    kind = read.kind or SchemaKind.PAGES
+    rows = segment_json.flattened(raw, wh.describe(raw, read.label), kind, dialect.struct_fields, dialect.is_list)
+    return dataclasses.replace(wh.inspect(rows, read.label), relation=rows)
 
 
 def _absent(wh: Warehouse, config: Config, source: exp.Table) -> bool:

@@ -8,7 +8,7 @@ optional extra ``report``), with plotly.js embedded in the file: it opens offlin
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,8 @@ class ReportData:
     days: int
     since: datetime | None = None
     until: datetime | None = None
+    # Sessions that start after the window's end (counted apart, in no figure).
+    later: int = 0
     totals: Counts | None = None
     mean_duration_s: float | None = None
     daily: list[Counts] = field(default_factory=list)
@@ -76,12 +78,14 @@ def _counts(row: tuple[Any, ...]) -> Counts:
     return Counts(label, *(int(_number(n)) for n in numbers))
 
 
-def gather(job: Job, days: int, source_name: str | None = None) -> ReportData:
-    """Run the report's queries; the window is the ``days`` days ending on the newest session's day."""
+def gather(job: Job, days: int, source_name: str | None = None, until: datetime | None = None) -> ReportData:
+    """Run the report's queries; the window is the ``days`` days ending at ``until`` (default the
+    run's "now", UTC); sessions that start after it are counted apart (``later``)."""
     sessions = job.tables["sessions"]
     data = ReportData(job.target.display, source_name, days)
     if get_engine(job.target.dialect).holds_nothing(job.target):
         raise StateError(f"{job.target.display} has no tables yet; run `sessionizer run` first")
+    end = until if until is not None else datetime.now(UTC).replace(tzinfo=None)
     with job.warehouse(read_only=True) as wh:
         if wh.missing_tables([sessions]):
             raise StateError(f"there is no {sessions.name} table yet; run `sessionizer run` first")
@@ -94,16 +98,15 @@ def gather(job: Job, days: int, source_name: str | None = None) -> ReportData:
                 raise ConfigError(
                     "source-name", f"no session has source_name {source_name!r}; the names are {', '.join(names)}"
                 )
-        context: dict[str, Any] = {"since": None, "source_name": source_name}
+        context: dict[str, Any] = {"since": None, "source_name": source_name, "until": _timestamp(end)}
         bounds = _rows(wh, job, "bounds", context)[0]
+        data.later = int(_number(bounds[2]))
         if bounds[1] is None:
             return data
-        data.until = bounds[1]
-        first_day = _as_date(bounds[1]) - timedelta(days=days - 1)
+        data.until = end
+        first_day = end.date() - timedelta(days=days - 1)
         data.since = datetime(first_day.year, first_day.month, first_day.day)
-        context["since"] = exp.cast(
-            exp.Literal.string(data.since.isoformat(sep=" ")), exp.DataType.build("TIMESTAMP")
-        ).sql(CANONICAL)
+        context["since"] = _timestamp(data.since)
         totals = _rows(wh, job, "totals", context)[0]
         data.totals = _counts(("all", *totals[:5]))
         data.mean_duration_s = None if totals[5] is None else float(totals[5])
@@ -120,8 +123,9 @@ def gather(job: Job, days: int, source_name: str | None = None) -> ReportData:
     return data
 
 
-def _as_date(value: Any) -> date:
-    return value.date() if isinstance(value, datetime) else value
+def _timestamp(value: datetime) -> str:
+    """A TIMESTAMP literal of the report's SQL."""
+    return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), exp.DataType.build("TIMESTAMP")).sql(CANONICAL)
 
 
 def _rows(wh: Warehouse, job: Job, template: str, context: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -243,6 +247,8 @@ def render_html(data: ReportData) -> str:
         period = "no sessions"
     else:
         period = f"{data.days} day(s): {data.since:%Y-%m-%d} to {data.until:%Y-%m-%d}"
+    if data.later:
+        period += f" · {data.later:,} session(s) start after {data.until or 'the window'} and are not counted"
     # A "</script" inside the library would end the inline script early; plotly.js has none.
     script = get_plotlyjs().replace("</script", "<\\/script")
     return env.get_template("report/report.html").render(
@@ -257,10 +263,12 @@ def render_html(data: ReportData) -> str:
     )
 
 
-def write_report(job: Job, out: str | Path, days: int = DEFAULT_DAYS, source_name: str | None = None) -> Path:
+def write_report(
+    job: Job, out: str | Path, days: int = DEFAULT_DAYS, source_name: str | None = None, until: datetime | None = None
+) -> Path:
     """Query the aggregates, draw them, write the file; returns its path."""
     _plotly()  # before any query: say which extra to install first
-    return save(gather(job, days, source_name), out)
+    return save(gather(job, days, source_name, until), out)
 
 
 def save(data: ReportData, out: str | Path) -> Path:

@@ -206,6 +206,9 @@ PENDING_ANONYMOUS_IDS = "sessionizer_pending_anonymous_ids"
 PENDING_USERS = "sessionizer_pending_users"
 REJECTED_TABLE = "segment_web_page_views__rejected"
 LOCK_TABLE = "sessionizer_lock"
+# There while a full refresh is under way: the next run finishes it (a full refresh) whatever the
+# state says, and the state stays as it was until the refresh replaces it, last.
+REFRESHING_TABLE = "sessionizer_refreshing"
 # With a source list: the deduped tracks (kind 'tracks') and identifies rows, which sessions and
 # stitching read beside the page views.
 EVENTS_TABLE = "sessionizer_events"
@@ -230,6 +233,7 @@ SESSIONS_BATCH_TABLE = "sessionizer_sessions_batch"
 TABLES: dict[str, str] = {
     **STAGE_TABLES, "rejected": REJECTED_TABLE, "state": STATE_TABLE, "pending_anonymous_ids": PENDING_ANONYMOUS_IDS,
     "pending_users": PENDING_USERS, "lock": LOCK_TABLE, "events": EVENTS_TABLE, "users": USERS_TABLE,
+    "refreshing": REFRESHING_TABLE,
 }  # fmt: skip
 SCRATCH_TABLES: dict[str, str] = {
     "batch": BATCH_TABLE, "events_batch": EVENTS_BATCH_TABLE, "stitching_batch": STITCHING_BATCH_TABLE,

@@ -17,24 +17,36 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from sessionizer import schema
-from sessionizer.config import Config, is_file_source
+from sessionizer.config import Config
 from sessionizer.dialects import Dialect, registry
 from sessionizer.errors import ConfigError, SourceError
 from sessionizer.schema import SourceKind
+from sessionizer.source_setting import file_format, is_file_source
 
 
 @dataclass(frozen=True)
 class SourceColumns:
-    """The columns a source relation has, and those of them whose type carries a time zone
-    (lower-case names)."""
+    """The columns a source relation has, those of them whose type carries a time zone, those
+    that hold text, and the numeric ones with their type's name (lower-case names)."""
 
     present: frozenset[str]
     zoned: frozenset[str] = frozenset()
+    text: frozenset[str] = frozenset()
+    numeric: tuple[tuple[str, str], ...] = ()
+    # What the rules read instead of the source's relation (raw Segment messages: their rows of
+    # one kind, flattened), when preflight made it.
+    relation: exp.Expression | None = None
 
 
-def relation(source: str, dialect: Dialect, key: str = "source") -> exp.Table:
+# The reader's column naming the first of the timestamp and the incremental key whose text is
+# there but is not a time: its row is rejected with that reason (templates: reject_reason).
+NOT_A_TIME = "__sz_not_a_time"
+
+
+def relation(source: str, dialect: Dialect, key: str = "source", fmt: str | None = None) -> exp.Table:
     """The source as written in a FROM: a table (each dotted part as the warehouse resolves the
-    name, see Dialect.identifier), or where the dialect reads files a reader over a path or glob."""
+    name, see Dialect.identifier), or where the dialect reads files a reader over a path or glob
+    in the format ``fmt`` names, else the one its name says."""
     if not is_file_source(source):
         parts = [dialect.identifier(p) for p in source.split(".")]
         return exp.Table(this=parts[-1], db=parts[-2] if len(parts) > 1 else None,
@@ -42,7 +54,36 @@ def relation(source: str, dialect: Dialect, key: str = "source") -> exp.Table:
     if not dialect.READS_FILES:
         readers = ", ".join(d for d, cls in registry().items() if cls.READS_FILES)
         raise ConfigError(key, f"files are read on {readers} only; on {dialect.name} give a table name")
-    return exp.Table(this=dialect.file_source(source))
+    return exp.Table(this=dialect.file_source(source, file_format(source, fmt, key)))
+
+
+@dataclass(frozen=True)
+class Input:
+    """One relation the rules read: the single source, or one entry of a source list."""
+
+    label: str  # the table or file pattern as the user wrote it
+    key: str  # the setting that names it, for errors: source, source[2]
+    kind: SourceKind | None  # None for a single source
+    format: str | None  # the format: given, for a file source whose name says none
+
+    def relation(self, dialect: Dialect) -> exp.Table:
+        return relation(self.label, dialect, self.key, self.format)
+
+
+def read_through(read: Input, found: SourceColumns | None, dialect: Dialect) -> exp.Expression:
+    """What the rules read for ``read``: the relation preflight made of it (raw messages, whose
+    columns come from the files), else the source itself (raw messages not looked at too: the
+    queries about the tables that status and report send read no column of theirs)."""
+    if found is not None and found.relation is not None:
+        return found.relation
+    return read.relation(dialect)
+
+
+def inputs(config: Config) -> list[Input]:
+    """What the rules read, in the order of the readers (a source list's entries in order)."""
+    if config.entries is None:
+        return [Input(str(config.source), "source", None, config.format)]
+    return [Input(e.table, f"source[{i}]", e.kind, e.format) for i, e in enumerate(config.entries)]
 
 
 def wanted(config: Config, kind: SourceKind | None = None) -> list[tuple[str, str]]:
@@ -96,22 +137,67 @@ def require(
     )
 
 
+def unreadable(config: Config, found: SourceColumns | None) -> tuple[str, ...]:
+    """The columns whose text may not be a time and then rejects its row: the timestamp and the
+    incremental key, where the source holds them as text (in that order: the reasons' order)."""
+    if found is None:
+        return ()
+    return tuple(c for c in dict.fromkeys(("timestamp", config.incremental_key)) if c in found.text)
+
+
+def numeric_times(config: Config, found: SourceColumns, label: str) -> None:
+    """A time column held as numbers is an error naming it, its type and the way on: epoch
+    seconds and milliseconds look alike, so neither is guessed."""
+    numeric = dict(found.numeric)
+    for name in schema.timestamp_columns(config):
+        if name in numeric:
+            raise SourceError(
+                f"the time column {name!r} of {label!r} holds numbers ({numeric[name]}), not times; sessionizer "
+                "does not guess whether they are epoch seconds or milliseconds. Convert it in a view: "
+                f"to_timestamp({name}) for seconds, to_timestamp({name} / 1000) for milliseconds (DuckDB and "
+                "PostgreSQL; TO_TIMESTAMP(n, 3) on Snowflake, TIMESTAMP_MILLIS on BigQuery)"
+            )
+
+
 def reader(
-    source: exp.Table, columns: Sequence[tuple[str, str]], found: SourceColumns | None, dialect: Dialect
-) -> exp.Expression:
-    """What the rules read for ``source``: the table itself when it has every column and none is
-    zoned (or when nothing was inspected), else a subquery giving exactly ``columns``: a missing
-    one as a NULL of its type, a zoned one converted to UTC. Templates alias it."""
+    source: exp.Expression, columns: Sequence[tuple[str, str]], found: SourceColumns | None, dialect: Dialect,
+    rejecting: Sequence[str] = (), use_user_id: bool = False,
+) -> exp.Expression:  # fmt: skip
+    """What the rules read for ``source``: the table itself when it has every column, none zoned
+    and no time as text (or when nothing was inspected), else a subquery giving exactly
+    ``columns``: a missing one as a NULL of its type, a zoned one converted to UTC, a time held as
+    text read as ISO-8601 (NULL where it is not a time), and for the ``rejecting`` columns (see
+    ``unreadable``) the NOT_A_TIME column; with ``use_user_id`` a NULL anonymous_id is the row's
+    user_id (missing_anonymous_id: use_user_id). Templates alias it."""
     names = [name for name, _ in columns]
-    if found is None or (found.present.issuperset(names) and not found.zoned.intersection(names)):
+    times = {name for name, kind in columns if kind == "TIMESTAMP"} & (found.text if found else frozenset())
+    plain = found is None or (found.present.issuperset(names) and not found.zoned.intersection(names) and not times)
+    use_user_id = use_user_id and (found is None or "user_id" in found.present)
+    if plain and not use_user_id:
         return source.copy()
     projections: list[exp.Expr] = []
     for name, kind in columns:
         column = exp.column(name)
-        if name not in found.present:
+        if name == "anonymous_id" and use_user_id:
+            user_id = exp.cast(exp.column("user_id"), exp.DataType.build("VARCHAR"))
+            projections.append(
+                exp.alias_(exp.func("COALESCE", exp.cast(column, exp.DataType.build("VARCHAR")), user_id), name)
+            )
+        elif found is None:
+            projections.append(column)
+        elif name not in found.present:
             projections.append(exp.alias_(exp.cast(exp.null(), exp.DataType.build(kind)), name))
         elif name in found.zoned:
             projections.append(exp.alias_(dialect.to_utc(column), name))
+        elif name in times:
+            projections.append(exp.alias_(dialect.text_to_utc(column), name))
         else:
             projections.append(column)
+    if rejecting:
+        not_a_time = [
+            exp.If(this=exp.and_(exp.column(name).is_(exp.null()).not_(), dialect.text_to_utc(exp.column(name)).is_(exp.null())),
+                   true=exp.Literal.string(name))
+            for name in rejecting
+        ]  # fmt: skip
+        projections.append(exp.alias_(exp.Case(ifs=not_a_time), NOT_A_TIME))
     return exp.select(*projections).from_(source.copy()).subquery()

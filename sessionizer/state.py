@@ -113,12 +113,16 @@ class StateStore:
     def mode(
         self, wh: Warehouse, config: Config, full_refresh: bool, partial: bool = False
     ) -> tuple[Mode, Stored | None]:
-        """Full refresh when asked, or when any table or the state is missing (or of an older
-        layout); for an incremental run, also the stored watermark. Other settings refuse, and so
-        they do for a ``partial`` full refresh (a --select after page_views): it keeps the state
-        and the tables before it, which would then hold another definition than the ones it
-        rebuilds."""
-        if (full_refresh and not partial) or wh.missing_tables(self.needed(), self.layouts()):
+        """Full refresh when asked, when a full refresh was stopped before it finished, or when any
+        table or the state is missing (or of an older layout); for an incremental run, also the
+        stored watermark. Other settings refuse, and so they do for a ``partial`` full refresh (a
+        --select after page_views): it keeps the state and the tables before it, which would then
+        hold another definition than the ones it rebuilds."""
+        if full_refresh and not partial:
+            return Mode.FULL_REFRESH, None
+        mark = self.tables["refreshing"]
+        missing = wh.missing_tables([*self.needed(), mark], self.layouts())
+        if mark not in missing or len(missing) > 1:  # a refresh under way, or a table missing
             return Mode.FULL_REFRESH, None
         state = self.read(wh)
         if state is None:

@@ -10,8 +10,10 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sessionizer import schema
+from sessionizer import preflight, schema
+from sessionizer.compiler import Compiler
 from sessionizer.engines import get_engine
+from sessionizer.errors import SessionizerError
 from sessionizer.job import Job
 from sessionizer.plan import NEWEST_LOAD_KEY_TEMPLATE, STAGES
 from sessionizer.state import State
@@ -41,7 +43,7 @@ def collect(job: Job) -> dict[str, Any]:
         status["problems"].append("no tables yet: run `sessionizer run` first")
         return _finish(status)
     with job.warehouse(read_only=True) as wh:
-        missing = {t.name for t in wh.missing_tables([tables[k] for k in TABLE_KEYS])}
+        missing = {t.name for t in wh.missing_tables([tables[k] for k in (*TABLE_KEYS, "refreshing")])}
         counts = {tables[k].name: None if tables[k].name in missing else _count(wh, job, k) for k in TABLE_KEYS}
         status["tables"] = [{"name": name, "rows": rows} for name, rows in counts.items()]
         older = tables["state"].name not in missing and job.state.older(wh)
@@ -56,6 +58,11 @@ def collect(job: Job) -> dict[str, Any]:
     if all(name in missing for name in six):
         status["problems"].append("no tables yet: run `sessionizer run` first")
         return _finish(status)
+    if tables["refreshing"].name not in missing:
+        status["problems"].append(
+            "a full refresh stopped before it finished (the tables may be part old, part new); the next "
+            "`sessionizer run` finishes it"
+        )
     if older:
         status["problems"].append(
             "the bookkeeping tables come from an older sessionizer; the next `sessionizer run` rebuilds by a full refresh"
@@ -95,18 +102,28 @@ def _sources(wh: Warehouse, job: Job, state: State | None) -> list[dict[str, Any
     """Per source (each entry of a source list, which keeps its own watermark): the watermark,
     the newest load key and the lag between them."""
     watermarks = state.watermarks if state is not None else {}
+    compiler = _reading(wh, job)
     if not job.config.listed:
-        return [_source(wh, job, str(job.config.source), watermarks.get(None), None)]
+        return [_source(wh, compiler, str(job.config.source), watermarks.get(None), None)]
     return [
-        _source(wh, job, f"{e.name} ({e.kind.value}: {e.table})", watermarks.get(i), job.compiler.context.entries[i])
+        _source(wh, compiler, f"{e.name} ({e.kind.value}: {e.table})", watermarks.get(i), compiler.context.entries[i])
         for i, e in enumerate(job.config.entries or ())
     ]
 
 
-def _source(wh: Warehouse, job: Job, label: str, watermark: Any, entry: Any) -> dict[str, Any]:
+def _reading(wh: Warehouse, job: Job) -> Compiler:
+    """A compiler that reads the source as a run does (text times, raw messages flattened), when
+    the source can be looked at; else the job's, whose query then names what is wrong."""
+    try:
+        return preflight.look(wh, job.config, job.dialect)
+    except SessionizerError:
+        return job.compiler
+
+
+def _source(wh: Warehouse, compiler: Compiler, label: str, watermark: Any, entry: Any) -> dict[str, Any]:
     """One source's watermark, its newest load key and the lag between them (seconds)."""
     found: dict[str, Any] = {"source": label, "watermark": watermark}
-    query = job.compiler.render(NEWEST_LOAD_KEY_TEMPLATE, entry=entry)
+    query = compiler.render(NEWEST_LOAD_KEY_TEMPLATE, entry=entry)
     try:
         row = wh.fetch_one(query)
     except Exception as err:

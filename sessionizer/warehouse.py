@@ -6,7 +6,7 @@ Every error text that leaves here is masked (no secret of the target is ever pri
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
 
@@ -132,36 +132,24 @@ class Warehouse:
         with suppress(Exception):
             self.engine.disconnect(self.connection)
 
-    def inspect(self, source: exp.Table, label: str) -> SourceColumns:
-        """What ``source`` holds, from the column names and types of a zero-row SELECT."""
+    def describe(self, source: exp.Expression, label: str) -> list[tuple[str, Any]]:
+        """The column names (as the source spells them) and type codes of a zero-row SELECT."""
         try:
             cursor = self.execute(self.render("runner/inspect", source=source.sql(CANONICAL)))
         except Exception as err:
             raise SourceError(f"cannot read the source {label!r} on {self.target.display}: {self.scrub(err)}") from None
-        described = [(str(d[0]).lower(), d[1]) for d in cursor.description or ()]
+        return [(str(d[0]), d[1]) for d in cursor.description or ()]
+
+    def inspect(self, source: exp.Expression, label: str) -> SourceColumns:
+        """What ``source`` holds, from the column names and types of a zero-row SELECT."""
+        described = [(name.lower(), kind) for name, kind in self.describe(source, label)]
+        numeric = [(name, self.dialect.numeric_type(kind)) for name, kind in described]
         return SourceColumns(
             present=frozenset(name for name, _ in described),
             zoned=frozenset(name for name, kind in described if self.dialect.zoned(kind)),
+            text=frozenset(name for name, kind in described if self.dialect.is_text(kind)),
+            numeric=tuple((name, shown) for name, shown in numeric if shown is not None),
         )
-
-    def check_timestamps(self, source: exp.Expression, label: str, names: Iterable[str]) -> None:
-        """Each of ``names`` reads as a timestamp through ``source`` (a reader), or one error names
-        it: all asked in one query, and one at a time only when that fails."""
-        columns = [sql.identifier(name) for name in dict.fromkeys(names)]
-        relation = source.sql(CANONICAL)
-        try:
-            self.execute(self.render("runner/read_as_timestamp", columns=columns, source=relation)).fetchall()
-            return
-        except Exception:
-            pass
-        for name, column in zip(dict.fromkeys(names), columns, strict=True):
-            query = self.render("runner/read_as_timestamp", columns=[column], source=relation)
-            try:
-                self.execute(query).fetchall()
-            except Exception as err:
-                raise SourceError(
-                    f"the source column {name!r} of {label!r} cannot be read as a timestamp: {self.scrub(err)}"
-                ) from None
 
 
 class LeaseLock:

@@ -18,10 +18,11 @@ import pytest
 
 from sessionizer import cache, sql
 from sessionizer.compiler import Compiler, Stored
-from sessionizer.config import Config, SourceEntry
+from sessionizer.config import Config
 from sessionizer.dialects import dialect_names, get_dialect
 from sessionizer.dialects.duckdb import DuckDB
 from sessionizer.plan import Mode
+from sessionizer.source_setting import SourceEntry
 from sessionizer.sources import SourceColumns
 from sessionizer.state import ROWS_STAND_IN, SECONDS_STAND_IN
 
@@ -134,6 +135,7 @@ CHANGED: dict[str, Any] = {
     "max_session_seconds": 3600,
     "channel_grouping": True,
     "engaged_session_seconds": 10,
+    "missing_anonymous_id": "use_user_id",
 }
 
 
@@ -143,7 +145,9 @@ def test_every_setting_is_in_the_key(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     base = Config()
     keys = {Compiler(base, get_dialect("duckdb")).key}
     unnamed = (
-        {f.name for f in dataclasses.fields(Config)} - set(CHANGED) - {"target", "referrer_mapping", "bot_patterns"}
+        {f.name for f in dataclasses.fields(Config)}
+        - set(CHANGED)
+        - {"target", "referrer_mapping", "bot_patterns", "format"}
     )
     assert not unnamed, f"a new setting {unnamed}: give it a changed value here"
     for name, value in CHANGED.items():
@@ -159,7 +163,9 @@ def test_every_setting_is_in_the_key(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     keys.add(Compiler(dataclasses.replace(bots, bot_patterns=str(patterns)), get_dialect("duckdb")).key)
     patterns.write_text("otherbot\n")  # the patterns count by content, like the mapping
     keys.add(Compiler(dataclasses.replace(bots, bot_patterns=str(patterns)), get_dialect("duckdb")).key)
-    assert len(keys) == len(CHANGED) + 5
+    for named in ("csv", "json"):  # a file source whose name says no format
+        keys.add(Compiler(dataclasses.replace(base, source="exports/p.gz", format=named), get_dialect("duckdb")).key)
+    assert len(keys) == len(CHANGED) + 7
     assert Compiler(dataclasses.replace(base, target="duckdb:///elsewhere.duckdb"), get_dialect("duckdb")).key in keys
     counting = Counting(monkeypatch)
     texts(Compiler(base, get_dialect("duckdb")), Mode.FULL_REFRESH, None)

@@ -245,7 +245,10 @@ def test_the_demo_s_overview_is_the_report_s(tmp_path: Path, monkeypatch: pytest
     monkeypatch.chdir(tmp_path)
     printed: list[str] = []
     shown = run_demo(rows=3000, seed=11, target="duckdb:///demo.duckdb", echo=printed.append)
-    data = gather(Job(Config(source="pages"), "duckdb:///demo.duckdb"), DEMO_DAYS)
+    from sessionizer.generate import DEFAULT_END
+
+    until = DEFAULT_END - timedelta(microseconds=1)  # the demo's window ends with its generated rows
+    data = gather(Job(Config(source="pages"), "duckdb:///demo.duckdb"), DEMO_DAYS, until=until)
     assert data.totals is not None
     con = duckdb.connect("demo.duckdb", read_only=True)
     (sessions,) = fetch_row(con, "SELECT COUNT(*) FROM segment_web_sessions")
@@ -315,3 +318,35 @@ def test_compile_tells_the_dialect_from_the_target(cli: CliRunner, target: str, 
     result = cli.invoke(main, ["compile", "--target", target, "--source", "segment.pages"])
     assert result.exit_code == 0, result.output
     assert f"-- stage 1: prepare ({dialect}, full-refresh)" in result.output
+
+
+def test_the_demo_never_overwrites_a_table_it_did_not_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file holding the user's own pages: the demo stops before writing (exit 1), the file's
+    tables unchanged; a file the demo wrote before it writes again."""
+    monkeypatch.chdir(tmp_path)
+    con = duckdb.connect("real.duckdb")
+    con.execute("CREATE TABLE pages AS SELECT range AS id FROM range(1234)")
+    con.close()
+    result = CliRunner().invoke(main, ["demo", "--rows", "1000", "--target", "duckdb:///real.duckdb"])
+    assert result.exit_code == 2 and "already holds pages, which the demo did not write" in result.output
+    con = duckdb.connect("real.duckdb", read_only=True)
+    assert con.execute("SELECT COUNT(*) FROM pages").fetchall() == [(1234,)]
+    assert [r[0] for r in con.execute("SHOW TABLES").fetchall()] == ["pages"]
+    con.close()
+    for _ in range(2):
+        again = CliRunner().invoke(main, ["demo", "--rows", "1000", "--target", "duckdb:///mine.duckdb"])
+        assert again.exit_code == 0, again.output
+
+
+def test_the_demo_with_sources_reads_a_source_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """demo --sources: the generated visitors' screens, tracks and identifies too, read as a list;
+    every session carries its source_name, and a second demo on the same file may write again."""
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        result = CliRunner().invoke(main, ["demo", "--rows", "2000", "--sources", "--target", "duckdb:///d.duckdb"])
+        assert result.exit_code == 0, result.output
+        assert "screens rows of the same visitors" in result.output
+    con = duckdb.connect("d.duckdb", read_only=True)
+    names = dict(con.execute("SELECT source_name, COUNT(*) FROM segment_web_sessions GROUP BY 1").fetchall())
+    con.close()
+    assert set(names) == {"web", "app"} and all(names.values())

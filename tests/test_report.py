@@ -17,11 +17,13 @@ from click.testing import CliRunner
 from sessionizer.cli import main
 from sessionizer.config import Config
 from sessionizer.dialects import dialect_names, get_dialect
-from sessionizer.generate import generate
+from sessionizer.generate import DEFAULT_END, generate
 from sessionizer.job import Job
 from sessionizer.report import DURATION_TIERS, gather
 
 TARGET = "duckdb:///w.duckdb"
+# The generated sessions end on 2025-12-31: the reports here end there, not at today.
+END = DEFAULT_END - timedelta(microseconds=1)
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +53,7 @@ def sql(path: Path, query: str) -> list[tuple[Any, ...]]:
 
 
 def test_the_aggregates_are_what_sql_over_the_sessions_says(built: Path) -> None:
-    data = gather(Job(Config(), f"duckdb:///{built}"), days=20)
+    data = gather(Job(Config(), f"duckdb:///{built}"), days=20, until=END)
     (newest,) = sql(built, "SELECT MAX(session_start_tstamp)::DATE FROM segment_web_sessions")[0]
     since = newest - timedelta(days=19)
     assert data.since is not None and data.since.date() == since
@@ -93,7 +95,8 @@ def test_the_report_queries_render_for_every_dialect(dialect: str) -> None:
     from sessionizer.compiler import Compiler
 
     compiler = Compiler(Config(schema="analytics"), runner_dialect)
-    context = {"since": "CAST('2025-12-01 00:00:00' AS TIMESTAMP)", "source_name": "web", "limit": 10}
+    context = {"since": "CAST('2025-12-01 00:00:00' AS TIMESTAMP)", "until": "CAST('2025-12-31 00:00:00' AS TIMESTAMP)",
+               "source_name": "web", "limit": 10}  # fmt: skip
     for dimension in ("duration_tier", "device_category", "medium", "referrer_source", "landing_page", "exit_page"):
         text = runner_dialect.render(compiler.statement("report/breakdown", False, **context, dimension=dimension))
         assert "analytics" in text.lower() and "segment_web_sessions" in text and "source_name = 'web'" in text
@@ -104,7 +107,9 @@ def test_the_report_queries_render_for_every_dialect(dialect: str) -> None:
 
 
 def test_report_command_writes_one_self_contained_file(cli: CliRunner, tmp_path: Path) -> None:
-    result = cli.invoke(main, ["report", "--target", TARGET, "--days", "60", "--out", "out/site.html"])
+    result = cli.invoke(
+        main, ["report", "--target", TARGET, "--days", "60", "--out", "out/site.html", "--until", "2025-12-31"]
+    )
     assert result.exit_code == 0, result.output
     assert "wrote the report to out/site.html" in result.output
     html = (tmp_path / "out" / "site.html").read_text("utf-8")
@@ -143,10 +148,10 @@ def test_sessions_of_several_sources_get_a_chart_per_source(built: Path, tmp_pat
     con.execute("UPDATE segment_web_sessions SET source_name = CASE WHEN page_views > 2 THEN 'web' ELSE 'ios' END")
     con.close()
     runner = Job(Config(), f"duckdb:///{path}")
-    both = gather(runner, days=400)
+    both = gather(runner, days=400, until=END)
     counts = dict(sql(path, "SELECT source_name, COUNT(*) FROM segment_web_sessions GROUP BY 1"))
     assert {c.label: c.sessions for c in both.breakdowns["source_name"]} == counts
-    ios = gather(runner, days=400, source_name="ios")
+    ios = gather(runner, days=400, source_name="ios", until=END)
     assert ios.totals is not None and ios.totals.sessions == counts["ios"] and "source_name" not in ios.breakdowns
     assert (
         ios.totals.bounces
@@ -175,7 +180,7 @@ def test_the_report_renders_offline_in_chromium_with_the_right_numbers(built: Pa
 
     from sessionizer.report import write_report
 
-    html = write_report(Job(Config(), f"duckdb:///{built}"), tmp_path / "report.html", days=30)
+    html = write_report(Job(Config(), f"duckdb:///{built}"), tmp_path / "report.html", days=30, until=END)
     requested: list[str] = []
     errors: list[str] = []
 
@@ -235,3 +240,33 @@ def test_the_report_renders_offline_in_chromium_with_the_right_numbers(built: Pa
     assert list(zip(charts["exit"][0]["y"], charts["exit"][0]["x"], strict=True)) == exits[::-1]  # most on top
     assert drawn == {"bars": len(tiers), "slices": len(devices), "sessions": f"{sum(sessions):,}"}
     assert (tmp_path / "report.png").stat().st_size > 50_000
+
+
+def test_the_window_ends_now_and_later_sessions_are_counted_apart(built: Path, tmp_path: Path) -> None:
+    """One session dated 2099 (a clock ahead) neither empties the report nor counts in it: the
+    window ends at the run's "now" (or --until), and sessions after it are counted apart."""
+    path = tmp_path / "w.duckdb"
+    path.write_bytes(built.read_bytes())
+    con = duckdb.connect(str(path))
+    con.execute(
+        "INSERT INTO segment_web_sessions SELECT * REPLACE (TIMESTAMP '2099-01-01' AS session_start_tstamp, "
+        "'future' AS session_id) FROM segment_web_sessions LIMIT 1"
+    )
+    con.close()
+    runner = Job(Config(), f"duckdb:///{path}")
+    ended = gather(runner, days=20, until=END)
+    before = gather(Job(Config(), f"duckdb:///{built}"), days=20, until=END)
+    assert ended.totals == before.totals and ended.totals is not None and ended.totals.sessions > 0
+    assert ended.later == 1 and before.later == 0
+    now = gather(runner, days=4000)
+    assert now.until is not None and now.until.date() == date.today()
+    assert (
+        now.totals is not None
+        and now.totals.sessions == sql(path, "SELECT COUNT(*) FROM segment_web_sessions")[0][0] - 1
+    )
+    assert now.later == 1
+    cli = CliRunner().invoke(main, ["report", "--target", f"duckdb:///{path}", "--out", str(tmp_path / "r.html"),
+                                    "--until", "2025-12-31", "--days", "20"])  # fmt: skip
+    assert cli.exit_code == 0, cli.output
+    html = (tmp_path / "r.html").read_text("utf-8")
+    assert "20 day(s): 2025-12-12 to 2025-12-31" in html and "1 session(s) start after" in html

@@ -234,3 +234,46 @@ def test_work_lists_of_an_older_layout_are_rebuilt_by_a_full_refresh(tmp_path: P
         db, [page(id="p200", anonymous_id="a2", timestamp=T0 + timedelta(hours=8), received_at=T0 + timedelta(days=2))]
     )
     assert run(db).mode == "incremental"
+
+
+def state_of(path: Path) -> list[tuple[Any, ...]]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute("SELECT * FROM sessionizer_state").fetchall()
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("stop", ["first stage", "last stage", "a failing statement"])
+def test_a_failed_full_refresh_leaves_the_state_and_the_next_plain_run_finishes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stop: str
+) -> None:
+    """SPEC "Writes": a run that fails leaves the state as it was (`status` still reads it); the
+    mark of the refresh under way makes the next run, without --full-refresh, a full refresh."""
+    db = tmp_path / "w.duckdb"
+    load_pages(db, history())
+    run(db)
+    load_pages(db, later_batch())
+    state = state_of(db)
+    statements = compile(Config(source="pages"), "duckdb", "full-refresh")
+    with monkeypatch.context() as patch:
+        if stop == "a failing statement":
+            from sessionizer.runner import Runner
+
+            original = Runner.run_stage
+
+            def failing(self: Runner, stage: str, *args: Any) -> Any:
+                if stage == "sessions":
+                    raise RunError(stage, "full-refresh", "duckdb", "SELECT 1", "stopped after a failure")
+                return original(self, stage, *args)
+
+            patch.setattr(Runner, "run_stage", failing)
+        else:
+            first = next(i for i, s in enumerate(statements, 1) if s.stage == "page_views")
+            interrupted(patch, first if stop == "first stage" else len(statements) - 3)
+        with pytest.raises(RunError, match="stopped after"):
+            run(db, full_refresh=True)
+    assert state_of(db) == state
+    assert run(db).mode == "full-refresh"
+    assert tables_of(db) == reference_tables(history() + later_batch())
+    assert run(db).mode == "incremental"

@@ -110,11 +110,12 @@ def test_a_full_refresh_that_stopped_is_unfinished(
 ) -> None:
     run_events(cli)
     with monkeypatch.context() as patch:
-        interrupted(patch, 4)  # after the prepare step dropped the state, inside page_views
+        interrupted(patch, 4)  # after the prepare step marked the refresh, inside page_views
         result = cli.invoke(main, ["run", "--target", TARGET, "--full-refresh", "-q"])
         assert result.exit_code != 0
     code, payload = status(cli)
-    assert code == 1 and "the state table is missing: a full refresh did not finish" in payload["problems"][0]
+    assert code == 1 and "a full refresh stopped before it finished" in payload["problems"][0]
+    assert payload["settings_match"] is True  # the state is as it was
     run_events(cli)
     assert status(cli)[0] == 0
 

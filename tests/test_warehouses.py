@@ -7,7 +7,9 @@ compares the six tables and the rejected rows row for row (see tests/scenarios.p
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+from collections.abc import Callable, Iterator
+from functools import partial
 
 import pytest
 
@@ -122,14 +124,15 @@ def test_status_and_report_read_the_warehouse_as_they_read_duckdb(
     from sessionizer.report import gather
     from sessionizer.status import collect
     from tests.helpers import interrupted
-    from tests.scenarios import generate_pages, incremental_batches, run, scenario_config
+    from tests.scenarios import HISTORY_END, generate_pages, incremental_batches, run, scenario_config
 
     history = generate_pages(150, 8)
     for target in (warehouse, duckdb_reference):
         target.load(history)
         run(target)
     runners = [Job(scenario_config(t.source), t.url) for t in (warehouse, duckdb_reference)]
-    theirs, ours = (gather(runner, days=400) for runner in runners)
+    # The history ends on HISTORY_END: the window ends there, not today.
+    theirs, ours = (gather(runner, days=400, until=HISTORY_END) for runner in runners)
     assert theirs.totals == ours.totals and theirs.totals is not None and theirs.totals.sessions > 0
     assert theirs.daily == ours.daily and theirs.breakdowns == ours.breakdowns
     there, here = (collect(runner) for runner in runners)
@@ -219,3 +222,38 @@ def test_a_source_list_runs_end_to_end_like_duckdb(warehouse: DbApiWarehouse, du
         assert not problems, f"after {step!r}, {warehouse.name} differs from duckdb:\n" + "\n".join(problems)
         sessions.append(len(table_rows(duckdb_reference, "segment_web_sessions")[1]))
     assert sessions[2] < sessions[1], f"the late heartbeats merged no sessions: {sessions}"
+
+
+def test_time_columns_held_as_text_read_as_on_duckdb(
+    warehouse: DbApiWarehouse, duckdb_reference: DbApiWarehouse
+) -> None:
+    """A source table whose time columns are VARCHAR (ISO-8601 text at Z, +01:00, -0600 and no
+    offset in turn, some not times at all): every table equals DuckDB's over the same text, and
+    DuckDB's equals the reference (tests/test_user_files.py); a malformed timestamp or key
+    rejects its row with its reason, a malformed sent_at reads as NULL, and the run goes on."""
+    from dataclasses import replace
+
+    from tests.inputs import MIXED_OFFSETS, time_text
+    from tests.scenarios import OUTPUT_TABLES, generate_pages, run, table_rows
+
+    rows = generate_pages(40, 3)
+    for i, row in enumerate(rows):
+        for column in ("received_at", "sent_at", "timestamp"):
+            if isinstance(row[column], dt.datetime):
+                row[column] = time_text(row[column], MIXED_OFFSETS[i % len(MIXED_OFFSETS)], millis=True)
+    rows[3]["timestamp"], rows[5]["received_at"], rows[7]["sent_at"] = "yesterday", "2025-02-30T10:00:00", "soon"
+    rows[9]["timestamp"] = "2025-11-01T24:00:00Z"
+
+    def as_text(kind: str, typed: Callable[[str], str]) -> str:
+        return typed("VARCHAR(1024)") if kind == "TIMESTAMP" else typed(kind)
+
+    places = [replace(w, column_type=partial(as_text, typed=w.column_type)) for w in (warehouse, duckdb_reference)]
+    for place in places:
+        place.load(rows)
+        run(place, full_refresh=True)
+    for table in OUTPUT_TABLES:
+        assert table_rows(places[0], table) == table_rows(places[1], table), table
+    reasons = sorted(r[-1] for r in table_rows(places[1], "segment_web_page_views__rejected")[1])
+    assert reasons.count("timestamp is not a timestamp") == 2 and "received_at is not a timestamp" in reasons
+    for place in places:
+        place.close()

@@ -17,12 +17,13 @@ from __future__ import annotations
 import dataclasses
 import enum
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlglot import exp
 
-from sessionizer.dialects.transforms import Transform
+from sessionizer.dialects.times import iso_to_utc
+from sessionizer.dialects.transforms import Transform, computed_intervals_as_date_add
 from sessionizer.discovery import discover
 from sessionizer.errors import CompileError
 
@@ -98,6 +99,11 @@ class Dialect:
     IDENTIFIER_CASE: ClassVar[Case] = Case.LOWER
     # Column types that carry a time zone, as str() of a cursor.description type_code.
     ZONED_TYPES: ClassVar[frozenset[str]] = frozenset()
+    # Text types (a time column of one is read as ISO-8601 text), and numeric ones by the name an
+    # error shows (a time column of one is an error: epoch seconds or milliseconds are not
+    # guessed); as str() of a cursor.description type_code.
+    TEXT_TYPES: ClassVar[frozenset[str]] = frozenset()
+    NUMERIC_TYPES: ClassVar[Mapping[str, str]] = {}
 
     @classmethod
     def reserved_words(cls) -> frozenset[str]:
@@ -119,14 +125,36 @@ class Dialect:
         """Whether a source column of this type (from cursor.description) carries a time zone."""
         return str(type_code) in self.ZONED_TYPES
 
+    def is_text(self, type_code: Any) -> bool:
+        """Whether a source column of this type holds text."""
+        return str(type_code) in self.TEXT_TYPES
+
+    def numeric_type(self, type_code: Any) -> str | None:
+        """The name of this type where it is a number, for an error; None otherwise."""
+        return self.NUMERIC_TYPES.get(str(type_code))
+
+    def struct_fields(self, type_code: Any) -> Sequence[tuple[str, Any]] | None:
+        """A nested type's (key, type) pairs, as a cursor.description type_code tells them; None for
+        any other type (where READS_FILES: raw Segment messages are flattened by them)."""
+        return None
+
+    def is_list(self, type_code: Any) -> bool:
+        """Whether a cursor.description type_code is an array."""
+        return False
+
+    def text_to_utc(self, column: exp.Expression) -> exp.Expression:
+        """ISO-8601 text as the UTC TIMESTAMP it names, NULL where it names none (times.py)."""
+        return iso_to_utc(column)
+
     def to_utc(self, column: exp.Expression) -> exp.Expression:
         """A zoned timestamp as the UTC time without zone it stands for, whatever the session's
         zone: AT TIME ZONE 'UTC' of a zoned value is that (sqlglot writes Snowflake's
         CONVERT_TIMEZONE('UTC', …), whose TIMESTAMP_TZ result the cast turns into NTZ)."""
         return exp.cast(exp.AtTimeZone(this=column, zone=exp.Literal.string("UTC")), exp.DataType.build("TIMESTAMP"))
 
-    def file_source(self, path: str) -> exp.Expression:
-        """The canonical SQL that reads ``path`` (a file or glob), where READS_FILES."""
+    def file_source(self, path: str, fmt: str) -> exp.Expression:
+        """The canonical SQL that reads ``path`` (a file or glob) holding ``fmt`` (parquet, csv,
+        json: config.file_format), where READS_FILES."""
         raise NotImplementedError
 
     # -- rendering ---------------------------------------------------------------------------
@@ -150,7 +178,7 @@ class Dialect:
 
     def _rewrite(self, tree: exp.Expr) -> exp.Expr:
         """The nodes this warehouse writes its own way: UTC "now", CTE hints it does not take,
-        then its TRANSFORMS."""
+        computed intervals (transforms.computed_intervals_as_date_add), then its TRANSFORMS."""
         now = self.now_utc()
 
         def rewrite(node: exp.Expression) -> exp.Expression:
@@ -163,7 +191,7 @@ class Dialect:
                 node.set("materialized", None)
             return node
 
-        tree = tree.transform(rewrite, copy=False)
+        tree = computed_intervals_as_date_add(tree.transform(rewrite, copy=False))
         for transform in self.TRANSFORMS:
             tree = transform(tree)
         return tree

@@ -7,6 +7,7 @@ without FROM takes no WHERE. Each of these is a small rewrite below.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from sqlglot import exp
@@ -26,12 +27,14 @@ if TYPE_CHECKING:
 
 
 def as_datetime_functions(tree: exp.Expression) -> exp.Expression:
-    """Differences and truncations of our timestamps are DATETIME_DIFF / DATETIME_TRUNC: BigQuery's
+    """Differences, sums and truncations of our timestamps are DATETIME_DIFF / _ADD / _TRUNC: BigQuery's
     TIMESTAMP_* and DATE_* functions take other types, and it converts none of them implicitly."""
 
     def rewrite(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.DateDiff):
             return exp.DatetimeDiff(this=node.this, expression=node.expression, unit=node.args.get("unit"))
+        if isinstance(node, exp.DateAdd):
+            return exp.DatetimeAdd(this=node.this, expression=node.expression, unit=node.args.get("unit"))
         if isinstance(node, exp.TimestampTrunc):
             return exp.DatetimeTrunc(this=node.this, unit=node.args.get("unit"))
         return node
@@ -119,6 +122,11 @@ class BigQuery(Dialect):
     IDENTIFIER_CASE: ClassVar[Case] = Case.AS_WRITTEN
     # Segment's loader writes TIMESTAMP (an instant) columns; ours are DATETIME in UTC.
     ZONED_TYPES: ClassVar[frozenset[str]] = frozenset({"TIMESTAMP"})
+    # The DB-API's type names (legacy and standard SQL spellings).
+    TEXT_TYPES: ClassVar[frozenset[str]] = frozenset({"STRING"})
+    NUMERIC_TYPES: ClassVar[Mapping[str, str]] = {
+        t: t for t in ("INTEGER", "INT64", "FLOAT", "FLOAT64", "NUMERIC", "BIGNUMERIC")
+    }
     WRITE_STRATEGY: ClassVar[WriteStrategy] = WriteStrategy.MERGE
     NOW_UTC: ClassVar[str] = "CURRENT_DATETIME('UTC')"
     CTE_HINTS: ClassVar[bool] = False

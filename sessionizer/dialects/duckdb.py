@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from sqlglot import exp
 
@@ -17,6 +17,13 @@ class DuckDB(Dialect):
     NOW_UTC: ClassVar[str] = "CAST(TIMEZONE('UTC', NOW()) AS TIMESTAMP)"
     # TIMESTAMPTZ columns, and Parquet timestamps adjusted to UTC, which DuckDB reads as such.
     ZONED_TYPES: ClassVar[frozenset[str]] = frozenset({"TIMESTAMP WITH TIME ZONE"})
+    # JSON is text too (a JSON reader's value that is neither object nor a known type).
+    TEXT_TYPES: ClassVar[frozenset[str]] = frozenset({"VARCHAR", "JSON"})
+    # Every integer width, signed or not, floats and DECIMAL(p,s) of any precision.
+    NUMERIC_PREFIXES: ClassVar[tuple[str, ...]] = (
+        "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
+        "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL",
+    )  # fmt: skip
     # Keywords DuckDB's parser takes as syntax where a column name stands, missing from sqlglot's
     # list: a pass-through column named `is` or `join` would compile to SQL that does not parse.
     # Templates are DuckDB SQL, so these hold for every target (tests/test_internal_names.py asks
@@ -38,9 +45,41 @@ class DuckDB(Dialect):
     # for a 10,000-row batch, where deleting and appending the rows again costs 0.1 s.
     RESTITCH_IN_PLACE: ClassVar[bool] = False
 
-    def file_source(self, path: str) -> exp.Expression:
-        lowered = path.lower()
-        reader = (
-            "read_parquet" if ".parquet" in lowered else "read_json_auto" if ".json" in lowered else "read_csv_auto"
-        )
-        return exp.Anonymous(this=reader, expressions=[exp.Literal.string(path)])
+    # Each format's reader and its options: a glob's files are matched by column name (a column
+    # only some files have is NULL in the others, types widen to the files' common one); a CSV's
+    # quoted "" is the empty string, not NULL; JSON is an array or one object per line. Text is
+    # never guessed to be a time (a format no value has): a time held as text is read by our
+    # ISO-8601 rule, offsets and all, whatever the machine's zone. Raw Segment messages are read
+    # whole: every key of every line (not a sample), nested objects as STRUCTs, never as MAPs.
+    _TEXT_TIMES: ClassVar[dict[str, Any]] = {"dateformat": "(text)", "timestampformat": "(text)"}
+    FILE_READERS: ClassVar[dict[str, tuple[str, dict[str, Any]]]] = {
+        "parquet": ("read_parquet", {"union_by_name": True}),
+        "csv": ("read_csv", {"union_by_name": True, "allow_quoted_nulls": False, **_TEXT_TIMES}),
+        "json": ("read_json", {"union_by_name": True, **_TEXT_TIMES}),
+        "segment-json": ("read_json", {"union_by_name": True, "format": "newline_delimited", "sample_size": -1,
+                                       "map_inference_threshold": -1, **_TEXT_TIMES}),
+    }  # fmt: skip
+
+    def struct_fields(self, type_code: Any) -> list[tuple[str, Any]] | None:
+        return list(type_code.children) if getattr(type_code, "id", None) == "struct" else None
+
+    def is_list(self, type_code: Any) -> bool:
+        return getattr(type_code, "id", None) == "list"
+
+    def numeric_type(self, type_code: Any) -> str | None:
+        name = str(type_code)
+        return name if name.split("(")[0] in self.NUMERIC_PREFIXES else None
+
+    def file_source(self, path: str, fmt: str) -> exp.Expression:
+        reader, options = self.FILE_READERS[fmt]
+        named = [exp.EQ(this=exp.column(k), expression=_value(v)) for k, v in options.items()]
+        return exp.Anonymous(this=reader, expressions=[exp.Literal.string(path), *named])
+
+
+def _value(value: Any) -> exp.Expression:
+    """A reader option's value as SQL."""
+    if isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if isinstance(value, int):
+        return exp.Literal.number(value)
+    return exp.Literal.string(str(value))

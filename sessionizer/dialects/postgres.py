@@ -8,6 +8,7 @@ elapsed time, so seconds between them are counted on timestamps truncated to the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from sqlglot import exp
@@ -21,6 +22,11 @@ class Postgres(Dialect):
     sqlglot_dialect: ClassVar[str] = "postgres"
     # timestamptz, by its type OID as psycopg's cursor.description gives it.
     ZONED_TYPES: ClassVar[frozenset[str]] = frozenset({"1184"})
+    # text, varchar, bpchar; the numbers by OID (pg_type).
+    TEXT_TYPES: ClassVar[frozenset[str]] = frozenset({"25", "1043", "1042"})
+    NUMERIC_TYPES: ClassVar[Mapping[str, str]] = {
+        "20": "bigint", "21": "smallint", "23": "integer", "700": "real", "701": "double precision", "1700": "numeric",
+    }  # fmt: skip
     SUPPORTS_REPLACE_TABLE: ClassVar[bool] = False
     # NOW() is TIMESTAMPTZ; our timestamps are UTC without time zone.
     NOW_UTC: ClassVar[str] = "CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)"

@@ -6,6 +6,7 @@ delete+insert, which Redshift runs well inside one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from sqlglot import exp
@@ -24,6 +25,11 @@ class Redshift(Dialect):
     CTE_HINTS: ClassVar[bool] = False
     # TIMESTAMPTZ, by its type OID (redshift_connector.utils.oids.RedshiftOID).
     ZONED_TYPES: ClassVar[frozenset[str]] = frozenset({"1184"})
+    # text, varchar, bpchar; the numbers by OID (pg_type).
+    TEXT_TYPES: ClassVar[frozenset[str]] = frozenset({"25", "1043", "1042"})
+    NUMERIC_TYPES: ClassVar[Mapping[str, str]] = {
+        "20": "bigint", "21": "smallint", "23": "integer", "700": "real", "701": "double precision", "1700": "numeric",
+    }  # fmt: skip
 
     def table_properties(self, stage: Stage) -> list[exp.Expression]:
         return [

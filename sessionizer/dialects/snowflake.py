@@ -6,6 +6,7 @@ is created before BEGIN.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from sqlglot import exp
@@ -26,6 +27,9 @@ class Snowflake(Dialect):
     IDENTIFIER_CASE: ClassVar[Case] = Case.UPPER
     # TIMESTAMP_LTZ and TIMESTAMP_TZ (snowflake.connector.constants.FIELD_NAME_TO_ID).
     ZONED_TYPES: ClassVar[frozenset[str]] = frozenset({"6", "7"})
+    # TEXT, and FIXED (NUMBER) and REAL, by the same ids.
+    TEXT_TYPES: ClassVar[frozenset[str]] = frozenset({"2"})
+    NUMERIC_TYPES: ClassVar[Mapping[str, str]] = {"0": "NUMBER", "1": "FLOAT"}
     # Snowflake's reserved keywords (its "Reserved & limited keywords" page); sqlglot's Snowflake
     # generator quotes none of them.
     RESERVED_WORDS: ClassVar[frozenset[str]] = frozenset(

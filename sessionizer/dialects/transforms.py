@@ -68,3 +68,18 @@ def seconds_between_truncated(tree: exp.Expression) -> exp.Expression:
         return node
 
     return bottom_up(tree, truncate)
+
+
+def computed_intervals_as_date_add(tree: exp.Expression) -> exp.Expression:
+    """t + INTERVAL (n) unit, with n computed (DuckDB's text for DATE_ADD, as the canonical SQL
+    reads back), → DATE_ADD(t, n, unit), which every warehouse writes its own way (DATEADD,
+    n * INTERVAL '1 unit'); an interval of a constant stays as written."""
+
+    def rewrite(node: exp.Expression) -> exp.Expression:
+        interval = node.expression if isinstance(node, exp.Add) else None
+        if not isinstance(interval, exp.Interval) or isinstance(interval.this, exp.Literal) or not interval.unit:
+            return node
+        amount = interval.this.this if isinstance(interval.this, exp.Paren) else interval.this
+        return exp.DateAdd(this=node.this, expression=amount, unit=exp.var(interval.unit.name))
+
+    return bottom_up(tree, rewrite)

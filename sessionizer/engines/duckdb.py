@@ -1,4 +1,4 @@
-"""DuckDB: an embedded database in a file (or in memory), which connecting creates if need be."""
+"""DuckDB: an embedded database in a file, which connecting creates if need be (never in memory: that saves nothing)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ CONNECT_SETTINGS = ("memory_limit", "threads", "temp_directory", "max_temp_direc
 # database instance, so they are SET, and put back on disconnect, rather than passed to connect:
 # a caller holding its own connection to the same file keeps it, and its settings.
 RUN_SETTINGS = {"max_vacuum_tasks": "0"}
+# Where a DuckDB database file says what it is: "DUCK" after its first 8 bytes.
+MAGIC_OFFSET, MAGIC = 8, b"DUCK"
 
 
 class DuckDBEngine(Engine):
@@ -34,7 +36,7 @@ class DuckDBEngine(Engine):
 
     @classmethod
     def parse_url(cls, url: str, secrets: tuple[str, ...]) -> Target:
-        """duckdb:///relative/file.duckdb, duckdb:////absolute/file.duckdb, or duckdb:// (in memory)."""
+        """duckdb:///relative/file.duckdb or duckdb:////absolute/file.duckdb (duckdb:// is refused at connect)."""
         path = unquote(url.split("://", 1)[1].split("?", 1)[0])
         path = path[1:] if path.startswith("/") else path
         return Target(cls.DIALECT, url, path=path or ":memory:", options=url_options(urlsplit(url)), secrets=secrets)
@@ -59,6 +61,7 @@ class DuckDBEngine(Engine):
                 f"unknown duckdb setting(s) {', '.join(sorted(unknown))}; allowed: {', '.join(CONNECT_SETTINGS)}"
             )
         path = target.path or ":memory:"
+        self.refuse_nothing_saved(path, target.display)
         self._created = path != ":memory:" and not Path(path).exists()
         self._folders: list[Path] = []
         if self._created and not read_only:
@@ -85,6 +88,27 @@ class DuckDBEngine(Engine):
                 (self._restore[name],) = con.execute(f"SELECT current_setting('{name}')").fetchall()[0]
                 con.execute(f"SET {name} = {value}")
         return con
+
+    @staticmethod
+    def refuse_nothing_saved(path: str, shown: str) -> None:
+        """A target that would save nothing is refused before any work (docs/reference.md
+        "Writes"): an empty path (DuckDB's in-memory database: often an unset variable in a
+        script) and an existing file that is not a DuckDB database (DuckDB would open a Parquet
+        file as an in-memory database holding it as views)."""
+        if path == ":memory:":
+            raise TargetError(
+                f"the target {shown} names no database file, so the tables would be lost when the run ends; "
+                "give a file, e.g. duckdb:///sessionizer.duckdb"
+            )
+        file = Path(path)
+        if file.is_file() and file.stat().st_size > 0:
+            with file.open("rb") as handle:
+                head = handle.read(MAGIC_OFFSET + len(MAGIC))
+            if head[MAGIC_OFFSET:] != MAGIC:
+                raise TargetError(
+                    f"the target {shown} is a file that is not a DuckDB database ({file.name}: perhaps a source "
+                    "file?); sessionizer writes its tables to a DuckDB database file, e.g. duckdb:///sessionizer.duckdb"
+                )
 
     def disconnect(self, connection: Any) -> None:
         """Checkpoint while the run's settings hold (closing the last connection would checkpoint

@@ -48,6 +48,32 @@ DATE_DIFF('second', {{ start }}, {{ end }})
 id IS NOT NULL AND anonymous_id IS NOT NULL AND timestamp IS NOT NULL AND {{ key }} IS NOT NULL
 {%- endmacro %}
 
+{#- Why a row the rules cannot sessionize is rejected: the first check it fails, in this order
+    (docs/reference.md "Input"). ``unreadable``: the columns the reader holds as text, whose
+    text that is not a time rejects the row too (the reader names the first in __sz_not_a_time). -#}
+{#- ``bots``: a row that passes every check is a bot row (docs/reference.md "Bots"), after them. -#}
+{% macro reject_reason(unreadable=(), bots=false) -%}
+CASE
+    WHEN id IS NULL THEN 'id is null'
+    WHEN anonymous_id IS NULL THEN 'anonymous_id is null'
+    WHEN timestamp IS NULL THEN {{ time_reason('timestamp', unreadable) }}
+    {%- if bots %}
+    WHEN {{ key }} IS NULL THEN {{ time_reason(key_name, unreadable) }}
+    ELSE 'bot'
+    {%- else %}
+    ELSE {{ time_reason(key_name, unreadable) }}
+    {%- endif %}
+  END
+{%- endmacro %}
+
+{% macro time_reason(column, unreadable) -%}
+{%- if column in unreadable -%}
+CASE WHEN __sz_not_a_time = {{ column | lit }} THEN {{ (column ~ ' is not a timestamp') | lit }} ELSE {{ (column ~ ' is null') | lit }} END
+{%- else -%}
+{{ (column ~ ' is null') | lit }}
+{%- endif %}
+{%- endmacro %}
+
 {#- The trailing window: rows loaded after the stored watermark minus trailing_window hours. -#}
 {#- A run that has read the watermark (sessionizer/state.py) passes it as a literal, so the warehouse can prune the
     source by it (zone maps, micro-partitions); compiled SQL for elsewhere reads the state table. -#}

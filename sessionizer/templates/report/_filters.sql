@@ -1,7 +1,9 @@
-{#- The sessions a report covers: from `since` on (none: all of them), of one source_name when asked. -#}
+{#- The sessions a report covers: from `since` on (none: all of them) up to `until` (the run's "now"
+    or --until), of one source_name when asked. -#}
 {% macro in_report(windowed=True) -%}
 1 = 1
 {%- if windowed and since is not none %} AND session_start_tstamp >= {{ since }}{% endif %}
+{%- if windowed %} AND session_start_tstamp <= {{ until }}{% endif %}
 {%- if source_name is not none %} AND source_name = {{ source_name | lit }}{% endif %}
 {%- endmacro %}
 

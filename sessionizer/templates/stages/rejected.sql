@@ -1,21 +1,10 @@
-{% from "_macros.sql" import is_valid, in_window, tracked, entry_columns, is_bot with context %}
+{% from "_macros.sql" import is_valid, in_window, tracked, entry_columns, is_bot, reject_reason with context %}
 {#- Rows the rules cannot sessionize, kept with the reason (docs/reference.md "Input"); with a source list,
     those of every entry, in the columns the entries share (a tracks row outside the entry's
-    events is not read at all). #}
-{#- A bot row (docs/reference.md "Bots", pages and screens only) is one that passes every check
-    before it. #}
-{%- macro reason(bots=false) %}
-  CASE
-    WHEN id IS NULL THEN 'id is null'
-    WHEN anonymous_id IS NULL THEN 'anonymous_id is null'
-    WHEN timestamp IS NULL THEN 'timestamp is null'
-    {%- if bots %}
-    WHEN {{ key }} IS NULL THEN '{{ key_name }} is null'
-    ELSE 'bot'
-    {%- else %}
-    ELSE '{{ key_name }} is null'
-    {%- endif %}
-  END AS reject_reason
+    events is not read at all). A bot row (docs/reference.md "Bots", pages and screens only) is one
+    that passes every check before it. #}
+{%- macro reason(unreadable, bots) %}
+  {{ reject_reason(unreadable, bots) }} AS reject_reason
 {%- endmacro %}
 {%- macro rejected_rows(bots) -%}
 {% if bots %}(NOT ({{ is_valid() }}) OR {{ is_bot() }}){% else %}NOT ({{ is_valid() }}){% endif %}
@@ -28,7 +17,7 @@ SELECT * FROM (
   SELECT
     {%- set bots = bot_patterns is not none and entry.page_views %}
     {{ entry_columns(entry) }},
-    {{- reason(bots) }}
+    {{- reason(entry.unreadable, bots) }}
   FROM {{ entry.relation }} AS source
   WHERE {{ rejected_rows(bots) }}{{ tracked(entry) }}{% if incremental %} AND {{ in_window(entry) }}{% endif %}
 {%- endfor %}
@@ -36,7 +25,7 @@ SELECT * FROM (
 {%- else %}
 SELECT
   {{ rejected_columns | join(', ') }},
-  {{- reason(bot_patterns is not none) }}
+  {{- reason(unreadable, bot_patterns is not none) }}
 FROM {{ source }} AS source
 WHERE {{ rejected_rows(bot_patterns is not none) }}{% if incremental %} AND {{ in_window() }}{% endif %}
 {%- endif %}

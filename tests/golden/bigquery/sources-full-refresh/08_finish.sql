@@ -110,3 +110,5 @@ WHERE
   AND NOT anonymous_id IS NULL
   AND NOT timestamp IS NULL
   AND NOT received_at IS NULL;
+
+DROP TABLE IF EXISTS `analytics`.sessionizer_refreshing;

@@ -74,3 +74,5 @@ ALTER TABLE "analytics".sessionizer_state__sessionizer_new
 RENAME TO sessionizer_state;
 
 COMMIT;
+
+DROP TABLE IF EXISTS "analytics".sessionizer_refreshing;

@@ -1,3 +1,7 @@
 CREATE SCHEMA IF NOT EXISTS "ANALYTICS";
 
-DROP TABLE IF EXISTS "ANALYTICS".sessionizer_state;
+DROP TABLE IF EXISTS "ANALYTICS".sessionizer_refreshing;
+
+CREATE TABLE "ANALYTICS".sessionizer_refreshing AS
+SELECT
+  SYSDATE() AS started_at;

@@ -108,3 +108,5 @@ WHERE
   AND NOT anonymous_id IS NULL
   AND NOT timestamp IS NULL
   AND NOT received_at IS NULL;
+
+DROP TABLE IF EXISTS "ANALYTICS".sessionizer_refreshing;
