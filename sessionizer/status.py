@@ -10,7 +10,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sessionizer import schema
+from sessionizer import preflight, schema, sources
 from sessionizer.engines import get_engine
 from sessionizer.job import Job
 from sessionizer.plan import NEWEST_LOAD_KEY_TEMPLATE, STAGES
@@ -110,8 +110,14 @@ def _source(wh: Warehouse, job: Job, label: str, watermark: Any, entry: Any) -> 
     try:
         row = wh.fetch_one(query)
     except Exception as err:
-        found.update(newest_load_key=None, lag_seconds=None, newest_load_key_age_seconds=None,
-                     error=f"cannot read the source: {wh.scrub(err)}")  # fmt: skip
+        source = str(job.config.source)  # a table that is not there is named, not the engine's catalog error
+        gone = entry is None and preflight.absent(wh, job.config, sources.relation(source, job.dialect, "source"))
+        error = (
+            f"there is no table {source!r} in {job.target.display}"
+            if gone
+            else f"cannot read the source: {wh.scrub(err)}"
+        )
+        found.update(newest_load_key=None, lag_seconds=None, newest_load_key_age_seconds=None, error=error)
         return found
     newest = row[0] if row and row[1] else None  # no valid row: no newest key
     found.update(newest_load_key=newest, lag_seconds=None, newest_load_key_age_seconds=None)
