@@ -46,7 +46,7 @@ def _inspect(wh: Warehouse, config: Config, dialect: Dialect, read: sources.Inpu
             return _messages(wh, dialect, read, relation)
         return wh.inspect(relation, read.label)
     except SourceError:
-        if config.entries is None and _absent(wh, config, relation):
+        if config.entries is None and absent(wh, config, relation):
             raise SourceError(no_source_table(config, wh.target.display)) from None
         raise
 
@@ -58,7 +58,7 @@ def _messages(wh: Warehouse, dialect: Dialect, read: sources.Input, raw: exp.Tab
     return dataclasses.replace(wh.inspect(rows, read.label), relation=rows)
 
 
-def _absent(wh: Warehouse, config: Config, source: exp.Table) -> bool:
+def absent(wh: Warehouse, config: Config, source: exp.Table) -> bool:
     """Whether a source table that could not be read is not there at all (rather than, say,
     not granted), asked of information_schema; unsure (a name with a database) is no."""
     if is_file_source(str(config.source)) or source.catalog:

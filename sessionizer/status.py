@@ -10,7 +10,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sessionizer import preflight, schema
+from sessionizer import preflight, schema, sources
 from sessionizer.compiler import Compiler
 from sessionizer.engines import get_engine
 from sessionizer.errors import SessionizerError
@@ -127,8 +127,15 @@ def _source(wh: Warehouse, compiler: Compiler, label: str, watermark: Any, entry
     try:
         row = wh.fetch_one(query)
     except Exception as err:
-        found.update(newest_load_key=None, lag_seconds=None, newest_load_key_age_seconds=None,
-                     error=f"cannot read the source: {wh.scrub(err)}")  # fmt: skip
+        config, dialect = compiler.config, compiler.dialect
+        source = str(config.source)  # a table that is not there is named, not the engine's catalog error
+        gone = entry is None and preflight.absent(wh, config, sources.relation(source, dialect, "source"))
+        error = (
+            f"there is no table {source!r} in {wh.target.display}"
+            if gone
+            else f"cannot read the source: {wh.scrub(err)}"
+        )
+        found.update(newest_load_key=None, lag_seconds=None, newest_load_key_age_seconds=None, error=error)
         return found
     newest = row[0] if row and row[1] else None  # no valid row: no newest key
     found.update(newest_load_key=newest, lag_seconds=None, newest_load_key_age_seconds=None)

@@ -169,3 +169,16 @@ def test_settings_naming_a_list_beside_tables_of_one_source(cli: CliRunner, tmp_
     assert found["settings"]["source"] == "pages" and found["settings_match"] is False
     text = cli.invoke(main, ["status", "--target", TARGET])
     assert "DIFFERENT from now: the next run needs --full-refresh" in text.output
+
+
+def test_a_source_table_that_is_gone_is_named(cli: CliRunner, tmp_path: Path) -> None:
+    """The source table dropped after the run: the problem names it, not the engine's catalog error."""
+    run_events(cli, "--source", "pages")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("DROP TABLE pages")
+    con.close()
+    code, found = status(cli)
+    assert code == 1
+    assert found["problems"] == [f"source pages: there is no table 'pages' in {TARGET}"]
+    text = cli.invoke(main, ["status", "--target", TARGET]).output
+    assert "Catalog Error" not in text and "pg_views" not in text
