@@ -26,6 +26,10 @@ ISO_8601 = (
 _OFFSETS = ((r"^.*[+-][0-9]{2}:[0-9]{2}$", 6), (r"^.*[+-][0-9]{4}$", 5), (r"^.*[+-][0-9]{2}$", 3), (r"^.*[Zz]$", 1))
 
 
+# Whitespace around the text is not part of it.
+_ASCII_SPACE = " \t\n\r\f\v"
+
+
 def _int(text: exp.Expression) -> exp.Expression:
     return exp.cast(text, exp.DataType.build("INT"))
 
@@ -48,7 +52,7 @@ def _add(value: exp.Expression, amount: exp.Expression, unit: str) -> exp.Expres
 
 def iso_to_utc(column: exp.Expression) -> exp.Expression:
     """``column`` (text) as the UTC TIMESTAMP its ISO-8601 text names, NULL when it names none."""
-    text = exp.Trim(this=column.copy())
+    text = exp.Trim(this=column.copy(), expression=exp.Literal.string(_ASCII_SPACE))
     length = exp.Length(this=text.copy())
     has_time = exp.GT(this=length.copy(), expression=_num(10))
     offset_length = exp.Case(
