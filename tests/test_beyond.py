@@ -191,6 +191,8 @@ def test_flags_summary_status_and_a_changed_setting_refusing_an_incremental_run(
     assert changed.exit_code != 0 and "--full-refresh" in changed.output, changed.output
     again = cli.invoke(main, ["run", *target, *flags])
     assert again.exit_code == 0 and "incremental" in again.output, again.output
+    check = cli.invoke(main, ["check", *target, *flags])  # the bot row is set aside, not missed
+    assert check.exit_code == 0 and "ok: every valid source row is in the tables" in check.output, check.output
 
 
 def test_init_writes_each_setting_as_a_commented_example(cli: Any, tmp_path: Path) -> None:
