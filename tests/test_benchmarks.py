@@ -26,6 +26,9 @@ MEASUREMENTS = (
     "incremental_5pct",
     "incremental_fixed_3k",
     "incremental_fixed_5k",
+    "full_refresh_beyond",
+    "incremental_fixed_3k_beyond",
+    "incremental_fixed_5k_beyond",
 )
 RATIOS = (
     "full / lower bound",
@@ -39,6 +42,8 @@ RATIOS = (
     "incremental 5pct / naive 5pct",
     "fixed batch 10M / 1M, rows read",
     "fixed batch 10M / 1M, seconds",
+    "full, every Beyond setting on / full",
+    "fixed batch, every Beyond setting on / defaults",
     "compile CLI seconds",
     "completed under memory_limit 4GB",
 )
@@ -175,6 +180,8 @@ def test_targets_at_10m_and_1m() -> None:
         "incremental 5pct / naive 5pct": "",
         "fixed batch 10M / 1M, rows read": PASS,  # 1.5
         "fixed batch 10M / 1M, seconds": PASS,  # 1.5
+        "full, every Beyond setting on / full": "",
+        "fixed batch, every Beyond setting on / defaults": "",
         "compile CLI seconds": PASS,
         "completed under memory_limit 4GB": PASS,
     }
