@@ -207,7 +207,7 @@ __sz_items AS (
     CASE
       WHEN LAG(__sz_item_id) OVER ({{ order }}) IS NULL
       {%- for column in campaign %}
-        OR LAG({{ column }}) OVER ({{ order }}) IS DISTINCT FROM {{ column }}
+        OR {{ differs('LAG(' ~ column ~ ') OVER (' ~ order ~ ')', column) }}
       {%- endfor %} THEN 1
     END AS __sz_campaign_cut
   FROM __sz_items
@@ -343,6 +343,11 @@ CAST(id AS VARCHAR) AS id,
     {{ segment_columns(tstamp) }}
 {%- endmacro %}
 
+{#- NULL-safe inequality, written so every warehouse reads it (Redshift has no IS DISTINCT FROM). -#}
+{% macro differs(a, b) -%}
+CASE WHEN {{ a }} = {{ b }} OR ({{ a }} IS NULL AND {{ b }} IS NULL) THEN 0 ELSE 1 END = 1
+{%- endmacro %}
+
 {#- ``value`` IN the literals ``items``; none holds for an empty list. -#}
 {% macro one_of(value, items) -%}
 {% if items %}{{ value }} IN ({{ items | join(', ') }}){% else %}1 = 0{% endif %}
@@ -370,7 +375,7 @@ CASE
   WHEN {{ med }} IN ('social', 'social-network', 'social-media', 'sm', 'social network', 'social media')
     OR {{ source_of('social') }} THEN 'Organic Social'
   WHEN {{ med }} = 'referral' OR ({{ untagged }} AND {{ s }}.referrer_host <> ''
-    AND {{ s }}.referrer_host IS DISTINCT FROM REPLACE({{ s }}.first_page_url_host, 'www.', '')) THEN 'Referral'
+    AND {{ differs(s ~ '.referrer_host', "REPLACE(" ~ s ~ ".first_page_url_host, 'www.', '')") }}) THEN 'Referral'
   WHEN {{ untagged }} THEN 'Direct'
   ELSE 'Unassigned'
 END
