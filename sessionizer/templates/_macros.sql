@@ -388,6 +388,19 @@ END
 
 {#- docs/reference.md "Bots": a row whose user agent, lower-cased, contains a pattern (a plain
     substring: STRPOS, so a % or _ in a pattern is no wildcard). -#}
+{#- A bot row of ``relation`` (read as in_window reads it, on an incremental run): the patterns are
+    matched once per distinct user agent, not once per row (a few thousand agents, millions of rows). -#}
+{% macro bot_row(relation, entry=none) -%}
+(context_user_agent IS NOT NULL AND context_user_agent IN (
+  SELECT context_user_agent
+  FROM (
+    SELECT DISTINCT context_user_agent FROM {{ relation }} AS source
+    {%- if incremental | default(false) %} WHERE {{ in_window(entry) }}{% endif %}
+  ) AS agents
+  WHERE {{ is_bot() }}
+))
+{%- endmacro %}
+
 {% macro is_bot(column='context_user_agent') -%}
 {% if bot_patterns %}CASE WHEN {% for pattern in bot_patterns %}STRPOS(LOWER({{ column }}), {{ pattern }}) > 0{% if not loop.last %} OR {% endif %}{% endfor %} THEN 1 ELSE 0 END = 1{% else %}1 = 0{% endif %}
 {%- endmacro %}

@@ -1,4 +1,4 @@
-{% from "_macros.sql" import is_valid, in_window, tracked, entry_columns, is_bot with context %}
+{% from "_macros.sql" import is_valid, in_window, tracked, entry_columns, bot_row with context %}
 {#- Rows the rules cannot sessionize, kept with the reason (docs/reference.md "Input"); with a source list,
     those of every entry, in the columns the entries share (a tracks row outside the entry's
     events is not read at all). #}
@@ -17,8 +17,8 @@
     {%- endif %}
   END AS reject_reason
 {%- endmacro %}
-{%- macro rejected_rows(bots) -%}
-{% if bots %}(NOT ({{ is_valid() }}) OR {{ is_bot() }}){% else %}NOT ({{ is_valid() }}){% endif %}
+{%- macro rejected_rows(bots, relation, entry=none) -%}
+{% if bots %}(NOT ({{ is_valid() }}) OR {{ bot_row(relation, entry) }}){% else %}NOT ({{ is_valid() }}){% endif %}
 {%- endmacro %}
 {%- if listed %}
 SELECT * FROM (
@@ -30,7 +30,7 @@ SELECT * FROM (
     {{ entry_columns(entry) }},
     {{- reason(bots) }}
   FROM {{ entry.relation }} AS source
-  WHERE {{ rejected_rows(bots) }}{{ tracked(entry) }}{% if incremental %} AND {{ in_window(entry) }}{% endif %}
+  WHERE {{ rejected_rows(bots, entry.relation, entry) }}{{ tracked(entry) }}{% if incremental %} AND {{ in_window(entry) }}{% endif %}
 {%- endfor %}
 ) AS rejected
 {%- else %}
@@ -38,7 +38,7 @@ SELECT
   {{ rejected_columns | join(', ') }},
   {{- reason(bot_patterns is not none) }}
 FROM {{ source }} AS source
-WHERE {{ rejected_rows(bot_patterns is not none) }}{% if incremental %} AND {{ in_window() }}{% endif %}
+WHERE {{ rejected_rows(bot_patterns is not none, source) }}{% if incremental %} AND {{ in_window() }}{% endif %}
 {%- endif %}
 {%- if incremental %}
 EXCEPT
