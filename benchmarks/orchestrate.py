@@ -43,6 +43,11 @@ class Bench:
         spill.mkdir(parents=True, exist_ok=True)
         self.engine = Engine(options.memory_limit, options.threads, spill)
         self.config = Config()
+        # Every setting of docs/reference.md "Beyond dbt-segment" on: measured beside the defaults.
+        self.beyond = Config(
+            ignored_user_ids=("", "null", "undefined"), exclude_bots=True, day_boundary_time_zone="America/New_York",
+            split_on_campaign=True, max_session_seconds=4 * 3600, channel_grouping=True, engaged_session_seconds=10,
+        )  # fmt: skip
         self.measurements: dict[str, Measurement] = {}
         self.batches: dict[str, dict[str, int]] = {}
         self.verified: dict[str, dict[str, dict[str, int]]] = {}
@@ -139,6 +144,8 @@ class Bench:
         self.measure("full_refresh", whole, sessionizer_body(self.config, engine, True), keep=built)
         self.log("(a') sessionizer full refresh, whole `sessionizer run` processes")
         self.measure_process("process_full_refresh", whole, True)
+        self.log("(a') sessionizer full refresh, every 'Beyond dbt-segment' setting on")
+        self.measure("full_refresh_beyond", whole, sessionizer_body(self.beyond, engine, True))
         self.log("(b) lower bound")
         self.measure("lower_bound", whole, sql_file_body("lower_bound.sql", engine))
         whole.unlink()
@@ -180,6 +187,14 @@ class Bench:
             body = sql_file_body("naive_incremental.sql", engine)
             self.measure(f"naive_incremental_{key}", naive_built, body, prepare=True)
             naive_built.unlink()
+        if not naive:  # the fixed batch: also with every setting of "Beyond dbt-segment" on
+            beyond = self.fresh(base, f"beyond_{key}")
+            sessionizer_body(self.beyond, engine, True)(beyond, None)
+            self.log(f"(d') sessionizer incremental {key}, every 'Beyond dbt-segment' setting on")
+            self.measure(
+                f"incremental_{key}_beyond", beyond, sessionizer_body(self.beyond, engine, False), prepare=True
+            )
+            beyond.unlink()
         base.unlink()
         self.log(f"(d) sessionizer incremental {key}")
         self.measure(f"incremental_{key}", built, sessionizer_body(self.config, engine, False), prepare=True)

@@ -67,6 +67,9 @@ def ratios(results: dict[str, Any], rows: int) -> list[dict[str, Any]]:
         (f"{fixed}, rows read", _ratio(read, fixed_large, fixed_small), ()),
         (f"{fixed}, rows read w/o id check", _ratio(own, fixed_large, fixed_small), (Target(1.5),)),
         (f"{fixed}, seconds", _ratio(seconds, fixed_large, fixed_small), (Target(1.25),)),
+        ("full, every Beyond setting on / full", _ratio(seconds, "full_refresh_beyond", "full_refresh"), ()),
+        ("fixed batch, every Beyond setting on / defaults",
+         _ratio(seconds, f"incremental_{fixed_key(rows)}_beyond", f"incremental_{fixed_key(rows)}"), ()),
         ("compile CLI seconds", results["compile"]["seconds"], (Target(0.5, strict=True),)),
         ("compile CLI seconds, cached", results["compile"].get("cached_seconds"), ()),
     ]  # fmt: skip

@@ -62,6 +62,16 @@ class ReportData:
     mean_duration_s: float | None = None
     daily: list[Counts] = field(default_factory=list)
     breakdowns: dict[str, list[Counts]] = field(default_factory=dict)
+    # docs/reference.md "Beyond dbt-segment", when the tables have them (else None):
+    engaged: int | None = None  # engaged sessions of the report's
+    bots: int | None = None  # bot page views set aside (every one the tables hold)
+
+    @property
+    def engaged_share(self) -> float | None:
+        """The engaged sessions' share of the report's sessions, in percent."""
+        if self.engaged is None or self.totals is None:
+            return None
+        return 100.0 * self.engaged / self.totals.sessions if self.totals.sessions else 0.0
 
 
 def _number(value: Any) -> Any:
@@ -115,9 +125,16 @@ def gather(job: Job, days: int, source_name: str | None = None, until: datetime 
                       "landing_page": TOP, "exit_page": TOP}  # fmt: skip
         if has_sources and source_name is None:
             dimensions["source_name"] = 0
+        added = {c for c in ("channel", "is_engaged") if not wh.missing_tables([sessions], {sessions.name: [c]})}
+        if "channel" in added:
+            dimensions["channel"] = 0
         for dimension, limit in dimensions.items():
             rows = _rows(wh, job, "breakdown", {**context, "dimension": dimension, "limit": limit})
             data.breakdowns[dimension] = [_counts(row) for row in rows]
+        if "is_engaged" in added:
+            data.engaged = int(_number(_rows(wh, job, "engaged", context)[0][0]))
+        if job.config.exclude_bots and not wh.missing_tables([job.tables["rejected"]]):
+            data.bots = int(_number(_rows(wh, job, "bots", context)[0][0]))
     tiers = data.breakdowns["duration_tier"]
     tiers.sort(key=lambda c: DURATION_TIERS.index(c.label) if c.label in DURATION_TIERS else len(DURATION_TIERS))
     return data
@@ -199,6 +216,8 @@ def charts(data: ReportData) -> list[dict[str, Any]]:
         ("landing", f"Top {TOP} landing pages", _bars(data.breakdowns["landing_page"], "sessions", True), False),
         ("exit", f"Top {TOP} exit pages", _bars(data.breakdowns["exit_page"], "sessions", True), False),
     ]  # fmt: skip
+    if "channel" in data.breakdowns:
+        specs.append(("channels", "Sessions by channel", _bars(data.breakdowns["channel"], "sessions", True), False))
     if "source_name" in data.breakdowns:
         per_source = data.breakdowns["source_name"]
         names = [str(c.label) for c in per_source]
@@ -228,6 +247,16 @@ def cards(data: ReportData) -> list[dict[str, str]]:
         {"metric": "bounce_rate", "name": "bounce rate", "value": f"{totals.bounce_rate:.1f}%"},
         {"metric": "new_sessions", "name": "new sessions", "value": f"{totals.new_sessions:,}"},
         {"metric": "mean_duration", "name": "mean duration", "value": f"{mean:,.0f} s"},
+        *(
+            [{"metric": "engaged_share", "name": "engaged sessions", "value": f"{engaged:.1f}%"}]
+            if (engaged := data.engaged_share) is not None
+            else []
+        ),
+        *(
+            [{"metric": "bots", "name": "bot page views excluded", "value": f"{data.bots:,}"}]
+            if data.bots is not None
+            else []
+        ),
     ]
 
 

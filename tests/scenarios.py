@@ -20,7 +20,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from click.testing import CliRunner
 
@@ -31,6 +31,9 @@ from sessionizer.job import Job
 from sessionizer.plan import STAGES
 from sessionizer.runner import RunSummary
 from sessionizer.schema import REJECTED_TABLE
+
+if TYPE_CHECKING:
+    from tests.emulators.base import Place
 
 Row = dict[str, Any]
 
@@ -408,6 +411,20 @@ def postgres_warehouse(url: str, connect_kwargs: dict[str, Any], schema: str) ->
 # --------------------------------------------------------------------------------------------
 # Comparing tables
 # --------------------------------------------------------------------------------------------
+
+
+def emulator_warehouse(place: Place) -> DbApiWarehouse:
+    """The scenarios' handle on a place of an emulator, through the emulator's own driver."""
+    from tests.emulators.postgres import PostgresEmulator
+    from tests.emulators.snowflake import SnowflakeEmulator
+
+    if isinstance(place.emulator, SnowflakeEmulator):  # fakesnow fetches NULL timestamps as 1970 (see above)
+        return snowflake_warehouse(
+            place.url, place.emulator.connect_kwargs, place.database, place.schema, timestamps_as_text=True
+        )
+    if isinstance(place.emulator, PostgresEmulator):
+        return postgres_warehouse(place.url, place.emulator.connect_kwargs, place.schema)
+    return redshift_warehouse(place.url, place.emulator.connect_kwargs, place.schema)
 
 
 def normalise(value: Any) -> Any:

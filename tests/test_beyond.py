@@ -191,6 +191,8 @@ def test_flags_summary_status_and_a_changed_setting_refusing_an_incremental_run(
     assert changed.exit_code != 0 and "--full-refresh" in changed.output, changed.output
     again = cli.invoke(main, ["run", *target, *flags])
     assert again.exit_code == 0 and "incremental" in again.output, again.output
+    check = cli.invoke(main, ["check", *target, *flags])  # the bot row is set aside, not missed
+    assert check.exit_code == 0 and "ok: every valid source row is in the tables" in check.output, check.output
 
 
 def test_init_writes_each_setting_as_a_commented_example(cli: Any, tmp_path: Path) -> None:
@@ -208,3 +210,43 @@ def test_init_writes_each_setting_as_a_commented_example(cli: Any, tmp_path: Pat
     assert "# ignored_user_ids: ['', 'null', 'undefined', 'anonymous', '0']" in text
     settings.pop("bot_patterns")
     assert set(Config.from_mapping(settings).settings_fingerprint()) >= {"ignored_user_ids", "channel_grouping"}
+
+
+# -- on the emulators -----------------------------------------------------------------------------
+
+# The cases SPEC names the boundaries of (exactly N seconds, DST in New York, a campaign equal to an
+# earlier one, internal referrers), and one of each other rule: run on each emulator in turn.
+ON_EMULATORS = (
+    "ignored ids match after LOWER and removing U+0020 spaces, not tabs",
+    "a bot row is set aside with the rejected rows, reason 'bot', and feeds nothing",
+    "America/New_York on 2025-03-09 (spring forward): midnight is 05:00 UTC, the next one 04:00 UTC",
+    "America/New_York on 2025-11-02 (fall back): midnight is 04:00 UTC, the next one 05:00 UTC",
+    "a campaign equal to the latest earlier one does not cut; a page view without one neither cuts nor resets",
+    "each piece is cut every N seconds from its first page view; exactly N seconds starts the next",
+    "session_start_reason: inactivity, else day_boundary, else campaign, else max_duration",
+    "channel: the first of the eleven rules that holds",
+    "every setting together",
+)
+
+
+def test_cases_on_each_emulator(emulator_place: Any, tmp_path: Path) -> None:
+    from sessionizer.job import Job
+    from tests.scenarios import COLUMN_NAMES, OUTPUT_TABLES, emulator_warehouse
+
+    cases = {case.id: case for case in SINGLE}
+    warehouse = emulator_warehouse(emulator_place)
+    try:
+        for name in ON_EMULATORS:
+            case = cases[name]
+            if warehouse._created:
+                warehouse.execute(f"DELETE FROM {warehouse.source}")
+            warehouse.load([{**dict.fromkeys(COLUMN_NAMES), **row} for row in case.pages])
+            Job(config_of(case, tmp_path, warehouse.source), warehouse.url).run(full_refresh=True)
+            tables = {}
+            for table in OUTPUT_TABLES:
+                names, rows = warehouse.fetch(table)
+                tables[table] = [dict(zip(names, row, strict=True)) for row in rows]
+            assert_checks(case, tables)
+            warehouse.close()  # the next case's tables have other columns: no cached plan may outlive them
+    finally:
+        warehouse.close()

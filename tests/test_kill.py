@@ -4,7 +4,8 @@ A child process runs `sessionizer run` on a DuckDB file and kills itself right a
 statement of the plan. After each kill, every table must be as it was before or as it should be
 (docs/reference.md "Writes"), and rerunning the same command must leave all tables equal to an
 uninterrupted run. The default run samples kill points; the `slow` variant visits every one
-(`./scripts/test.sh tests/test_kill.py -m slow`).
+(`./scripts/test.sh tests/test_kill.py -m slow`). The sample runs again with every setting of
+"Beyond dbt-segment" on (tests/beyond_cases.py's settings, with cuts the history reaches).
 """
 
 from __future__ import annotations
@@ -15,14 +16,36 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
+import yaml
 
 from sessionizer import Config, compile
-from tests.helpers import KILLED_CHILD, history, later_batch, load_pages, reference_tables, tables_of, users_counts
+from tests import reference
+from tests.helpers import (
+    KILLED_CHILD,
+    TABLES,
+    history,
+    later_batch,
+    load_pages,
+    package_mapping,
+    tables_of,
+    users_counts,
+)
 
 SAMPLE = 6
+# Every setting on; history() reaches max_session_seconds (its sessions are cut every 10 minutes).
+BEYOND: dict[str, Any] = {
+    "ignored_user_ids": ["null", ""],
+    "exclude_bots": True,
+    "day_boundary_time_zone": "America/New_York",
+    "split_on_campaign": True,
+    "max_session_seconds": 600,
+    "channel_grouping": True,
+    "engaged_session_seconds": 60,
+}
 
 
 def kill_points(count: int, every: bool) -> list[int]:
@@ -33,18 +56,28 @@ def kill_points(count: int, every: bool) -> list[int]:
     return sorted({1, count, *rng.sample(range(1, count + 1), min(SAMPLE, count))})
 
 
-@pytest.mark.parametrize("points", ["sample", pytest.param("every", marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    ("points", "settings"),
+    [("sample", {}), pytest.param("every", {}, marks=pytest.mark.slow), ("sample", BEYOND)],
+    ids=["sample", "every", "sample-beyond"],
+)
 @pytest.mark.parametrize("mode", ["full-refresh", "incremental"])
-def test_killed_runs_leave_whole_tables_and_a_rerun_finishes(tmp_path: Path, mode: str, points: str) -> None:
-    statements = [s.sql for s in compile(Config(), "duckdb", mode)]
+def test_killed_runs_leave_whole_tables_and_a_rerun_finishes(
+    tmp_path: Path, mode: str, points: str, settings: dict[str, Any]
+) -> None:
+    config = Config.from_mapping(settings)
+    statements = [s.sql for s in compile(config, "duckdb", mode)]
     prepared = tmp_path / "prepared.duckdb"
     load_pages(prepared, history())
     from sessionizer.job import Job
 
-    Job(Config(), f"duckdb:///{prepared}").run()
+    Job(config, f"duckdb:///{prepared}").run()
     load_pages(prepared, later_batch())
-    before, final = tables_of(prepared), reference_tables(history() + later_batch())
-    args = ["run", "--quiet", *(["--full-refresh"] if mode == "full-refresh" else [])]
+    built = reference.build(history() + later_batch(), referrer_mapping=package_mapping(), **settings)
+    before, final = tables_of(prepared), {t: reference.canonical(built[t]) for t in TABLES}
+    settings_file = tmp_path / "sessionizer.yml"
+    settings_file.write_text(yaml.safe_dump(settings))
+    args = ["run", "--quiet", "--config", str(settings_file), *(["--full-refresh"] if mode == "full-refresh" else [])]
     survived = []
     for after in kill_points(len(statements), points == "every"):
         db = tmp_path / f"killed-{after}.duckdb"

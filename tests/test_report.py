@@ -270,3 +270,30 @@ def test_the_window_ends_now_and_later_sessions_are_counted_apart(built: Path, t
     assert cli.exit_code == 0, cli.output
     html = (tmp_path / "r.html").read_text("utf-8")
     assert "20 day(s): 2025-12-12 to 2025-12-31" in html and "1 session(s) start after" in html
+
+
+def test_channels_the_engaged_share_and_the_bots_when_the_settings_add_them(tmp_path: Path) -> None:
+    """docs/reference.md "Beyond dbt-segment": sessions by channel, the engaged share, and the bot
+    page views apart, each equal to SQL over the tables; the plain report shows none of them."""
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(path))
+    generate(con, "pages", 600, 3)
+    con.execute("UPDATE pages SET context_user_agent = 'Googlebot/2.1' WHERE id IN (SELECT id FROM pages LIMIT 7)")
+    con.close()
+    config = Config(exclude_bots=True, channel_grouping=True, engaged_session_seconds=30)
+    Job(config, f"duckdb:///{path}").run()
+    data = gather(Job(config, f"duckdb:///{path}"), days=400)
+    (bots,) = sql(path, "SELECT COUNT(*) FROM segment_web_page_views__rejected WHERE reject_reason = 'bot'")[0]
+    assert data.totals is not None and data.bots == bots >= 7
+    channels = dict(sql(path, "SELECT channel, COUNT(*) FROM segment_web_sessions GROUP BY 1"))
+    assert {c.label: c.sessions for c in data.breakdowns["channel"]} == channels
+    (engaged,) = sql(path, "SELECT COUNT(*) FILTER (is_engaged) FROM segment_web_sessions")[0]
+    assert data.engaged == engaged and data.totals.sessions == sum(channels.values())
+    from sessionizer.report import cards, charts
+
+    shown = {card["metric"]: card for card in cards(data)}
+    assert shown["bots"]["value"] == f"{bots:,}" and shown["bots"]["name"] == "bot page views excluded"
+    assert shown["engaged_share"]["value"] == f"{100 * engaged / data.totals.sessions:.1f}%"
+    assert "channels" in {chart["id"] for chart in charts(data)}
+    plain = gather(Job(Config(), f"duckdb:///{path}"), days=400)
+    assert "channel" in plain.breakdowns and plain.bots is None  # the columns are there; the bots not asked for

@@ -14,30 +14,13 @@ from functools import partial
 import pytest
 
 from tests.emulators.base import Place
-from tests.emulators.postgres import PostgresEmulator
-from tests.emulators.snowflake import SnowflakeEmulator
-from tests.scenarios import (
-    DbApiWarehouse,
-    Scenario,
-    postgres_warehouse,
-    redshift_warehouse,
-    refuses_changed_settings,
-    snowflake_warehouse,
-)
+from tests.scenarios import DbApiWarehouse, Scenario, emulator_warehouse, refuses_changed_settings
 
 
 @pytest.fixture
 def warehouse(emulator_place: Place) -> Iterator[DbApiWarehouse]:
     """The scenarios' handle on a place of each emulator in turn."""
-    place = emulator_place
-    if isinstance(place.emulator, SnowflakeEmulator):  # fakesnow fetches NULL timestamps as 1970 (scenarios.py)
-        warehouse = snowflake_warehouse(
-            place.url, place.emulator.connect_kwargs, place.database, place.schema, timestamps_as_text=True
-        )
-    elif isinstance(place.emulator, PostgresEmulator):
-        warehouse = postgres_warehouse(place.url, place.emulator.connect_kwargs, place.schema)
-    else:
-        warehouse = redshift_warehouse(place.url, place.emulator.connect_kwargs, place.schema)
+    warehouse = emulator_warehouse(emulator_place)
     yield warehouse
     warehouse.close()
 

@@ -233,7 +233,7 @@ __sz_items AS (
     CASE
       WHEN LAG(__sz_item_id) OVER ({{ order }}) IS NULL
       {%- for column in campaign %}
-        OR LAG({{ column }}) OVER ({{ order }}) IS DISTINCT FROM {{ column }}
+        OR {{ differs('LAG(' ~ column ~ ') OVER (' ~ order ~ ')', column) }}
       {%- endfor %} THEN 1
     END AS __sz_campaign_cut
   FROM __sz_items
@@ -369,6 +369,11 @@ CAST(id AS VARCHAR) AS id,
     {{ segment_columns(tstamp) }}
 {%- endmacro %}
 
+{#- NULL-safe inequality, written so every warehouse reads it (Redshift has no IS DISTINCT FROM). -#}
+{% macro differs(a, b) -%}
+CASE WHEN {{ a }} = {{ b }} OR ({{ a }} IS NULL AND {{ b }} IS NULL) THEN 0 ELSE 1 END = 1
+{%- endmacro %}
+
 {#- ``value`` IN the literals ``items``; none holds for an empty list. -#}
 {% macro one_of(value, items) -%}
 {% if items %}{{ value }} IN ({{ items | join(', ') }}){% else %}1 = 0{% endif %}
@@ -396,7 +401,7 @@ CASE
   WHEN {{ med }} IN ('social', 'social-network', 'social-media', 'sm', 'social network', 'social media')
     OR {{ source_of('social') }} THEN 'Organic Social'
   WHEN {{ med }} = 'referral' OR ({{ untagged }} AND {{ s }}.referrer_host <> ''
-    AND {{ s }}.referrer_host IS DISTINCT FROM REPLACE({{ s }}.first_page_url_host, 'www.', '')) THEN 'Referral'
+    AND {{ differs(s ~ '.referrer_host', "REPLACE(" ~ s ~ ".first_page_url_host, 'www.', '')") }}) THEN 'Referral'
   WHEN {{ untagged }} THEN 'Direct'
   ELSE 'Unassigned'
 END
@@ -409,6 +414,19 @@ END
 
 {#- docs/reference.md "Bots": a row whose user agent, lower-cased, contains a pattern (a plain
     substring: STRPOS, so a % or _ in a pattern is no wildcard). -#}
+{#- A bot row of ``relation`` (read as in_window reads it, on an incremental run): the patterns are
+    matched once per distinct user agent, not once per row (a few thousand agents, millions of rows). -#}
+{% macro bot_row(relation, entry=none) -%}
+(context_user_agent IS NOT NULL AND context_user_agent IN (
+  SELECT context_user_agent
+  FROM (
+    SELECT DISTINCT context_user_agent FROM {{ relation }} AS source
+    {%- if incremental | default(false) %} WHERE {{ in_window(entry) }}{% endif %}
+  ) AS agents
+  WHERE {{ is_bot() }}
+))
+{%- endmacro %}
+
 {% macro is_bot(column='context_user_agent') -%}
 {% if bot_patterns %}CASE WHEN {% for pattern in bot_patterns %}STRPOS(LOWER({{ column }}), {{ pattern }}) > 0{% if not loop.last %} OR {% endif %}{% endfor %} THEN 1 ELSE 0 END = 1{% else %}1 = 0{% endif %}
 {%- endmacro %}

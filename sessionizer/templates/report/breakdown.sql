@@ -8,6 +8,7 @@
   "landing_page": "COALESCE(NULLIF(first_page_url_path, ''), '(none)')",
   "exit_page": "COALESCE(NULLIF(last_page_url_path, ''), '(none)')",
   "source_name": "source_name",
+  "channel": "channel",
 } -%}
 SELECT
   {{ dimensions[dimension] }} AS label,

@@ -1,4 +1,4 @@
-{% from "_macros.sql" import url_host, referrer_host, gclid, device, device_category, screen_device_category, is_valid, in_window, dedupe_order, replacing, segment_columns, entry_columns, is_bot with context %}
+{% from "_macros.sql" import url_host, referrer_host, gclid, device, device_category, screen_device_category, is_valid, in_window, dedupe_order, replacing, segment_columns, entry_columns, bot_row with context %}
 {#- NOT MATERIALIZED: each reader below scans the source itself, reading only the columns it
     needs, instead of writing every wide row to a temporary copy first (half of this stage at 10M
     rows). Warehouses without the hint drop it (see Dialect.CTE_HINTS). #}
@@ -25,7 +25,7 @@ WITH source AS NOT MATERIALIZED (
     {%- endif %}
     {%- for column in pass_through %}, {{ column }}{% endfor %}
   FROM {{ entry.relation }} AS source
-  WHERE {{ is_valid() }}{% if bot_patterns is not none %} AND NOT ({{ is_bot() }}){% endif %}{% if incremental %} AND {{ in_window(entry) }}{% endif %}
+  WHERE {{ is_valid() }}{% if bot_patterns is not none %} AND NOT {{ bot_row(entry.relation, entry) }}{% endif %}{% if incremental %} AND {{ in_window(entry) }}{% endif %}
 {%- endfor %}
 ), ranked AS (
   {#- Ids are unique per source_name: a pages and a screens entry of one name dedupe together. #}
@@ -41,7 +41,7 @@ WITH source AS NOT MATERIALIZED (
     context_campaign_term, context_campaign_content, context_ip, context_user_agent
     {%- for column in pass_through %}, {{ column }}{% endfor %}
   FROM {{ source }} AS source
-  WHERE {{ is_valid() }}{% if bot_patterns is not none %} AND NOT ({{ is_bot() }}){% endif %}{% if incremental %} AND {{ in_window() }}{% endif %}
+  WHERE {{ is_valid() }}{% if bot_patterns is not none %} AND NOT {{ bot_row(source) }}{% endif %}{% if incremental %} AND {{ in_window() }}{% endif %}
 ), duplicated AS (
   {#- Only ids sent more than once need the dedupe sort; most rows pass straight through, tested
       against this short list rather than against a count for every id. #}

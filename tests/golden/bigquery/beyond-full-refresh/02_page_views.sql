@@ -29,13 +29,24 @@ WITH source AS (
     AND NOT timestamp IS NULL
     AND NOT received_at IS NULL
     AND NOT (
-      CASE
-        WHEN INSTR(LOWER(context_user_agent), 'googlebot') > 0
-        OR INSTR(LOWER(context_user_agent), 'bingbot') > 0
-        OR INSTR(LOWER(context_user_agent), '50%_off') > 0
-        THEN 1
-        ELSE 0
-      END = 1
+      NOT context_user_agent IS NULL
+      AND context_user_agent IN (
+        SELECT
+          context_user_agent
+        FROM (
+          SELECT DISTINCT
+            context_user_agent
+          FROM `segment`.`pages` AS source
+        ) AS agents
+        WHERE
+          CASE
+            WHEN INSTR(LOWER(context_user_agent), 'googlebot') > 0
+            OR INSTR(LOWER(context_user_agent), 'bingbot') > 0
+            OR INSTR(LOWER(context_user_agent), '50%_off') > 0
+            THEN 1
+            ELSE 0
+          END = 1
+      )
     )
 ), duplicated AS (
   SELECT
@@ -228,11 +239,24 @@ WHERE
       AND NOT timestamp IS NULL
       AND NOT received_at IS NULL
     )
-    OR CASE
-      WHEN INSTR(LOWER(context_user_agent), 'googlebot') > 0
-      OR INSTR(LOWER(context_user_agent), 'bingbot') > 0
-      OR INSTR(LOWER(context_user_agent), '50%_off') > 0
-      THEN 1
-      ELSE 0
-    END = 1
+    OR (
+      NOT context_user_agent IS NULL
+      AND context_user_agent IN (
+        SELECT
+          context_user_agent
+        FROM (
+          SELECT DISTINCT
+            context_user_agent
+          FROM `segment`.`pages` AS source
+        ) AS agents
+        WHERE
+          CASE
+            WHEN INSTR(LOWER(context_user_agent), 'googlebot') > 0
+            OR INSTR(LOWER(context_user_agent), 'bingbot') > 0
+            OR INSTR(LOWER(context_user_agent), '50%_off') > 0
+            THEN 1
+            ELSE 0
+          END = 1
+      )
+    )
   );

@@ -35,12 +35,60 @@ WITH page_views AS (
     __sz_item_id,
     CASE
       WHEN LAG(__sz_item_id) OVER (PARTITION BY anonymous_id ORDER BY tstamp, __sz_item_kind, __sz_item_id) IS NULL
-      OR LAG(utm_source) OVER (PARTITION BY anonymous_id ORDER BY tstamp, __sz_item_kind, __sz_item_id) IS DISTINCT FROM utm_source
-      OR LAG(utm_medium) OVER (PARTITION BY anonymous_id ORDER BY tstamp, __sz_item_kind, __sz_item_id) IS DISTINCT FROM utm_medium
-      OR LAG(utm_campaign) OVER (PARTITION BY anonymous_id ORDER BY tstamp, __sz_item_kind, __sz_item_id) IS DISTINCT FROM utm_campaign
-      OR LAG(utm_term) OVER (PARTITION BY anonymous_id ORDER BY tstamp, __sz_item_kind, __sz_item_id) IS DISTINCT FROM utm_term
-      OR LAG(utm_content) OVER (PARTITION BY anonymous_id ORDER BY tstamp, __sz_item_kind, __sz_item_id) IS DISTINCT FROM utm_content
-      OR LAG(gclid) OVER (PARTITION BY anonymous_id ORDER BY tstamp, __sz_item_kind, __sz_item_id) IS DISTINCT FROM gclid
+      OR CASE
+        WHEN LAG(utm_source) OVER (PARTITION BY anonymous_id ORDER BY tstamp, __sz_item_kind, __sz_item_id) = utm_source
+        OR (
+          LAG(utm_source) OVER (PARTITION BY anonymous_id ORDER BY tstamp, __sz_item_kind, __sz_item_id) IS NULL
+          AND utm_source IS NULL
+        )
+        THEN 0
+        ELSE 1
+      END = 1
+      OR CASE
+        WHEN LAG(utm_medium) OVER (PARTITION BY anonymous_id ORDER BY tstamp, __sz_item_kind, __sz_item_id) = utm_medium
+        OR (
+          LAG(utm_medium) OVER (PARTITION BY anonymous_id ORDER BY tstamp, __sz_item_kind, __sz_item_id) IS NULL
+          AND utm_medium IS NULL
+        )
+        THEN 0
+        ELSE 1
+      END = 1
+      OR CASE
+        WHEN LAG(utm_campaign) OVER (PARTITION BY anonymous_id ORDER BY tstamp, __sz_item_kind, __sz_item_id) = utm_campaign
+        OR (
+          LAG(utm_campaign) OVER (PARTITION BY anonymous_id ORDER BY tstamp, __sz_item_kind, __sz_item_id) IS NULL
+          AND utm_campaign IS NULL
+        )
+        THEN 0
+        ELSE 1
+      END = 1
+      OR CASE
+        WHEN LAG(utm_term) OVER (PARTITION BY anonymous_id ORDER BY tstamp, __sz_item_kind, __sz_item_id) = utm_term
+        OR (
+          LAG(utm_term) OVER (PARTITION BY anonymous_id ORDER BY tstamp, __sz_item_kind, __sz_item_id) IS NULL
+          AND utm_term IS NULL
+        )
+        THEN 0
+        ELSE 1
+      END = 1
+      OR CASE
+        WHEN LAG(utm_content) OVER (PARTITION BY anonymous_id ORDER BY tstamp, __sz_item_kind, __sz_item_id) = utm_content
+        OR (
+          LAG(utm_content) OVER (PARTITION BY anonymous_id ORDER BY tstamp, __sz_item_kind, __sz_item_id) IS NULL
+          AND utm_content IS NULL
+        )
+        THEN 0
+        ELSE 1
+      END = 1
+      OR CASE
+        WHEN LAG(gclid) OVER (PARTITION BY anonymous_id ORDER BY tstamp, __sz_item_kind, __sz_item_id) = gclid
+        OR (
+          LAG(gclid) OVER (PARTITION BY anonymous_id ORDER BY tstamp, __sz_item_kind, __sz_item_id) IS NULL
+          AND gclid IS NULL
+        )
+        THEN 0
+        ELSE 1
+      END = 1
       THEN 1
     END AS __sz_campaign_cut
   FROM __sz_items

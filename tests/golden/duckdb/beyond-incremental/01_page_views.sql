@@ -72,13 +72,37 @@ WITH source AS NOT MATERIALIZED (
     AND NOT timestamp IS NULL
     AND NOT received_at IS NULL
     AND NOT (
-      CASE
-        WHEN STRPOS(LOWER(context_user_agent), 'googlebot') > 0
-        OR STRPOS(LOWER(context_user_agent), 'bingbot') > 0
-        OR STRPOS(LOWER(context_user_agent), '50%_off') > 0
-        THEN 1
-        ELSE 0
-      END = 1
+      NOT context_user_agent IS NULL
+      AND context_user_agent IN (
+        SELECT
+          context_user_agent
+        FROM (
+          SELECT DISTINCT
+            context_user_agent
+          FROM "segment"."pages" AS source
+          WHERE
+            (
+              (
+                SELECT
+                  watermark
+                FROM "analytics".sessionizer_state
+              ) IS NULL
+              OR CAST(received_at AS TIMESTAMP) > (
+                SELECT
+                  watermark
+                FROM "analytics".sessionizer_state
+              ) - INTERVAL '6' HOUR
+            )
+        ) AS agents
+        WHERE
+          CASE
+            WHEN STRPOS(LOWER(context_user_agent), 'googlebot') > 0
+            OR STRPOS(LOWER(context_user_agent), 'bingbot') > 0
+            OR STRPOS(LOWER(context_user_agent), '50%_off') > 0
+            THEN 1
+            ELSE 0
+          END = 1
+      )
     )
     AND (
       (
@@ -509,13 +533,39 @@ WHERE
       AND NOT timestamp IS NULL
       AND NOT received_at IS NULL
     )
-    OR CASE
-      WHEN STRPOS(LOWER(context_user_agent), 'googlebot') > 0
-      OR STRPOS(LOWER(context_user_agent), 'bingbot') > 0
-      OR STRPOS(LOWER(context_user_agent), '50%_off') > 0
-      THEN 1
-      ELSE 0
-    END = 1
+    OR (
+      NOT context_user_agent IS NULL
+      AND context_user_agent IN (
+        SELECT
+          context_user_agent
+        FROM (
+          SELECT DISTINCT
+            context_user_agent
+          FROM "segment"."pages" AS source
+          WHERE
+            (
+              (
+                SELECT
+                  watermark
+                FROM "analytics".sessionizer_state
+              ) IS NULL
+              OR CAST(received_at AS TIMESTAMP) > (
+                SELECT
+                  watermark
+                FROM "analytics".sessionizer_state
+              ) - INTERVAL '6' HOUR
+            )
+        ) AS agents
+        WHERE
+          CASE
+            WHEN STRPOS(LOWER(context_user_agent), 'googlebot') > 0
+            OR STRPOS(LOWER(context_user_agent), 'bingbot') > 0
+            OR STRPOS(LOWER(context_user_agent), '50%_off') > 0
+            THEN 1
+            ELSE 0
+          END = 1
+      )
+    )
   )
   AND (
     (

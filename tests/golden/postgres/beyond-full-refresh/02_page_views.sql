@@ -29,13 +29,24 @@ WITH source AS NOT MATERIALIZED (
     AND NOT timestamp IS NULL
     AND NOT received_at IS NULL
     AND NOT (
-      CASE
-        WHEN POSITION('googlebot' IN LOWER(context_user_agent)) > 0
-        OR POSITION('bingbot' IN LOWER(context_user_agent)) > 0
-        OR POSITION('50%_off' IN LOWER(context_user_agent)) > 0
-        THEN 1
-        ELSE 0
-      END = 1
+      NOT context_user_agent IS NULL
+      AND context_user_agent IN (
+        SELECT
+          context_user_agent
+        FROM (
+          SELECT DISTINCT
+            context_user_agent
+          FROM "segment"."pages" AS source
+        ) AS agents
+        WHERE
+          CASE
+            WHEN POSITION('googlebot' IN LOWER(context_user_agent)) > 0
+            OR POSITION('bingbot' IN LOWER(context_user_agent)) > 0
+            OR POSITION('50%_off' IN LOWER(context_user_agent)) > 0
+            THEN 1
+            ELSE 0
+          END = 1
+      )
     )
 ), duplicated AS (
   SELECT
@@ -239,13 +250,26 @@ WHERE
       AND NOT timestamp IS NULL
       AND NOT received_at IS NULL
     )
-    OR CASE
-      WHEN POSITION('googlebot' IN LOWER(context_user_agent)) > 0
-      OR POSITION('bingbot' IN LOWER(context_user_agent)) > 0
-      OR POSITION('50%_off' IN LOWER(context_user_agent)) > 0
-      THEN 1
-      ELSE 0
-    END = 1
+    OR (
+      NOT context_user_agent IS NULL
+      AND context_user_agent IN (
+        SELECT
+          context_user_agent
+        FROM (
+          SELECT DISTINCT
+            context_user_agent
+          FROM "segment"."pages" AS source
+        ) AS agents
+        WHERE
+          CASE
+            WHEN POSITION('googlebot' IN LOWER(context_user_agent)) > 0
+            OR POSITION('bingbot' IN LOWER(context_user_agent)) > 0
+            OR POSITION('50%_off' IN LOWER(context_user_agent)) > 0
+            THEN 1
+            ELSE 0
+          END = 1
+      )
+    )
   );
 
 BEGIN;

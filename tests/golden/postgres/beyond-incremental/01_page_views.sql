@@ -74,13 +74,37 @@ WITH source AS NOT MATERIALIZED (
     AND NOT timestamp IS NULL
     AND NOT received_at IS NULL
     AND NOT (
-      CASE
-        WHEN POSITION('googlebot' IN LOWER(context_user_agent)) > 0
-        OR POSITION('bingbot' IN LOWER(context_user_agent)) > 0
-        OR POSITION('50%_off' IN LOWER(context_user_agent)) > 0
-        THEN 1
-        ELSE 0
-      END = 1
+      NOT context_user_agent IS NULL
+      AND context_user_agent IN (
+        SELECT
+          context_user_agent
+        FROM (
+          SELECT DISTINCT
+            context_user_agent
+          FROM "segment"."pages" AS source
+          WHERE
+            (
+              (
+                SELECT
+                  watermark
+                FROM "analytics".sessionizer_state
+              ) IS NULL
+              OR CAST(received_at AS TIMESTAMP) > (
+                SELECT
+                  watermark
+                FROM "analytics".sessionizer_state
+              ) - INTERVAL '6 HOUR'
+            )
+        ) AS agents
+        WHERE
+          CASE
+            WHEN POSITION('googlebot' IN LOWER(context_user_agent)) > 0
+            OR POSITION('bingbot' IN LOWER(context_user_agent)) > 0
+            OR POSITION('50%_off' IN LOWER(context_user_agent)) > 0
+            THEN 1
+            ELSE 0
+          END = 1
+      )
     )
     AND (
       (
@@ -513,13 +537,39 @@ WHERE
       AND NOT timestamp IS NULL
       AND NOT received_at IS NULL
     )
-    OR CASE
-      WHEN POSITION('googlebot' IN LOWER(context_user_agent)) > 0
-      OR POSITION('bingbot' IN LOWER(context_user_agent)) > 0
-      OR POSITION('50%_off' IN LOWER(context_user_agent)) > 0
-      THEN 1
-      ELSE 0
-    END = 1
+    OR (
+      NOT context_user_agent IS NULL
+      AND context_user_agent IN (
+        SELECT
+          context_user_agent
+        FROM (
+          SELECT DISTINCT
+            context_user_agent
+          FROM "segment"."pages" AS source
+          WHERE
+            (
+              (
+                SELECT
+                  watermark
+                FROM "analytics".sessionizer_state
+              ) IS NULL
+              OR CAST(received_at AS TIMESTAMP) > (
+                SELECT
+                  watermark
+                FROM "analytics".sessionizer_state
+              ) - INTERVAL '6 HOUR'
+            )
+        ) AS agents
+        WHERE
+          CASE
+            WHEN POSITION('googlebot' IN LOWER(context_user_agent)) > 0
+            OR POSITION('bingbot' IN LOWER(context_user_agent)) > 0
+            OR POSITION('50%_off' IN LOWER(context_user_agent)) > 0
+            THEN 1
+            ELSE 0
+          END = 1
+      )
+    )
   )
   AND (
     (

@@ -70,13 +70,37 @@ WITH source AS (
     AND NOT timestamp IS NULL
     AND NOT received_at IS NULL
     AND NOT (
-      CASE
-        WHEN CHARINDEX('googlebot', LOWER(context_user_agent)) > 0
-        OR CHARINDEX('bingbot', LOWER(context_user_agent)) > 0
-        OR CHARINDEX('50%_off', LOWER(context_user_agent)) > 0
-        THEN 1
-        ELSE 0
-      END = 1
+      NOT context_user_agent IS NULL
+      AND context_user_agent IN (
+        SELECT
+          context_user_agent
+        FROM (
+          SELECT DISTINCT
+            context_user_agent
+          FROM "SEGMENT"."PAGES" AS source
+          WHERE
+            (
+              (
+                SELECT
+                  watermark
+                FROM "ANALYTICS".sessionizer_state
+              ) IS NULL
+              OR CAST(received_at AS TIMESTAMPNTZ) > (
+                SELECT
+                  watermark
+                FROM "ANALYTICS".sessionizer_state
+              ) - INTERVAL '6 HOUR'
+            )
+        ) AS agents
+        WHERE
+          CASE
+            WHEN CHARINDEX('googlebot', LOWER(context_user_agent)) > 0
+            OR CHARINDEX('bingbot', LOWER(context_user_agent)) > 0
+            OR CHARINDEX('50%_off', LOWER(context_user_agent)) > 0
+            THEN 1
+            ELSE 0
+          END = 1
+      )
     )
     AND (
       (
@@ -550,13 +574,39 @@ WHERE
       AND NOT timestamp IS NULL
       AND NOT received_at IS NULL
     )
-    OR CASE
-      WHEN CHARINDEX('googlebot', LOWER(context_user_agent)) > 0
-      OR CHARINDEX('bingbot', LOWER(context_user_agent)) > 0
-      OR CHARINDEX('50%_off', LOWER(context_user_agent)) > 0
-      THEN 1
-      ELSE 0
-    END = 1
+    OR (
+      NOT context_user_agent IS NULL
+      AND context_user_agent IN (
+        SELECT
+          context_user_agent
+        FROM (
+          SELECT DISTINCT
+            context_user_agent
+          FROM "SEGMENT"."PAGES" AS source
+          WHERE
+            (
+              (
+                SELECT
+                  watermark
+                FROM "ANALYTICS".sessionizer_state
+              ) IS NULL
+              OR CAST(received_at AS TIMESTAMPNTZ) > (
+                SELECT
+                  watermark
+                FROM "ANALYTICS".sessionizer_state
+              ) - INTERVAL '6 HOUR'
+            )
+        ) AS agents
+        WHERE
+          CASE
+            WHEN CHARINDEX('googlebot', LOWER(context_user_agent)) > 0
+            OR CHARINDEX('bingbot', LOWER(context_user_agent)) > 0
+            OR CHARINDEX('50%_off', LOWER(context_user_agent)) > 0
+            THEN 1
+            ELSE 0
+          END = 1
+      )
+    )
   )
   AND (
     (
