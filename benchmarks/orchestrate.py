@@ -187,7 +187,7 @@ class Bench:
             body = sql_file_body("naive_incremental.sql", engine)
             self.measure(f"naive_incremental_{key}", naive_built, body, prepare=True)
             naive_built.unlink()
-        if not naive:  # the fixed batch: also with every setting of "Beyond dbt-segment" on
+        if not naive and not whole:  # the fixed batch: also with every setting of "Beyond dbt-segment" on
             beyond = self.fresh(base, f"beyond_{key}")
             sessionizer_body(self.beyond, engine, True)(beyond, None)
             self.log(f"(d') sessionizer incremental {key}, every 'Beyond dbt-segment' setting on")

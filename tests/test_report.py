@@ -282,7 +282,7 @@ def test_channels_the_engaged_share_and_the_bots_when_the_settings_add_them(tmp_
     con.close()
     config = Config(exclude_bots=True, channel_grouping=True, engaged_session_seconds=30)
     Job(config, f"duckdb:///{path}").run()
-    data = gather(Job(config, f"duckdb:///{path}"), days=400)
+    data = gather(Job(config, f"duckdb:///{path}"), days=4000)
     (bots,) = sql(path, "SELECT COUNT(*) FROM segment_web_page_views__rejected WHERE reject_reason = 'bot'")[0]
     assert data.totals is not None and data.bots == bots >= 7
     channels = dict(sql(path, "SELECT channel, COUNT(*) FROM segment_web_sessions GROUP BY 1"))
@@ -295,5 +295,5 @@ def test_channels_the_engaged_share_and_the_bots_when_the_settings_add_them(tmp_
     assert shown["bots"]["value"] == f"{bots:,}" and shown["bots"]["name"] == "bot page views excluded"
     assert shown["engaged_share"]["value"] == f"{100 * engaged / data.totals.sessions:.1f}%"
     assert "channels" in {chart["id"] for chart in charts(data)}
-    plain = gather(Job(Config(), f"duckdb:///{path}"), days=400)
+    plain = gather(Job(Config(), f"duckdb:///{path}"), days=4000)
     assert "channel" in plain.breakdowns and plain.bots is None  # the columns are there; the bots not asked for
