@@ -15,7 +15,7 @@ from sqlglot import exp
 
 from sessionizer import sql
 from sessionizer.dialects import CANONICAL
-from sessionizer.generate import _FORMATS, _query
+from sessionizer.generate import _FORMATS, _query, copy_to
 
 KINDS = ("pages", "screens", "tracks", "identifies", "segment-json")
 
@@ -47,7 +47,6 @@ def _one(template: str, variables: dict[str, Any]) -> exp.Query:
 def write(path: str | Path, kind: str, rows: int, seed: int = 42) -> int:
     """Writes ``kind``'s rows to a .parquet, .csv or .json file (.json.gz, gzip'd, for
     segment-json: newline-delimited messages); returns the row count."""
-    import duckdb
 
     path = Path(path)
     suffix = path.suffix.lower() if not path.name.lower().endswith(".json.gz") else ".json"
@@ -58,15 +57,4 @@ def write(path: str | Path, kind: str, rows: int, seed: int = 42) -> int:
     if path.name.lower().endswith(".gz"):
         options["COMPRESSION"] = "gzip"
     path.parent.mkdir(parents=True, exist_ok=True)
-    copy = exp.Copy(
-        this=exp.Subquery(this=query(kind, rows, seed)),
-        kind=False,  # TO a file
-        files=[exp.Literal.string(str(path))],
-        params=[exp.CopyParameter(this=exp.var(name), expression=exp.var(value)) for name, value in options.items()],
-    )
-    con = duckdb.connect()
-    try:
-        result = con.execute(copy.sql(CANONICAL)).fetchall()
-        return int(result[0][0]) if result else 0
-    finally:
-        con.close()
+    return copy_to(query(kind, rows, seed), path, options) or 0
