@@ -16,9 +16,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from sessionizer import cache
 from sessionizer.compiler import Plan, Statement
-from sessionizer.dialects import CANONICAL
 from sessionizer.errors import Interrupted, RunError
 from sessionizer.plan import Mode
 from sessionizer.warehouse import Warehouse
@@ -112,5 +110,4 @@ class Runner:
     def count(self, table: exp.Table) -> int | None:
         """The rows a table holds."""
         with self.wh.doing(f"counting the rows of {table.sql(self.wh.dialect.sqlglot_dialect)}"):
-            row = self.wh.fetch_one(cache.render(self.wh.dialect, "runner/count", {"table": table.sql(CANONICAL)}))
-        return int(row[0]) if row else None
+            return self.wh.count(table)

@@ -90,6 +90,11 @@ class Warehouse:
 
         return [t for t in tables if not usable(t)]
 
+    def count(self, table: exp.Table) -> int | None:
+        """The rows one of our tables holds."""
+        row = self.fetch_one(self.render("runner/count", table=table.sql(CANONICAL)))
+        return int(row[0]) if row else None
+
     def render(self, template: str, **variables: Any) -> str:
         """A template of one statement about the warehouse (templates/runner/), in its dialect
         (cached: sessionizer/cache.py)."""
