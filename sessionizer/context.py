@@ -87,25 +87,6 @@ class TemplateContext:
         return {**self.__dict__, **extra}
 
 
-@dataclasses.dataclass(frozen=True)
-class _Core:
-    """A config's shape without source_name and the opt-in columns: the columns the templates
-    write before those."""
-
-    incremental_key: str = "received_at"
-    pass_through_columns: tuple[str, ...] = ()
-    listed: bool = False
-    added_session_columns: tuple[str, ...] = ()
-
-    def with_key(self, config: Config) -> _Core:
-        return dataclasses.replace(
-            self, incremental_key=config.incremental_key, pass_through_columns=config.pass_through_columns
-        )
-
-
-_CORE = _Core()
-
-
 def _channel_sources(rows: Sequence[tuple[str, str, str]]) -> dict[str, tuple[str, ...]]:
     """For channel_grouping: what utm_source may equal (lower-cased) to be a search, social or
     email source: a source name or a host of the referrer mapping's rows of that medium."""
@@ -139,6 +120,8 @@ def build(
         )
         for index, (entry, reader) in enumerate(zip(config.entries or (), readers if listed else (), strict=True))
     )
+    # the columns the templates write before source_name and the opt-in columns
+    core = schema.Layout(config.incremental_key, pass_through_columns=config.pass_through_columns)
     return TemplateContext(
         source=None if listed else readers[0].sql(CANONICAL),
         listed=listed,
@@ -163,7 +146,7 @@ def build(
         last_columns=schema.SESSION_LAST_COLUMNS,
         referrer_mapping=config.mapping.rows,
         settings=json.dumps(config.settings_fingerprint(), sort_keys=True),
-        core_columns={stage.name: schema.columns(stage.name, _CORE.with_key(config)) for stage in STAGES},
+        core_columns={stage.name: schema.columns(stage.name, core) for stage in STAGES},
         added_columns=config.added_session_columns,
         ignored_user_ids=tuple(sql.literal(u) for u in config.ignored_user_ids),
         bot_patterns=None if config.bots is None else tuple(sql.literal(p) for p in config.bots),

@@ -70,8 +70,10 @@ class Shape(Protocol):
 
 
 @dataclasses.dataclass(frozen=True)
-class _Bare:
-    """A Shape without pass-through columns: the columns those may not be named like."""
+class Layout:
+    """A Shape given field by field: a config's shape with some of its columns left out (without
+    pass-through columns, the columns those may not be named like; without source_name and the
+    opt-in columns, the columns the templates write before those)."""
 
     incremental_key: str
     listed: bool = False
@@ -94,7 +96,7 @@ def check_column_names(shape: Shape) -> None:
     first_/last_ columns are named after page view columns)."""
     if not shape.pass_through_columns:
         return
-    bare = _Bare(shape.incremental_key, shape.listed, added_session_columns=shape.added_session_columns)
+    bare = Layout(shape.incremental_key, shape.listed, added_session_columns=shape.added_session_columns)
     read = source_columns(bare)
     tables = {REJECTED_TABLE: (*read, "reject_reason")}
     tables.update((table, columns(stage, bare)) for stage, table in STAGE_TABLES.items())
