@@ -460,3 +460,16 @@ class DuckDBWithMerge(DuckDB):
     prove that write path on real data."""
 
     WRITE_STRATEGY = WriteStrategy.MERGE
+
+
+def generated_folder(tmp_path: Path, monkeypatch: Any) -> Any:
+    """The CLI run from ``tmp_path``, which holds w.duckdb with 500 generated pages in it."""
+    from click.testing import CliRunner
+
+    from sessionizer.generate import generate
+
+    monkeypatch.chdir(tmp_path)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    generate(con, "pages", 500, 11)
+    con.close()
+    return CliRunner()

@@ -22,6 +22,7 @@ from sessionizer.cli import main
 from sessionizer.errors import ExitCode
 from sessionizer.generate import generate
 from sessionizer.warehouse import Warehouse
+from tests.helpers import generated_folder
 
 TARGET = "duckdb:///w.duckdb"
 
@@ -29,11 +30,7 @@ TARGET = "duckdb:///w.duckdb"
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     """A folder holding w.duckdb with 500 generated pages in it."""
-    monkeypatch.chdir(tmp_path)
-    con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    generate(con, "pages", 500, 11)
-    con.close()
-    return CliRunner()
+    return generated_folder(tmp_path, monkeypatch)
 
 
 def run(cli: CliRunner, *args: str) -> Result:

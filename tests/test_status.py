@@ -12,19 +12,15 @@ import pytest
 from click.testing import CliRunner
 
 from sessionizer.cli import main
-from sessionizer.generate import generate
-from tests.helpers import interrupted
+from tests.helpers import generated_folder, interrupted
 
 TARGET = "duckdb:///w.duckdb"
 
 
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.chdir(tmp_path)
-    con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    generate(con, "pages", 500, 11)
-    con.close()
-    return CliRunner()
+    """A folder holding w.duckdb with 500 generated pages in it."""
+    return generated_folder(tmp_path, monkeypatch)
 
 
 def status(cli: CliRunner, *args: str) -> tuple[int, dict[str, Any]]:
