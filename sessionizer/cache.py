@@ -44,20 +44,26 @@ def folder() -> Path | None:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sessionizer" / "sql"
 
 
+# The files that hold the versions of the libraries that write our SQL, hashed rather than imported
+# (a run that finds its SQL here imports neither): sqlglot's version file and jinja2's __init__.
+_VERSION_FILES = (("sqlglot", "_version.py"), ("jinja2", "__init__.py"))
+
+
 @lru_cache(maxsize=1)
 def code_digest() -> str:
     """A hash of everything that turns settings into SQL: this package's files (its templates,
-    data and code; its version is in ``__init__.py``) and the versions of sqlglot and jinja2
-    (jinja2's own file holding its version is hashed, so that it need not be imported)."""
-    import sqlglot
-
-    h = hashlib.sha256(f"{sqlglot.__version__}|{sys.version_info[:2]}".encode())
-    spec = find_spec("jinja2")
-    origin = Path(spec.origin) if spec and spec.origin else None
+    data and code; its version is in ``__init__.py``), the files that hold sqlglot's and jinja2's
+    versions, and Python's version."""
+    h = hashlib.sha256(f"{sys.version_info[:2]}".encode())
     files = sorted(p for p in _PACKAGE.rglob("*") if p.is_file() and not any(s in p.parts for s in _SKIP))
-    for path in [*files, *([origin] if origin else [])]:
-        h.update(str(path.relative_to(_PACKAGE) if path.is_relative_to(_PACKAGE) else path.name).encode())
+    for path in files:
+        h.update(str(path.relative_to(_PACKAGE)).encode())
         h.update(path.read_bytes())
+    for library, name in _VERSION_FILES:
+        spec = find_spec(library)  # a top-level name: found without importing it
+        if spec and spec.origin:
+            h.update(f"{library}/{name}".encode())
+            h.update(Path(spec.origin).with_name(name).read_bytes())
     return h.hexdigest()
 
 
@@ -125,13 +131,19 @@ def _write(path: Path, value: Any) -> None:
 def render(dialect: Any, template: str, variables: Mapping[str, Any]) -> str:
     """A template of one statement (a query about the warehouse or the run) in ``dialect``, on
     one line; cached per dialect, template and variables (the run's own values stand-ins)."""
+    return query(dialect, template, variables, lambda: variables)
+
+
+def query(dialect: Any, template: str, inputs: Mapping[str, Any], variables: Callable[[], Mapping[str, Any]]) -> str:
+    """``render`` for variables that sqlglot writes from plain values (names, literals): cached
+    per ``inputs``, those values, so that ``variables()`` is only asked when it is not cached."""
 
     def fresh() -> str:
         from sessionizer import sql
 
-        return str(dialect.render(sql.one(template, variables), pretty=False))
+        return str(dialect.render(sql.one(template, variables()), pretty=False))
 
-    return str(remember(key("render", dialect_key(dialect), template, variables), fresh))
+    return str(remember(key("render", dialect_key(dialect), template, inputs), fresh))
 
 
 def dialect_key(dialect: Any) -> tuple[Any, ...]:

@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from itertools import groupby
-from typing import Any
+from typing import Any, TypeAlias
 
-from sqlglot import exp
-
-from sessionizer import cache, context, plan, schema, sources, sql
+from sessionizer import cache, context, names, plan, schema, sources, sql
 from sessionizer.config import Config
 from sessionizer.dialects import CANONICAL, Block, Dialect, drop_table, get_dialect
+from sessionizer.lazy import exp
 from sessionizer.plan import Mode, Stage
 from sessionizer.sources import SourceColumns
 
@@ -99,15 +98,6 @@ class Plan:
             yield name, reports[name], list(group)
 
 
-def tables(config: Config, dialect: Dialect) -> dict[str, exp.Table]:
-    """Our tables by key (schema.TABLES in the config's schema, as the warehouse resolves its
-    name; the scratch tables unqualified, as session-scoped tables are)."""
-    owner = dialect.identifier(config.schema) if config.schema else None
-    found = {key: exp.table_(exp.to_identifier(name), db=owner) for key, name in schema.TABLES.items()}
-    found.update((key, exp.table_(exp.to_identifier(name))) for key, name in schema.SCRATCH_TABLES.items())
-    return found
-
-
 @dataclass(frozen=True)
 class Stored:
     """The watermark read from the state table; ``value`` None when no row was loaded yet. With
@@ -132,7 +122,7 @@ def _literal_text(value: datetime) -> str:
 
 
 # Statements with the table each writes (None: bookkeeping), and whether they commit together.
-_Part = tuple[tuple[tuple[exp.Expression, str | None], ...], bool]
+_Part: TypeAlias = "tuple[tuple[tuple[exp.Expression, str | None], ...], bool]"
 
 
 def _part(trees: Sequence[exp.Expression], transaction: bool = False, writes: str | None = None) -> _Part:
@@ -147,17 +137,32 @@ class Compiler:
     def __init__(
         self, config: Config, dialect: Dialect, columns: SourceColumns | tuple[SourceColumns, ...] | None = None
     ) -> None:
-        schema.check_reserved(config, get_dialect(CANONICAL).reserved_words() | dialect.reserved_words(), dialect.name)
+        reserved = names.reserved_words(get_dialect(CANONICAL)) | names.reserved_words(dialect)
+        schema.check_reserved(config, reserved, dialect.name)
         self.config = config
         self.dialect = dialect
         self.columns = columns
         self.schema = config.schema
         self.listed = config.listed
-        # What the rules read: the source, or each entry of a source list, as its reader.
-        found = columns if isinstance(columns, tuple) else (columns,) * len(config.entries or (None,))
-        # Per reader, the columns whose text rejects a row when it is not a time.
-        self.unreadable = [sources.unreadable(config, seen) for seen in found]
-        self.readers = [
+
+    # What the SQL is made of, made on first use: a compile whose SQL is cached needs none of it.
+
+    @cached_property
+    def _found(self) -> tuple[SourceColumns | None, ...]:
+        """What each reader's relation holds (None: not looked at)."""
+        columns = self.columns
+        return columns if isinstance(columns, tuple) else (columns,) * len(self.config.entries or (None,))
+
+    @cached_property
+    def unreadable(self) -> list[tuple[str, ...]]:
+        """Per reader, the columns whose text rejects a row when it is not a time."""
+        return [sources.unreadable(self.config, seen) for seen in self._found]
+
+    @cached_property
+    def readers(self) -> list[exp.Expression]:
+        """What the rules read: the source, or each entry of a source list, as its reader."""
+        config, dialect = self.config, self.dialect
+        return [
             sources.reader(
                 sources.read_through(read, seen, dialect),
                 sources.wanted(config, read.kind),
@@ -166,10 +171,16 @@ class Compiler:
                 rejecting,
                 use_user_id=config.missing_anonymous_id == "use_user_id",
             )
-            for read, seen, rejecting in zip(sources.inputs(config), found, self.unreadable, strict=True)
+            for read, seen, rejecting in zip(sources.inputs(config), self._found, self.unreadable, strict=True)
         ]
-        self.tables = tables(config, dialect)
-        self.context = context.build(config, dialect, self.readers, self.tables, self.unreadable)
+
+    @cached_property
+    def tables(self) -> dict[str, exp.Table]:
+        return names.tables(self.config, self.dialect)
+
+    @cached_property
+    def context(self) -> context.TemplateContext:
+        return context.build(self.config, self.dialect, self.readers, self.tables, self.unreadable)
 
     def statement(self, template: str, incremental: bool = True, **extra: Any) -> exp.Expression:
         """A template holding one statement, rendered in this compiler's context and parsed."""

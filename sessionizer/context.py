@@ -12,11 +12,10 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlglot import exp
-
 from sessionizer import schema, sql
 from sessionizer.config import Config
 from sessionizer.dialects import CANONICAL, Dialect
+from sessionizer.lazy import exp
 from sessionizer.plan import STAGE_BY_NAME, STAGES
 
 

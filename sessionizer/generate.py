@@ -35,11 +35,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlglot import exp
-
 from sessionizer import sql
 from sessionizer.dialects import CANONICAL
 from sessionizer.errors import ConfigError
+from sessionizer.lazy import exp
 from sessionizer.schema import validate_table_name
 
 if TYPE_CHECKING:  # duckdb is imported lazily so `compile` starts without it

@@ -11,11 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlglot import exp
-
 from sessionizer import sql
 from sessionizer.dialects import CANONICAL
 from sessionizer.generate import _FORMATS, _query, copy_to
+from sessionizer.lazy import exp
 
 KINDS = ("pages", "screens", "tracks", "identifies", "segment-json")
 

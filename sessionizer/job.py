@@ -15,7 +15,7 @@ from dataclasses import replace
 from functools import cached_property
 from typing import Any
 
-from sessionizer import compiler, preflight
+from sessionizer import names, preflight
 from sessionizer.compiler import Compiler
 from sessionizer.config import Config
 from sessionizer.dialects import get_dialect
@@ -45,7 +45,7 @@ class Job:
         self.config = (
             replace(config, schema=self.target.schema) if config.schema is None and self.target.schema else config
         )
-        self.tables = compiler.tables(self.config, self.dialect)
+        self.tables = names.table_names(self.config, self.dialect)
         self.state = StateStore(self.tables, self.dialect, self.config.listed)
         self.on_event = on_event or (lambda event: None)
         self.watch = watch
@@ -89,7 +89,7 @@ class Job:
                 )
             wh.writing = True
             with wh.doing("taking the run lock"):
-                lock = wh.lock(self.tables["lock"], compiled.ensure_schema())
+                lock = wh.lock(self.tables["lock"], compiled.ensure_schema)
             try:
                 with wh.doing("reading what the last run stored"):
                     partial = select_stages(select)[0].name != "page_views"

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 
-from sqlglot import exp
-
 from sessionizer import segment_json, sources
 from sessionizer.compiler import Compiler
 from sessionizer.config import DEFAULT_SOURCE, Config
-from sessionizer.dialects import Dialect
+from sessionizer.dialects import CANONICAL, Dialect
 from sessionizer.engines import default_target
 from sessionizer.errors import SourceError
+from sessionizer.lazy import exp
 from sessionizer.schema import SourceKind as SchemaKind
+from sessionizer.schema import TableName
 from sessionizer.source_setting import is_file_source
 from sessionizer.sources import SourceColumns
 from sessionizer.warehouse import Warehouse
@@ -40,22 +40,23 @@ def look(wh: Warehouse, config: Config, dialect: Dialect) -> Compiler:
 
 def _inspect(wh: Warehouse, config: Config, dialect: Dialect, read: sources.Input) -> SourceColumns:
     """What one source holds; a single source that is not there at all says how to go on."""
-    relation = read.relation(dialect)
     try:
         if read.format == "segment-json":
-            return _messages(wh, dialect, read, relation)
-        return wh.inspect(relation, read.label)
+            return _messages(wh, dialect, read)
+        return wh.inspect(read.relation_sql(dialect), read.label)
     except SourceError:
-        if config.entries is None and absent(wh, config, relation):
+        if config.entries is None and absent(wh, config, read.relation(dialect)):
             raise SourceError(no_source_table(config, wh.target.display)) from None
         raise
 
 
-def _messages(wh: Warehouse, dialect: Dialect, read: sources.Input, raw: exp.Table) -> SourceColumns:
+def _messages(wh: Warehouse, dialect: Dialect, read: sources.Input) -> SourceColumns:
     """Raw Segment messages: their rows of the input's kind, flattened by the keys the files hold."""
     kind = read.kind or SchemaKind.PAGES
-    rows = segment_json.flattened(raw, wh.describe(raw, read.label), kind, dialect.struct_fields, dialect.is_list)
-    return dataclasses.replace(wh.inspect(rows, read.label), relation=rows)
+    raw = read.relation(dialect)
+    described = wh.describe(raw.sql(CANONICAL), read.label)
+    rows = segment_json.flattened(raw, described, kind, dialect.struct_fields, dialect.is_list)
+    return dataclasses.replace(wh.inspect(rows.sql(CANONICAL), read.label), relation=rows)
 
 
 def absent(wh: Warehouse, config: Config, source: exp.Table) -> bool:
@@ -64,7 +65,7 @@ def absent(wh: Warehouse, config: Config, source: exp.Table) -> bool:
     if is_file_source(str(config.source)) or source.catalog:
         return False
     try:
-        return bool(wh.missing_tables([source]))
+        return bool(wh.missing_tables([TableName(source.name, source.db, source.sql(CANONICAL))]))
     except Exception:
         return False
 

@@ -13,12 +13,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlglot import exp
-
 from sessionizer.dialects import CANONICAL
 from sessionizer.engines import get_engine
 from sessionizer.errors import ConfigError, SessionizerError, StateError
 from sessionizer.job import Job
+from sessionizer.lazy import exp
 from sessionizer.warehouse import Warehouse
 
 EXTRA_HINT = "pip install 'sessionizer[report]'"

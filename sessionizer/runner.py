@@ -14,11 +14,11 @@ from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlglot import exp
-
 from sessionizer.compiler import Plan, Statement
 from sessionizer.errors import Interrupted, RunError
+from sessionizer.lazy import exp
 from sessionizer.plan import Mode
+from sessionizer.schema import TableName
 from sessionizer.warehouse import Warehouse
 
 Event = dict[str, Any]
@@ -60,7 +60,7 @@ class Runner:
     def __init__(
         self,
         wh: Warehouse,
-        tables: Mapping[str, exp.Table],
+        tables: Mapping[str, TableName],
         on_event: Callable[[Event], None] | None = None,
         watch: Watch | None = None,
         between: Callable[[], None] | None = None,
@@ -107,7 +107,7 @@ class Runner:
             written = self.count(self.tables[stage])
         return StageResult(stage, written, round(time.perf_counter() - started, 3))
 
-    def count(self, table: exp.Table) -> int | None:
+    def count(self, table: TableName) -> int | None:
         """The rows a table holds."""
-        with self.wh.doing(f"counting the rows of {table.sql(self.wh.dialect.sqlglot_dialect)}"):
+        with self.wh.doing(f"counting the rows of {table.sql}"):
             return self.wh.count(table)

@@ -242,6 +242,18 @@ SCRATCH_TABLES: dict[str, str] = {
     "history": HISTORY_TABLE, "user_sessions": USER_SESSIONS_TABLE, "sessions_batch": SESSIONS_BATCH_TABLE,
 }  # fmt: skip
 
+
+@dataclasses.dataclass(frozen=True)
+class TableName:
+    """One of our tables as the code outside the compiler holds it: its name and schema as the
+    warehouse resolves them (``db`` "" when unqualified), and the SQL that names it in the
+    canonical dialect, quoted by sqlglot where it was named (names.table_names)."""
+
+    name: str
+    db: str
+    sql: str
+
+
 EVENT_COLUMNS: tuple[str, ...] = (
     "source_name", "kind", "id", "anonymous_id", "user_id", "received_at", "sent_at", "tstamp",
 )  # fmt: skip

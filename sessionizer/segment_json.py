@@ -17,10 +17,8 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-import sqlglot
-from sqlglot import exp
-
 from sessionizer.dialects import CANONICAL
+from sessionizer.lazy import exp, sqlglot
 from sessionizer.schema import SourceKind
 
 # A message's type for each kind of rows (exact, lower case as Segment writes it).

@@ -14,12 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlglot import exp
-
-from sessionizer import schema
+from sessionizer import cache, schema
 from sessionizer.config import Config
-from sessionizer.dialects import Dialect, registry
+from sessionizer.dialects import CANONICAL, Dialect, registry
 from sessionizer.errors import ConfigError, SourceError
+from sessionizer.lazy import exp
 from sessionizer.schema import SourceKind
 from sessionizer.source_setting import file_format, is_file_source
 
@@ -68,6 +67,11 @@ class Input:
 
     def relation(self, dialect: Dialect) -> exp.Table:
         return relation(self.label, dialect, self.key, self.format)
+
+    def relation_sql(self, dialect: Dialect) -> str:
+        """``relation`` as canonical SQL, kept in the cache (what a run asks before it compiles)."""
+        entry = cache.key("relation", cache.dialect_key(dialect), self.label, self.key, self.format)
+        return str(cache.remember(entry, lambda: self.relation(dialect).sql(CANONICAL)))
 
 
 def read_through(read: Input, found: SourceColumns | None, dialect: Dialect) -> exp.Expression:

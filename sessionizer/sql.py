@@ -14,11 +14,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import sqlglot
-from sqlglot import exp
-
 from sessionizer.dialects import CANONICAL
 from sessionizer.errors import CompileError
+from sessionizer.lazy import exp, sqlglot
 
 
 def literal(value: object) -> str:

@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlglot import exp
-
 from sessionizer import cache, schema, sql
 from sessionizer.compiler import Stored
 from sessionizer.config import Config
-from sessionizer.dialects import CANONICAL, Dialect
+from sessionizer.dialects import Dialect
 from sessionizer.errors import StateError
 from sessionizer.plan import STAGES, Mode
+from sessionizer.schema import TableName
 from sessionizer.warehouse import Warehouse
 
 # The run's own figures in the cached record_run statement, bound per run (sessionizer/cache.py).
@@ -47,18 +46,18 @@ class State:
 
 
 class StateStore:
-    """The state and the work lists of one table set (``tables``: compiler.tables)."""
+    """The state and the work lists of one table set (``tables``: names.table_names)."""
 
-    def __init__(self, tables: Mapping[str, exp.Table], dialect: Dialect, listed: bool) -> None:
+    def __init__(self, tables: Mapping[str, TableName], dialect: Dialect, listed: bool) -> None:
         self.tables = tables
         self.dialect = dialect
         self.listed = listed
-        self.variables = {"rel": {key: table.sql(CANONICAL) for key, table in tables.items()}, "listed": listed}
+        self.variables = {"rel": {key: table.sql for key, table in tables.items()}, "listed": listed}
 
     def _render(self, template: str, **extra: Any) -> str:
         return cache.render(self.dialect, template, {**self.variables, **extra})
 
-    def needed(self) -> list[exp.Table]:
+    def needed(self) -> list[TableName]:
         """The tables an incremental run reads and writes: the six and the bookkeeping (a table
         added since the last full refresh, such as the users' counts, means a full refresh)."""
         keys = [
@@ -151,6 +150,8 @@ class StateStore:
     def record_run(self, wh: Warehouse, mode: Mode, seconds: float, rows_written: int | None) -> None:
         """The state row learns when the whole run that just finished ended, its mode, time and rows."""
         rows = "NULL" if rows_written is None else ROWS_STAND_IN
-        text = self._render("runner/record_run", mode=sql.literal(mode.value), seconds=SECONDS_STAND_IN, rows=rows)
+        given = {**self.variables, "seconds": SECONDS_STAND_IN, "rows": rows}
+        text = cache.query(self.dialect, "runner/record_run", {**given, "mode": mode.value},
+                           lambda: {**given, "mode": sql.literal(mode.value)})  # fmt: skip
         values = {SECONDS_STAND_IN: str(round(seconds, 3)), ROWS_STAND_IN: str(int(rows_written or 0))}
         wh.execute(cache.bind(text, values))

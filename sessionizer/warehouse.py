@@ -6,16 +6,16 @@ Every error text that leaves here is masked (no secret of the target is ever pri
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
-
-from sqlglot import exp
 
 from sessionizer import cache, sql
 from sessionizer.dialects import CANONICAL, Dialect
 from sessionizer.engines import get_engine
 from sessionizer.errors import SessionizerError, SourceError, StateError, TargetError, WarehouseError
+from sessionizer.lazy import exp
+from sessionizer.schema import TableName
 from sessionizer.sources import SourceColumns
 from sessionizer.targets import Target, mask
 
@@ -65,34 +65,34 @@ class Warehouse:
         return tuple(row) if row is not None else None
 
     def missing_tables(
-        self, tables: list[exp.Table], columns: Mapping[str, Sequence[str]] | None = None
-    ) -> list[exp.Table]:
+        self, tables: list[TableName], columns: Mapping[str, Sequence[str]] | None = None
+    ) -> list[TableName]:
         """Those of ``tables`` not in information_schema, or lacking one of the ``columns`` given
         for them by name (one query; names compared in lower case, as Snowflake upper-cases
         unquoted names). All must share one schema."""
         schemas = {t.db for t in tables}
         assert len(schemas) == 1, schemas
         db = schemas.pop()
-        query = self.render(
-            "runner/catalog",
-            catalog=self.dialect.columns_catalog(db or None).sql(CANONICAL),
-            schema=sql.literal(db.lower()) if db else "LOWER(CURRENT_SCHEMA())",
-            names=[sql.literal(t.name.lower()) for t in tables],
-        )
+        names = [t.name.lower() for t in tables]
+        query = cache.query(self.dialect, "runner/catalog", {"db": db, "names": names}, lambda: {
+            "catalog": self.dialect.columns_catalog(db or None).sql(CANONICAL),
+            "schema": sql.literal(db.lower()) if db else "LOWER(CURRENT_SCHEMA())",
+            "names": [sql.literal(name) for name in names],
+        })  # fmt: skip
         present: dict[str, set[str]] = {}
         for table, column in self.execute(query).fetchall():
             present.setdefault(table, set()).add(column)
         wanted = {name.lower(): {c.lower() for c in cols} for name, cols in (columns or {}).items()}
 
-        def usable(table: exp.Table) -> bool:
+        def usable(table: TableName) -> bool:
             name = table.name.lower()
             return name in present and wanted.get(name, set()) <= present[name]
 
         return [t for t in tables if not usable(t)]
 
-    def count(self, table: exp.Table) -> int | None:
+    def count(self, table: TableName) -> int | None:
         """The rows one of our tables holds."""
-        row = self.fetch_one(self.render("runner/count", table=table.sql(CANONICAL)))
+        row = self.fetch_one(self.render("runner/count", table=table.sql))
         return int(row[0]) if row else None
 
     def render(self, template: str, **variables: Any) -> str:
@@ -111,13 +111,13 @@ class Warehouse:
             return None
         return int(row[0]) if row and isinstance(row[0], int) else None
 
-    def lock(self, table: exp.Table, ensure_schema: Sequence[exp.Expression]) -> LeaseLock | None:
+    def lock(self, table: TableName, ensure_schema: Callable[[], Sequence[exp.Expression]]) -> LeaseLock | None:
         """Keep a second run out: the warehouse's own lock where it has one (released when this
         connection ends, however it ends), else a lease row in ``table``, returned to be renewed
         and released (``ensure_schema`` first creates the schema it lives in)."""
         if self.dialect.LOCKS_ITSELF:
             return None
-        key = table.sql(CANONICAL)
+        key = table.sql
         query = self.dialect.session_lock(key)
         if query is not None:
             row = self.fetch_one(self.dialect.render(query, pretty=False))
@@ -127,7 +127,7 @@ class Warehouse:
                     "the lock is released when that run ends, even if it dies. Try again then."
                 )
             return None
-        for tree in ensure_schema:
+        for tree in ensure_schema():
             self.execute(self.dialect.render(tree, pretty=False))
         lease = LeaseLock(self, table)
         lease.acquire()
@@ -137,15 +137,16 @@ class Warehouse:
         with suppress(Exception):
             self.engine.disconnect(self.connection)
 
-    def describe(self, source: exp.Expression, label: str) -> list[tuple[str, Any]]:
-        """The column names (as the source spells them) and type codes of a zero-row SELECT."""
+    def describe(self, source: str, label: str) -> list[tuple[str, Any]]:
+        """The column names (as the source spells them) and type codes of a zero-row SELECT of
+        ``source`` (a relation's canonical SQL)."""
         try:
-            cursor = self.execute(self.render("runner/inspect", source=source.sql(CANONICAL)))
+            cursor = self.execute(self.render("runner/inspect", source=source))
         except Exception as err:
             raise SourceError(f"cannot read the source {label!r} on {self.target.display}: {self.scrub(err)}") from None
         return [(str(d[0]), d[1]) for d in cursor.description or ()]
 
-    def inspect(self, source: exp.Expression, label: str) -> SourceColumns:
+    def inspect(self, source: str, label: str) -> SourceColumns:
         """What ``source`` holds, from the column names and types of a zero-row SELECT."""
         described = [(name.lower(), kind) for name, kind in self.describe(source, label)]
         numeric = [(name, self.dialect.numeric_type(kind)) for name, kind in described]
@@ -167,7 +168,7 @@ class LeaseLock:
 
     LEASE_MINUTES = 60
 
-    def __init__(self, wh: Warehouse, table: exp.Table) -> None:
+    def __init__(self, wh: Warehouse, table: TableName) -> None:
         import os
         import socket
         import uuid
@@ -177,8 +178,7 @@ class LeaseLock:
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:120]
 
     def _run(self, template: str) -> Any:
-        lock = self.table.sql(CANONICAL)
-        variables = {"lock": lock, "holder": sql.literal(self.holder), "minutes": self.LEASE_MINUTES}
+        variables = {"lock": self.table.sql, "holder": sql.literal(self.holder), "minutes": self.LEASE_MINUTES}
         return [self.wh.execute(self.wh.dialect.render(tree, pretty=False)) for tree in sql.parse(template, variables)]
 
     def acquire(self) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import os
 import shutil
 import subprocess
@@ -192,8 +193,9 @@ def test_dialect_and_source_shape_are_in_the_key(monkeypatch: pytest.MonkeyPatch
 
 def test_code_and_versions_are_in_the_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A changed template (or any file of the package), package version or sqlglot version is
-    another code digest, so every entry compiled before is passed over."""
-    import sqlglot
+    another code digest, so every entry compiled before is passed over. sqlglot's version is read
+    from its version file, not imported (a cached run never imports sqlglot)."""
+    from importlib.machinery import ModuleSpec
 
     import sessionizer
 
@@ -215,7 +217,12 @@ def test_code_and_versions_are_in_the_key(monkeypatch: pytest.MonkeyPatch, tmp_p
         init = package / "__init__.py"
         init.write_text(init.read_text().replace(f'__version__ = "{sessionizer.__version__}"', '__version__ = "99.0"'))
         digests.add(digest())
-        monkeypatch.setattr(sqlglot, "__version__", "0.0.1")
+        other = tmp_path / "sqlglot"
+        other.mkdir()
+        (other / "_version.py").write_text('__version__ = "0.0.1"\n')
+        found = cache.find_spec
+        monkeypatch.setattr(cache, "find_spec", lambda name: ModuleSpec(name, None, origin=str(other / "__init__.py"))
+                            if name == "sqlglot" else found(name))  # fmt: skip
         digests.add(digest())
     finally:
         cache.code_digest.cache_clear()
@@ -270,3 +277,51 @@ def test_record_run_binds_the_runs_figures(dialect: str) -> None:
                                                               "rows": "NULL" if rows is None else ROWS_STAND_IN})  # fmt: skip
         bound = cache.bind(stand_in, {SECONDS_STAND_IN: str(round(seconds, 3)), ROWS_STAND_IN: str(rows or 0)})
         assert bound == fresh
+
+
+def test_a_run_whose_sql_is_cached_imports_neither_sqlglot_nor_jinja(tmp_path: Path, folder: Path) -> None:
+    """The hourly run's floor (issue #26): once a config's SQL is in the cache, a `sessionizer run`
+    process builds no tree and renders no template, so it never imports sqlglot or jinja2 (a
+    fifth of such a run), and it still loads what arrived since the last run."""
+    import duckdb
+
+    from sessionizer.generate import write
+
+    generated = tmp_path / "pages.parquet"
+    write(generated, 300, seed=7)
+    target = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(target))
+    con.execute(f"CREATE TABLE arriving AS SELECT *, ROW_NUMBER() OVER (ORDER BY received_at, id) AS n "
+                f"FROM read_parquet('{generated}')")  # fmt: skip
+    con.execute("CREATE TABLE pages AS SELECT * EXCLUDE (n) FROM arriving WHERE n <= 200")
+    con.close()
+    script = (
+        "import json, sys; from sessionizer.cli import main;"
+        f"main(['run', '--source', 'pages', '--target', 'duckdb:///{target}', '--log-format', 'json', *sys.argv[1:]],"
+        " standalone_mode=False);"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & {'sqlglot', 'jinja2'})))"
+    )
+
+    def run(arrive: tuple[int, int] | None, *options: str) -> tuple[dict[str, Any], list[str]]:
+        if arrive is not None:
+            with duckdb.connect(str(target)) as con:
+                con.execute(
+                    f"INSERT INTO pages SELECT * EXCLUDE (n) FROM arriving WHERE n BETWEEN {arrive[0]} AND {arrive[1]}"
+                )
+        out = subprocess.run(
+            [sys.executable, "-c", script, *options], capture_output=True, text=True, check=True
+        ).stdout
+        lines = out.strip().splitlines()
+        return json.loads(lines[-2]), json.loads(lines[-1])
+
+    first, imported = run(None)
+    assert first["mode"] == "full-refresh" and imported == ["jinja2", "sqlglot"]  # nothing cached yet
+    second, imported = run((201, 250))
+    assert second["mode"] == "incremental" and imported == ["jinja2", "sqlglot"]  # the first incremental plan
+    third, imported = run((251, 300))
+    assert third["mode"] == "incremental" and imported == []
+    assert third["new_sessions"] > 0
+    refreshed, _ = run(None, "--full-refresh")  # what the three runs built is what one run builds
+    assert [third[k] for k in ("page_views", "sessions", "users")] == [
+        refreshed[k] for k in ("page_views", "sessions", "users")
+    ]

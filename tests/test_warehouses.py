@@ -88,7 +88,7 @@ def test_a_second_run_is_kept_out_while_the_first_holds_the_lock(warehouse: DbAp
     warehouse.load(generate_pages(20, 1))
     runner = Job(scenario_config(warehouse.source), warehouse.url)
     with runner.warehouse() as wh:
-        held = wh.lock(runner.tables["lock"], runner.compiler.ensure_schema())
+        held = wh.lock(runner.tables["lock"], runner.compiler.ensure_schema)
         with pytest.raises(StateError, match=r"another sessionizer run.* is writing to these tables"):
             run(warehouse)
         if held:

@@ -20,12 +20,11 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlglot import exp
-
 from sessionizer.dialects.times import iso_to_utc
 from sessionizer.dialects.transforms import Transform, computed_intervals_as_date_add
 from sessionizer.discovery import discover
 from sessionizer.errors import CompileError
+from sessionizer.lazy import exp
 
 if TYPE_CHECKING:
     from sessionizer.plan import Stage

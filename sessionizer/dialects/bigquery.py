@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
-from sqlglot import exp
-
 from sessionizer.dialects import Case, Dialect, WriteStrategy
 from sessionizer.dialects.transforms import (
     Transform,
@@ -21,6 +19,7 @@ from sessionizer.dialects.transforms import (
     seconds_between_truncated,
 )
 from sessionizer.errors import CompileError
+from sessionizer.lazy import exp
 
 if TYPE_CHECKING:
     from sessionizer.plan import Stage

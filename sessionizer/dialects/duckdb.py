@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sqlglot import exp
-
 from sessionizer.dialects import Dialect
+from sessionizer.lazy import exp
 
 
 class DuckDB(Dialect):

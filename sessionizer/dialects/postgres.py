@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from sqlglot import exp
-
 from sessionizer.dialects import Dialect
 from sessionizer.dialects.transforms import Transform, seconds_between_truncated
+from sessionizer.lazy import exp
 
 
 class Postgres(Dialect):

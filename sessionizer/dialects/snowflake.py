@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
-from sqlglot import exp
-
 from sessionizer.dialects import Case, Dialect, WriteStrategy
+from sessionizer.lazy import exp
 
 if TYPE_CHECKING:
     from sessionizer.plan import Stage

@@ -12,7 +12,7 @@ month the sum lands in. Text that is not a time reads as NULL; nothing raises.
 
 from __future__ import annotations
 
-from sqlglot import exp
+from sessionizer.lazy import exp
 
 # Date, then optionally [Tt ]HH:MM, :SS, a fraction, and an offset Z, ±HH:MM, ±HHMM or ±HH.
 ISO_8601 = (

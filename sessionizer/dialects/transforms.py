@@ -8,12 +8,12 @@ CompileError instead of emitting something that means another thing.
 from __future__ import annotations
 
 from collections.abc import Callable
-
-from sqlglot import exp
+from typing import TypeAlias
 
 from sessionizer.errors import CompileError
+from sessionizer.lazy import exp
 
-Transform = Callable[[exp.Expression], exp.Expression]
+Transform: TypeAlias = "Callable[[exp.Expression], exp.Expression]"
 
 
 def bottom_up(tree: exp.Expression, rewrite: Transform) -> exp.Expression:
