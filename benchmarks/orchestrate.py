@@ -226,6 +226,7 @@ def run(options: Options) -> dict[str, Any]:
     os.environ[CACHE_VARIABLE] = str(workdir / "sql-cache")
     try:
         bench = Bench(options, workdir)
+        process.installed_bytecode()
         bench.run(bench.parquet(options.rows))
         bench.fixed_batches()
         options.log("cold `sessionizer compile` processes, without and with the compiled-SQL cache")
