@@ -21,6 +21,8 @@ from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
+ROOT = Path(__file__).resolve().parent.parent  # this checkout
+
 # Where the compile's time is spent, whichever path a run takes (fresh compile or cached plan).
 COMPILE_SEAMS = (
     ("sessionizer.compiler", "Compiler", "__init__"),
@@ -39,7 +41,7 @@ def installed_bytecode() -> None:
     timed process would compile each module of ours again: 0.08 s of a run's imports here."""
     import compileall
 
-    compileall.compile_dir(str(Path(__file__).resolve().parent.parent / "sessionizer"), quiet=1)
+    compileall.compile_dir(str(ROOT / "sessionizer"), quiet=1)
 
 
 def command(url: str, full_refresh: bool) -> list[str]:
@@ -73,8 +75,7 @@ def _env() -> dict[str, str]:
     """This checkout importable by the child, as it is by the parent."""
     import os
 
-    root = str(Path(__file__).resolve().parent.parent)
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}
 
 
 class _Clock:

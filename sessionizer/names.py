@@ -7,6 +7,8 @@ tree of sqlglot (sessionizer/lazy.py).
 
 from __future__ import annotations
 
+import dataclasses
+
 from sessionizer import cache, schema
 from sessionizer.config import Config
 from sessionizer.dialects import CANONICAL, Dialect
@@ -22,11 +24,16 @@ def tables(config: Config, dialect: Dialect) -> dict[str, exp.Table]:
     return found
 
 
+def table_name(table: exp.Table) -> schema.TableName:
+    """A table's tree as the code outside the compiler holds it."""
+    return schema.TableName(table.name, table.db, table.sql(CANONICAL))
+
+
 def table_names(config: Config, dialect: Dialect) -> dict[str, schema.TableName]:
     """``tables`` as names and SQL text, kept in the cache."""
 
     def fresh() -> dict[str, list[str]]:
-        return {key: [t.name, t.db, t.sql(CANONICAL)] for key, t in tables(config, dialect).items()}
+        return {key: list(dataclasses.astuple(table_name(t))) for key, t in tables(config, dialect).items()}
 
     found = cache.remember(cache.key("tables", config.schema, cache.dialect_key(dialect)), fresh)
     return {key: schema.TableName(*parts) for key, parts in found.items()}

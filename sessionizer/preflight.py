@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from sessionizer import segment_json, sources
+from sessionizer import names, segment_json, sources
 from sessionizer.compiler import Compiler
 from sessionizer.config import DEFAULT_SOURCE, Config
 from sessionizer.dialects import CANONICAL, Dialect
@@ -18,7 +18,6 @@ from sessionizer.engines import default_target
 from sessionizer.errors import SourceError
 from sessionizer.lazy import exp
 from sessionizer.schema import SourceKind as SchemaKind
-from sessionizer.schema import TableName
 from sessionizer.source_setting import is_file_source
 from sessionizer.sources import SourceColumns
 from sessionizer.warehouse import Warehouse
@@ -54,7 +53,7 @@ def _messages(wh: Warehouse, dialect: Dialect, read: sources.Input) -> SourceCol
     """Raw Segment messages: their rows of the input's kind, flattened by the keys the files hold."""
     kind = read.kind or SchemaKind.PAGES
     raw = read.relation(dialect)
-    described = wh.describe(raw.sql(CANONICAL), read.label)
+    described = wh.describe(read.relation_sql(dialect), read.label)
     rows = segment_json.flattened(raw, described, kind, dialect.struct_fields, dialect.is_list)
     return dataclasses.replace(wh.inspect(rows.sql(CANONICAL), read.label), relation=rows)
 
@@ -65,7 +64,7 @@ def absent(wh: Warehouse, config: Config, source: exp.Table) -> bool:
     if is_file_source(str(config.source)) or source.catalog:
         return False
     try:
-        return bool(wh.missing_tables([TableName(source.name, source.db, source.sql(CANONICAL))]))
+        return bool(wh.missing_tables([names.table_name(source)]))
     except Exception:
         return False
 
