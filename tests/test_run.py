@@ -185,16 +185,19 @@ def test_incremental_runs_inline_the_watermark_so_the_source_can_be_pruned(
 
 def test_a_run_leaves_a_callers_own_connection_and_its_settings_as_they_were(tmp_path: Path) -> None:
     """DuckDB settings are global to a database instance: the run sets what it needs (no vacuum
-    during its checkpoints) and puts it back, and a connection the caller holds keeps working."""
+    during its checkpoints, each commit checkpointed) and puts it back, a size included, and a
+    connection the caller holds keeps working."""
     db = tmp_path / "w.duckdb"
     load_pages(db, history())
     held = duckdb.connect(str(db))
-    before = held.execute("SELECT current_setting('max_vacuum_tasks')").fetchone()
+    settings = "SELECT current_setting('max_vacuum_tasks'), current_setting('checkpoint_threshold')"
+    held.execute("SET checkpoint_threshold = '32MB'")
+    before = held.execute(settings).fetchone()
     run(db)
     insert(held, later_batch())
     summary = run(db)
     assert summary.mode == "incremental"
-    assert held.execute("SELECT current_setting('max_vacuum_tasks')").fetchone() == before
+    assert held.execute(settings).fetchone() == before
     assert held.execute("SELECT COUNT(*) FROM segment_web_page_views").fetchone() == (33,)
     held.close()
     with_vacuum = Job(Config(source="pages"), f"duckdb:///{db}?max_vacuum_tasks=100").run()
