@@ -22,10 +22,11 @@ CONNECT_SETTINGS = ("memory_limit", "threads", "temp_directory", "max_temp_direc
 # max_vacuum_tasks=100 to have every run reclaim it instead). A commit whose changes stay under
 # checkpoint_threshold is first written to the write-ahead log and checkpointed later (at the
 # latest when the run closes the file), so its rows are written twice; at 0 every commit is
-# checkpointed at once and the log is skipped: a 10,000-row batch over 1M page views in
-# 0.645 s instead of 0.71 s, the full refresh unchanged. These settings are global to a
+# checkpointed at once and the log is skipped: a 10,000-row batch over 1M page views 9% faster
+# (benchmarks/README.md), the full refresh unchanged. These settings are global to a
 # database instance, so they are SET, and put back on disconnect, rather than passed to connect:
-# a caller holding its own connection to the same file keeps it, and its settings.
+# a caller holding its own connection to the same file keeps it, and its settings. Values are
+# bound as parameters: a size as current_setting reports it (16.0 MiB) does not parse bare.
 RUN_SETTINGS = {"max_vacuum_tasks": "0", "checkpoint_threshold": "0b"}
 # Where a DuckDB database file says what it is: "DUCK" after its first 8 bytes.
 MAGIC_OFFSET, MAGIC = 8, b"DUCK"
@@ -90,7 +91,7 @@ class DuckDBEngine(Engine):
         for name, value in RUN_SETTINGS.items() if not read_only else ():
             if name not in target.options:
                 (self._restore[name],) = con.execute(f"SELECT current_setting('{name}')").fetchall()[0]
-                con.execute(f"SET {name} = {_quoted(value)}")
+                con.execute(f"SET {name} = ?", [value])
         return con
 
     @staticmethod
@@ -121,7 +122,7 @@ class DuckDBEngine(Engine):
             with suppress(Exception):  # another connection's open transaction: it checkpoints later
                 connection.execute("CHECKPOINT")
         for name, value in self._restore.items():
-            connection.execute(f"SET {name} = {_quoted(value)}")
+            connection.execute(f"SET {name} = ?", [value])
         connection.close()
 
     def discard(self, target: Target) -> None:
@@ -159,9 +160,3 @@ class DuckDBEngine(Engine):
     def holds_nothing(self, target: Target) -> bool:
         """A database file that does not exist (connecting would create an empty one)."""
         return target.path not in (None, ":memory:") and not Path(target.path).exists()
-
-
-def _quoted(value: Any) -> str:
-    """A setting's value as a SQL string, which SET casts to the setting's type: a size such as
-    16.0 MiB, as current_setting reports it, does not parse unquoted."""
-    return "'" + str(value).replace("'", "''") + "'"
